@@ -1,0 +1,132 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Kommunepost for IT staff and batch jobs: identifiers, the encrypted store, the sandbox.
+#[derive(Debug, Parser)]
+#[command(name = "kommunepost", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Data directory (store, settings, logs). Default: the app's own, so the CLI and the app
+    /// share one store.
+    #[arg(long, global = true, env = "KOMMUNEPOST_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Environment: sandbox, test or prod. Default: the settings file's.
+    #[arg(long = "env", global = true, value_name = "ENV")]
+    pub environment: Option<String>,
+    /// Maskinporten issuer URL (overrides the environment's).
+    #[arg(long, global = true, value_name = "URL")]
+    pub maskinporten_url: Option<String>,
+    /// KRR base URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub krr_url: Option<String>,
+    /// SvarUt API base URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub svarut_url: Option<String>,
+    /// Signing API base URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub signing_url: Option<String>,
+    /// Read the store passphrase from this file (first line). Also KOMMUNEPOST_PASSPHRASE.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Log to stderr as well as to the log file.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Norwegian identifiers.
+    #[command(subcommand)]
+    Ident(IdentCommand),
+    /// The encrypted local store.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Local stand-ins for the external services.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Settings and endpoints.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdentCommand {
+    /// Checks fødselsnumre, D-numre and organisasjonsnumre: one line each with the kind or the
+    /// precise reason it is invalid. Exit code 1 if any is invalid. Without numbers, reads them
+    /// from standard input (separated by spaces, commas, semicolons or new lines).
+    Check {
+        /// The numbers.
+        numbers: Vec<String>,
+        /// One JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
+        /// Show the numbers in full instead of masked (`010180 *****`).
+        #[arg(long)]
+        reveal: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Creates the store. Its key goes to the OS credential store, or, with a passphrase
+    /// (KOMMUNEPOST_PASSPHRASE or --passphrase-file), is derived from it. Prints the recovery
+    /// key once.
+    Init,
+    /// Shows where the store is, how it is unlocked, and whether it opens.
+    Status {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Starts the sandbox services on 127.0.0.1, prints the base URL, and serves until stopped
+    /// (Ctrl-C).
+    Serve {
+        /// Port (0 = any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Population seed (default: the settings file's).
+        #[arg(long)]
+        seed: Option<u32>,
+        /// Number of synthetic persons (default: the settings file's).
+        #[arg(long)]
+        persons: Option<u32>,
+    },
+    /// Prints the synthetic population (all invented; numbers are Tenor test numbers).
+    Population {
+        /// Population seed (default: the settings file's).
+        #[arg(long)]
+        seed: Option<u32>,
+        /// Number of synthetic persons (default: the settings file's).
+        #[arg(long)]
+        persons: Option<u32>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Shows the settings file's path, the environment and the endpoints in effect.
+    Show,
+    /// Sets the environment the app starts in (sandbox, test or prod).
+    SetEnv {
+        /// sandbox, test or prod.
+        environment: String,
+    },
+}

@@ -1,0 +1,22 @@
+//! One module per command group; each function does one command and returns the exit code.
+
+mod config;
+mod ident;
+mod sandbox;
+mod store;
+
+use std::process::ExitCode;
+
+use crate::cli::Command;
+use crate::context::Context;
+use crate::error::CliError;
+
+/// Runs a parsed command.
+pub fn run(command: Command, context: &Context) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Ident(command) => ident::run(command),
+        Command::Store(command) => store::run(command, context),
+        Command::Sandbox(command) => sandbox::run(command, context),
+        Command::Config(command) => config::run(command, context),
+    }
+}

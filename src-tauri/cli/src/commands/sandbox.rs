@@ -1,0 +1,75 @@
+//! `kommunepost sandbox serve|population`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use kommunepost_core::clock::{Clock, SystemClock};
+use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
+
+use crate::cli::SandboxCommand;
+use crate::context::Context;
+use crate::error::CliError;
+
+pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliError> {
+    let defaults = &context.settings.sandbox;
+    let population = |seed: Option<u32>, persons: Option<u32>| {
+        Population::generate(&PopulationConfig {
+            seed: seed.unwrap_or(defaults.seed).into(),
+            persons: persons.unwrap_or(defaults.persons) as usize,
+            as_of: SystemClock.now(),
+        })
+    };
+    match command {
+        SandboxCommand::Serve {
+            port,
+            seed,
+            persons,
+        } => {
+            let population = Arc::new(population(seed, persons));
+            let runtime = tokio::runtime::Runtime::new().map_err(|source| CliError::Io {
+                context: "starting the async runtime".into(),
+                source,
+            })?;
+            runtime.block_on(async {
+                let server = SandboxServer::start(population, port).await?;
+                println!("{}", server.base_url());
+                eprintln!("sandbox serving on {} (Ctrl-C to stop)", server.base_url());
+                tokio::signal::ctrl_c().await.map_err(|source| CliError::Io {
+                    context: "waiting for Ctrl-C".into(),
+                    source,
+                })?;
+                server.stop().await;
+                Ok::<_, CliError>(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        SandboxCommand::Population {
+            seed,
+            persons,
+            json,
+        } => {
+            let population = population(seed, persons);
+            if json {
+                let text = serde_json::to_string_pretty(&population).expect("plain data serialises");
+                println!("{text}");
+            } else {
+                for person in &population.persons {
+                    println!(
+                        "{}  {:<17} {} {}, {} {} {}",
+                        person.fnr.expose(),
+                        format!("{:?}", person.situation),
+                        person.given_name,
+                        person.family_name,
+                        person.address.street,
+                        person.address.postcode,
+                        person.address.city
+                    );
+                }
+                for org in &population.organisations {
+                    println!("{}  organisation      {}", org.orgnr, org.name);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

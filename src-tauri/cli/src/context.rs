@@ -1,0 +1,77 @@
+//! What every command needs: directories, settings, flags.
+
+use std::path::Path;
+
+use kommunepost_core::config::{EndpointOverrides, Environment, Settings};
+use kommunepost_core::paths::{AppPaths, build_identifier};
+use kommunepost_core::secret::Secret;
+
+use crate::cli::GlobalArgs;
+use crate::error::CliError;
+
+/// Resolved global options.
+#[derive(Debug)]
+pub struct Context {
+    /// Where files live.
+    pub paths: AppPaths,
+    /// The settings file's contents.
+    pub settings: Settings,
+    /// The environment in effect (flag, else settings).
+    pub environment: Environment,
+    /// Endpoint flags.
+    pub endpoint_flags: EndpointOverrides,
+    /// The store passphrase, from KOMMUNEPOST_PASSPHRASE or --passphrase-file.
+    pub passphrase: Option<Secret<String>>,
+}
+
+impl Context {
+    /// Reads settings and flags.
+    pub fn from_cli(args: &GlobalArgs) -> Result<Self, CliError> {
+        let paths = match &args.data_dir {
+            Some(dir) => AppPaths::under(dir),
+            None => AppPaths::for_identifier(build_identifier())
+                .map_err(|e| CliError::Usage(e.to_string()))?,
+        };
+        let settings = Settings::load(&paths.settings_file())?;
+        let environment = match &args.environment {
+            Some(text) => Environment::parse(text)?,
+            None => settings.environment,
+        };
+        let endpoint_flags = EndpointOverrides {
+            maskinporten: args.maskinporten_url.clone(),
+            krr: args.krr_url.clone(),
+            svarut: args.svarut_url.clone(),
+            signing: args.signing_url.clone(),
+        };
+        let passphrase = match &args.passphrase_file {
+            Some(file) => Some(read_passphrase_file(file)?),
+            None => std::env::var("KOMMUNEPOST_PASSPHRASE")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .map(Secret::new),
+        };
+        Ok(Self {
+            paths,
+            settings,
+            environment,
+            endpoint_flags,
+            passphrase,
+        })
+    }
+}
+
+/// The first line of the file, without its line ending.
+fn read_passphrase_file(path: &Path) -> Result<Secret<String>, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
+        context: format!("reading the passphrase file {}", path.display()),
+        source,
+    })?;
+    let line = text.lines().next().unwrap_or("").to_owned();
+    if line.is_empty() {
+        return Err(CliError::Usage(format!(
+            "the passphrase file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(Secret::new(line))
+}

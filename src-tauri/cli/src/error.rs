@@ -1,0 +1,42 @@
+//! The CLI's errors and how they end the process.
+
+use std::process::ExitCode;
+
+use kommunepost_core::config::ConfigError;
+use kommunepost_core::store::StoreError;
+
+/// A failed command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Settings or flags are wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The sandbox failed.
+    #[error(transparent)]
+    Sandbox(#[from] kommunepost_sandbox::SandboxError),
+    /// A file or the terminal failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// Anything else the user must act on.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl CliError {
+    /// Prints the error to stderr and returns the exit code.
+    pub fn report(&self) -> ExitCode {
+        eprintln!("kommunepost: error: {self}");
+        match self {
+            Self::Usage(_) | Self::Config(ConfigError::UnknownEnvironment(_)) => ExitCode::from(2),
+            _ => ExitCode::from(1),
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! Environments, service endpoints and the settings file (`settings.toml` in the config dir).
+//!
+//! Precedence, strongest first: command-line flags, the settings file, the environment's
+//! defaults. Sandbox endpoints are not configured: they are the addresses of the local sandbox
+//! services, known once those have started.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Which services Kommunepost talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// Local stand-ins on 127.0.0.1 with a synthetic population. The default: the app works on
+    /// first run without credentials.
+    #[default]
+    Sandbox,
+    /// The services' public test environments (synthetic Tenor numbers only).
+    Test,
+    /// Production.
+    #[serde(rename = "prod")]
+    Production,
+}
+
+impl Environment {
+    /// Parses `sandbox`, `test` or `prod` (also `production`).
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "sandbox" => Ok(Self::Sandbox),
+            "test" => Ok(Self::Test),
+            "prod" | "production" => Ok(Self::Production),
+            other => Err(ConfigError::UnknownEnvironment(other.to_owned())),
+        }
+    }
+
+    /// `sandbox`, `test` or `prod`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sandbox => "sandbox",
+            Self::Test => "test",
+            Self::Production => "prod",
+        }
+    }
+
+    /// The real services' addresses; `None` for the sandbox.
+    pub fn default_endpoints(self) -> Option<Endpoints> {
+        let (maskinporten, krr, svarut, signing) = match self {
+            Self::Sandbox => return None,
+            Self::Test => (
+                "https://test.maskinporten.no/",
+                "https://test.kontaktregisteret.no",
+                "https://test.svarut.ks.no/api",
+                "https://api.difitest.signering.posten.no/api",
+            ),
+            Self::Production => (
+                "https://maskinporten.no/",
+                "https://kontaktregisteret.no",
+                "https://svarut.ks.no/api",
+                "https://api.signering.posten.no/api",
+            ),
+        };
+        Some(Endpoints {
+            maskinporten: maskinporten.into(),
+            krr: krr.into(),
+            svarut: svarut.into(),
+            signing: signing.into(),
+        })
+    }
+}
+
+/// Base addresses of the four services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Endpoints {
+    /// Maskinporten issuer (also the grant's `aud`), e.g. `https://test.maskinporten.no/`.
+    pub maskinporten: String,
+    /// KRR host; the client appends `/rest/v2/personer`.
+    pub krr: String,
+    /// SvarUt API base, e.g. `https://test.svarut.ks.no/api`.
+    pub svarut: String,
+    /// Signing API base, e.g. `https://api.difitest.signering.posten.no/api`.
+    pub signing: String,
+}
+
+/// Per-service address overrides (settings file or flags). Empty fields keep the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct EndpointOverrides {
+    /// Maskinporten issuer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maskinporten: Option<String>,
+    /// KRR host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub krr: Option<String>,
+    /// SvarUt API base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub svarut: Option<String>,
+    /// Signing API base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing: Option<String>,
+}
+
+impl EndpointOverrides {
+    /// `other`'s fields where set, else ours.
+    pub fn overlaid_with(&self, other: &Self) -> Self {
+        Self {
+            maskinporten: other.maskinporten.clone().or_else(|| self.maskinporten.clone()),
+            krr: other.krr.clone().or_else(|| self.krr.clone()),
+            svarut: other.svarut.clone().or_else(|| self.svarut.clone()),
+            signing: other.signing.clone().or_else(|| self.signing.clone()),
+        }
+    }
+}
+
+/// Timeouts for the service clients, in seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct Timeouts {
+    /// Connecting to any service.
+    pub connect_secs: u32,
+    /// A lookup or status request.
+    pub request_secs: u32,
+    /// Sending a forsendelse (SvarUt may take up to 15 minutes).
+    pub send_secs: u32,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect_secs: 10,
+            request_secs: 30,
+            send_secs: 15 * 60,
+        }
+    }
+}
+
+impl Timeouts {
+    /// Connect timeout.
+    pub fn connect(&self) -> Duration {
+        Duration::from_secs(self.connect_secs.into())
+    }
+    /// Request timeout.
+    pub fn request(&self) -> Duration {
+        Duration::from_secs(self.request_secs.into())
+    }
+    /// Send timeout.
+    pub fn send(&self) -> Duration {
+        Duration::from_secs(self.send_secs.into())
+    }
+}
+
+/// Settings of the sandbox environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct SandboxSettings {
+    /// Seed of the synthetic population: the same seed gives the same people.
+    pub seed: u32,
+    /// Number of synthetic persons.
+    pub persons: u32,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        Self {
+            seed: 2026,
+            persons: 200,
+        }
+    }
+}
+
+/// The settings file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct Settings {
+    /// The environment the app starts in.
+    pub environment: Environment,
+    /// Address overrides for the test environment.
+    pub test: EndpointOverrides,
+    /// Address overrides for production.
+    pub prod: EndpointOverrides,
+    /// Sandbox settings.
+    pub sandbox: SandboxSettings,
+    /// Client timeouts.
+    pub timeouts: Timeouts,
+}
+
+/// A settings problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Not `sandbox`, `test` or `prod`.
+    #[error("unknown environment {0:?}: use sandbox, test or prod")]
+    UnknownEnvironment(String),
+    /// The settings file could not be read or written.
+    #[error("settings file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The settings file is not valid TOML for these settings.
+    #[error("settings file {path} is invalid: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// An endpoint address is not usable.
+    #[error("{service} address {url:?} is invalid: {reason}")]
+    BadEndpoint {
+        /// Which service.
+        service: &'static str,
+        /// The address.
+        url: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The sandbox's addresses are asked for before it started.
+    #[error("the sandbox services have not started")]
+    SandboxNotRunning,
+}
+
+impl Settings {
+    /// Reads the settings file; a missing file gives the defaults. A broken file is an error,
+    /// never silently replaced (it may hold an administrator's endpoints).
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => {
+                return Err(ConfigError::Io {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Writes the settings file atomically.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        crate::paths::write_atomically(path, text.as_bytes()).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// The endpoints for `environment`: defaults, then this file's overrides, then `flags`.
+    /// For the sandbox, `sandbox` holds the running services' addresses.
+    pub fn endpoints(
+        &self,
+        environment: Environment,
+        flags: &EndpointOverrides,
+        sandbox: Option<&Endpoints>,
+    ) -> Result<Endpoints, ConfigError> {
+        let (base, file) = match environment {
+            Environment::Sandbox => (
+                sandbox.cloned().ok_or(ConfigError::SandboxNotRunning)?,
+                EndpointOverrides::default(),
+            ),
+            Environment::Test => (environment.default_endpoints().expect("real"), self.test.clone()),
+            Environment::Production => {
+                (environment.default_endpoints().expect("real"), self.prod.clone())
+            }
+        };
+        let over = file.overlaid_with(flags);
+        let require_https = environment != Environment::Sandbox;
+        let pick = |service: &'static str, default: String, custom: Option<String>| {
+            let url = custom.unwrap_or(default);
+            check_url(service, &url, require_https)?;
+            Ok::<_, ConfigError>(url)
+        };
+        Ok(Endpoints {
+            maskinporten: pick("maskinporten", base.maskinporten, over.maskinporten)?,
+            krr: pick("krr", base.krr, over.krr)?,
+            svarut: pick("svarut", base.svarut, over.svarut)?,
+            signing: pick("signing", base.signing, over.signing)?,
+        })
+    }
+}
+
+/// Test and production endpoints must be https (personal data); the sandbox and loopback
+/// addresses may be plain http.
+fn check_url(service: &'static str, url: &str, require_https: bool) -> Result<(), ConfigError> {
+    let bad = |reason| ConfigError::BadEndpoint {
+        service,
+        url: url.to_owned(),
+        reason,
+    };
+    let rest = if let Some(rest) = url.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        let loopback = ["localhost", "127.0.0.1", "[::1]"].iter().any(|host| {
+            authority == *host || authority.starts_with(&format!("{host}:"))
+        });
+        if require_https && !loopback {
+            return Err(bad("must use https"));
+        }
+        rest
+    } else {
+        return Err(bad("must start with https://"));
+    };
+    if rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace) {
+        return Err(bad("has no host name"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_settings_file_gives_the_sandbox_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::load(&dir.path().join("settings.toml")).unwrap();
+        assert_eq!(settings, Settings::default());
+        assert_eq!(settings.environment, Environment::Sandbox);
+    }
+
+    #[test]
+    fn settings_round_trip_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.toml");
+        let mut settings = Settings::default();
+        settings.environment = Environment::Production;
+        settings.test.krr = Some("https://krr.example.kommune.no".into());
+        settings.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("environment = \"prod\""), "{text}");
+        assert_eq!(Settings::load(&path).unwrap(), settings);
+    }
+
+    #[test]
+    fn a_broken_settings_file_is_an_error_with_its_location() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.toml");
+        std::fs::write(&path, "environment = \"staging\"\n").unwrap();
+        let error = Settings::load(&path).unwrap_err().to_string();
+        assert!(error.contains("settings.toml") && error.contains("staging"), "{error}");
+    }
+
+    #[test]
+    fn flags_override_the_file_which_overrides_the_defaults() {
+        let mut settings = Settings::default();
+        settings.test.krr = Some("https://file.example".into());
+        settings.test.svarut = Some("https://svarut.file.example/api".into());
+        let flags = EndpointOverrides {
+            krr: Some("https://flag.example".into()),
+            ..Default::default()
+        };
+        let endpoints = settings.endpoints(Environment::Test, &flags, None).unwrap();
+        assert_eq!(endpoints.krr, "https://flag.example");
+        assert_eq!(endpoints.svarut, "https://svarut.file.example/api");
+        assert_eq!(endpoints.maskinporten, "https://test.maskinporten.no/");
+    }
+
+    #[test]
+    fn production_refuses_plain_http_but_the_sandbox_accepts_loopback() {
+        let flags = EndpointOverrides {
+            krr: Some("http://krr.example".into()),
+            ..Default::default()
+        };
+        let error = Settings::default()
+            .endpoints(Environment::Production, &flags, None)
+            .unwrap_err();
+        assert!(error.to_string().contains("must use https"), "{error}");
+
+        let local = Endpoints {
+            maskinporten: "http://127.0.0.1:4000/".into(),
+            krr: "http://127.0.0.1:4001".into(),
+            svarut: "http://127.0.0.1:4002/api".into(),
+            signing: "http://127.0.0.1:4003/api".into(),
+        };
+        let endpoints = Settings::default()
+            .endpoints(Environment::Sandbox, &EndpointOverrides::default(), Some(&local))
+            .unwrap();
+        assert_eq!(endpoints, local);
+    }
+
+    #[test]
+    fn the_sandbox_has_no_endpoints_until_it_runs() {
+        let error = Settings::default()
+            .endpoints(Environment::Sandbox, &EndpointOverrides::default(), None)
+            .unwrap_err();
+        assert!(matches!(error, ConfigError::SandboxNotRunning));
+    }
+
+    #[test]
+    fn environment_names_parse_as_the_cli_writes_them() {
+        assert_eq!(Environment::parse("prod").unwrap(), Environment::Production);
+        assert_eq!(Environment::parse("Production").unwrap(), Environment::Production);
+        assert!(Environment::parse("staging").is_err());
+    }
+}

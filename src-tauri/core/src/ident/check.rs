@@ -1,0 +1,169 @@
+//! Checking identifiers typed or pasted by a person: one result per input, valid or with the
+//! precise reason, ready for the UI and the CLI. Inputs are masked in the result.
+
+use serde::Serialize;
+
+use super::{ChecksumRule, FnrError, FnrKind, FnrVariant, Identifier, IdentifierError, OrgNrError, mask_raw};
+
+/// What kind of identifier a valid input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentKind {
+    /// Fødselsnummer.
+    Fodselsnummer,
+    /// D-nummer.
+    DNummer,
+    /// FH-nummer.
+    FhNummer,
+    /// Organisasjonsnummer.
+    Organisasjonsnummer,
+}
+
+/// Why an input is invalid, structured so the UI can say it in its own language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct IdentProblem {
+    /// `empty`, `not_digits`, `wrong_length`, `impossible_date` or `wrong_check_digit`.
+    pub code: String,
+    /// The reason in English (CLI, logs).
+    pub message: String,
+    /// For `not_digits`, the 1-based position; for `wrong_check_digit`, the digit (10, 11 or 9).
+    pub position: Option<u32>,
+    /// For `wrong_length`, how many characters were found.
+    pub found_length: Option<u32>,
+}
+
+/// The result of checking one input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct IdentCheck {
+    /// The input, masked (`010180 *****`).
+    pub input: String,
+    /// Valid or not.
+    pub valid: bool,
+    /// For a valid input, its kind.
+    pub kind: Option<IdentKind>,
+    /// For a valid person number, how its month is shifted.
+    pub variant: Option<FnrVariant>,
+    /// For a valid person number, which control-digit rule it satisfies.
+    pub rule: Option<ChecksumRule>,
+    /// For a valid person number with a known century, the birth date (`YYYY-MM-DD`).
+    pub birth_date: Option<String>,
+    /// A plain-English description: the kind, or the reason it is invalid.
+    pub description: String,
+    /// For an invalid input, why.
+    pub problem: Option<IdentProblem>,
+}
+
+/// Checks one input.
+pub fn check(input: &str) -> IdentCheck {
+    let masked = mask_raw(input);
+    match Identifier::parse(input) {
+        Ok(identifier) => {
+            let description = identifier.describe();
+            let (kind, variant, rule, birth_date) = match &identifier {
+                Identifier::Person(fnr) => (
+                    match fnr.kind() {
+                        FnrKind::Fodselsnummer => IdentKind::Fodselsnummer,
+                        FnrKind::DNummer => IdentKind::DNummer,
+                        FnrKind::FhNummer => IdentKind::FhNummer,
+                    },
+                    Some(fnr.variant()),
+                    Some(fnr.rule()),
+                    fnr.birth_date().map(|d| d.format("%Y-%m-%d").to_string()),
+                ),
+                Identifier::Organisation(_) => (IdentKind::Organisasjonsnummer, None, None, None),
+            };
+            IdentCheck {
+                input: masked,
+                valid: true,
+                kind: Some(kind),
+                variant,
+                rule,
+                birth_date,
+                description,
+                problem: None,
+            }
+        }
+        Err(error) => IdentCheck {
+            input: masked,
+            valid: false,
+            kind: None,
+            variant: None,
+            rule: None,
+            birth_date: None,
+            description: error.to_string(),
+            problem: Some(problem(&error)),
+        },
+    }
+}
+
+fn problem(error: &IdentifierError) -> IdentProblem {
+    let count = |n: usize| u32::try_from(n).ok();
+    let (position, found_length) = match error {
+        IdentifierError::WrongLength { found } => (None, count(*found)),
+        IdentifierError::Person(FnrError::NotDigits { position, .. })
+        | IdentifierError::Organisation(OrgNrError::NotDigits { position, .. }) => (count(*position), None),
+        IdentifierError::Person(FnrError::WrongLength { found })
+        | IdentifierError::Organisation(OrgNrError::WrongLength { found }) => (None, count(*found)),
+        IdentifierError::Person(FnrError::WrongCheckDigit { position }) => (Some(u32::from(*position)), None),
+        IdentifierError::Organisation(OrgNrError::WrongCheckDigit) => (Some(9), None),
+        _ => (None, None),
+    };
+    IdentProblem {
+        code: error.code().to_owned(),
+        message: error.to_string(),
+        position,
+        found_length,
+    }
+}
+
+/// Splits pasted text into identifiers: any mix of spaces, tabs, commas, semicolons and new
+/// lines separates them.
+pub fn split_input(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_valid_tenor_number_is_described_and_masked() {
+        let result = check("20914695016");
+        assert!(result.valid);
+        assert_eq!(result.input, "209146 *****");
+        assert_eq!(result.kind, Some(IdentKind::Fodselsnummer));
+        assert_eq!(result.variant, Some(FnrVariant::TenorSynthetic));
+        assert_eq!(result.birth_date.as_deref(), Some("1946-11-20"));
+        assert_eq!(result.description, "synthetic fødselsnummer (Tenor)");
+    }
+
+    #[test]
+    fn an_invalid_number_carries_its_code_and_position() {
+        let result = check("20914695017");
+        assert!(!result.valid);
+        let problem = result.problem.unwrap();
+        assert_eq!((problem.code.as_str(), problem.position), ("wrong_check_digit", Some(11)));
+        assert_eq!(result.input, "209146 *****", "invalid inputs are masked too");
+
+        let short = check("2091469501").problem.unwrap();
+        assert_eq!((short.code.as_str(), short.found_length), ("wrong_length", Some(10)));
+    }
+
+    #[test]
+    fn organisations_are_recognised() {
+        let result = check("991825827");
+        assert_eq!(result.kind, Some(IdentKind::Organisasjonsnummer));
+        assert_eq!(result.input, "991825 *****", "masked like any input: the UI cannot tell in advance");
+    }
+
+    #[test]
+    fn pasted_text_splits_on_any_separator() {
+        assert_eq!(
+            split_input("20914695016, 01813048589;\n30910099686\t991825827 "),
+            ["20914695016", "01813048589", "30910099686", "991825827"]
+        );
+        assert!(split_input(" ,;\n").is_empty());
+    }
+}

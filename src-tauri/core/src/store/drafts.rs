@@ -1,0 +1,209 @@
+//! Drafts of letters and mass mailings: `get_/list_/upsert_/delete_/restore_` verbs.
+//! Deleting moves a draft to the trash (`deleted_at`); the letters issue adds purging after
+//! 30 days.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{Store, StoreError};
+use crate::ident::Fnr;
+
+/// A draft's id (a UUID made in Rust).
+pub type DraftId = String;
+
+/// What a draft will become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DraftKind {
+    /// One letter to one recipient.
+    Letter,
+    /// One letter per row of a recipient list.
+    MassMailing,
+}
+
+impl DraftKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Letter => "letter",
+            Self::MassMailing => "mass_mailing",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, StoreError> {
+        match text {
+            "letter" => Ok(Self::Letter),
+            "mass_mailing" => Ok(Self::MassMailing),
+            other => Err(StoreError::Invalid(format!("draft kind {other:?}"))),
+        }
+    }
+}
+
+/// What the caller saves.
+#[derive(Debug, Clone)]
+pub struct DraftInput {
+    /// `None` for a new draft.
+    pub id: Option<DraftId>,
+    /// Letter or mass mailing.
+    pub kind: DraftKind,
+    /// The letter's title.
+    pub title: String,
+    /// The recipient's fødselsnummer, when known.
+    pub recipient_fnr: Option<Fnr>,
+    /// The recipient's name, when known.
+    pub recipient_name: Option<String>,
+    /// The body text.
+    pub body: String,
+}
+
+/// A saved draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// Its id.
+    pub id: DraftId,
+    /// Letter or mass mailing.
+    pub kind: DraftKind,
+    /// The letter's title.
+    pub title: String,
+    /// The recipient's fødselsnummer.
+    pub recipient_fnr: Option<Fnr>,
+    /// The recipient's name.
+    pub recipient_name: Option<String>,
+    /// The body text.
+    pub body: String,
+    /// First saved.
+    pub created_at: DateTime<Utc>,
+    /// Last saved.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A draft in a list: no body, and the identifier masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct DraftSummary {
+    /// Its id.
+    pub id: DraftId,
+    /// Letter or mass mailing.
+    pub kind: DraftKind,
+    /// The letter's title.
+    pub title: String,
+    /// `DDMMYY *****`.
+    pub recipient_masked: Option<String>,
+    /// Last saved (RFC 3339).
+    pub updated_at: String,
+}
+
+impl Store {
+    /// Saves a draft (insert or update) in one transaction; returns it as stored.
+    pub fn upsert_draft(&self, input: DraftInput) -> Result<Draft, StoreError> {
+        let now = self.clock.now();
+        let id = input.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO drafts (id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+             ON CONFLICT (id) DO UPDATE SET
+                 kind = excluded.kind, title = excluded.title,
+                 recipient_fnr = excluded.recipient_fnr, recipient_name = excluded.recipient_name,
+                 body = excluded.body, updated_at = excluded.updated_at",
+            params![
+                id,
+                input.kind.as_str(),
+                input.title,
+                input.recipient_fnr.as_ref().map(Fnr::expose),
+                input.recipient_name,
+                input.body,
+                now.to_rfc3339(),
+            ],
+        )?;
+        tx.commit()?;
+        drop(conn);
+        self.get_draft(&id)
+    }
+
+    /// One draft (also from the trash).
+    pub fn get_draft(&self, id: &str) -> Result<Draft, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at
+                 FROM drafts WHERE id = ?1",
+                [id],
+                read_draft,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("draft {id}")))?
+    }
+
+    /// Drafts not in the trash, most recently saved first.
+    pub fn list_drafts(&self) -> Result<Vec<DraftSummary>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at
+             FROM drafts WHERE deleted_at IS NULL ORDER BY updated_at DESC, id",
+        )?;
+        let rows = statement.query_map([], read_draft)?;
+        rows.map(|row| {
+            let draft = row??;
+            Ok(DraftSummary {
+                recipient_masked: draft.recipient_fnr.as_ref().map(Fnr::masked),
+                id: draft.id,
+                kind: draft.kind,
+                title: draft.title,
+                updated_at: draft.updated_at.to_rfc3339(),
+            })
+        })
+        .collect()
+    }
+
+    /// Moves a draft to the trash.
+    pub fn delete_draft(&self, id: &str) -> Result<(), StoreError> {
+        let changed = self.conn().execute(
+            "UPDATE drafts SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+            params![id, self.clock.now().to_rfc3339()],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("draft {id}")));
+        }
+        Ok(())
+    }
+
+    /// Takes a draft back out of the trash.
+    pub fn restore_draft(&self, id: &str) -> Result<(), StoreError> {
+        let changed = self.conn().execute(
+            "UPDATE drafts SET deleted_at = NULL WHERE id = ?1 AND deleted_at IS NOT NULL",
+            [id],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("draft {id} in the trash")));
+        }
+        Ok(())
+    }
+}
+
+fn read_draft(row: &Row<'_>) -> rusqlite::Result<Result<Draft, StoreError>> {
+    let kind: String = row.get(1)?;
+    let fnr: Option<String> = row.get(3)?;
+    let created: String = row.get(6)?;
+    let updated: String = row.get(7)?;
+    let (id, title, recipient_name, body) = (row.get(0)?, row.get(2)?, row.get(4)?, row.get(5)?);
+    Ok((|| {
+        Ok(Draft {
+            id,
+            kind: DraftKind::parse(&kind)?,
+            title,
+            recipient_fnr: fnr
+                .map(|f| Fnr::parse(&f).map_err(|e| StoreError::Invalid(format!("recipient: {e}"))))
+                .transpose()?,
+            recipient_name,
+            body,
+            created_at: parse_time(&created)?,
+            updated_at: parse_time(&updated)?,
+        })
+    })())
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Invalid(format!("timestamp {text:?}: {e}")))
+}

@@ -1,0 +1,354 @@
+//! The encrypted local store: one SQLCipher file, its key in the OS credential store (or
+//! derived from a passphrase), a recovery key shown once at creation.
+//!
+//! Files in the data directory:
+//! * `kommunepost.db` — SQLite, whole-file encrypted with a 256-bit raw key (SQLCipher 4).
+//! * `kommunepost.store.json` — [`StoreMeta`]: where the key comes from; no secret.
+//!
+//! Losing the key is never silent: if the credential store cannot be reached, or has lost the
+//! entry, opening fails with an error that says so, and the recovery key opens the store.
+
+pub mod credentials;
+mod drafts;
+pub mod key;
+mod meta;
+pub mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+pub use credentials::{CredentialError, CredentialStore, MemoryCredentials, OsKeyring};
+pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary};
+pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};
+pub use meta::{KeySource, StoreMeta};
+
+use crate::clock::Clock;
+use crate::secret::Secret;
+
+/// The database file's name in the data directory.
+pub const DB_FILE: &str = "kommunepost.db";
+/// The metadata file's name in the data directory.
+pub const META_FILE: &str = "kommunepost.store.json";
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No store in this directory yet.
+    #[error("no store in {0}; create one first")]
+    NotCreated(PathBuf),
+    /// A store exists already; creating would destroy it.
+    #[error("a store already exists in {0}; it was left as it is")]
+    AlreadyExists(PathBuf),
+    /// The key does not open the store. The file is untouched.
+    #[error("wrong key: the store could not be decrypted (wrong passphrase or recovery key?)")]
+    WrongKey,
+    /// The store expects its key from the credential store, which has no entry for it.
+    #[error(
+        "the store's key is not in the credential store (was the keyring reset, or is this another user or machine?); unlock it with the recovery key"
+    )]
+    KeyNotInCredentialStore,
+    /// A passphrase is required (passphrase store) but none was given, or vice versa.
+    #[error("this store is unlocked with {expected}; {given} was given")]
+    WrongUnlockMethod {
+        /// What the store needs.
+        expected: &'static str,
+        /// What the caller offered.
+        given: &'static str,
+    },
+    /// The credential store failed or cannot be reached.
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
+    /// A key could not be made or read.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The file is not a store (or is damaged).
+    #[error("the store file is damaged or not a Kommunepost store: {0}")]
+    Corrupt(String),
+    /// The store was written by a newer Kommunepost.
+    #[error(
+        "the store has schema version {found}, newer than this program knows ({known}); update Kommunepost"
+    )]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// A record was not found.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A stored value is invalid (a damaged row).
+    #[error("invalid stored value: {0}")]
+    Invalid(String),
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file system failed.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How to create a store.
+#[derive(Debug)]
+pub enum CreateWith<'a> {
+    /// A random key, kept in this credential store.
+    Keyring(&'a dyn CredentialStore),
+    /// A key derived from this passphrase (no credential store needed).
+    Passphrase(Secret<String>),
+}
+
+/// How to open a store.
+#[derive(Debug)]
+pub enum UnlockWith<'a> {
+    /// The key from this credential store (stores created with [`CreateWith::Keyring`]).
+    Keyring(&'a dyn CredentialStore),
+    /// The passphrase (stores created with [`CreateWith::Passphrase`]).
+    Passphrase(Secret<String>),
+    /// The recovery key (any store).
+    RecoveryKey(Secret<String>),
+}
+
+/// What is in a data directory, read without a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreStatus {
+    /// No store yet.
+    NotCreated,
+    /// A store exists.
+    Created {
+        /// Its metadata, `None` when the metadata file is missing (then only the recovery key
+        /// opens it).
+        meta: Option<StoreMeta>,
+        /// Size of the database file in bytes.
+        size_bytes: u64,
+    },
+}
+
+/// An open store. Cheap to share behind an `Arc`; SQLite calls are serialised by a mutex.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+    clock: Arc<dyn Clock>,
+    path: Option<PathBuf>,
+}
+
+/// Paths of a store's two files.
+fn files(dir: &Path) -> (PathBuf, PathBuf) {
+    (dir.join(DB_FILE), dir.join(META_FILE))
+}
+
+/// Reads what is in `dir` without a key.
+pub fn status(dir: &Path) -> Result<StoreStatus, StoreError> {
+    let (db, meta_path) = files(dir);
+    match std::fs::metadata(&db) {
+        Ok(file) => Ok(StoreStatus::Created {
+            meta: StoreMeta::read(&meta_path)
+                .map_err(|e| StoreError::Corrupt(format!("{META_FILE}: {e}")))?,
+            size_bytes: file.len(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StoreStatus::NotCreated),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl Store {
+    /// Creates a new store in `dir` and returns it with its recovery key, which the caller must
+    /// show the user once. Fails with [`StoreError::AlreadyExists`] rather than touch an existing
+    /// store.
+    pub fn create(
+        dir: &Path,
+        with: CreateWith<'_>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Self, RecoveryKey), StoreError> {
+        let (db, meta_path) = files(dir);
+        if db.exists() {
+            return Err(StoreError::AlreadyExists(dir.to_path_buf()));
+        }
+        std::fs::create_dir_all(dir)?;
+        let mut meta = StoreMeta {
+            format: 1,
+            store_id: uuid::Uuid::new_v4().to_string(),
+            key_source: KeySource::Keyring,
+            kdf: None,
+            created_at: clock.now(),
+        };
+        let key = match &with {
+            CreateWith::Keyring(credentials) => {
+                let key = StoreKey::random()?;
+                credentials.set(&meta.keyring_account(), &key.to_hex())?;
+                key
+            }
+            CreateWith::Passphrase(passphrase) => {
+                if passphrase.expose().chars().count() < key::MIN_PASSPHRASE_CHARS {
+                    return Err(KeyError::PassphraseTooShort.into());
+                }
+                let params = StoreKey::new_kdf_params()?;
+                let key = StoreKey::from_passphrase(passphrase.expose(), &params)?;
+                meta.key_source = KeySource::Passphrase;
+                meta.kdf = Some(params);
+                key
+            }
+        };
+        // Build the database under a temporary name and rename it into place last, so a crash
+        // never leaves a half-made store that looks real.
+        let tmp = dir.join(format!("{DB_FILE}.creating"));
+        let _ = std::fs::remove_file(&tmp);
+        let result = (|| {
+            let conn = open_keyed(&tmp, &key, true)?;
+            let store = Self::finish_open(conn, clock.clone(), None)?;
+            drop(store);
+            meta.write(&meta_path)?;
+            std::fs::rename(&tmp, &db)?;
+            Ok::<_, StoreError>(())
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            if let CreateWith::Keyring(credentials) = with {
+                let _ = credentials.delete(&meta.keyring_account());
+            }
+            return Err(e);
+        }
+        tracing::info!(dir = %dir.display(), source = ?meta.key_source, "created store");
+        let store = Self::open_with_key(dir, &key, clock)?;
+        Ok((store, key.recovery_key()))
+    }
+
+    /// Opens the store in `dir`. A wrong key fails with [`StoreError::WrongKey`] and leaves the
+    /// file untouched.
+    pub fn open(
+        dir: &Path,
+        with: UnlockWith<'_>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
+        let meta = match status(dir)? {
+            StoreStatus::NotCreated => return Err(StoreError::NotCreated(dir.to_path_buf())),
+            StoreStatus::Created { meta, .. } => meta,
+        };
+        let key = match with {
+            UnlockWith::RecoveryKey(text) => StoreKey::from_recovery_key(text.expose())?,
+            UnlockWith::Keyring(credentials) => {
+                let meta = meta.ok_or(StoreError::KeyNotInCredentialStore)?;
+                if meta.key_source != KeySource::Keyring {
+                    return Err(StoreError::WrongUnlockMethod {
+                        expected: "a passphrase",
+                        given: "the credential store",
+                    });
+                }
+                let hex = credentials
+                    .get(&meta.keyring_account())?
+                    .ok_or(StoreError::KeyNotInCredentialStore)?;
+                StoreKey::from_hex(hex.expose()).ok_or_else(|| {
+                    StoreError::Corrupt("the key in the credential store is not a key".into())
+                })?
+            }
+            UnlockWith::Passphrase(passphrase) => {
+                let kdf = meta
+                    .and_then(|m| m.kdf)
+                    .ok_or(StoreError::WrongUnlockMethod {
+                        expected: "the credential store (or the recovery key)",
+                        given: "a passphrase",
+                    })?;
+                StoreKey::from_passphrase(passphrase.expose(), &kdf)?
+            }
+        };
+        Self::open_with_key(dir, &key, clock)
+    }
+
+    fn open_with_key(dir: &Path, key: &StoreKey, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let (db, _) = files(dir);
+        let conn = open_keyed(&db, key, false)?;
+        Self::finish_open(conn, clock, Some(db))
+    }
+
+    /// After a recovery-key unlock of a keyring store: puts the key back into the credential
+    /// store so the next start opens without the recovery key.
+    pub fn restore_key_to(
+        &self,
+        dir: &Path,
+        recovery_key: &Secret<String>,
+        credentials: &dyn CredentialStore,
+    ) -> Result<(), StoreError> {
+        let meta = StoreMeta::read(&files(dir).1)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("{META_FILE} is missing; cannot name the key's entry"))
+        })?;
+        let key = StoreKey::from_recovery_key(recovery_key.expose())?;
+        credentials.set(&meta.keyring_account(), &key.to_hex())?;
+        Ok(())
+    }
+
+    /// A store in memory (never on disk, so unencrypted), for tests.
+    pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        Self::finish_open(conn, clock, None)
+    }
+
+    fn finish_open(
+        mut conn: Connection,
+        clock: Arc<dyn Clock>,
+        path: Option<PathBuf>,
+    ) -> Result<Self, StoreError> {
+        let found = migrations::current_version_if_any(&conn)?;
+        if found > migrations::latest_version() {
+            return Err(StoreError::TooNew {
+                found,
+                known: migrations::latest_version(),
+            });
+        }
+        migrations::migrate(&mut conn, clock.as_ref())?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            clock,
+            path,
+        })
+    }
+
+    /// The schema version of the open store.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(migrations::current_version(&self.conn())?)
+    }
+
+    /// The database file, `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
+        // back on drop), so a poisoned lock is still safe to use.
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Opens (or with `create`, creates) an SQLCipher file with `key`, and proves the key right
+/// before anything is written: SQLCipher accepts any key and fails only at the first read.
+fn open_keyed(path: &Path, key: &StoreKey, create: bool) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    // A wrong key makes SQLCipher log "hmac check failed" to stderr; the error is reported
+    // to the caller instead.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    // The literal is hex only, so formatting it into the statement cannot inject anything.
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal()))?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
+            return Err(StoreError::WrongKey);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mode: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    debug_assert_eq!(mode.to_lowercase(), "wal");
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;
