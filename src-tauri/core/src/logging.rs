@@ -27,12 +27,15 @@ pub fn init(log_dir: &Path, file_prefix: &str, stderr: bool) -> LogGuard {
     let filter = || {
         EnvFilter::try_from_env("KOMMUNEPOST_LOG").unwrap_or_else(|_| EnvFilter::new("info"))
     };
-    let appender = Builder::new()
+    let appender = std::fs::create_dir_all(log_dir).map_err(|e| e.to_string()).and_then(|()| {
+        Builder::new()
         .rotation(Rotation::DAILY)
         .filename_prefix(file_prefix)
         .filename_suffix("log")
         .max_log_files(KEPT_LOG_FILES)
-        .build(log_dir);
+            .build(log_dir)
+            .map_err(|e| e.to_string())
+    });
     let (file_layer, guard, file_error) = match appender {
         Ok(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
@@ -41,7 +44,7 @@ pub fn init(log_dir: &Path, file_prefix: &str, stderr: bool) -> LogGuard {
                 .with_writer(Masking(writer));
             (Some(layer), Some(guard), None)
         }
-        Err(e) => (None, None, Some(e.to_string())),
+        Err(e) => (None, None, Some(e)),
     };
     let stderr_layer = (stderr || file_error.is_some()).then(|| {
         tracing_subscriber::fmt::layer()

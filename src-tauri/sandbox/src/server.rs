@@ -107,8 +107,8 @@ async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "services": ["population"] }))
 }
 
-async fn population_all(State(population): State<Arc<Population>>) -> Json<Arc<Population>> {
-    Json(population)
+async fn population_all(State(population): State<Arc<Population>>) -> Json<Population> {
+    Json(population.as_ref().clone())
 }
 
 async fn population_person(

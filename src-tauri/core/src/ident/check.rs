@@ -73,7 +73,11 @@ pub fn check(input: &str) -> IdentCheck {
                 Identifier::Organisation(_) => (IdentKind::Organisasjonsnummer, None, None, None),
             };
             IdentCheck {
-                input: masked,
+                // An organisasjonsnummer is not personal data: shown in full.
+                input: match identifier {
+                    Identifier::Organisation(org) => org.to_string(),
+                    Identifier::Person(_) => masked,
+                },
                 valid: true,
                 kind: Some(kind),
                 variant,
@@ -155,7 +159,8 @@ mod tests {
     fn organisations_are_recognised() {
         let result = check("991825827");
         assert_eq!(result.kind, Some(IdentKind::Organisasjonsnummer));
-        assert_eq!(result.input, "991825 *****", "masked like any input: the UI cannot tell in advance");
+        assert_eq!(result.input, "991825827", "not personal data");
+        assert_eq!(check("991825828").input, "991825 *****", "an invalid one might be a mistyped person number");
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub enum ChecksumRule {
     /// The rule in use before 2032 (still valid after).
     Current,
     /// Valid only under the rule for numbers issued from 1 January 2032.
+    #[serde(rename = "from_2032")]
     From2032,
 }
 

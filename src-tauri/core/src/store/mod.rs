@@ -13,6 +13,7 @@ mod drafts;
 pub mod key;
 mod meta;
 pub mod migrations;
+mod session;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +24,7 @@ pub use credentials::{CredentialError, CredentialStore, MemoryCredentials, OsKey
 pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary};
 pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};
 pub use meta::{KeySource, StoreMeta};
+pub use session::{StoreSession, StoreState};
 
 use crate::clock::Clock;
 use crate::secret::Secret;
@@ -76,6 +78,9 @@ pub enum StoreError {
         /// Newest version this build knows.
         known: i64,
     },
+    /// The store is locked: it must be unlocked before use.
+    #[error("the store is locked; unlock it first")]
+    Locked,
     /// A record was not found.
     #[error("{0} not found")]
     NotFound(String),

@@ -1,0 +1,26 @@
+//! Tauri's build step: embeds tauri.conf.json, resolves the capabilities in
+//! src-tauri/capabilities, and generates allow-/deny- permissions for each app command so that
+//! a window can call only the commands its capability lists.
+
+/// Every `#[tauri::command]` of the app. A command missing here cannot be called at all.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "check_identifiers",
+    "store_state",
+    "take_recovery_key",
+    "create_store_with_passphrase",
+    "unlock_store",
+    "unlock_store_with_recovery_key",
+    "retry_store_unlock",
+    "set_environment",
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step failed");
+}

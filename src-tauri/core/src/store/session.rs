@@ -1,0 +1,242 @@
+//! The app's store lifecycle: open on start when it can, create on first run, and otherwise
+//! say exactly what the user must provide (a new passphrase, the passphrase, or the recovery
+//! key). Never creates a store whose key could be lost.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{
+    CreateWith, CredentialError, CredentialStore, KeySource, RecoveryKey, Store, StoreError,
+    StoreStatus, UnlockWith, status,
+};
+use crate::clock::Clock;
+use crate::secret::Secret;
+
+/// What the user sees of the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum StoreState {
+    /// Open and usable.
+    Unlocked {
+        /// Where the key comes from.
+        key_source: KeySource,
+    },
+    /// First run and no persistent credential store: the user must choose a passphrase.
+    NeedsNewPassphrase {
+        /// Why the credential store could not be used.
+        reason: String,
+    },
+    /// A passphrase store: the user must type the passphrase.
+    NeedsPassphrase,
+    /// The key cannot be had from the credential store: the recovery key opens the store.
+    NeedsRecoveryKey {
+        /// What went wrong with the credential store.
+        reason: String,
+    },
+}
+
+/// The store as the app holds it.
+#[derive(Debug)]
+pub struct StoreSession {
+    dir: PathBuf,
+    credentials: Result<Arc<dyn CredentialStore>, CredentialError>,
+    clock: Arc<dyn Clock>,
+    store: Option<Arc<Store>>,
+    state: StoreState,
+    pending_recovery_key: Option<RecoveryKey>,
+}
+
+impl StoreSession {
+    /// Opens the store in `dir` with the credential store, or creates it there on first run.
+    /// Where neither is possible the session stays locked and [`StoreSession::state`] says what
+    /// the user must give.
+    pub fn start(
+        dir: PathBuf,
+        credentials: Result<Arc<dyn CredentialStore>, CredentialError>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let mut session = Self {
+            dir,
+            credentials,
+            clock,
+            store: None,
+            state: StoreState::NeedsPassphrase,
+            pending_recovery_key: None,
+        };
+        session.retry();
+        session
+    }
+
+    /// Tries the credential store again (after the user unlocked their keyring, say).
+    pub fn retry(&mut self) {
+        if self.store.is_some() {
+            return;
+        }
+        self.state = match self.try_open_or_create() {
+            Ok(state) => state,
+            Err(error) => {
+                tracing::warn!(%error, "store not opened at start");
+                StoreState::NeedsRecoveryKey {
+                    reason: error.to_string(),
+                }
+            }
+        };
+    }
+
+    fn try_open_or_create(&mut self) -> Result<StoreState, StoreError> {
+        match status(&self.dir)? {
+            StoreStatus::NotCreated => {
+                let credentials = match &self.credentials {
+                    Ok(credentials) => credentials.clone(),
+                    Err(error) => {
+                        return Ok(StoreState::NeedsNewPassphrase {
+                            reason: error.to_string(),
+                        });
+                    }
+                };
+                match Store::create(&self.dir, CreateWith::Keyring(credentials.as_ref()), self.clock.clone()) {
+                    Ok((store, recovery)) => {
+                        self.pending_recovery_key = Some(recovery);
+                        Ok(self.unlocked(store, KeySource::Keyring))
+                    }
+                    Err(StoreError::Credentials(error)) => Ok(StoreState::NeedsNewPassphrase {
+                        reason: error.to_string(),
+                    }),
+                    Err(error) => Err(error),
+                }
+            }
+            StoreStatus::Created { meta: Some(meta), .. } if meta.key_source == KeySource::Passphrase => {
+                Ok(StoreState::NeedsPassphrase)
+            }
+            StoreStatus::Created { .. } => {
+                let credentials = self.credentials.clone().map_err(StoreError::Credentials)?;
+                let store = Store::open(&self.dir, UnlockWith::Keyring(credentials.as_ref()), self.clock.clone())?;
+                Ok(self.unlocked(store, KeySource::Keyring))
+            }
+        }
+    }
+
+    fn unlocked(&mut self, store: Store, key_source: KeySource) -> StoreState {
+        self.store = Some(Arc::new(store));
+        self.state = StoreState::Unlocked { key_source };
+        self.state.clone()
+    }
+
+    /// What the user sees.
+    pub fn state(&self) -> &StoreState {
+        &self.state
+    }
+
+    /// The recovery key of a store created in this session, once: the first call returns it,
+    /// later calls `None`. The app shows it to the user at that moment.
+    pub fn take_recovery_key(&mut self) -> Option<RecoveryKey> {
+        self.pending_recovery_key.take()
+    }
+
+    /// First run without a credential store: creates a passphrase store. Returns the recovery
+    /// key to show.
+    pub fn create_with_passphrase(&mut self, passphrase: Secret<String>) -> Result<RecoveryKey, StoreError> {
+        if !matches!(self.state, StoreState::NeedsNewPassphrase { .. }) {
+            return Err(StoreError::AlreadyExists(self.dir.clone()));
+        }
+        let (store, recovery) = Store::create(&self.dir, CreateWith::Passphrase(passphrase), self.clock.clone())?;
+        self.unlocked(store, KeySource::Passphrase);
+        Ok(recovery)
+    }
+
+    /// Opens a passphrase store.
+    pub fn unlock_with_passphrase(&mut self, passphrase: Secret<String>) -> Result<(), StoreError> {
+        let store = Store::open(&self.dir, UnlockWith::Passphrase(passphrase), self.clock.clone())?;
+        self.unlocked(store, KeySource::Passphrase);
+        Ok(())
+    }
+
+    /// Opens the store with its recovery key; for a keyring store, puts the key back into the
+    /// credential store when it can be reached.
+    pub fn unlock_with_recovery_key(&mut self, recovery_key: Secret<String>) -> Result<(), StoreError> {
+        let store = Store::open(&self.dir, UnlockWith::RecoveryKey(recovery_key.clone()), self.clock.clone())?;
+        let source = match status(&self.dir)? {
+            StoreStatus::Created { meta: Some(meta), .. } => meta.key_source,
+            _ => KeySource::Keyring,
+        };
+        if source == KeySource::Keyring
+            && let Ok(credentials) = &self.credentials
+            && let Err(error) = store.restore_key_to(&self.dir, &recovery_key, credentials.as_ref())
+        {
+            tracing::warn!(%error, "opened with the recovery key but could not put the key back");
+        }
+        self.unlocked(store, source);
+        Ok(())
+    }
+
+    /// The open store, or [`StoreError::Locked`].
+    pub fn store(&self) -> Result<Arc<Store>, StoreError> {
+        self.store.clone().ok_or(StoreError::Locked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::store::MemoryCredentials;
+
+    fn start(dir: &std::path::Path, credentials: Arc<MemoryCredentials>) -> StoreSession {
+        StoreSession::start(dir.to_path_buf(), Ok(credentials), Arc::new(SystemClock))
+    }
+
+    #[test]
+    fn first_run_with_a_credential_store_creates_the_store_and_offers_the_recovery_key_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = start(dir.path(), Arc::new(MemoryCredentials::new()));
+        assert_eq!(session.state(), &StoreState::Unlocked { key_source: KeySource::Keyring });
+        assert!(session.take_recovery_key().is_some());
+        assert!(session.take_recovery_key().is_none(), "shown once only");
+        assert!(session.store().is_ok());
+    }
+
+    #[test]
+    fn the_next_start_opens_without_asking_and_without_a_new_recovery_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let credentials = Arc::new(MemoryCredentials::new());
+        drop(start(dir.path(), credentials.clone()));
+        let mut session = start(dir.path(), credentials);
+        assert!(matches!(session.state(), StoreState::Unlocked { .. }));
+        assert!(session.take_recovery_key().is_none());
+    }
+
+    #[test]
+    fn first_run_without_a_credential_store_asks_for_a_passphrase_instead_of_losing_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = start(dir.path(), Arc::new(MemoryCredentials::unavailable()));
+        assert!(matches!(session.state(), StoreState::NeedsNewPassphrase { .. }));
+        assert!(matches!(session.store(), Err(StoreError::Locked)));
+        assert_eq!(status(dir.path()).unwrap(), StoreStatus::NotCreated, "nothing created yet");
+
+        let recovery = session.create_with_passphrase(Secret::new("et godt passord".into())).unwrap();
+        assert!(!recovery.expose().is_empty());
+        assert_eq!(session.state(), &StoreState::Unlocked { key_source: KeySource::Passphrase });
+
+        let mut again = start(dir.path(), Arc::new(MemoryCredentials::unavailable()));
+        assert_eq!(again.state(), &StoreState::NeedsPassphrase);
+        let wrong = again.unlock_with_passphrase(Secret::new("feil passord!".into())).unwrap_err();
+        assert!(matches!(wrong, StoreError::WrongKey));
+        again.unlock_with_passphrase(Secret::new("et godt passord".into())).unwrap();
+    }
+
+    #[test]
+    fn a_lost_keyring_entry_asks_for_the_recovery_key_which_restores_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = start(dir.path(), Arc::new(MemoryCredentials::new()));
+        let recovery = first.take_recovery_key().unwrap().expose().to_owned();
+        drop(first);
+
+        let new_keyring = Arc::new(MemoryCredentials::new());
+        let mut session = start(dir.path(), new_keyring.clone());
+        assert!(matches!(session.state(), StoreState::NeedsRecoveryKey { .. }), "{:?}", session.state());
+        session.unlock_with_recovery_key(Secret::new(recovery)).unwrap();
+        assert!(matches!(start(dir.path(), new_keyring).state(), StoreState::Unlocked { .. }));
+    }
+}

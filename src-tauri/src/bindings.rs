@@ -1,0 +1,37 @@
+//! The command list, and the TypeScript bindings generated from it (`ui/src/lib/bindings.ts`).
+//! `cargo test` fails when the committed bindings are stale; `KOMMUNEPOST_WRITE_BINDINGS=1
+//! cargo test --test bindings` rewrites them.
+
+use tauri::Runtime;
+use tauri_specta::{Builder, collect_commands};
+
+use crate::commands;
+
+/// Where the generated bindings live, relative to the workspace root.
+pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
+
+/// The specta builder with every command. Used for the invoke handler and for the bindings.
+pub fn builder<R: Runtime>() -> Builder<R> {
+    Builder::<R>::new().commands(collect_commands![
+        commands::app::app_info,
+        commands::app::set_environment,
+        commands::ident::check_identifiers,
+        commands::store::store_state,
+        commands::store::take_recovery_key,
+        commands::store::create_store_with_passphrase,
+        commands::store::unlock_store,
+        commands::store::unlock_store_with_recovery_key,
+        commands::store::retry_store_unlock,
+    ])
+}
+
+/// The bindings as TypeScript source.
+pub fn typescript() -> String {
+    builder::<tauri::Wry>()
+        .export_str(
+            specta_typescript::Typescript::default()
+                .header("// Generated from the Rust commands by src-tauri/src/bindings.rs. Do not edit.\n")
+                .bigint(specta_typescript::BigIntExportBehavior::Number),
+        )
+        .expect("the command types export to TypeScript")
+}

@@ -1,0 +1,5 @@
+//! The `#[tauri::command]` adapters: each takes state, calls core, maps the error.
+
+pub mod app;
+pub mod ident;
+pub mod store;

@@ -1,0 +1,97 @@
+//! The one error shape that crosses the IPC boundary: `{code, message}`. The UI branches on
+//! `code` (and shows its own text for it); `message` is the detail from core.
+
+use kommunepost_core::config::ConfigError;
+use kommunepost_core::store::{CredentialError, KeyError, StoreError};
+use serde::Serialize;
+
+/// What the UI can branch on. Add a code only when the UI treats it differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The store is locked; unlock first.
+    StoreLocked,
+    /// The passphrase or recovery key does not open the store.
+    WrongKey,
+    /// The new passphrase is too short.
+    PassphraseTooShort,
+    /// The text is not a recovery key.
+    BadRecoveryKey,
+    /// The OS credential store failed or cannot be reached.
+    CredentialStore,
+    /// Settings are invalid.
+    InvalidSettings,
+    /// Anything else; the message says what.
+    Internal,
+}
+
+/// An error for the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct CommandError {
+    /// What the UI branches on.
+    pub code: ErrorCode,
+    /// Detail for the user and the log.
+    pub message: String,
+}
+
+impl CommandError {
+    fn new(code: ErrorCode, message: impl ToString) -> Self {
+        Self {
+            code,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(error: StoreError) -> Self {
+        let code = match &error {
+            StoreError::Locked | StoreError::NotCreated(_) => ErrorCode::StoreLocked,
+            StoreError::WrongKey | StoreError::WrongUnlockMethod { .. } => ErrorCode::WrongKey,
+            StoreError::Key(KeyError::PassphraseTooShort) => ErrorCode::PassphraseTooShort,
+            StoreError::Key(KeyError::BadRecoveryKey(_)) => ErrorCode::BadRecoveryKey,
+            StoreError::Credentials(CredentialError::Unavailable(_) | CredentialError::Failed(_))
+            | StoreError::KeyNotInCredentialStore => ErrorCode::CredentialStore,
+            _ => ErrorCode::Internal,
+        };
+        if code == ErrorCode::Internal {
+            tracing::error!(%error, "store error");
+        }
+        Self::new(code, error)
+    }
+}
+
+impl From<ConfigError> for CommandError {
+    fn from(error: ConfigError) -> Self {
+        Self::new(ErrorCode::InvalidSettings, error)
+    }
+}
+
+impl From<kommunepost_sandbox::SandboxError> for CommandError {
+    fn from(error: kommunepost_sandbox::SandboxError) -> Self {
+        Self::new(ErrorCode::Internal, error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_map_to_the_codes_the_ui_branches_on() {
+        assert_eq!(CommandError::from(StoreError::WrongKey).code, ErrorCode::WrongKey);
+        assert_eq!(
+            CommandError::from(StoreError::Key(KeyError::PassphraseTooShort)).code,
+            ErrorCode::PassphraseTooShort
+        );
+        assert_eq!(CommandError::from(StoreError::Locked).code, ErrorCode::StoreLocked);
+    }
+
+    #[test]
+    fn it_serialises_as_code_and_message() {
+        let json = serde_json::to_value(CommandError::from(StoreError::WrongKey)).unwrap();
+        assert_eq!(json["code"], "wrong_key");
+        assert!(json["message"].as_str().unwrap().contains("wrong key"));
+    }
+}

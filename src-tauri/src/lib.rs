@@ -1,0 +1,49 @@
+//! The Kommunepost desktop app: windows, commands and events only. Everything a clerk's work
+//! needs lives in `kommunepost-core`; each command here is a thin adapter over it.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`commands`] | the `#[tauri::command]` adapters, one file per screen area |
+//! | [`error`] | `{code, message}`, the only error shape that crosses the IPC boundary |
+//! | [`state`] | what the app holds while it runs: settings, the store session, the sandbox |
+//! | [`bindings`] | the command list and the generated TypeScript bindings |
+
+pub mod bindings;
+pub mod commands;
+pub mod error;
+pub mod state;
+
+use kommunepost_core::paths::build_identifier;
+use tauri::{Manager, Runtime};
+
+/// The app's context (configuration, embedded UI, capabilities). Debug builds get their own
+/// identifier, and with it their own data directories, so a development build never opens a
+/// production store.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    let mut context = tauri::generate_context!();
+    context.config_mut().identifier = build_identifier().to_owned();
+    context
+}
+
+/// Starts the app.
+pub fn run() {
+    let paths = state::resolve_paths();
+    let _logs = kommunepost_core::logging::init(&paths.log_dir, "kommunepost-app", cfg!(debug_assertions));
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), identifier = build_identifier(), "starting");
+
+    let builder = bindings::builder::<tauri::Wry>();
+    let result = tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            let state = state::AppState::start(paths)?;
+            tauri::async_runtime::block_on(state.ensure_sandbox())?;
+            app.manage(state);
+            Ok(())
+        })
+        .run(context());
+    if let Err(error) = result {
+        tracing::error!(%error, "the app stopped with an error");
+        std::process::exit(1);
+    }
+}

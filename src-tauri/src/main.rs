@@ -1,0 +1,8 @@
+//! The Kommunepost desktop app.
+
+// No console window behind the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    kommunepost_app::run();
+}

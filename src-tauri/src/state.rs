@@ -1,0 +1,136 @@
+//! What the app holds while it runs.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use kommunepost_core::clock::{Clock, SystemClock};
+use kommunepost_core::config::{Environment, Settings};
+use kommunepost_core::paths::{AppPaths, build_identifier};
+use kommunepost_core::store::{CredentialStore, OsKeyring, StoreSession};
+use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
+use serde::Serialize;
+
+use crate::error::CommandError;
+
+/// The app's directories: `KOMMUNEPOST_DATA_DIR` when set (tests, portable installs), else the
+/// platform's directories for this build's identifier — the same ones the CLI uses.
+pub fn resolve_paths() -> AppPaths {
+    match std::env::var_os("KOMMUNEPOST_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => AppPaths::under(std::path::Path::new(&dir)),
+        _ => AppPaths::for_identifier(build_identifier()).unwrap_or_else(|e| {
+            // Without a home directory there is nowhere safe to keep data; say so and stop.
+            eprintln!("kommunepost: {e}");
+            std::process::exit(1)
+        }),
+    }
+}
+
+/// Facts about the running app, for the header and settings screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct AppInfo {
+    /// The app's version.
+    pub version: String,
+    /// The environment in effect.
+    pub environment: Environment,
+    /// The bundle identifier (the dev build has its own).
+    pub identifier: String,
+    /// Where the store lives.
+    pub data_dir: String,
+    /// The sandbox services' base URL, when running.
+    pub sandbox_url: Option<String>,
+}
+
+/// The app's state, managed by Tauri.
+#[derive(Debug)]
+pub struct AppState {
+    paths: AppPaths,
+    settings: Mutex<Settings>,
+    session: Mutex<StoreSession>,
+    sandbox: tokio::sync::Mutex<Option<SandboxServer>>,
+    sandbox_url: Mutex<Option<String>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Reads settings and opens (or creates) the store with the OS credential store.
+    pub fn start(paths: AppPaths) -> Result<Self, CommandError> {
+        let credentials = OsKeyring::new(build_identifier())
+            .map(|keyring| Arc::new(keyring) as Arc<dyn CredentialStore>);
+        Self::with_credentials(paths, credentials, Arc::new(SystemClock))
+    }
+
+    /// Like [`AppState::start`] with a given credential store (tests).
+    pub fn with_credentials(
+        paths: AppPaths,
+        credentials: Result<Arc<dyn CredentialStore>, kommunepost_core::store::CredentialError>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, CommandError> {
+        let settings = Settings::load(&paths.settings_file())?;
+        let session = StoreSession::start(paths.data_dir.clone(), credentials, clock.clone());
+        Ok(Self {
+            paths,
+            settings: Mutex::new(settings),
+            session: Mutex::new(session),
+            sandbox: tokio::sync::Mutex::new(None),
+            sandbox_url: Mutex::new(None),
+            clock,
+        })
+    }
+
+    /// The store session.
+    pub fn session(&self) -> MutexGuard<'_, StoreSession> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A copy of the settings.
+    pub fn settings(&self) -> Settings {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Facts for the header.
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            environment: self.settings().environment,
+            identifier: build_identifier().to_owned(),
+            data_dir: self.paths.data_dir.display().to_string(),
+            sandbox_url: self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        }
+    }
+
+    /// Saves a new environment and starts or stops the sandbox to match.
+    pub async fn set_environment(&self, environment: Environment) -> Result<AppInfo, CommandError> {
+        let mut settings = self.settings();
+        settings.environment = environment;
+        settings.save(&self.paths.settings_file())?;
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings;
+        tracing::info!(environment = environment.as_str(), "environment changed");
+        self.ensure_sandbox().await?;
+        Ok(self.app_info())
+    }
+
+    /// Runs the sandbox services exactly when the environment is Sandbox.
+    pub async fn ensure_sandbox(&self) -> Result<(), CommandError> {
+        let settings = self.settings();
+        let mut sandbox = self.sandbox.lock().await;
+        match (settings.environment, sandbox.is_some()) {
+            (Environment::Sandbox, false) => {
+                let population = Population::generate(&PopulationConfig {
+                    seed: settings.sandbox.seed.into(),
+                    persons: settings.sandbox.persons as usize,
+                    as_of: self.clock.now(),
+                });
+                let server = SandboxServer::start(Arc::new(population), 0).await?;
+                *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) = Some(server.base_url());
+                *sandbox = Some(server);
+            }
+            (Environment::Test | Environment::Production, true) => {
+                if let Some(server) = sandbox.take() {
+                    server.stop().await;
+                }
+                *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

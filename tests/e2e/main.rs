@@ -1,0 +1,125 @@
+//! End-to-end: drives the real app window through tauri-driver and WebKitWebDriver.
+//!
+//! Needs a display (Xvfb), `tauri-driver` on PATH and `/usr/bin/WebKitWebDriver`; the README's
+//! test command provides all three. Screenshots of every section go to
+//! `tests/e2e/output/` (or `KOMMUNEPOST_E2E_OUTPUT`).
+
+mod driver;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+
+use driver::TauriDriver;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+fn output_dir() -> PathBuf {
+    let dir = std::env::var_os("KOMMUNEPOST_E2E_OUTPUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/output"));
+    std::fs::create_dir_all(&dir).expect("create the screenshot folder");
+    dir
+}
+
+async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+}
+
+/// Waits until the element's text equals `expected`, and returns it.
+async fn wait_for_text(client: &Client, css: &str, expected: &str) -> String {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let text = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.trim() == expected || std::time::Instant::now() > deadline {
+            return text.trim().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A screenshot after two animation frames, so the picture shows the new DOM.
+async fn screenshot(client: &Client, name: &str) {
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+            vec![],
+        )
+        .await
+        .expect("wait for frames");
+    let png = client.screenshot().await.expect("screenshot");
+    let path = output_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("write screenshot");
+    eprintln!("screenshot: {}", path.display());
+}
+
+async fn check_identifier(client: &Client, number: &str, expected: &str) {
+    let input = wait_for(client, "[data-testid=ident-input]").await;
+    input.clear().await.expect("clear");
+    input.send_keys(number).await.expect("type");
+    client.find(Locator::Css("[data-testid=ident-check]")).await.unwrap().click().await.unwrap();
+    let text = wait_for_text(client, "[data-testid=ident-result]", expected).await;
+    assert_eq!(text, expected, "result for {number} as Rust reported it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let driver = TauriDriver::start(data_dir.path()).await;
+    let client = driver.session(env!("CARGO_BIN_EXE_kommunepost-app")).await;
+
+    // First run: the store is created, and its recovery key shown once; or, where this machine
+    // has no credential store, a passphrase is asked for.
+    let first = wait_for(&client, "[data-testid=recovery-key], #new-pass").await;
+    if first.attr("id").await.unwrap().as_deref() == Some("new-pass") {
+        first.send_keys("e2e passordfrase 2026").await.unwrap();
+        client.find(Locator::Css("#new-pass-2")).await.unwrap().send_keys("e2e passordfrase 2026").await.unwrap();
+        client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+    }
+    let key = wait_for(&client, "[data-testid=recovery-key]").await.text().await.unwrap();
+    assert_eq!(key.trim().split('-').count(), 13, "recovery key shown: {key}");
+    screenshot(&client, "00-recovery-key").await;
+    client.find(Locator::Css("[data-testid=recovery-ack]")).await.unwrap().click().await.unwrap();
+
+    let badge = wait_for_text(&client, "[data-testid=environment-badge]", "Miljø: Sandkasse").await;
+    assert!(badge.ends_with("Sandkasse"), "environment badge: {badge}");
+
+    let sections = [
+        ("oppslag", "Oppslag i Kontakt- og reservasjonsregisteret"),
+        ("brev", "Brev"),
+        ("utsending", "Utsending"),
+        ("signering", "Signering"),
+        ("innstillinger", "Innstillinger"),
+    ];
+    for (i, (section, title)) in sections.iter().enumerate() {
+        wait_for(&client, &format!("nav [data-section={section}]")).await.click().await.unwrap();
+        let heading = wait_for_text(&client, "main h1", title).await;
+        assert_eq!(heading, *title, "heading of {section}");
+        screenshot(&client, &format!("{:02}-{section}", i + 1)).await;
+    }
+
+    let sandbox_url = wait_for(&client, "[data-testid=sandbox-url]").await.text().await.unwrap();
+    assert!(sandbox_url.starts_with("http://127.0.0.1:"), "sandbox url: {sandbox_url}");
+
+    wait_for(&client, "nav [data-section=oppslag]").await.click().await.unwrap();
+    check_identifier(&client, "20914695016", "Gyldig syntetisk fødselsnummer (Tenor)").await;
+    check_identifier(&client, "20914695017", "Ugyldig: feil kontrollsiffer (siffer 11)").await;
+    screenshot(&client, "06-oppslag-invalid").await;
+    check_identifier(&client, "2091469501", "Ugyldig: feil lengde – 10 siffer (fødselsnummer har 11, organisasjonsnummer 9)").await;
+
+    client.close().await.expect("close the session");
+    driver.stop();
+
+    // The app made its store in the test's data directory, encrypted.
+    let db = std::fs::read(data_dir.path().join("kommunepost.db")).expect("the app created its store");
+    assert!(!db.windows(15).any(|w| w == b"SQLite format 3"), "the store file is not encrypted");
+}
