@@ -34,6 +34,9 @@ fn the_bindings_name_every_command_the_app_registers() {
         "unlock_store_with_recovery_key",
         "retry_store_unlock",
     ] {
-        assert!(generated.contains(&format!("\"{command}\"")), "{command} missing from the bindings");
+        assert!(
+            generated.contains(&format!("\"{command}\"")),
+            "{command} missing from the bindings"
+        );
     }
 }

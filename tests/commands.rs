@@ -14,16 +14,23 @@ use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{WebviewWindow, WebviewWindowBuilder};
 
-fn app_with(dir: &Path, credentials: MemoryCredentials) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+fn app_with(
+    dir: &Path,
+    credentials: MemoryCredentials,
+) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let credentials: Arc<dyn CredentialStore> = Arc::new(credentials);
-    let state = AppState::with_credentials(AppPaths::under(dir), Ok(credentials), Arc::new(SystemClock)).unwrap();
+    let state =
+        AppState::with_credentials(AppPaths::under(dir), Ok(credentials), Arc::new(SystemClock))
+            .unwrap();
     let app = mock_builder()
         .invoke_handler(bindings::builder::<MockRuntime>().invoke_handler())
         .manage(state)
         // The app's real context: its capabilities decide which commands the window may call.
         .build(kommunepost_app::context::<MockRuntime>())
         .expect("mock app");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window");
     (app, window)
 }
 
@@ -49,7 +56,12 @@ fn check_identifiers_returns_masked_results_with_kinds_and_reasons() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
 
-    let results = invoke(&window, "check_identifiers", json!({ "text": "20914695016, 20914695017\n991825827" })).unwrap();
+    let results = invoke(
+        &window,
+        "check_identifiers",
+        json!({ "text": "20914695016, 20914695017\n991825827" }),
+    )
+    .unwrap();
 
     let results = results.as_array().unwrap();
     assert_eq!(results.len(), 3);
@@ -60,7 +72,10 @@ fn check_identifiers_returns_masked_results_with_kinds_and_reasons() {
     assert_eq!(results[1]["problem"]["code"], "wrong_check_digit");
     assert_eq!(results[1]["problem"]["position"], 11);
     assert_eq!(results[2]["kind"], "organisasjonsnummer");
-    assert!(!results.iter().any(|r| r.to_string().contains("95016")), "a full number crossed the IPC boundary");
+    assert!(
+        !results.iter().any(|r| r.to_string().contains("95016")),
+        "a full number crossed the IPC boundary"
+    );
 }
 
 #[test]
@@ -68,10 +83,16 @@ fn first_start_creates_the_store_and_hands_out_the_recovery_key_once() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
 
-    assert_eq!(invoke(&window, "store_state", json!({})).unwrap(), json!({ "state": "unlocked", "key_source": "keyring" }));
+    assert_eq!(
+        invoke(&window, "store_state", json!({})).unwrap(),
+        json!({ "state": "unlocked", "key_source": "keyring" })
+    );
     let key = invoke(&window, "take_recovery_key", json!({})).unwrap();
     assert_eq!(key.as_str().unwrap().split('-').count(), 13);
-    assert_eq!(invoke(&window, "take_recovery_key", json!({})).unwrap(), Value::Null);
+    assert_eq!(
+        invoke(&window, "take_recovery_key", json!({})).unwrap(),
+        Value::Null
+    );
 }
 
 #[test]
@@ -79,14 +100,30 @@ fn without_a_keyring_the_ui_is_asked_for_a_passphrase_and_a_short_one_is_refused
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = app_with(dir.path(), MemoryCredentials::unavailable());
 
-    assert_eq!(invoke(&window, "store_state", json!({})).unwrap()["state"], "needs_new_passphrase");
-    let error = invoke(&window, "create_store_with_passphrase", json!({ "passphrase": "kort" })).unwrap_err();
+    assert_eq!(
+        invoke(&window, "store_state", json!({})).unwrap()["state"],
+        "needs_new_passphrase"
+    );
+    let error = invoke(
+        &window,
+        "create_store_with_passphrase",
+        json!({ "passphrase": "kort" }),
+    )
+    .unwrap_err();
     assert_eq!(error["code"], "passphrase_too_short");
     assert!(error["message"].as_str().unwrap().contains("10 characters"));
 
-    let key = invoke(&window, "create_store_with_passphrase", json!({ "passphrase": "lang nok passordfrase" })).unwrap();
+    let key = invoke(
+        &window,
+        "create_store_with_passphrase",
+        json!({ "passphrase": "lang nok passordfrase" }),
+    )
+    .unwrap();
     assert!(key.as_str().unwrap().len() > 50);
-    assert_eq!(invoke(&window, "store_state", json!({})).unwrap()["key_source"], "passphrase");
+    assert_eq!(
+        invoke(&window, "store_state", json!({})).unwrap()["key_source"],
+        "passphrase"
+    );
 }
 
 #[test]
@@ -94,13 +131,31 @@ fn a_wrong_passphrase_comes_back_as_wrong_key() {
     let dir = tempfile::tempdir().unwrap();
     {
         let (_app, window) = app_with(dir.path(), MemoryCredentials::unavailable());
-        invoke(&window, "create_store_with_passphrase", json!({ "passphrase": "lang nok passordfrase" })).unwrap();
+        invoke(
+            &window,
+            "create_store_with_passphrase",
+            json!({ "passphrase": "lang nok passordfrase" }),
+        )
+        .unwrap();
     }
     let (_app, window) = app_with(dir.path(), MemoryCredentials::unavailable());
-    assert_eq!(invoke(&window, "store_state", json!({})).unwrap()["state"], "needs_passphrase");
-    let error = invoke(&window, "unlock_store", json!({ "passphrase": "feil passordfrase" })).unwrap_err();
+    assert_eq!(
+        invoke(&window, "store_state", json!({})).unwrap()["state"],
+        "needs_passphrase"
+    );
+    let error = invoke(
+        &window,
+        "unlock_store",
+        json!({ "passphrase": "feil passordfrase" }),
+    )
+    .unwrap_err();
     assert_eq!(error["code"], "wrong_key");
-    let state = invoke(&window, "unlock_store", json!({ "passphrase": "lang nok passordfrase" })).unwrap();
+    let state = invoke(
+        &window,
+        "unlock_store",
+        json!({ "passphrase": "lang nok passordfrase" }),
+    )
+    .unwrap();
     assert_eq!(state["state"], "unlocked");
 }
 
@@ -119,15 +174,32 @@ fn the_app_starts_in_the_sandbox_and_switching_environment_is_saved_in_settings(
     let settings = std::fs::read_to_string(dir.path().join("config/settings.toml")).unwrap();
     assert!(settings.contains("environment = \"test\""), "{settings}");
 
-    let info = invoke(&window, "set_environment", json!({ "environment": "sandbox" })).unwrap();
-    assert!(info["sandbox_url"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+    let info = invoke(
+        &window,
+        "set_environment",
+        json!({ "environment": "sandbox" }),
+    )
+    .unwrap();
+    assert!(
+        info["sandbox_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
 }
 
 #[test]
 fn a_window_without_the_main_capability_cannot_call_the_commands() {
     let dir = tempfile::tempdir().unwrap();
     let (app, _main) = app_with(dir.path(), MemoryCredentials::new());
-    let other = WebviewWindowBuilder::new(&app, "preview", Default::default()).build().unwrap();
-    let error = invoke(&other, "check_identifiers", json!({ "text": "20914695016" })).unwrap_err();
+    let other = WebviewWindowBuilder::new(&app, "preview", Default::default())
+        .build()
+        .unwrap();
+    let error = invoke(
+        &other,
+        "check_identifiers",
+        json!({ "text": "20914695016" }),
+    )
+    .unwrap_err();
     assert!(error.to_string().contains("not allowed"), "{error}");
 }

@@ -51,7 +51,9 @@ impl From<StoreError> for CommandError {
             StoreError::WrongKey | StoreError::WrongUnlockMethod { .. } => ErrorCode::WrongKey,
             StoreError::Key(KeyError::PassphraseTooShort) => ErrorCode::PassphraseTooShort,
             StoreError::Key(KeyError::BadRecoveryKey(_)) => ErrorCode::BadRecoveryKey,
-            StoreError::Credentials(CredentialError::Unavailable(_) | CredentialError::Failed(_))
+            StoreError::Credentials(
+                CredentialError::Unavailable(_) | CredentialError::Failed(_),
+            )
             | StoreError::KeyNotInCredentialStore => ErrorCode::CredentialStore,
             _ => ErrorCode::Internal,
         };
@@ -80,12 +82,18 @@ mod tests {
 
     #[test]
     fn store_errors_map_to_the_codes_the_ui_branches_on() {
-        assert_eq!(CommandError::from(StoreError::WrongKey).code, ErrorCode::WrongKey);
+        assert_eq!(
+            CommandError::from(StoreError::WrongKey).code,
+            ErrorCode::WrongKey
+        );
         assert_eq!(
             CommandError::from(StoreError::Key(KeyError::PassphraseTooShort)).code,
             ErrorCode::PassphraseTooShort
         );
-        assert_eq!(CommandError::from(StoreError::Locked).code, ErrorCode::StoreLocked);
+        assert_eq!(
+            CommandError::from(StoreError::Locked).code,
+            ErrorCode::StoreLocked
+        );
     }
 
     #[test]

@@ -28,8 +28,13 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 /// Starts the app.
 pub fn run() {
     let paths = state::resolve_paths();
-    let _logs = kommunepost_core::logging::init(&paths.log_dir, "kommunepost-app", cfg!(debug_assertions));
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), identifier = build_identifier(), "starting");
+    let _logs =
+        kommunepost_core::logging::init(&paths.log_dir, "kommunepost-app", cfg!(debug_assertions));
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        identifier = build_identifier(),
+        "starting"
+    );
 
     let builder = bindings::builder::<tauri::Wry>();
     let result = tauri::Builder::default()

@@ -83,7 +83,10 @@ impl AppState {
 
     /// A copy of the settings.
     pub fn settings(&self) -> Settings {
-        self.settings.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Facts for the header.
@@ -93,7 +96,11 @@ impl AppState {
             environment: self.settings().environment,
             identifier: build_identifier().to_owned(),
             data_dir: self.paths.data_dir.display().to_string(),
-            sandbox_url: self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            sandbox_url: self
+                .sandbox_url
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         }
     }
 
@@ -120,7 +127,8 @@ impl AppState {
                     as_of: self.clock.now(),
                 });
                 let server = SandboxServer::start(Arc::new(population), 0).await?;
-                *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) = Some(server.base_url());
+                *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(server.base_url());
                 *sandbox = Some(server);
             }
             (Environment::Test | Environment::Production, true) => {

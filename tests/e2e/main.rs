@@ -24,12 +24,22 @@ fn output_dir() -> PathBuf {
 }
 
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
-    client
+    match client
         .wait()
         .at_most(TIMEOUT)
         .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    {
+        Ok(element) => element,
+        Err(e) => {
+            // Keep what the window showed, to see why.
+            if let Ok(png) = client.screenshot().await {
+                let _ = std::fs::write(output_dir().join("failure.png"), png);
+            }
+            let source = client.source().await.unwrap_or_default();
+            panic!("{css} did not appear: {e}\npage source:\n{source}");
+        }
+    }
 }
 
 /// Waits until the element's text equals `expected`, and returns it.
@@ -66,7 +76,13 @@ async fn check_identifier(client: &Client, number: &str, expected: &str) {
     let input = wait_for(client, "[data-testid=ident-input]").await;
     input.clear().await.expect("clear");
     input.send_keys(number).await.expect("type");
-    client.find(Locator::Css("[data-testid=ident-check]")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("[data-testid=ident-check]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let text = wait_for_text(client, "[data-testid=ident-result]", expected).await;
     assert_eq!(text, expected, "result for {number} as Rust reported it");
 }
@@ -82,15 +98,46 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     let first = wait_for(&client, "[data-testid=recovery-key], #new-pass").await;
     if first.attr("id").await.unwrap().as_deref() == Some("new-pass") {
         first.send_keys("e2e passordfrase 2026").await.unwrap();
-        client.find(Locator::Css("#new-pass-2")).await.unwrap().send_keys("e2e passordfrase 2026").await.unwrap();
-        client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+        client
+            .find(Locator::Css("#new-pass-2"))
+            .await
+            .unwrap()
+            .send_keys("e2e passordfrase 2026")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
     }
-    let key = wait_for(&client, "[data-testid=recovery-key]").await.text().await.unwrap();
-    assert_eq!(key.trim().split('-').count(), 13, "recovery key shown: {key}");
+    let key = wait_for(&client, "[data-testid=recovery-key]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        key.trim().split('-').count(),
+        13,
+        "recovery key shown: {key}"
+    );
     screenshot(&client, "00-recovery-key").await;
-    client.find(Locator::Css("[data-testid=recovery-ack]")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("[data-testid=recovery-ack]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
-    let badge = wait_for_text(&client, "[data-testid=environment-badge]", "Miljø: Sandkasse").await;
+    let badge = wait_for_text(
+        &client,
+        "[data-testid=environment-badge]",
+        "Miljø: Sandkasse",
+    )
+    .await;
     assert!(badge.ends_with("Sandkasse"), "environment badge: {badge}");
 
     let sections = [
@@ -101,25 +148,59 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         ("innstillinger", "Innstillinger"),
     ];
     for (i, (section, title)) in sections.iter().enumerate() {
-        wait_for(&client, &format!("nav [data-section={section}]")).await.click().await.unwrap();
+        wait_for(&client, &format!("nav [data-section={section}]"))
+            .await
+            .click()
+            .await
+            .unwrap();
         let heading = wait_for_text(&client, "main h1", title).await;
         assert_eq!(heading, *title, "heading of {section}");
         screenshot(&client, &format!("{:02}-{section}", i + 1)).await;
     }
 
-    let sandbox_url = wait_for(&client, "[data-testid=sandbox-url]").await.text().await.unwrap();
-    assert!(sandbox_url.starts_with("http://127.0.0.1:"), "sandbox url: {sandbox_url}");
+    let sandbox_url = wait_for(&client, "[data-testid=sandbox-url]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        sandbox_url.starts_with("http://127.0.0.1:"),
+        "sandbox url: {sandbox_url}"
+    );
 
-    wait_for(&client, "nav [data-section=oppslag]").await.click().await.unwrap();
-    check_identifier(&client, "20914695016", "Gyldig syntetisk fødselsnummer (Tenor)").await;
-    check_identifier(&client, "20914695017", "Ugyldig: feil kontrollsiffer (siffer 11)").await;
+    wait_for(&client, "nav [data-section=oppslag]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    check_identifier(
+        &client,
+        "20914695016",
+        "Gyldig syntetisk fødselsnummer (Tenor)",
+    )
+    .await;
+    check_identifier(
+        &client,
+        "20914695017",
+        "Ugyldig: feil kontrollsiffer (siffer 11)",
+    )
+    .await;
     screenshot(&client, "06-oppslag-invalid").await;
-    check_identifier(&client, "2091469501", "Ugyldig: feil lengde – 10 siffer (fødselsnummer har 11, organisasjonsnummer 9)").await;
+    check_identifier(
+        &client,
+        "2091469501",
+        "Ugyldig: feil lengde – 10 siffer (fødselsnummer har 11, organisasjonsnummer 9)",
+    )
+    .await;
 
     client.close().await.expect("close the session");
     driver.stop();
 
     // The app made its store in the test's data directory, encrypted.
-    let db = std::fs::read(data_dir.path().join("kommunepost.db")).expect("the app created its store");
-    assert!(!db.windows(15).any(|w| w == b"SQLite format 3"), "the store file is not encrypted");
+    let db =
+        std::fs::read(data_dir.path().join("kommunepost.db")).expect("the app created its store");
+    assert!(
+        !db.windows(15).any(|w| w == b"SQLite format 3"),
+        "the store file is not encrypted"
+    );
 }

@@ -16,7 +16,11 @@ fn main() -> std::process::ExitCode {
         Ok(context) => context,
         Err(error) => return error.report(),
     };
-    let _logs = kommunepost_core::logging::init(&context.paths.log_dir, "kommunepost-cli", cli.global.verbose);
+    let _logs = kommunepost_core::logging::init(
+        &context.paths.log_dir,
+        "kommunepost-cli",
+        cli.global.verbose,
+    );
     match commands::run(cli.command, &context) {
         Ok(code) => code,
         Err(error) => error.report(),

@@ -15,7 +15,11 @@ fn kommunepost(data_dir: &Path) -> Command {
 }
 
 fn run(command: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = command.output().expect("run kommunepost");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("run kommunepost");
     (
         status.code().unwrap_or(-1),
         String::from_utf8(stdout).unwrap(),
@@ -26,12 +30,26 @@ fn run(command: &mut Command) -> (i32, String, String) {
 #[test]
 fn ident_check_prints_one_line_per_number_and_exits_1_when_any_is_invalid() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, _) = run(kommunepost(dir.path()).args(["ident", "check", "20914695016", "01129955131", "991825827"]));
+    let (code, out, _) = run(kommunepost(dir.path()).args([
+        "ident",
+        "check",
+        "20914695016",
+        "01129955131",
+        "991825827",
+    ]));
     assert_eq!(code, 1);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3);
-    assert!(lines[0].starts_with("209146 *****") && lines[0].contains("valid") && lines[0].contains("Tenor"));
-    assert!(lines[1].contains("INVALID") && lines[1].contains("wrong check digit"), "{}", lines[1]);
+    assert!(
+        lines[0].starts_with("209146 *****")
+            && lines[0].contains("valid")
+            && lines[0].contains("Tenor")
+    );
+    assert!(
+        lines[1].contains("INVALID") && lines[1].contains("wrong check digit"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[2].contains("991825827") && lines[2].contains("organisasjonsnummer"));
     assert!(!out.contains("95016"), "numbers are masked unless --reveal");
 }
@@ -39,7 +57,13 @@ fn ident_check_prints_one_line_per_number_and_exits_1_when_any_is_invalid() {
 #[test]
 fn ident_check_exits_0_when_all_are_valid_and_reveal_shows_them() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, _) = run(kommunepost(dir.path()).args(["ident", "check", "--reveal", "20914695016", "30108299939"]));
+    let (code, out, _) = run(kommunepost(dir.path()).args([
+        "ident",
+        "check",
+        "--reveal",
+        "20914695016",
+        "30108299939",
+    ]));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("20914695016"));
     assert!(out.contains("2032 rule"), "{out}");
@@ -48,7 +72,13 @@ fn ident_check_exits_0_when_all_are_valid_and_reveal_shows_them() {
 #[test]
 fn ident_check_json_has_kind_and_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, _) = run(kommunepost(dir.path()).args(["ident", "check", "--json", "55507608360", "2091469501x"]));
+    let (code, out, _) = run(kommunepost(dir.path()).args([
+        "ident",
+        "check",
+        "--json",
+        "55507608360",
+        "2091469501x",
+    ]));
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json[0]["kind"], "d_nummer");
@@ -66,7 +96,12 @@ fn ident_check_reads_standard_input_when_no_numbers_are_given() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"20914695016;01813048589\n30910099686\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"20914695016;01813048589\n30910099686\n")
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8(output.stdout).unwrap().lines().count(), 3);
@@ -75,24 +110,39 @@ fn ident_check_reads_standard_input_when_no_numbers_are_given() {
 #[test]
 fn a_passphrase_store_is_created_headless_and_its_status_shows_whether_it_opens() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = run(kommunepost(dir.path()).args(["store", "init"]).env("KOMMUNEPOST_PASSPHRASE", "server passordfrase"));
+    let (code, out, err) = run(kommunepost(dir.path())
+        .args(["store", "init"])
+        .env("KOMMUNEPOST_PASSPHRASE", "server passordfrase"));
     assert_eq!(code, 0, "{err}");
-    let key_line = out.lines().find(|l| l.trim().split('-').count() == 13).expect("recovery key printed");
+    let key_line = out
+        .lines()
+        .find(|l| l.trim().split('-').count() == 13)
+        .expect("recovery key printed");
     assert_eq!(key_line.trim().len(), 64);
 
-    let (code, out, _) = run(kommunepost(dir.path()).args(["store", "status"]).env("KOMMUNEPOST_PASSPHRASE", "server passordfrase"));
+    let (code, out, _) = run(kommunepost(dir.path())
+        .args(["store", "status"])
+        .env("KOMMUNEPOST_PASSPHRASE", "server passordfrase"));
     assert_eq!(code, 0);
-    assert!(out.contains("passphrase") && out.contains("unlocked:   yes"), "{out}");
+    assert!(
+        out.contains("passphrase") && out.contains("unlocked:   yes"),
+        "{out}"
+    );
 
     let passphrase_file = dir.path().join("wrong.txt");
     std::fs::write(&passphrase_file, "feil passordfrase\n").unwrap();
-    let (code, out, _) = run(kommunepost(dir.path()).args(["store", "status", "--json"]).arg("--passphrase-file").arg(&passphrase_file));
+    let (code, out, _) = run(kommunepost(dir.path())
+        .args(["store", "status", "--json"])
+        .arg("--passphrase-file")
+        .arg(&passphrase_file));
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["unlocked"], false);
     assert!(json["error"].as_str().unwrap().contains("wrong key"));
 
-    let (code, _, err) = run(kommunepost(dir.path()).args(["store", "init"]).env("KOMMUNEPOST_PASSPHRASE", "server passordfrase"));
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["store", "init"])
+        .env("KOMMUNEPOST_PASSPHRASE", "server passordfrase"));
     assert_eq!(code, 1);
     assert!(err.contains("already exists"), "{err}");
 }
@@ -108,7 +158,15 @@ fn store_status_of_a_missing_store_says_how_to_create_one() {
 #[test]
 fn sandbox_population_is_deterministic_json() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ["sandbox", "population", "--json", "--persons", "25", "--seed", "3"];
+    let args = [
+        "sandbox",
+        "population",
+        "--json",
+        "--persons",
+        "25",
+        "--seed",
+        "3",
+    ];
     let (code, first, _) = run(kommunepost(dir.path()).args(args));
     assert_eq!(code, 0);
     let json: serde_json::Value = serde_json::from_str(&first).unwrap();
@@ -135,12 +193,16 @@ fn sandbox_serve_prints_its_base_url_and_answers_there() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line.trim();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let mut stream = std::net::TcpStream::connect(url.trim_start_matches("http://")).unwrap();
-    stream.write_all(b"GET /health HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
@@ -152,13 +214,27 @@ fn sandbox_serve_prints_its_base_url_and_answers_there() {
 #[test]
 fn config_show_applies_environment_and_endpoint_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, _) = run(kommunepost(dir.path()).args(["--env", "prod", "--krr-url", "https://krr.example.no", "config", "show"]));
+    let (code, out, _) = run(kommunepost(dir.path()).args([
+        "--env",
+        "prod",
+        "--krr-url",
+        "https://krr.example.no",
+        "config",
+        "show",
+    ]));
     assert_eq!(code, 0);
     assert!(out.contains("environment:   prod"));
     assert!(out.contains("krr:           https://krr.example.no"));
     assert!(out.contains("https://maskinporten.no/"));
 
-    let (code, _, err) = run(kommunepost(dir.path()).args(["--env", "prod", "--krr-url", "http://krr.example.no", "config", "show"]));
+    let (code, _, err) = run(kommunepost(dir.path()).args([
+        "--env",
+        "prod",
+        "--krr-url",
+        "http://krr.example.no",
+        "config",
+        "show",
+    ]));
     assert_eq!(code, 1);
     assert!(err.contains("must use https"), "{err}");
 
@@ -170,7 +246,10 @@ fn config_show_applies_environment_and_endpoint_flags() {
 #[test]
 fn config_set_env_is_remembered() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(run(kommunepost(dir.path()).args(["config", "set-env", "test"])).0, 0);
+    assert_eq!(
+        run(kommunepost(dir.path()).args(["config", "set-env", "test"])).0,
+        0
+    );
     let (_, out, _) = run(kommunepost(dir.path()).args(["config", "show"]));
     assert!(out.contains("environment:   test"), "{out}");
 }

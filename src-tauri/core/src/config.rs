@@ -10,7 +10,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// Which services Kommunepost talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, specta::Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, specta::Type,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Environment {
     /// Local stand-ins on 127.0.0.1 with a synthetic population. The default: the app works on
@@ -105,7 +107,10 @@ impl EndpointOverrides {
     /// `other`'s fields where set, else ours.
     pub fn overlaid_with(&self, other: &Self) -> Self {
         Self {
-            maskinporten: other.maskinporten.clone().or_else(|| self.maskinporten.clone()),
+            maskinporten: other
+                .maskinporten
+                .clone()
+                .or_else(|| self.maskinporten.clone()),
             krr: other.krr.clone().or_else(|| self.krr.clone()),
             svarut: other.svarut.clone().or_else(|| self.svarut.clone()),
             signing: other.signing.clone().or_else(|| self.signing.clone()),
@@ -267,10 +272,14 @@ impl Settings {
                 sandbox.cloned().ok_or(ConfigError::SandboxNotRunning)?,
                 EndpointOverrides::default(),
             ),
-            Environment::Test => (environment.default_endpoints().expect("real"), self.test.clone()),
-            Environment::Production => {
-                (environment.default_endpoints().expect("real"), self.prod.clone())
-            }
+            Environment::Test => (
+                environment.default_endpoints().expect("real"),
+                self.test.clone(),
+            ),
+            Environment::Production => (
+                environment.default_endpoints().expect("real"),
+                self.prod.clone(),
+            ),
         };
         let over = file.overlaid_with(flags);
         let require_https = environment != Environment::Sandbox;
@@ -300,9 +309,9 @@ fn check_url(service: &'static str, url: &str, require_https: bool) -> Result<()
         rest
     } else if let Some(rest) = url.strip_prefix("http://") {
         let authority = rest.split('/').next().unwrap_or("");
-        let loopback = ["localhost", "127.0.0.1", "[::1]"].iter().any(|host| {
-            authority == *host || authority.starts_with(&format!("{host}:"))
-        });
+        let loopback = ["localhost", "127.0.0.1", "[::1]"]
+            .iter()
+            .any(|host| authority == *host || authority.starts_with(&format!("{host}:")));
         if require_https && !loopback {
             return Err(bad("must use https"));
         }
@@ -332,8 +341,10 @@ mod tests {
     fn settings_round_trip_through_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("settings.toml");
-        let mut settings = Settings::default();
-        settings.environment = Environment::Production;
+        let mut settings = Settings {
+            environment: Environment::Production,
+            ..Default::default()
+        };
         settings.test.krr = Some("https://krr.example.kommune.no".into());
         settings.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -347,7 +358,10 @@ mod tests {
         let path = dir.path().join("settings.toml");
         std::fs::write(&path, "environment = \"staging\"\n").unwrap();
         let error = Settings::load(&path).unwrap_err().to_string();
-        assert!(error.contains("settings.toml") && error.contains("staging"), "{error}");
+        assert!(
+            error.contains("settings.toml") && error.contains("staging"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -383,7 +397,11 @@ mod tests {
             signing: "http://127.0.0.1:4003/api".into(),
         };
         let endpoints = Settings::default()
-            .endpoints(Environment::Sandbox, &EndpointOverrides::default(), Some(&local))
+            .endpoints(
+                Environment::Sandbox,
+                &EndpointOverrides::default(),
+                Some(&local),
+            )
             .unwrap();
         assert_eq!(endpoints, local);
     }
@@ -399,7 +417,10 @@ mod tests {
     #[test]
     fn environment_names_parse_as_the_cli_writes_them() {
         assert_eq!(Environment::parse("prod").unwrap(), Environment::Production);
-        assert_eq!(Environment::parse("Production").unwrap(), Environment::Production);
+        assert_eq!(
+            Environment::parse("Production").unwrap(),
+            Environment::Production
+        );
         assert!(Environment::parse("staging").is_err());
     }
 }

@@ -24,18 +24,19 @@ pub struct LogGuard(#[allow(dead_code)] Option<WorkerGuard>);
 /// to hold for the program's life. When the log directory cannot be made, logs go to stderr only
 /// and the reason is logged there.
 pub fn init(log_dir: &Path, file_prefix: &str, stderr: bool) -> LogGuard {
-    let filter = || {
-        EnvFilter::try_from_env("KOMMUNEPOST_LOG").unwrap_or_else(|_| EnvFilter::new("info"))
-    };
-    let appender = std::fs::create_dir_all(log_dir).map_err(|e| e.to_string()).and_then(|()| {
-        Builder::new()
-        .rotation(Rotation::DAILY)
-        .filename_prefix(file_prefix)
-        .filename_suffix("log")
-        .max_log_files(KEPT_LOG_FILES)
-            .build(log_dir)
-            .map_err(|e| e.to_string())
-    });
+    let filter =
+        || EnvFilter::try_from_env("KOMMUNEPOST_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let appender = std::fs::create_dir_all(log_dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            Builder::new()
+                .rotation(Rotation::DAILY)
+                .filename_prefix(file_prefix)
+                .filename_suffix("log")
+                .max_log_files(KEPT_LOG_FILES)
+                .build(log_dir)
+                .map_err(|e| e.to_string())
+        });
     let (file_layer, guard, file_error) = match appender {
         Ok(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
@@ -120,7 +121,10 @@ mod tests {
     fn eleven_digit_runs_are_masked_and_other_numbers_are_left_alone() {
         let line = b"lookup 20914695016 org 991825827 count 123456789012 ts 2026";
         let masked = String::from_utf8(mask_fnr_runs(line)).unwrap();
-        assert_eq!(masked, "lookup 209146***** org 991825827 count 123456789012 ts 2026");
+        assert_eq!(
+            masked,
+            "lookup 209146***** org 991825827 count 123456789012 ts 2026"
+        );
     }
 
     #[test]

@@ -32,9 +32,7 @@ pub struct AppPaths {
 
 /// The platform gave no home-relative directory (no `$HOME`).
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "no application data directory on this system (is HOME set?); choose one with --data-dir"
-)]
+#[error("no application data directory on this system (is HOME set?); choose one with --data-dir")]
 pub struct NoDataDir;
 
 impl AppPaths {
@@ -84,10 +82,17 @@ mod tests {
     #[test]
     fn debug_builds_use_their_own_identifier_and_so_their_own_directory() {
         assert_ne!(DEV_IDENTIFIER, RELEASE_IDENTIFIER);
-        let expected = if cfg!(debug_assertions) { DEV_IDENTIFIER } else { RELEASE_IDENTIFIER };
+        let expected = if cfg!(debug_assertions) {
+            DEV_IDENTIFIER
+        } else {
+            RELEASE_IDENTIFIER
+        };
         assert_eq!(build_identifier(), expected);
         let under = AppPaths::under(Path::new("/tmp/kp"));
-        assert_eq!(under.settings_file(), Path::new("/tmp/kp/config/settings.toml"));
+        assert_eq!(
+            under.settings_file(),
+            Path::new("/tmp/kp/config/settings.toml")
+        );
     }
 }
 

@@ -244,7 +244,8 @@ impl Population {
 fn situations_for(count: usize) -> Vec<KrrSituation> {
     let mut out = Vec::with_capacity(count);
     for (situation, percent) in KrrSituation::MIX {
-        let share = (count * percent as usize / 100).max(usize::from(count >= KrrSituation::MIX.len()));
+        let share =
+            (count * percent as usize / 100).max(usize::from(count >= KrrSituation::MIX.len()));
         out.extend(std::iter::repeat_n(situation, share));
     }
     out.truncate(count);
@@ -261,9 +262,17 @@ fn make_person(
     taken: &mut HashSet<String>,
 ) -> SyntheticPerson {
     let fnr = loop {
-        let birth = NaiveDate::from_ymd_opt(rng.random_range(1930..=2008), rng.random_range(1..=12), rng.random_range(1..=28))
-            .expect("day ≤ 28 exists in every month");
-        let kind = if rng.random_bool(0.1) { FnrKind::DNummer } else { FnrKind::Fodselsnummer };
+        let birth = NaiveDate::from_ymd_opt(
+            rng.random_range(1930..=2008),
+            rng.random_range(1..=12),
+            rng.random_range(1..=28),
+        )
+        .expect("day ≤ 28 exists in every month");
+        let kind = if rng.random_bool(0.1) {
+            FnrKind::DNummer
+        } else {
+            FnrKind::Fodselsnummer
+        };
         let individ = rng.random_range(0..=999);
         if let Some(fnr) = Fnr::generate(birth, individ, kind, FnrVariant::TenorSynthetic)
             && taken.insert(fnr.expose().to_owned())
@@ -291,7 +300,11 @@ fn make_person(
         last_verified,
     };
     let mobile = |rng: &mut ChaCha8Rng, (updated, last_verified)| ContactPoint {
-        value: format!("+47{}{:07}", [4, 9][rng.random_range(0..2)], rng.random_range(0..10_000_000)),
+        value: format!(
+            "+47{}{:07}",
+            [4, 9][rng.random_range(0..2)],
+            rng.random_range(0..10_000_000)
+        ),
         updated,
         last_verified,
     };
@@ -299,10 +312,19 @@ fn make_person(
         provider,
         address: format!("{handle}#{:04X}", rng.random_range(0..0xFFFF)),
     };
-    let language = [None, None, None, None, Some("nb"), Some("nn"), Some("en"), Some("se")]
-        .choose(rng)
-        .copied()
-        .flatten();
+    let language = [
+        None,
+        None,
+        None,
+        None,
+        Some("nb"),
+        Some("nn"),
+        Some("en"),
+        Some("se"),
+    ]
+    .choose(rng)
+    .copied()
+    .flatten();
     let active = |email, mobile, mailbox| KrrRecord {
         status: KrrStatus::Aktiv,
         reserved: false,
@@ -329,7 +351,11 @@ fn make_person(
                 MailboxProvider::Eboks
             };
             let (e, m) = (current(rng), current(rng));
-            active(Some(email(rng, e)), Some(mobile(rng, m)), Some(mailbox(rng, provider)))
+            active(
+                Some(email(rng, e)),
+                Some(mobile(rng, m)),
+                Some(mailbox(rng, provider)),
+            )
         }
         KrrSituation::Reserved => {
             let (e, m) = (current(rng), current(rng));
@@ -371,7 +397,11 @@ fn make_person(
 fn make_address(rng: &mut ChaCha8Rng) -> PostalAddress {
     let (postcode, city) = *POST_PLACES.choose(rng).expect("places");
     PostalAddress {
-        street: format!("{} {}", STREETS.choose(rng).expect("streets"), rng.random_range(1..120)),
+        street: format!(
+            "{} {}",
+            STREETS.choose(rng).expect("streets"),
+            rng.random_range(1..120)
+        ),
         postcode: postcode.to_owned(),
         city: city.to_owned(),
     }
@@ -429,9 +459,18 @@ mod tests {
         for person in &population.persons {
             let parsed = Fnr::parse(person.fnr.expose()).expect("valid");
             assert!(parsed.is_tenor_synthetic(), "{}", parsed.masked());
-            assert!(seen.insert(person.fnr.expose().to_owned()), "duplicate number");
+            assert!(
+                seen.insert(person.fnr.expose().to_owned()),
+                "duplicate number"
+            );
         }
-        assert!(population.persons.iter().any(|p| p.fnr.kind() == FnrKind::DNummer), "some D-numbers");
+        assert!(
+            population
+                .persons
+                .iter()
+                .any(|p| p.fnr.kind() == FnrKind::DNummer),
+            "some D-numbers"
+        );
     }
 
     #[test]
@@ -439,14 +478,21 @@ mod tests {
         let population = Population::generate(&config(3, 20));
         assert_eq!(population.persons.len(), 20);
         for (situation, _) in KrrSituation::MIX {
-            assert!(population.first_in(situation).is_some(), "{situation:?} missing");
+            assert!(
+                population.first_in(situation).is_some(),
+                "{situation:?} missing"
+            );
         }
     }
 
     #[test]
     fn shares_follow_the_mix() {
         let population = Population::generate(&config(4, 1000));
-        let reserved = population.persons.iter().filter(|p| p.situation == KrrSituation::Reserved).count();
+        let reserved = population
+            .persons
+            .iter()
+            .filter(|p| p.situation == KrrSituation::Reserved)
+            .count();
         assert_eq!(reserved, 100);
     }
 
@@ -459,12 +505,17 @@ mod tests {
             let krr = &person.krr;
             match person.situation {
                 KrrSituation::DigitalDigipost => {
-                    assert_eq!(krr.mailbox.as_ref().unwrap().provider, MailboxProvider::Digipost)
+                    assert_eq!(
+                        krr.mailbox.as_ref().unwrap().provider,
+                        MailboxProvider::Digipost
+                    )
                 }
                 KrrSituation::DigitalEboks => {
                     assert_eq!(krr.mailbox.as_ref().unwrap().provider.orgnr(), EBOKS_ORGNR)
                 }
-                KrrSituation::Reserved => assert!(krr.reserved && krr.reserved_at.is_some() && krr.mailbox.is_none()),
+                KrrSituation::Reserved => {
+                    assert!(krr.reserved && krr.reserved_at.is_some() && krr.mailbox.is_none())
+                }
                 KrrSituation::ContactExpired => {
                     for point in [&krr.email, &krr.mobile].into_iter().flatten() {
                         assert!(as_of - point.updated > eighteen_months);
@@ -492,7 +543,12 @@ mod tests {
         let text: String = population
             .persons
             .iter()
-            .map(|p| format!("{} {} {} {}", p.given_name, p.family_name, p.address.street, p.address.city))
+            .map(|p| {
+                format!(
+                    "{} {} {} {}",
+                    p.given_name, p.family_name, p.address.street, p.address.city
+                )
+            })
             .collect();
         for letter in ['æ', 'ø', 'å', 'Ø', 'Å'] {
             assert!(text.contains(letter), "no {letter}");
@@ -508,7 +564,17 @@ mod tests {
     fn organisations_have_valid_numbers() {
         let population = Population::generate(&config(9, 10));
         assert_eq!(population.organisations.len(), ORGANISATIONS.len());
-        assert!(population.organisations.iter().any(|o| o.has_receiving_system));
-        assert!(population.organisations.iter().any(|o| !o.has_receiving_system));
+        assert!(
+            population
+                .organisations
+                .iter()
+                .any(|o| o.has_receiving_system)
+        );
+        assert!(
+            population
+                .organisations
+                .iter()
+                .any(|o| !o.has_receiving_system)
+        );
     }
 }

@@ -119,7 +119,9 @@ async fn population_person(
         Some(person) => Json(person).into_response(),
         None => (
             StatusCode::NOT_FOUND,
-            Json(json!({ "error": "not_found", "message": "no synthetic person with that number" })),
+            Json(
+                json!({ "error": "not_found", "message": "no synthetic person with that number" }),
+            ),
         )
             .into_response(),
     }
@@ -174,13 +176,21 @@ mod tests {
     #[tokio::test]
     async fn the_population_is_served_with_full_synthetic_numbers() {
         let population = population();
-        let reserved = population.first_in(KrrSituation::Reserved).unwrap().fnr.expose().to_owned();
+        let reserved = population
+            .first_in(KrrSituation::Reserved)
+            .unwrap()
+            .fnr
+            .expose()
+            .to_owned();
         let server = SandboxServer::start(population, 0).await.unwrap();
         let (status, body) = get(server.addr(), "/population").await;
         assert_eq!(status, 200);
         assert_eq!(body["persons"].as_array().unwrap().len(), 30);
         let (status, person) = get(server.addr(), &format!("/population/persons/{reserved}")).await;
-        assert_eq!((status, person["situation"].as_str()), (200, Some("reserved")));
+        assert_eq!(
+            (status, person["situation"].as_str()),
+            (200, Some("reserved"))
+        );
         assert_eq!(person["fnr"].as_str(), Some(reserved.as_str()));
         let (status, error) = get(server.addr(), "/population/persons/01010112345").await;
         assert_eq!((status, error["error"].as_str()), (404, Some("not_found")));
@@ -191,7 +201,10 @@ mod tests {
     async fn unknown_paths_answer_404_in_json() {
         let server = SandboxServer::start(population(), 0).await.unwrap();
         let (status, body) = get(server.addr(), "/nothing/here").await;
-        assert_eq!((status, body["path"].as_str()), (404, Some("/nothing/here")));
+        assert_eq!(
+            (status, body["path"].as_str()),
+            (404, Some("/nothing/here"))
+        );
         server.stop().await;
     }
 

@@ -18,21 +18,32 @@ pub fn store_state(state: State<'_, AppState>) -> StoreState {
 #[tauri::command]
 #[specta::specta]
 pub fn take_recovery_key(state: State<'_, AppState>) -> Option<String> {
-    state.session().take_recovery_key().map(|key| key.expose().to_owned())
+    state
+        .session()
+        .take_recovery_key()
+        .map(|key| key.expose().to_owned())
 }
 
 /// First run without a credential store: creates a passphrase store; returns the recovery key.
 #[tauri::command]
 #[specta::specta]
-pub fn create_store_with_passphrase(state: State<'_, AppState>, passphrase: String) -> Result<String, CommandError> {
-    let recovery = state.session().create_with_passphrase(Secret::new(passphrase))?;
+pub fn create_store_with_passphrase(
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> Result<String, CommandError> {
+    let recovery = state
+        .session()
+        .create_with_passphrase(Secret::new(passphrase))?;
     Ok(recovery.expose().to_owned())
 }
 
 /// Opens a passphrase store.
 #[tauri::command]
 #[specta::specta]
-pub fn unlock_store(state: State<'_, AppState>, passphrase: String) -> Result<StoreState, CommandError> {
+pub fn unlock_store(
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> Result<StoreState, CommandError> {
     let mut session = state.session();
     session.unlock_with_passphrase(Secret::new(passphrase))?;
     Ok(session.state().clone())
@@ -41,7 +52,10 @@ pub fn unlock_store(state: State<'_, AppState>, passphrase: String) -> Result<St
 /// Opens the store with its recovery key.
 #[tauri::command]
 #[specta::specta]
-pub fn unlock_store_with_recovery_key(state: State<'_, AppState>, recovery_key: String) -> Result<StoreState, CommandError> {
+pub fn unlock_store_with_recovery_key(
+    state: State<'_, AppState>,
+    recovery_key: String,
+) -> Result<StoreState, CommandError> {
     let mut session = state.session();
     session.unlock_with_recovery_key(Secret::new(recovery_key))?;
     Ok(session.state().clone())

@@ -26,7 +26,9 @@ pub fn run(command: ConfigCommand, context: &Context) -> Result<ExitCode, CliErr
                     println!("signing:       {}", endpoints.signing);
                 }
                 Err(ConfigError::SandboxNotRunning) => {
-                    println!("endpoints:     local sandbox services (addresses chosen when they start)");
+                    println!(
+                        "endpoints:     local sandbox services (addresses chosen when they start)"
+                    );
                 }
                 Err(error) => return Err(error.into()),
             }

@@ -34,10 +34,12 @@ pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliEr
                 let server = SandboxServer::start(population, port).await?;
                 println!("{}", server.base_url());
                 eprintln!("sandbox serving on {} (Ctrl-C to stop)", server.base_url());
-                tokio::signal::ctrl_c().await.map_err(|source| CliError::Io {
-                    context: "waiting for Ctrl-C".into(),
-                    source,
-                })?;
+                tokio::signal::ctrl_c()
+                    .await
+                    .map_err(|source| CliError::Io {
+                        context: "waiting for Ctrl-C".into(),
+                        source,
+                    })?;
                 server.stop().await;
                 Ok::<_, CliError>(())
             })?;
@@ -50,7 +52,8 @@ pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliEr
         } => {
             let population = population(seed, persons);
             if json {
-                let text = serde_json::to_string_pretty(&population).expect("plain data serialises");
+                let text =
+                    serde_json::to_string_pretty(&population).expect("plain data serialises");
                 println!("{text}");
             } else {
                 for person in &population.persons {

@@ -32,10 +32,11 @@ fn init(context: &Context) -> Result<ExitCode, CliError> {
             CreateWith::Keyring(&keyring)
         }
     };
-    let (store, recovery) = Store::create(dir, with, Arc::new(SystemClock)).map_err(|e| match e {
-        StoreError::Credentials(c @ CredentialError::Unavailable(_)) => no_keyring(c),
-        other => other.into(),
-    })?;
+    let (store, recovery) =
+        Store::create(dir, with, Arc::new(SystemClock)).map_err(|e| match e {
+            StoreError::Credentials(c @ CredentialError::Unavailable(_)) => no_keyring(c),
+            other => other.into(),
+        })?;
     drop(store);
     println!("Created the encrypted store in {}", dir.display());
     println!();

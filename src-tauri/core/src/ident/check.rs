@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use super::{ChecksumRule, FnrError, FnrKind, FnrVariant, Identifier, IdentifierError, OrgNrError, mask_raw};
+use super::{
+    ChecksumRule, FnrError, FnrKind, FnrVariant, Identifier, IdentifierError, OrgNrError, mask_raw,
+};
 
 /// What kind of identifier a valid input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
@@ -105,10 +107,14 @@ fn problem(error: &IdentifierError) -> IdentProblem {
     let (position, found_length) = match error {
         IdentifierError::WrongLength { found } => (None, count(*found)),
         IdentifierError::Person(FnrError::NotDigits { position, .. })
-        | IdentifierError::Organisation(OrgNrError::NotDigits { position, .. }) => (count(*position), None),
+        | IdentifierError::Organisation(OrgNrError::NotDigits { position, .. }) => {
+            (count(*position), None)
+        }
         IdentifierError::Person(FnrError::WrongLength { found })
         | IdentifierError::Organisation(OrgNrError::WrongLength { found }) => (None, count(*found)),
-        IdentifierError::Person(FnrError::WrongCheckDigit { position }) => (Some(u32::from(*position)), None),
+        IdentifierError::Person(FnrError::WrongCheckDigit { position }) => {
+            (Some(u32::from(*position)), None)
+        }
         IdentifierError::Organisation(OrgNrError::WrongCheckDigit) => (Some(9), None),
         _ => (None, None),
     };
@@ -148,11 +154,20 @@ mod tests {
         let result = check("20914695017");
         assert!(!result.valid);
         let problem = result.problem.unwrap();
-        assert_eq!((problem.code.as_str(), problem.position), ("wrong_check_digit", Some(11)));
-        assert_eq!(result.input, "209146 *****", "invalid inputs are masked too");
+        assert_eq!(
+            (problem.code.as_str(), problem.position),
+            ("wrong_check_digit", Some(11))
+        );
+        assert_eq!(
+            result.input, "209146 *****",
+            "invalid inputs are masked too"
+        );
 
         let short = check("2091469501").problem.unwrap();
-        assert_eq!((short.code.as_str(), short.found_length), ("wrong_length", Some(10)));
+        assert_eq!(
+            (short.code.as_str(), short.found_length),
+            ("wrong_length", Some(10))
+        );
     }
 
     #[test]
@@ -160,7 +175,11 @@ mod tests {
         let result = check("991825827");
         assert_eq!(result.kind, Some(IdentKind::Organisasjonsnummer));
         assert_eq!(result.input, "991825827", "not personal data");
-        assert_eq!(check("991825828").input, "991825 *****", "an invalid one might be a mistyped person number");
+        assert_eq!(
+            check("991825828").input,
+            "991825 *****",
+            "an invalid one might be a mistyped person number"
+        );
     }
 
     #[test]

@@ -63,7 +63,11 @@ mod tests {
     #[test]
     fn digits_of_reports_the_first_non_digit_with_its_position() {
         assert_eq!(digits_of("12a4"), Err((3, 'a')));
-        assert_eq!(digits_of("١٢"), Err((1, '١')), "non-ASCII digits are not digits here");
+        assert_eq!(
+            digits_of("١٢"),
+            Err((1, '١')),
+            "non-ASCII digits are not digits here"
+        );
         assert_eq!(digits_of("0912"), Ok(vec![0, 9, 1, 2]));
     }
 }

@@ -1,8 +1,8 @@
 //! Norwegian identifiers, parsed at the boundary.
 //!
-//! * [`Fnr`]: fødselsnummer and its variants (D-nummer, H-nummer, FH-nummer, synthetic test numbers).
-//! * [`OrgNr`]: organisasjonsnummer.
-//! * [`Identifier`]: either, chosen by length, for inputs that may hold both.
+//! * [`Fnr`] – fødselsnummer and its variants (D-nummer, H-nummer, FH-nummer, synthetic test numbers).
+//! * [`OrgNr`] – organisasjonsnummer.
+//! * [`Identifier`] – either, chosen by length, for inputs that may hold both.
 //!
 //! Facts: `shared/specs/krr-maskinporten-identifiers.md` §3.
 

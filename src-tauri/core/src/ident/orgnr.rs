@@ -83,7 +83,13 @@ mod tests {
 
     #[test]
     fn every_valid_example_in_the_spec_sheet_parses() {
-        for number in ["123456785", "991825827", "984661185", "922020175", "910753614"] {
+        for number in [
+            "123456785",
+            "991825827",
+            "984661185",
+            "922020175",
+            "910753614",
+        ] {
             assert_eq!(OrgNr::parse(number).unwrap().as_str(), number);
         }
     }
@@ -91,10 +97,16 @@ mod tests {
     #[test]
     fn each_reason_for_invalidity_is_reported_specifically() {
         assert_eq!(OrgNr::parse("123456784"), Err(OrgNrError::WrongCheckDigit));
-        assert_eq!(OrgNr::parse("12345678"), Err(OrgNrError::WrongLength { found: 8 }));
+        assert_eq!(
+            OrgNr::parse("12345678"),
+            Err(OrgNrError::WrongLength { found: 8 })
+        );
         assert_eq!(
             OrgNr::parse("12345678O"),
-            Err(OrgNrError::NotDigits { position: 9, found: 'O' })
+            Err(OrgNrError::NotDigits {
+                position: 9,
+                found: 'O'
+            })
         );
         assert_eq!(OrgNr::parse(" "), Err(OrgNrError::Empty));
     }
@@ -103,7 +115,10 @@ mod tests {
     fn a_number_whose_control_digit_would_be_ten_is_invalid_whatever_its_last_digit() {
         // 40000000: S = 12, remainder 1 → control digit 10 → never issued.
         for last in 0..10 {
-            assert_eq!(OrgNr::parse(&format!("40000000{last}")), Err(OrgNrError::WrongCheckDigit));
+            assert_eq!(
+                OrgNr::parse(&format!("40000000{last}")),
+                Err(OrgNrError::WrongCheckDigit)
+            );
         }
     }
 }

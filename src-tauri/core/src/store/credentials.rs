@@ -45,9 +45,7 @@ impl OsKeyring {
         use keyring::credential::CredentialPersistence;
         let persistence = keyring::default::default_credential_builder().persistence();
         if !matches!(persistence, CredentialPersistence::UntilDelete) {
-            return Err(CredentialError::Unavailable(format!(
-                "this platform's credential store does not keep secrets across restarts"
-            )));
+            return Err(CredentialError::Unavailable("this platform's credential store does not keep secrets across restarts".into()));
         }
         Ok(Self {
             service: service.to_owned(),
@@ -77,7 +75,9 @@ impl CredentialStore for OsKeyring {
     }
 
     fn set(&self, account: &str, secret: &str) -> Result<(), CredentialError> {
-        self.entry(account)?.set_password(secret).map_err(map_error)?;
+        self.entry(account)?
+            .set_password(secret)
+            .map_err(map_error)?;
         // Read it back through a fresh entry: a store that accepted the write but cannot give
         // it back would lose the key.
         match self.get(account)? {
@@ -119,7 +119,9 @@ impl MemoryCredentials {
 
     fn check(&self) -> Result<(), CredentialError> {
         if self.unavailable {
-            Err(CredentialError::Unavailable("test: no credential store".into()))
+            Err(CredentialError::Unavailable(
+                "test: no credential store".into(),
+            ))
         } else {
             Ok(())
         }

@@ -49,9 +49,7 @@ pub enum KeyError {
     #[error("the key-derivation parameters are invalid: {0}")]
     Kdf(String),
     /// The text is not a recovery key.
-    #[error(
-        "not a recovery key: {0}. A recovery key has 52 letters and digits, in groups of four"
-    )]
+    #[error("not a recovery key: {0}. A recovery key has 52 letters and digits, in groups of four")]
     BadRecoveryKey(String),
 }
 
@@ -185,7 +183,11 @@ fn decode_recovery(text: &str) -> Result<[u8; 32], KeyError> {
         let value = CROCKFORD
             .iter()
             .position(|x| char::from(*x) == upper)
-            .ok_or_else(|| KeyError::BadRecoveryKey(format!("'{c}' is not a letter or digit of the key alphabet")))?;
+            .ok_or_else(|| {
+                KeyError::BadRecoveryKey(format!(
+                    "'{c}' is not a letter or digit of the key alphabet"
+                ))
+            })?;
         values.push(value as u32);
     }
     if values.len() != 52 {
@@ -206,7 +208,9 @@ fn decode_recovery(text: &str) -> Result<[u8; 32], KeyError> {
     }
     // 52 × 5 = 260 bits: the last 4 bits are padding and must be zero.
     if buffer & ((1 << bits) - 1) != 0 {
-        return Err(KeyError::BadRecoveryKey("the last character is not possible".into()));
+        return Err(KeyError::BadRecoveryKey(
+            "the last character is not possible".into(),
+        ));
     }
     out.try_into()
         .map_err(|_| KeyError::BadRecoveryKey("wrong length".into()))
@@ -217,7 +221,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
         return None;
     }
     (0..text.len())
@@ -250,16 +254,33 @@ mod tests {
     #[test]
     fn recovery_key_forgives_case_spaces_and_look_alike_letters() {
         let key = StoreKey([0u8; 32]);
-        let typed = key.recovery_key().expose().to_lowercase().replace('0', "o").replace('-', " ");
+        let typed = key
+            .recovery_key()
+            .expose()
+            .to_lowercase()
+            .replace('0', "o")
+            .replace('-', " ");
         assert_eq!(StoreKey::from_recovery_key(&typed).unwrap(), key);
     }
 
     #[test]
     fn a_truncated_or_misspelt_recovery_key_is_refused_with_the_reason() {
-        let text = StoreKey::random().unwrap().recovery_key().expose().to_owned();
+        let text = StoreKey::random()
+            .unwrap()
+            .recovery_key()
+            .expose()
+            .to_owned();
         let short = StoreKey::from_recovery_key(&text[..text.len() - 1]).unwrap_err();
-        assert!(short.to_string().contains("51 characters instead of 52"), "{short}");
-        let bad = StoreKey::from_recovery_key(&text.replacen(|c: char| c.is_ascii_alphanumeric(), "U", 1)).unwrap_err();
+        assert!(
+            short.to_string().contains("51 characters instead of 52"),
+            "{short}"
+        );
+        let bad = StoreKey::from_recovery_key(&text.replacen(
+            |c: char| c.is_ascii_alphanumeric(),
+            "U",
+            1,
+        ))
+        .unwrap_err();
         assert!(bad.to_string().contains("'U'"), "{bad}");
     }
 

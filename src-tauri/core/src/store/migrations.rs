@@ -47,7 +47,11 @@ pub fn migrate(conn: &mut Connection, clock: &dyn Clock) -> rusqlite::Result<usi
             params![migration.version, migration.name, clock.now().to_rfc3339()],
         )?;
         tx.commit()?;
-        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
         ran += 1;
     }
     Ok(ran)
@@ -80,7 +84,12 @@ mod tests {
     #[test]
     fn migrations_are_in_strictly_increasing_timestamp_order() {
         for pair in MIGRATIONS.windows(2) {
-            assert!(pair[0].version < pair[1].version, "{} before {}", pair[0].name, pair[1].name);
+            assert!(
+                pair[0].version < pair[1].version,
+                "{} before {}",
+                pair[0].name,
+                pair[1].name
+            );
         }
         assert!(MIGRATIONS.iter().all(|m| m.version.to_string().len() == 14));
     }

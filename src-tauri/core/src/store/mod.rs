@@ -260,7 +260,11 @@ impl Store {
         Self::open_with_key(dir, &key, clock)
     }
 
-    fn open_with_key(dir: &Path, key: &StoreKey, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+    fn open_with_key(
+        dir: &Path,
+        key: &StoreKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
         let (db, _) = files(dir);
         let conn = open_keyed(&db, key, false)?;
         Self::finish_open(conn, clock, Some(db))
@@ -275,7 +279,9 @@ impl Store {
         credentials: &dyn CredentialStore,
     ) -> Result<(), StoreError> {
         let meta = StoreMeta::read(&files(dir).1)?.ok_or_else(|| {
-            StoreError::Corrupt(format!("{META_FILE} is missing; cannot name the key's entry"))
+            StoreError::Corrupt(format!(
+                "{META_FILE} is missing; cannot name the key's entry"
+            ))
         })?;
         let key = StoreKey::from_recovery_key(recovery_key.expose())?;
         credentials.set(&meta.keyring_account(), &key.to_hex())?;
@@ -321,7 +327,9 @@ impl Store {
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
         // back on drop), so a poisoned lock is still safe to use.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -338,7 +346,9 @@ fn open_keyed(path: &Path, key: &StoreKey, create: bool) -> Result<Connection, S
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     // The literal is hex only, so formatting it into the statement cannot inject anything.
     conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal()))?;
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
         Ok(_) => {}
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
             return Err(StoreError::WrongKey);

@@ -96,7 +96,11 @@ impl StoreSession {
                         });
                     }
                 };
-                match Store::create(&self.dir, CreateWith::Keyring(credentials.as_ref()), self.clock.clone()) {
+                match Store::create(
+                    &self.dir,
+                    CreateWith::Keyring(credentials.as_ref()),
+                    self.clock.clone(),
+                ) {
                     Ok((store, recovery)) => {
                         self.pending_recovery_key = Some(recovery);
                         Ok(self.unlocked(store, KeySource::Keyring))
@@ -107,12 +111,16 @@ impl StoreSession {
                     Err(error) => Err(error),
                 }
             }
-            StoreStatus::Created { meta: Some(meta), .. } if meta.key_source == KeySource::Passphrase => {
-                Ok(StoreState::NeedsPassphrase)
-            }
+            StoreStatus::Created {
+                meta: Some(meta), ..
+            } if meta.key_source == KeySource::Passphrase => Ok(StoreState::NeedsPassphrase),
             StoreStatus::Created { .. } => {
                 let credentials = self.credentials.clone().map_err(StoreError::Credentials)?;
-                let store = Store::open(&self.dir, UnlockWith::Keyring(credentials.as_ref()), self.clock.clone())?;
+                let store = Store::open(
+                    &self.dir,
+                    UnlockWith::Keyring(credentials.as_ref()),
+                    self.clock.clone(),
+                )?;
                 Ok(self.unlocked(store, KeySource::Keyring))
             }
         }
@@ -137,28 +145,48 @@ impl StoreSession {
 
     /// First run without a credential store: creates a passphrase store. Returns the recovery
     /// key to show.
-    pub fn create_with_passphrase(&mut self, passphrase: Secret<String>) -> Result<RecoveryKey, StoreError> {
+    pub fn create_with_passphrase(
+        &mut self,
+        passphrase: Secret<String>,
+    ) -> Result<RecoveryKey, StoreError> {
         if !matches!(self.state, StoreState::NeedsNewPassphrase { .. }) {
             return Err(StoreError::AlreadyExists(self.dir.clone()));
         }
-        let (store, recovery) = Store::create(&self.dir, CreateWith::Passphrase(passphrase), self.clock.clone())?;
+        let (store, recovery) = Store::create(
+            &self.dir,
+            CreateWith::Passphrase(passphrase),
+            self.clock.clone(),
+        )?;
         self.unlocked(store, KeySource::Passphrase);
         Ok(recovery)
     }
 
     /// Opens a passphrase store.
     pub fn unlock_with_passphrase(&mut self, passphrase: Secret<String>) -> Result<(), StoreError> {
-        let store = Store::open(&self.dir, UnlockWith::Passphrase(passphrase), self.clock.clone())?;
+        let store = Store::open(
+            &self.dir,
+            UnlockWith::Passphrase(passphrase),
+            self.clock.clone(),
+        )?;
         self.unlocked(store, KeySource::Passphrase);
         Ok(())
     }
 
     /// Opens the store with its recovery key; for a keyring store, puts the key back into the
     /// credential store when it can be reached.
-    pub fn unlock_with_recovery_key(&mut self, recovery_key: Secret<String>) -> Result<(), StoreError> {
-        let store = Store::open(&self.dir, UnlockWith::RecoveryKey(recovery_key.clone()), self.clock.clone())?;
+    pub fn unlock_with_recovery_key(
+        &mut self,
+        recovery_key: Secret<String>,
+    ) -> Result<(), StoreError> {
+        let store = Store::open(
+            &self.dir,
+            UnlockWith::RecoveryKey(recovery_key.clone()),
+            self.clock.clone(),
+        )?;
         let source = match status(&self.dir)? {
-            StoreStatus::Created { meta: Some(meta), .. } => meta.key_source,
+            StoreStatus::Created {
+                meta: Some(meta), ..
+            } => meta.key_source,
             _ => KeySource::Keyring,
         };
         if source == KeySource::Keyring
@@ -191,7 +219,12 @@ mod tests {
     fn first_run_with_a_credential_store_creates_the_store_and_offers_the_recovery_key_once() {
         let dir = tempfile::tempdir().unwrap();
         let mut session = start(dir.path(), Arc::new(MemoryCredentials::new()));
-        assert_eq!(session.state(), &StoreState::Unlocked { key_source: KeySource::Keyring });
+        assert_eq!(
+            session.state(),
+            &StoreState::Unlocked {
+                key_source: KeySource::Keyring
+            }
+        );
         assert!(session.take_recovery_key().is_some());
         assert!(session.take_recovery_key().is_none(), "shown once only");
         assert!(session.store().is_ok());
@@ -211,19 +244,37 @@ mod tests {
     fn first_run_without_a_credential_store_asks_for_a_passphrase_instead_of_losing_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let mut session = start(dir.path(), Arc::new(MemoryCredentials::unavailable()));
-        assert!(matches!(session.state(), StoreState::NeedsNewPassphrase { .. }));
+        assert!(matches!(
+            session.state(),
+            StoreState::NeedsNewPassphrase { .. }
+        ));
         assert!(matches!(session.store(), Err(StoreError::Locked)));
-        assert_eq!(status(dir.path()).unwrap(), StoreStatus::NotCreated, "nothing created yet");
+        assert_eq!(
+            status(dir.path()).unwrap(),
+            StoreStatus::NotCreated,
+            "nothing created yet"
+        );
 
-        let recovery = session.create_with_passphrase(Secret::new("et godt passord".into())).unwrap();
+        let recovery = session
+            .create_with_passphrase(Secret::new("et godt passord".into()))
+            .unwrap();
         assert!(!recovery.expose().is_empty());
-        assert_eq!(session.state(), &StoreState::Unlocked { key_source: KeySource::Passphrase });
+        assert_eq!(
+            session.state(),
+            &StoreState::Unlocked {
+                key_source: KeySource::Passphrase
+            }
+        );
 
         let mut again = start(dir.path(), Arc::new(MemoryCredentials::unavailable()));
         assert_eq!(again.state(), &StoreState::NeedsPassphrase);
-        let wrong = again.unlock_with_passphrase(Secret::new("feil passord!".into())).unwrap_err();
+        let wrong = again
+            .unlock_with_passphrase(Secret::new("feil passord!".into()))
+            .unwrap_err();
         assert!(matches!(wrong, StoreError::WrongKey));
-        again.unlock_with_passphrase(Secret::new("et godt passord".into())).unwrap();
+        again
+            .unlock_with_passphrase(Secret::new("et godt passord".into()))
+            .unwrap();
     }
 
     #[test]
@@ -235,8 +286,17 @@ mod tests {
 
         let new_keyring = Arc::new(MemoryCredentials::new());
         let mut session = start(dir.path(), new_keyring.clone());
-        assert!(matches!(session.state(), StoreState::NeedsRecoveryKey { .. }), "{:?}", session.state());
-        session.unlock_with_recovery_key(Secret::new(recovery)).unwrap();
-        assert!(matches!(start(dir.path(), new_keyring).state(), StoreState::Unlocked { .. }));
+        assert!(
+            matches!(session.state(), StoreState::NeedsRecoveryKey { .. }),
+            "{:?}",
+            session.state()
+        );
+        session
+            .unlock_with_recovery_key(Secret::new(recovery))
+            .unwrap();
+        assert!(matches!(
+            start(dir.path(), new_keyring).state(),
+            StoreState::Unlocked { .. }
+        ));
     }
 }
