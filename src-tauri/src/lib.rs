@@ -42,7 +42,10 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             let state = state::AppState::start(paths)?;
-            tauri::async_runtime::block_on(state.ensure_sandbox())?;
+            // Without the sandbox the app still opens (drafts, settings); lookups say why.
+            if let Err(error) = tauri::async_runtime::block_on(state.ensure_sandbox()) {
+                tracing::error!(%error, "the sandbox services did not start");
+            }
             app.manage(state);
             Ok(())
         })

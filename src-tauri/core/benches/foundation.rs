@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use kommunepost_core::clock::SystemClock;
 use kommunepost_core::ident::{Fnr, FnrKind, FnrVariant, check};
 use kommunepost_core::secret::Secret;
-use kommunepost_core::store::{CreateWith, DraftInput, DraftKind, MemoryCredentials, Store, UnlockWith};
+use kommunepost_core::store::{
+    CreateWith, DraftInput, DraftKind, MemoryCredentials, Store, UnlockWith,
+};
 
 fn report(name: &str, elapsed: Duration, target: Duration) -> bool {
     let ok = elapsed <= target;
@@ -28,20 +30,31 @@ fn main() {
 
     let numbers: Vec<String> = (0..100_000u32)
         .filter_map(|i| {
-            let date = chrono::NaiveDate::from_ymd_opt(1940 + (i % 80) as i32, 1 + i % 12, 1 + i % 28)?;
-            Fnr::generate(date, (i % 500) as u16, FnrKind::Fodselsnummer, FnrVariant::TenorSynthetic)
-                .map(|f| f.expose().to_owned())
+            let date =
+                chrono::NaiveDate::from_ymd_opt(1940 + (i % 80) as i32, 1 + i % 12, 1 + i % 28)?;
+            Fnr::generate(
+                date,
+                (i % 500) as u16,
+                FnrKind::Fodselsnummer,
+                FnrVariant::TenorSynthetic,
+            )
+            .map(|f| f.expose().to_owned())
         })
         .collect();
     let start = Instant::now();
     let valid = numbers.iter().filter(|n| check(n).valid).count();
-    all_ok &= report(&format!("check {} identifiers", numbers.len()), start.elapsed(), Duration::from_millis(500));
+    all_ok &= report(
+        &format!("check {} identifiers", numbers.len()),
+        start.elapsed(),
+        Duration::from_millis(500),
+    );
     assert_eq!(valid, numbers.len());
 
     let dir = tempfile::tempdir().expect("temp dir");
     let credentials = MemoryCredentials::new();
     let clock = Arc::new(SystemClock);
-    let (store, _) = Store::create(dir.path(), CreateWith::Keyring(&credentials), clock.clone()).expect("store");
+    let (store, _) =
+        Store::create(dir.path(), CreateWith::Keyring(&credentials), clock.clone()).expect("store");
     let fnr = Fnr::parse("20914695016").expect("valid");
     let start = Instant::now();
     for i in 0..10_000 {
@@ -56,23 +69,44 @@ fn main() {
             })
             .expect("save");
     }
-    all_ok &= report("save 10 000 drafts (one transaction each)", start.elapsed(), Duration::from_secs(10));
+    all_ok &= report(
+        "save 10 000 drafts (one transaction each)",
+        start.elapsed(),
+        Duration::from_secs(10),
+    );
     let start = Instant::now();
     let listed = store.list_drafts().expect("list").len();
-    all_ok &= report("list 10 000 drafts", start.elapsed(), Duration::from_millis(500));
+    all_ok &= report(
+        "list 10 000 drafts",
+        start.elapsed(),
+        Duration::from_millis(500),
+    );
     assert_eq!(listed, 10_000);
     drop(store);
 
     let start = Instant::now();
-    let store = Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock.clone()).expect("open");
-    all_ok &= report("open a keyring store", start.elapsed(), Duration::from_millis(200));
+    let store =
+        Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock.clone()).expect("open");
+    all_ok &= report(
+        "open a keyring store",
+        start.elapsed(),
+        Duration::from_millis(200),
+    );
     drop(store);
 
     let other = tempfile::tempdir().expect("temp dir");
     let start = Instant::now();
-    Store::create(other.path(), CreateWith::Passphrase(Secret::new("en lang passordfrase".into())), clock)
-        .expect("passphrase store");
-    all_ok &= report("create a passphrase store (Argon2id 64 MiB)", start.elapsed(), Duration::from_secs(2));
+    Store::create(
+        other.path(),
+        CreateWith::Passphrase(Secret::new("en lang passordfrase".into())),
+        clock,
+    )
+    .expect("passphrase store");
+    all_ok &= report(
+        "create a passphrase store (Argon2id 64 MiB)",
+        start.elapsed(),
+        Duration::from_secs(2),
+    );
 
     if !all_ok {
         eprintln!("some measurements missed their targets");

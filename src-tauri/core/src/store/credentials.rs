@@ -45,7 +45,9 @@ impl OsKeyring {
         use keyring::credential::CredentialPersistence;
         let persistence = keyring::default::default_credential_builder().persistence();
         if !matches!(persistence, CredentialPersistence::UntilDelete) {
-            return Err(CredentialError::Unavailable("this platform's credential store does not keep secrets across restarts".into()));
+            return Err(CredentialError::Unavailable(
+                "this platform's credential store does not keep secrets across restarts".into(),
+            ));
         }
         Ok(Self {
             service: service.to_owned(),
