@@ -126,7 +126,8 @@ impl AppState {
                     persons: settings.sandbox.persons as usize,
                     as_of: self.clock.now(),
                 });
-                let server = SandboxServer::start(Arc::new(population), 0).await?;
+                let server =
+                    SandboxServer::start(Arc::new(population), self.clock.clone(), 0).await?;
                 *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) =
                     Some(server.base_url());
                 *sandbox = Some(server);

@@ -4,6 +4,10 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`ident`] | fødselsnummer, D-/H-/FH-/synthetic numbers, organisasjonsnummer |
+//! | [`krr`] | KRR's request/response model and timestamps |
+//! | [`routing`] | digital mailbox or paper, with the reason; the 18-month rule |
+//! | [`maskinporten`] | access tokens by JWT grant (x5c or kid), cached |
+//! | [`jws`] | RS256 compact JWS, signed and verified by OpenSSL |
 //! | [`store`] | the encrypted local store (SQLCipher), its key and migrations |
 //! | [`config`] | environments, endpoints and the settings file |
 //! | [`paths`] | where the store, settings and logs live |
@@ -14,7 +18,11 @@
 pub mod clock;
 pub mod config;
 pub mod ident;
+pub mod jws;
+pub mod krr;
 pub mod logging;
+pub mod maskinporten;
 pub mod paths;
+pub mod routing;
 pub mod secret;
 pub mod store;

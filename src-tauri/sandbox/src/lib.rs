@@ -2,9 +2,15 @@
 //!
 //! * [`population`] – a deterministic synthetic population (Tenor-style test numbers, Norwegian
 //!   names and addresses, the KRR situations a clerk meets) and a few organisations.
-//! * [`server`] – the HTTP scaffolding the service doubles mount on, started inside the app or by
+//! * [`server`] – the services on their ports, started inside the app or by
 //!   `kommunepost sandbox serve`.
+//! * [`ca`] – a test certificate authority and the sandbox client's enterprise certificate.
+//! * [`maskinporten`] – the Maskinporten stand-in (grant validation, access tokens).
+//! * [`krr`] – the KRR stand-in (`/rest/v1|v2/personer`) with fault injection.
 
+pub mod ca;
+pub mod krr;
+pub mod maskinporten;
 pub mod names;
 pub mod population;
 pub mod server;
@@ -13,4 +19,4 @@ pub use population::{
     ContactPoint, KrrRecord, KrrSituation, KrrStatus, Mailbox, MailboxProvider, Population,
     PopulationConfig, PostalAddress, SyntheticOrganisation, SyntheticPerson,
 };
-pub use server::{SandboxError, SandboxServer};
+pub use server::{SANDBOX_ORG_NUMBER, SandboxCredentials, SandboxError, SandboxServer};

@@ -1,6 +1,6 @@
-//! The sandbox's HTTP server on 127.0.0.1. Service doubles (Maskinporten, KRR, SvarUt,
-//! signing) mount their routes here as they arrive; today it serves its health and the
-//! synthetic population.
+//! The sandbox's HTTP services on 127.0.0.1: a control service (health, the synthetic
+//! population) and the service doubles (Maskinporten, KRR; SvarUt and signing arrive later),
+//! each on its own port.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,12 +14,22 @@ use serde_json::json;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use std::collections::HashMap;
+
+use kommunepost_core::clock::Clock;
+use kommunepost_core::config::Endpoints;
+use kommunepost_core::maskinporten::{SCOPE_KRR_DIGITALPOST, SCOPE_KRR_KONTAKTINFO};
+use openssl::pkey::PKey;
+
+use crate::ca::TestCa;
+use crate::krr::KrrDouble;
+use crate::maskinporten::{MaskinportenDouble, RegisteredClient};
 use crate::population::Population;
 
 /// The sandbox could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
-    /// Binding the port failed.
+    /// Binding a port failed.
     #[error("cannot listen on 127.0.0.1:{port}: {source}")]
     Bind {
         /// The port asked for (0 = any).
@@ -27,56 +37,85 @@ pub enum SandboxError {
         /// Why.
         source: std::io::Error,
     },
+    /// The test CA or a key could not be made.
+    #[error("cannot make the sandbox certificates: {0}")]
+    Certificates(String),
 }
 
-/// A running sandbox. Stops when [`SandboxServer::stop`] is called or when dropped.
+/// The client the sandbox registers with its Maskinporten, for the app and the CLI to use in
+/// the Sandbox environment (so it works without credentials) and for tests.
+#[derive(Clone)]
+pub struct SandboxCredentials {
+    /// Client id of the certificate client.
+    pub client_id: String,
+    /// The municipality's organisation number (in the certificate).
+    pub org_number: String,
+    /// The enterprise certificate with key and chain, PKCS#12.
+    pub pkcs12: Vec<u8>,
+    /// Its password.
+    pub password: String,
+    /// Client id of a second client that uses a registered key (`kid`).
+    pub kid_client_id: String,
+    /// The registered key's id.
+    pub kid: String,
+    /// The registered key, PEM (PKCS#8).
+    pub kid_private_pem: Vec<u8>,
+    /// The test CA's certificate, PEM.
+    pub ca_pem: Vec<u8>,
+}
+
+impl std::fmt::Debug for SandboxCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxCredentials")
+            .field("client_id", &self.client_id)
+            .field("org_number", &self.org_number)
+            .finish_non_exhaustive()
+    }
+}
+
+/// KS Fiks's Maskinporten scope (SvarUt).
+pub const SCOPE_KS_FIKS: &str = "ks:fiks";
+
+/// Organisation number of the sandbox municipality.
+pub const SANDBOX_ORG_NUMBER: &str = "910753614";
+
+/// One service on its own port.
 #[derive(Debug)]
-pub struct SandboxServer {
+struct Service {
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
-impl SandboxServer {
-    /// Starts serving `population` on 127.0.0.1:`port` (0 for a free port). Only the loopback
-    /// interface is ever bound: the sandbox is not reachable from other machines.
-    pub async fn start(population: Arc<Population>, port: u16) -> Result<Self, SandboxError> {
+impl Service {
+    async fn bind(port: u16) -> Result<(tokio::net::TcpListener, SocketAddr), SandboxError> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|source| SandboxError::Bind { port, source })?;
         let addr = listener
             .local_addr()
             .map_err(|source| SandboxError::Bind { port, source })?;
+        Ok((listener, addr))
+    }
+
+    fn serve(listener: tokio::net::TcpListener, addr: SocketAddr, app: Router) -> Self {
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let app = router(population);
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });
             if let Err(error) = serve.await {
-                tracing::error!(%error, "sandbox server stopped with an error");
+                tracing::error!(%error, "sandbox service stopped with an error");
             }
         });
-        tracing::info!(%addr, "sandbox started");
-        Ok(Self {
+        Self {
             addr,
             shutdown: Some(shutdown),
             task: Some(task),
-        })
+        }
     }
 
-    /// `http://127.0.0.1:<port>`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stops serving and waits until the server has shut down.
-    pub async fn stop(mut self) {
+    async fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -86,7 +125,7 @@ impl SandboxServer {
     }
 }
 
-impl Drop for SandboxServer {
+impl Drop for Service {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -94,28 +133,182 @@ impl Drop for SandboxServer {
     }
 }
 
-fn router(population: Arc<Population>) -> Router {
+/// The running sandbox: a control service (health, population) and the service doubles,
+/// each on its own port on 127.0.0.1. Stops when [`SandboxServer::stop`] is called or when
+/// dropped.
+#[derive(Debug)]
+pub struct SandboxServer {
+    control: Service,
+    maskinporten: Service,
+    krr: Service,
+    /// The Maskinporten stand-in (for tests: its issuer and key).
+    pub maskinporten_double: Arc<MaskinportenDouble>,
+    /// The KRR stand-in (for tests: faults and request counts).
+    pub krr_double: Arc<KrrDouble>,
+    credentials: SandboxCredentials,
+}
+
+impl SandboxServer {
+    /// Starts the sandbox over `population` with time from `clock`; the control service on
+    /// `port` (0 for any free port), the doubles on free ports. Only the loopback interface
+    /// is ever bound: the sandbox is not reachable from other machines.
+    pub async fn start(
+        population: Arc<Population>,
+        clock: Arc<dyn Clock>,
+        port: u16,
+    ) -> Result<Self, SandboxError> {
+        let certificates =
+            |e: openssl::error::ErrorStack| SandboxError::Certificates(e.to_string());
+        let ca = TestCa::valid_from(clock.now().timestamp()).map_err(certificates)?;
+        let issued = ca
+            .issue(SANDBOX_ORG_NUMBER, "Sandkasse kommune", 365)
+            .map_err(certificates)?;
+        let password = uuid::Uuid::new_v4().to_string();
+        let pkcs12 = issued.to_pkcs12(&ca, &password).map_err(certificates)?;
+        let kid_key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).map_err(certificates)?)
+            .map_err(certificates)?;
+        let kid_public =
+            PKey::public_key_from_der(&kid_key.public_key_to_der().map_err(certificates)?)
+                .map_err(certificates)?;
+        let credentials = SandboxCredentials {
+            client_id: "kommunepost-sandkasse".into(),
+            org_number: SANDBOX_ORG_NUMBER.into(),
+            pkcs12,
+            password,
+            kid_client_id: "kommunepost-sandkasse-nokkel".into(),
+            kid: "kommunepost-sandkasse-nokkel-1".into(),
+            kid_private_pem: kid_key.private_key_to_pem_pkcs8().map_err(certificates)?,
+            ca_pem: ca.certificate().to_pem().map_err(certificates)?,
+        };
+        let scopes = vec![
+            SCOPE_KRR_KONTAKTINFO.to_owned(),
+            SCOPE_KRR_DIGITALPOST.to_owned(),
+        ];
+        let clients = HashMap::from([
+            (
+                credentials.client_id.clone(),
+                RegisteredClient {
+                    org_number: SANDBOX_ORG_NUMBER.into(),
+                    // KS Fiks (SvarUt) too, as a municipality's integration has it.
+                    scopes: scopes
+                        .iter()
+                        .cloned()
+                        .chain([SCOPE_KS_FIKS.to_owned()])
+                        .collect(),
+                    keys: HashMap::new(),
+                },
+            ),
+            (
+                credentials.kid_client_id.clone(),
+                RegisteredClient {
+                    org_number: SANDBOX_ORG_NUMBER.into(),
+                    scopes,
+                    keys: HashMap::from([(credentials.kid.clone(), kid_public)]),
+                },
+            ),
+        ]);
+
+        let (control_listener, control_addr) = Service::bind(port).await?;
+        let (mp_listener, mp_addr) = Service::bind(0).await?;
+        let (krr_listener, krr_addr) = Service::bind(0).await?;
+        let maskinporten_double = Arc::new(MaskinportenDouble::new(
+            format!("http://{mp_addr}/"),
+            ca,
+            clients,
+            clock.clone(),
+        ));
+        let krr_double = Arc::new(KrrDouble::new(
+            population.clone(),
+            maskinporten_double.public_key(),
+            maskinporten_double.issuer().to_owned(),
+            clock,
+        ));
+        let urls = ServiceUrls {
+            maskinporten: format!("http://{mp_addr}/"),
+            krr: format!("http://{krr_addr}"),
+        };
+        let server = Self {
+            control: Service::serve(control_listener, control_addr, router(population, urls)),
+            maskinporten: Service::serve(
+                mp_listener,
+                mp_addr,
+                maskinporten_double.clone().router(),
+            ),
+            krr: Service::serve(krr_listener, krr_addr, krr_double.clone().router()),
+            maskinporten_double,
+            krr_double,
+            credentials,
+        };
+        tracing::info!(control = %control_addr, maskinporten = %mp_addr, krr = %krr_addr, "sandbox started");
+        Ok(server)
+    }
+
+    /// The control service: `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.control.addr)
+    }
+
+    /// The control service's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.control.addr
+    }
+
+    /// The services' addresses, for the clients. SvarUt and signing arrive in later issues;
+    /// until then their addresses answer 404 from the control service.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            maskinporten: format!("http://{}/", self.maskinporten.addr),
+            krr: format!("http://{}", self.krr.addr),
+            svarut: format!("{}/svarut/api", self.base_url()),
+            signing: format!("{}/signing/api", self.base_url()),
+        }
+    }
+
+    /// The sandbox client's credentials.
+    pub fn credentials(&self) -> &SandboxCredentials {
+        &self.credentials
+    }
+
+    /// Stops every service and waits until they have shut down.
+    pub async fn stop(mut self) {
+        self.control.stop().await;
+        self.maskinporten.stop().await;
+        self.krr.stop().await;
+    }
+}
+
+/// Where the doubles are, for `/health`.
+#[derive(Debug, Clone, serde::Serialize)]
+struct ServiceUrls {
+    maskinporten: String,
+    krr: String,
+}
+
+#[derive(Clone)]
+struct ControlState {
+    population: Arc<Population>,
+    urls: ServiceUrls,
+}
+
+fn router(population: Arc<Population>, urls: ServiceUrls) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/population", get(population_all))
         .route("/population/persons/{fnr}", get(population_person))
         .fallback(not_found)
-        .with_state(population)
+        .with_state(ControlState { population, urls })
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "services": ["population"] }))
+async fn health(State(state): State<ControlState>) -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok", "services": state.urls }))
 }
 
-async fn population_all(State(population): State<Arc<Population>>) -> Json<Population> {
-    Json(population.as_ref().clone())
+async fn population_all(State(state): State<ControlState>) -> Json<Population> {
+    Json(state.population.as_ref().clone())
 }
 
-async fn population_person(
-    State(population): State<Arc<Population>>,
-    Path(fnr): Path<String>,
-) -> Response {
-    match population.person(&fnr) {
+async fn population_person(State(state): State<ControlState>, Path(fnr): Path<String>) -> Response {
+    match state.population.person(&fnr) {
         Some(person) => Json(person).into_response(),
         None => (
             StatusCode::NOT_FOUND,
@@ -142,6 +335,10 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    fn clock() -> Arc<dyn Clock> {
+        Arc::new(kommunepost_core::clock::SystemClock)
+    }
+
     fn population() -> Arc<Population> {
         Arc::new(Population::generate(&PopulationConfig {
             seed: 11,
@@ -165,7 +362,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_server_listens_on_loopback_and_reports_its_health() {
-        let server = SandboxServer::start(population(), 0).await.unwrap();
+        let server = SandboxServer::start(population(), clock(), 0)
+            .await
+            .unwrap();
         assert!(server.addr().ip().is_loopback());
         assert!(server.base_url().starts_with("http://127.0.0.1:"));
         let (status, body) = get(server.addr(), "/health").await;
@@ -182,7 +381,7 @@ mod tests {
             .fnr
             .expose()
             .to_owned();
-        let server = SandboxServer::start(population, 0).await.unwrap();
+        let server = SandboxServer::start(population, clock(), 0).await.unwrap();
         let (status, body) = get(server.addr(), "/population").await;
         assert_eq!(status, 200);
         assert_eq!(body["persons"].as_array().unwrap().len(), 30);
@@ -199,7 +398,9 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_paths_answer_404_in_json() {
-        let server = SandboxServer::start(population(), 0).await.unwrap();
+        let server = SandboxServer::start(population(), clock(), 0)
+            .await
+            .unwrap();
         let (status, body) = get(server.addr(), "/nothing/here").await;
         assert_eq!(
             (status, body["path"].as_str()),
@@ -210,7 +411,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_stopped_server_no_longer_accepts_connections() {
-        let server = SandboxServer::start(population(), 0).await.unwrap();
+        let server = SandboxServer::start(population(), clock(), 0)
+            .await
+            .unwrap();
         let addr = server.addr();
         server.stop().await;
         assert!(tokio::net::TcpStream::connect(addr).await.is_err());

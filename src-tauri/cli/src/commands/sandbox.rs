@@ -31,9 +31,12 @@ pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliEr
                 source,
             })?;
             runtime.block_on(async {
-                let server = SandboxServer::start(population, port).await?;
+                let server = SandboxServer::start(population, Arc::new(SystemClock), port).await?;
+                let endpoints = server.endpoints();
                 println!("{}", server.base_url());
                 eprintln!("sandbox serving on {} (Ctrl-C to stop)", server.base_url());
+                eprintln!("  maskinporten: {}", endpoints.maskinporten);
+                eprintln!("  krr:          {}", endpoints.krr);
                 tokio::signal::ctrl_c()
                     .await
                     .map_err(|source| CliError::Io {

@@ -1,0 +1,156 @@
+//! The Maskinporten token client: makes a grant, exchanges it at `/token`, and caches the
+//! access token until shortly before it expires.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use super::credential::ClientCredential;
+use super::error::{ErrorBody, MaskinportenError};
+use super::grant::{GrantRequest, make_grant};
+use crate::clock::Clock;
+use crate::secret::Secret;
+
+/// Seconds before expiry at which a cached token is no longer handed out.
+pub const EXPIRY_MARGIN_SECS: i64 = 10;
+
+/// Where and how to ask for tokens.
+#[derive(Debug, Clone)]
+pub struct MaskinportenConfig {
+    /// The token endpoint, e.g. `https://test.maskinporten.no/token`.
+    pub token_url: String,
+    /// What the grant asks for (issuer as `aud`, client id, scopes, …).
+    pub grant: GrantRequest,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+}
+
+/// An access token.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    /// The bearer token.
+    pub token: Secret<String>,
+    /// When it stops being handed out.
+    pub usable_until: DateTime<Utc>,
+    /// The scopes granted.
+    pub scope: String,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<i64>,
+    #[serde(default)]
+    scope: String,
+}
+
+/// Gets and caches Maskinporten access tokens.
+#[derive(Debug)]
+pub struct MaskinportenClient {
+    config: MaskinportenConfig,
+    credential: ClientCredential,
+    http: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    cached: Mutex<Option<AccessToken>>,
+}
+
+impl MaskinportenClient {
+    /// A client for `config`, signing grants with `credential`.
+    pub fn new(
+        config: MaskinportenConfig,
+        credential: ClientCredential,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, MaskinportenError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| MaskinportenError::Network {
+                url: config.token_url.clone(),
+                detail: e.to_string(),
+            })?;
+        Ok(Self {
+            config,
+            credential,
+            http,
+            clock,
+            cached: Mutex::new(None),
+        })
+    }
+
+    /// A valid access token: the cached one while it lasts, else a new one.
+    pub async fn token(&self) -> Result<AccessToken, MaskinportenError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(token) = cached.as_ref()
+            && token.usable_until > self.clock.now()
+        {
+            return Ok(token.clone());
+        }
+        let token = self.fetch().await?;
+        *cached = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forgets the cached token (after a 401 from a resource server).
+    pub async fn invalidate(&self) {
+        *self.cached.lock().await = None;
+    }
+
+    #[tracing::instrument(skip(self), fields(url = %self.config.token_url))]
+    async fn fetch(&self) -> Result<AccessToken, MaskinportenError> {
+        let now = self.clock.now();
+        let jti = uuid::Uuid::new_v4().to_string();
+        let grant = make_grant(&self.config.grant, &self.credential, now, &jti)
+            .map_err(|e| MaskinportenError::Grant(e.to_string()))?;
+        let response = self
+            .http
+            .post(&self.config.token_url)
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", grant.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        if !status.is_success() {
+            let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
+                error: String::new(),
+                error_description: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+            });
+            tracing::warn!(status = status.as_u16(), error = %body.error, "token request refused");
+            return Err(MaskinportenError::refused(status.as_u16(), body));
+        }
+        let body: TokenResponse = serde_json::from_slice(&bytes)
+            .map_err(|e| MaskinportenError::Malformed(e.to_string()))?;
+        // Default lifetime is 120 s (spec §2.5); never trust a token longer than it says.
+        let lifetime = body.expires_in.unwrap_or(120);
+        tracing::info!(lifetime, scope = %body.scope, "got a Maskinporten token");
+        Ok(AccessToken {
+            token: Secret::new(body.access_token),
+            usable_until: now + chrono::Duration::seconds((lifetime - EXPIRY_MARGIN_SECS).max(0)),
+            scope: body.scope,
+        })
+    }
+
+    fn transport_error(&self, error: reqwest::Error) -> MaskinportenError {
+        if error.is_timeout() {
+            MaskinportenError::Timeout(self.config.timeout.as_secs())
+        } else {
+            MaskinportenError::Network {
+                url: self.config.token_url.clone(),
+                detail: error.to_string(),
+            }
+        }
+    }
+}
