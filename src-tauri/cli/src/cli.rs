@@ -58,6 +58,72 @@ pub enum Command {
     /// Settings and endpoints.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The contact and reservation register (KRR).
+    #[command(subcommand)]
+    Krr(KrrCommand),
+    /// The audit log in the encrypted store.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KrrCommand {
+    /// Looks persons up in KRR: one line per identifier with status, reservation, mailbox
+    /// provider, varslingsstatus and where a letter would go. Invalid identifiers are reported
+    /// and never sent. Every lookup is written to the audit log (so the store must exist).
+    /// In the sandbox environment a local sandbox is started for the lookup. Exit code 1 if
+    /// any identifier is invalid or could not be looked up.
+    Lookup(KrrLookupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KrrLookupArgs {
+    /// Identifiers (fødselsnumre, D-numre, organisasjonsnumre).
+    pub ids: Vec<String>,
+    /// Read identifiers from a text or CSV file too (any mix of spaces, commas, semicolons,
+    /// tabs and new lines).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
+    /// Why the lookup is made; required for more than ten persons (audit log).
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// A JSON array in input order instead of lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Maskinporten client id (test and prod).
+    #[arg(long, env = "KOMMUNEPOST_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// The enterprise certificate, PKCS#12 (test and prod). Its password comes from
+    /// KOMMUNEPOST_CERTIFICATE_PASSWORD or --certificate-password-file.
+    #[arg(long, value_name = "FILE.p12")]
+    pub certificate: Option<std::path::PathBuf>,
+    /// File whose first line is the certificate's password.
+    #[arg(long, value_name = "FILE")]
+    pub certificate_password_file: Option<std::path::PathBuf>,
+    /// Maskinporten's token endpoint (default: the issuer + /token).
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// Maskinporten's issuer, the grant's `aud` (same as the global --maskinporten-url).
+    #[arg(long, value_name = "URL")]
+    pub maskinporten_issuer: Option<String>,
+    /// Use KRR's /rest/v1 instead of /rest/v2.
+    #[arg(long)]
+    pub v1: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Checks the audit log's hash chain; exit code 1 if it was altered.
+    Verify,
+    /// Lists the newest audit entries.
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

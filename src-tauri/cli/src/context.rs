@@ -5,6 +5,9 @@ use std::path::Path;
 use kommunepost_core::config::{EndpointOverrides, Environment, Settings};
 use kommunepost_core::paths::{AppPaths, build_identifier};
 use kommunepost_core::secret::Secret;
+use kommunepost_core::store::{
+    self, KeySource, OsKeyring, Store, StoreError, StoreStatus, UnlockWith,
+};
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
@@ -57,6 +60,35 @@ impl Context {
             endpoint_flags,
             passphrase,
         })
+    }
+}
+
+impl Context {
+    /// Opens the store: with the passphrase for a passphrase store, else with the OS
+    /// credential store. `source` is the store's key source when already read.
+    pub fn open_store(&self, source: Option<KeySource>) -> Result<Store, StoreError> {
+        let dir = &self.paths.data_dir;
+        let source = match source {
+            Some(source) => Some(source),
+            None => match store::status(dir)? {
+                StoreStatus::NotCreated => return Err(StoreError::NotCreated(dir.clone())),
+                StoreStatus::Created { meta, .. } => meta.map(|m| m.key_source),
+            },
+        };
+        let clock = std::sync::Arc::new(kommunepost_core::clock::SystemClock);
+        match (source, &self.passphrase) {
+            (Some(KeySource::Passphrase), Some(passphrase)) => {
+                Store::open(dir, UnlockWith::Passphrase(passphrase.clone()), clock)
+            }
+            (Some(KeySource::Passphrase), None) => Err(StoreError::WrongUnlockMethod {
+                expected: "a passphrase",
+                given: "none (set KOMMUNEPOST_PASSPHRASE or use --passphrase-file)",
+            }),
+            _ => {
+                let keyring = OsKeyring::new(build_identifier())?;
+                Store::open(dir, UnlockWith::Keyring(&keyring), clock)
+            }
+        }
     }
 }
 

@@ -17,6 +17,15 @@ pub enum CliError {
     /// The sandbox failed.
     #[error(transparent)]
     Sandbox(#[from] kommunepost_sandbox::SandboxError),
+    /// A lookup could not start.
+    #[error(transparent)]
+    Lookup(#[from] kommunepost_core::lookup::LookupError),
+    /// KRR or Maskinporten could not be used.
+    #[error(transparent)]
+    Krr(#[from] kommunepost_core::krr::KrrError),
+    /// The certificate file could not be used.
+    #[error("the certificate: {0}")]
+    Certificate(#[from] kommunepost_core::maskinporten::CredentialFileError),
     /// A file or the terminal failed.
     #[error("{context}: {source}")]
     Io {

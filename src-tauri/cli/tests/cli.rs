@@ -253,3 +253,121 @@ fn config_set_env_is_remembered() {
     let (_, out, _) = run(kommunepost(dir.path()).args(["config", "show"]));
     assert!(out.contains("environment:   test"), "{out}");
 }
+
+fn passphrase_store(dir: &Path) {
+    let (code, _, err) = run(kommunepost(dir)
+        .args(["store", "init"])
+        .env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase"));
+    assert_eq!(code, 0, "{err}");
+}
+
+/// One synthetic number per KRR situation, from the same population the lookup's sandbox uses.
+fn one_per_situation(dir: &Path) -> Vec<(String, String)> {
+    let (_, out, _) = run(kommunepost(dir).args(["sandbox", "population", "--json"]));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for person in json["persons"].as_array().unwrap() {
+        let situation = person["situation"].as_str().unwrap().to_owned();
+        if !seen.iter().any(|(s, _)| *s == situation) {
+            seen.push((situation, person["fnr"].as_str().unwrap().to_owned()));
+        }
+    }
+    seen
+}
+
+#[test]
+fn krr_lookup_in_the_sandbox_prints_json_in_input_order_and_writes_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    passphrase_store(dir.path());
+    let people = one_per_situation(dir.path());
+    assert_eq!(people.len(), 9);
+    let mut args: Vec<String> = ["krr", "lookup", "--json"].map(String::from).to_vec();
+    args.extend(people.iter().map(|(_, fnr)| fnr.clone()));
+    args.push("991825827".into());
+    args.push("12345678901".into());
+
+    let (code, out, err) = run(kommunepost(dir.path())
+        .args(&args)
+        .env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase"));
+
+    assert_eq!(code, 1, "one invalid identifier: {err}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 11);
+    for ((situation, fnr), row) in people.iter().zip(&rows) {
+        assert_eq!(row["identifier"], format!("{} *****", &fnr[..6]), "masked");
+        let (route, reason, provider) = match situation.as_str() {
+            "digital_digipost" => ("digital_postkasse", "has_mailbox", "digipost"),
+            "digital_eboks" => ("digital_postkasse", "has_mailbox", "eboks"),
+            "reserved" => ("papir", "reserved", ""),
+            "contact_expired" => ("papir", "contact_expired", ""),
+            "deleted" => ("papir", "deleted", ""),
+            "not_registered" => ("papir", "not_registered", ""),
+            _ => ("papir", "no_mailbox", ""),
+        };
+        assert_eq!(row["route"], route, "{situation}");
+        assert_eq!(row["reason"], reason, "{situation}");
+        assert_eq!(
+            row["postkasseleverandoer"].as_str().unwrap_or(""),
+            provider,
+            "{situation}"
+        );
+    }
+    assert_eq!(rows[9]["route"], "altinn");
+    assert_eq!(rows[10]["valid"], false);
+    assert_eq!(rows[10]["problem"]["code"], "wrong_check_digit");
+    assert!(!out.contains(&people[0].1), "no full number in the output");
+
+    let (code, out, _) = run(kommunepost(dir.path())
+        .args(["audit", "verify"])
+        .env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase"));
+    assert_eq!(code, 0);
+    assert!(out.contains("1 entries verified"), "{out}");
+    let (_, out, _) = run(kommunepost(dir.path())
+        .args(["audit", "list", "--json"])
+        .env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase"));
+    let entries: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(entries[0]["count"], 9, "persons only, each once");
+}
+
+#[test]
+fn krr_lookup_of_more_than_ten_needs_a_purpose_and_reads_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    passphrase_store(dir.path());
+    let (_, out, _) = run(kommunepost(dir.path()).args(["sandbox", "population", "--json"]));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let numbers: Vec<&str> = json["persons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(12)
+        .map(|p| p["fnr"].as_str().unwrap())
+        .collect();
+    let file = dir.path().join("ids.csv");
+    std::fs::write(&file, format!("\u{feff}{}\r\n", numbers.join(";\r\n"))).unwrap();
+
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["krr", "lookup", "--file"])
+        .arg(&file)
+        .env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase"));
+    assert_eq!(code, 1);
+    assert!(err.contains("purpose is required"), "{err}");
+
+    let (code, out, err) = run(kommunepost(dir.path())
+        .args(["krr", "lookup", "--purpose", "Skoleskyss 2027", "--file"])
+        .arg(&file)
+        .env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 12);
+}
+
+#[test]
+fn krr_lookup_in_test_without_credentials_says_which_flag_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    passphrase_store(dir.path());
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["--env", "test", "krr", "lookup", "20914695016"])
+        .env_remove("KOMMUNEPOST_CLIENT_ID")
+        .env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase"));
+    assert_eq!(code, 2);
+    assert!(err.contains("--client-id"), "{err}");
+}

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`ident`] | fødselsnummer, D-/H-/FH-/synthetic numbers, organisasjonsnummer |
 //! | [`krr`] | KRR's request/response model and timestamps |
+//! | [`lookup`] | a clerk's lookup: local checks, audit entry, KRR, one row per input |
 //! | [`routing`] | digital mailbox or paper, with the reason; the 18-month rule |
 //! | [`maskinporten`] | access tokens by JWT grant (x5c or kid), cached |
 //! | [`jws`] | RS256 compact JWS, signed and verified by OpenSSL |
@@ -21,6 +22,7 @@ pub mod ident;
 pub mod jws;
 pub mod krr;
 pub mod logging;
+pub mod lookup;
 pub mod maskinporten;
 pub mod paths;
 pub mod routing;

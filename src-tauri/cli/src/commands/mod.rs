@@ -1,7 +1,9 @@
 //! One module per command group; each function does one command and returns the exit code.
 
+mod audit;
 mod config;
 mod ident;
+mod krr;
 mod sandbox;
 mod store;
 
@@ -18,5 +20,7 @@ pub fn run(command: Command, context: &Context) -> Result<ExitCode, CliError> {
         Command::Store(command) => store::run(command, context),
         Command::Sandbox(command) => sandbox::run(command, context),
         Command::Config(command) => config::run(command, context),
+        Command::Krr(command) => krr::run(command, context),
+        Command::Audit(command) => audit::run(command, context),
     }
 }

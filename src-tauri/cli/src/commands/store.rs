@@ -7,7 +7,6 @@ use kommunepost_core::clock::SystemClock;
 use kommunepost_core::paths::build_identifier;
 use kommunepost_core::store::{
     self, CreateWith, CredentialError, KeySource, OsKeyring, Store, StoreError, StoreStatus,
-    UnlockWith,
 };
 use serde_json::json;
 
@@ -70,7 +69,7 @@ fn status(context: &Context, as_json: bool) -> Result<ExitCode, CliError> {
         StoreStatus::Created { meta, size_bytes } => (meta, size_bytes),
     };
     let key_source = meta.as_ref().map(|m| m.key_source);
-    let unlocked = unlock(context, key_source);
+    let unlocked = context.open_store(key_source);
     let (schema, drafts, problem) = match &unlocked {
         Ok(store) => (
             Some(store.schema_version()?),
@@ -116,23 +115,4 @@ fn status(context: &Context, as_json: bool) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Opens with the passphrase when one was given, else with the credential store.
-fn unlock(context: &Context, source: Option<KeySource>) -> Result<Store, StoreError> {
-    let dir = &context.paths.data_dir;
-    let clock = Arc::new(SystemClock);
-    match (source, &context.passphrase) {
-        (Some(KeySource::Passphrase), Some(passphrase)) => {
-            Store::open(dir, UnlockWith::Passphrase(passphrase.clone()), clock)
-        }
-        (Some(KeySource::Passphrase), None) => Err(StoreError::WrongUnlockMethod {
-            expected: "a passphrase",
-            given: "none (set KOMMUNEPOST_PASSPHRASE or use --passphrase-file)",
-        }),
-        _ => {
-            let keyring = OsKeyring::new(build_identifier())?;
-            Store::open(dir, UnlockWith::Keyring(&keyring), clock)
-        }
-    }
 }

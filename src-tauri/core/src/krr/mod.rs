@@ -4,12 +4,14 @@
 //! the screen only; never stored.
 
 mod client;
+mod connect;
 mod model;
 pub mod time;
 
 pub use client::{
     Cancel, FailedChunk, KrrClient, KrrConfig, KrrError, KrrVersion, LookupReport, MAX_PER_REQUEST,
 };
+pub use connect::{DEFAULT_PARALLELISM, KrrAccess, connect};
 pub use model::{
     DigitalPost, Kontaktinformasjon, KrrPerson, PersonStatus, PersonerRequest, PersonerResponse,
     Reservasjon, Varslingsstatus,

@@ -17,11 +17,18 @@ pub struct Migration {
 }
 
 /// All migrations, oldest first. Add new ones at the end with a later timestamp.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 20261129120000,
-    name: "init",
-    sql: include_str!("../../migrations/20261129120000_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 20261129120000,
+        name: "init",
+        sql: include_str!("../../migrations/20261129120000_init.sql"),
+    },
+    Migration {
+        version: 20261129130000,
+        name: "audit_log",
+        sql: include_str!("../../migrations/20261129130000_audit_log.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {

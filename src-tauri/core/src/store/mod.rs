@@ -8,6 +8,7 @@
 //! Losing the key is never silent: if the credential store cannot be reached, or has lost the
 //! entry, opening fails with an error that says so, and the recovery key opens the store.
 
+mod audit;
 pub mod credentials;
 mod drafts;
 pub mod key;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+pub use audit::{AuditEntry, AuditError, NewAuditEntry};
 pub use credentials::{CredentialError, CredentialStore, MemoryCredentials, OsKeyring};
 pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary};
 pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};

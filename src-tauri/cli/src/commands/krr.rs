@@ -1,0 +1,218 @@
+//! `kommunepost krr lookup`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use kommunepost_core::clock::{Clock, SystemClock};
+use kommunepost_core::config::{Endpoints, Environment};
+use kommunepost_core::ident::split_input;
+use kommunepost_core::krr::{Cancel, KrrAccess, KrrVersion, connect};
+use kommunepost_core::lookup::{self, LookupContext, LookupRow, Plan, os_user};
+use kommunepost_core::maskinporten::ClientCredential;
+use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
+
+use crate::cli::{KrrCommand, KrrLookupArgs};
+use crate::context::Context;
+use crate::error::CliError;
+
+pub fn run(command: KrrCommand, context: &Context) -> Result<ExitCode, CliError> {
+    let KrrCommand::Lookup(args) = command;
+    let inputs = read_inputs(&args)?;
+    if inputs.is_empty() {
+        return Err(CliError::Usage("no identifiers given".into()));
+    }
+    let plan = Plan::new(&inputs);
+    let store = context.open_store(None)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|source| CliError::Io {
+        context: "starting the async runtime".into(),
+        source,
+    })?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let rows = runtime.block_on(async {
+        // In the sandbox without address overrides, a local sandbox serves this lookup.
+        let sandbox = if context.environment == Environment::Sandbox
+            && context.endpoint_flags.krr.is_none()
+        {
+            let population = Population::generate(&PopulationConfig {
+                seed: context.settings.sandbox.seed.into(),
+                persons: context.settings.sandbox.persons as usize,
+                as_of: clock.now(),
+            });
+            Some(SandboxServer::start(Arc::new(population), clock.clone(), 0).await?)
+        } else {
+            None
+        };
+        let (endpoints, access) = access(context, &args, sandbox.as_ref())?;
+        let (_tokens, krr) = connect(
+            &endpoints,
+            access,
+            &context.settings.timeouts,
+            clock.clone(),
+        )?;
+        let progress = |done: usize, total: usize| {
+            if total > 1000 {
+                eprintln!("looked up {done} of {total}");
+            }
+        };
+        let lookup_context = LookupContext {
+            actor: &os_user(),
+            environment: context.environment.as_str(),
+            purpose: args.purpose.as_deref(),
+            now: clock.now(),
+        };
+        let rows = lookup::run(
+            &plan,
+            &krr,
+            &store,
+            &lookup_context,
+            &Cancel::default(),
+            &progress,
+        )
+        .await?;
+        if let Some(sandbox) = sandbox {
+            sandbox.stop().await;
+        }
+        Ok::<_, CliError>(rows)
+    })?;
+    print_rows(&rows, args.json);
+    Ok(if rows.iter().all(|r| r.valid && r.error.is_none()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn read_inputs(args: &KrrLookupArgs) -> Result<Vec<String>, CliError> {
+    let mut inputs: Vec<String> = args
+        .ids
+        .iter()
+        .flat_map(|a| split_input(a))
+        .map(str::to_owned)
+        .collect();
+    if let Some(file) = &args.file {
+        let bytes = std::fs::read(file).map_err(|source| CliError::Io {
+            context: format!("reading {}", file.display()),
+            source,
+        })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| CliError::Usage(format!("{} is not UTF-8 text", file.display())))?;
+        let text = text.trim_start_matches('\u{feff}');
+        inputs.extend(split_input(text).into_iter().map(str::to_owned));
+    }
+    Ok(inputs)
+}
+
+/// Endpoints and credentials: the local sandbox's, or from flags and settings.
+fn access(
+    context: &Context,
+    args: &KrrLookupArgs,
+    sandbox: Option<&SandboxServer>,
+) -> Result<(Endpoints, KrrAccess), CliError> {
+    let version = if args.v1 {
+        KrrVersion::V1
+    } else {
+        KrrVersion::V2
+    };
+    let mut flags = context.endpoint_flags.clone();
+    if let Some(issuer) = &args.maskinporten_issuer {
+        flags.maskinporten = Some(issuer.clone());
+    }
+    if let Some(sandbox) = sandbox {
+        let credentials = sandbox.credentials();
+        let credential = ClientCredential::from_pkcs12(&credentials.pkcs12, &credentials.password)?;
+        let endpoints =
+            context
+                .settings
+                .endpoints(Environment::Sandbox, &flags, Some(&sandbox.endpoints()))?;
+        let access = KrrAccess {
+            client_id: credentials.client_id.clone(),
+            credential,
+            token_url: args.token_url.clone(),
+            version,
+        };
+        return Ok((endpoints, access));
+    }
+    let endpoints = context
+        .settings
+        .endpoints(context.environment, &flags, None)?;
+    let client_id = args.client_id.clone().ok_or_else(|| {
+        CliError::Usage(
+            "give the Maskinporten client id with --client-id (or KOMMUNEPOST_CLIENT_ID)".into(),
+        )
+    })?;
+    let certificate = args.certificate.as_ref().ok_or_else(|| {
+        CliError::Usage("give the enterprise certificate with --certificate FILE.p12".into())
+    })?;
+    let der = std::fs::read(certificate).map_err(|source| CliError::Io {
+        context: format!("reading the certificate {}", certificate.display()),
+        source,
+    })?;
+    let password = certificate_password(args)?;
+    let credential = ClientCredential::from_pkcs12(&der, &password)?;
+    Ok((
+        endpoints,
+        KrrAccess {
+            client_id,
+            credential,
+            token_url: args.token_url.clone(),
+            version,
+        },
+    ))
+}
+
+fn certificate_password(args: &KrrLookupArgs) -> Result<String, CliError> {
+    if let Some(file) = &args.certificate_password_file {
+        let text = std::fs::read_to_string(file).map_err(|source| CliError::Io {
+            context: format!("reading {}", file.display()),
+            source,
+        })?;
+        return Ok(text.lines().next().unwrap_or("").to_owned());
+    }
+    std::env::var("KOMMUNEPOST_CERTIFICATE_PASSWORD").map_err(|_| {
+        CliError::Usage(
+            "give the certificate's password in KOMMUNEPOST_CERTIFICATE_PASSWORD or with --certificate-password-file".into(),
+        )
+    })
+}
+
+fn print_rows(rows: &[LookupRow], json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(rows).expect("plain data serialises")
+        );
+        return;
+    }
+    for row in rows {
+        let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        let text = if let Some(problem) = &row.problem {
+            format!("INVALID: {}", problem.message)
+        } else if let Some(error) = &row.error {
+            format!("FAILED: {error}")
+        } else {
+            let provider = row
+                .postkasseleverandoer
+                .map(|p| {
+                    serde_json::to_value(p)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                })
+                .unwrap_or_else(|| "-".into());
+            let enum_text = |v: Option<serde_json::Value>| {
+                v.and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "-".into())
+            };
+            format!(
+                "{:<15} reservasjon={:<3} postkasse={:<8} {:<16} -> {} ({})",
+                value(&row.status),
+                value(&row.reservasjon),
+                provider,
+                value(&row.varslingsstatus),
+                enum_text(row.route.and_then(|r| serde_json::to_value(r).ok())),
+                enum_text(row.reason.and_then(|r| serde_json::to_value(r).ok())),
+            )
+        };
+        println!("{:<13} {text}", row.identifier);
+    }
+}

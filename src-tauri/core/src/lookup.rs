@@ -1,0 +1,234 @@
+//! A register lookup as a clerk asks for it: a list of typed or pasted identifiers, checked
+//! locally first (invalid ones never leave the machine), persons looked up in KRR once each,
+//! organisations routed to Altinn without a lookup, and one row per input in input order.
+//! The audit entry is written before anything is sent.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::ident::{Fnr, IdentKind, IdentProblem, Identifier, check};
+use crate::krr::{Cancel, KrrClient, KrrPerson};
+use crate::routing::{
+    MailboxProvider, NotificationChannels, Route, RouteReason, route_organisation, route_person,
+};
+use crate::store::{NewAuditEntry, Store, StoreError};
+
+/// Lists longer than this need a purpose (written to the audit log).
+pub const PURPOSE_REQUIRED_ABOVE: usize = 10;
+
+/// One input's result, in the form the UI, the CLI's `--json` and exports use. It carries no
+/// contact details: those stay with KRR (terms of use).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LookupRow {
+    /// The identifier, masked for persons (`010180 *****`), in full for organisations.
+    pub identifier: String,
+    /// Passed the local check.
+    pub valid: bool,
+    /// What the identifier is.
+    pub kind: Option<IdentKind>,
+    /// Why it is invalid (nothing was sent for it).
+    pub problem: Option<IdentProblem>,
+    /// KRR `status` (`AKTIV`, `SLETTET`, `IKKE_REGISTRERT`, or a new value as KRR wrote it).
+    pub status: Option<String>,
+    /// KRR `reservasjon` (`JA`/`NEI`).
+    pub reservasjon: Option<String>,
+    /// KRR `varslingsstatus`.
+    pub varslingsstatus: Option<String>,
+    /// The digital mailbox provider.
+    pub postkasseleverandoer: Option<MailboxProvider>,
+    /// Where a letter would go.
+    pub route: Option<Route>,
+    /// Why.
+    pub reason: Option<RouteReason>,
+    /// Notification channels usable under the 18-month rule.
+    pub notification: Option<NotificationChannels>,
+    /// The person's chosen language.
+    pub spraak: Option<String>,
+    /// Why the lookup failed for this identifier (its chunk failed); retry it.
+    pub error: Option<String>,
+}
+
+/// A lookup could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    /// More than ten identifiers and no purpose.
+    #[error("a purpose is required when looking up more than {PURPOSE_REQUIRED_ABOVE} persons")]
+    PurposeRequired,
+    /// The audit entry could not be written, so nothing was sent.
+    #[error("the lookup was not sent because the audit log could not be written: {0}")]
+    Audit(#[from] StoreError),
+}
+
+/// Who asks, where, and why.
+#[derive(Debug, Clone)]
+pub struct LookupContext<'a> {
+    /// The OS user.
+    pub actor: &'a str,
+    /// `sandbox`, `test` or `prod`.
+    pub environment: &'a str,
+    /// Why (required above [`PURPOSE_REQUIRED_ABOVE`] persons).
+    pub purpose: Option<&'a str>,
+    /// The time for the 18-month rule.
+    pub now: DateTime<Utc>,
+}
+
+/// The inputs, checked: the rows so far and the persons to look up (each once).
+#[derive(Debug)]
+pub struct Plan {
+    parsed: Vec<(LookupRow, Option<Identifier>)>,
+    persons: Vec<Fnr>,
+}
+
+impl Plan {
+    /// Checks every input locally.
+    pub fn new<S: AsRef<str>>(inputs: &[S]) -> Self {
+        let mut persons: Vec<Fnr> = Vec::new();
+        let parsed = inputs
+            .iter()
+            .map(|input| {
+                let checked = check(input.as_ref());
+                let row = LookupRow {
+                    identifier: checked.input,
+                    valid: checked.valid,
+                    kind: checked.kind,
+                    problem: checked.problem,
+                    status: None,
+                    reservasjon: None,
+                    varslingsstatus: None,
+                    postkasseleverandoer: None,
+                    route: None,
+                    reason: None,
+                    notification: None,
+                    spraak: None,
+                    error: None,
+                };
+                let identifier = Identifier::parse(input.as_ref()).ok();
+                if let Some(Identifier::Person(fnr)) = &identifier
+                    && !persons.contains(fnr)
+                {
+                    persons.push(fnr.clone());
+                }
+                (row, identifier)
+            })
+            .collect();
+        Self { parsed, persons }
+    }
+
+    /// Distinct persons to look up.
+    pub fn persons(&self) -> &[Fnr] {
+        &self.persons
+    }
+
+    /// Invalid inputs.
+    pub fn invalid_count(&self) -> usize {
+        self.parsed.iter().filter(|(row, _)| !row.valid).count()
+    }
+
+    /// Rows for a lookup that was not (or not yet) sent: organisations routed, persons empty.
+    pub fn local_rows(&self, now: DateTime<Utc>) -> Vec<LookupRow> {
+        self.finish(&HashMap::new(), &HashMap::new(), &[], now)
+    }
+
+    fn finish(
+        &self,
+        found: &HashMap<String, KrrPerson>,
+        failed: &HashMap<String, String>,
+        not_registered: &[Fnr],
+        now: DateTime<Utc>,
+    ) -> Vec<LookupRow> {
+        self.parsed
+            .iter()
+            .map(|(row, identifier)| {
+                let mut row = row.clone();
+                match identifier {
+                    Some(Identifier::Organisation(_)) => fill(&mut row, None, route_organisation()),
+                    Some(Identifier::Person(fnr)) => {
+                        if let Some(error) = failed.get(fnr.expose()) {
+                            row.error = Some(error.clone());
+                        } else if let Some(person) = found.get(fnr.expose()) {
+                            fill(&mut row, Some(person), route_person(Some(person), now));
+                        } else if not_registered.contains(fnr) {
+                            fill(&mut row, None, route_person(None, now));
+                        }
+                    }
+                    None => {}
+                }
+                row
+            })
+            .collect()
+    }
+}
+
+fn fill(
+    row: &mut LookupRow,
+    person: Option<&KrrPerson>,
+    decision: crate::routing::RoutingDecision,
+) {
+    if let Some(person) = person {
+        row.status = Some(person.status.as_str().to_owned());
+        row.reservasjon = person.reservasjon.as_ref().map(|r| r.as_str().to_owned());
+        row.varslingsstatus = person
+            .varslingsstatus
+            .as_ref()
+            .map(|v| v.as_str().to_owned());
+        row.spraak = person.spraak.clone();
+    } else if row.kind != Some(IdentKind::Organisasjonsnummer) {
+        row.status = Some("IKKE_REGISTRERT".to_owned());
+    }
+    row.postkasseleverandoer = decision.provider;
+    row.route = Some(decision.route);
+    row.reason = Some(decision.reason);
+    row.notification = Some(decision.notification);
+}
+
+/// Writes the audit entry, looks the plan's persons up, and returns one row per input.
+pub async fn run(
+    plan: &Plan,
+    krr: &KrrClient,
+    store: &Store,
+    context: &LookupContext<'_>,
+    cancel: &Cancel,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<Vec<LookupRow>, LookupError> {
+    let count = plan.persons().len();
+    let purpose = context.purpose.map(str::trim).filter(|p| !p.is_empty());
+    if count > PURPOSE_REQUIRED_ABOVE && purpose.is_none() {
+        return Err(LookupError::PurposeRequired);
+    }
+    if count > 0 {
+        store.append_audit(&NewAuditEntry {
+            actor: context.actor.to_owned(),
+            action: "krr_lookup".to_owned(),
+            environment: context.environment.to_owned(),
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            purpose: purpose.map(str::to_owned),
+        })?;
+    }
+    let report = krr.lookup(plan.persons(), cancel, progress).await;
+    let failed: HashMap<String, String> = report
+        .failed
+        .iter()
+        .flat_map(|chunk| {
+            chunk
+                .ids
+                .iter()
+                .map(|fnr| (fnr.expose().to_owned(), chunk.error.to_string()))
+        })
+        .collect();
+    Ok(plan.finish(&report.found, &failed, &report.not_registered, context.now))
+}
+
+/// The OS user, for the audit log: `USER`, `LOGNAME` or `USERNAME` (Windows), else the home
+/// directory's name.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|u| !u.trim().is_empty())
+        .or_else(|| {
+            dirs::home_dir().and_then(|h| h.file_name().map(|n| n.to_string_lossy().into_owned()))
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
