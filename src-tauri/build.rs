@@ -13,6 +13,8 @@ const COMMANDS: &[&str] = &[
     "unlock_store_with_recovery_key",
     "retry_store_unlock",
     "set_environment",
+    "lookup_identifiers",
+    "cancel_lookup",
 ];
 
 fn main() {

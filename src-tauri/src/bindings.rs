@@ -22,6 +22,8 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::store::unlock_store,
         commands::store::unlock_store_with_recovery_key,
         commands::store::retry_store_unlock,
+        commands::krr::lookup_identifiers,
+        commands::krr::cancel_lookup,
     ])
 }
 
@@ -34,4 +36,7 @@ pub fn typescript() -> String {
                 .bigint(specta_typescript::BigIntExportBehavior::Number),
         )
         .expect("the command types export to TypeScript")
+        // tauri-specta rc.21 also emits a placeholder type for `Channel`, which clashes with
+        // the real `Channel` it imports under the same name; drop the placeholder.
+        .replace("export type TAURI_CHANNEL<TSend> = null\n", "")
 }

@@ -21,6 +21,14 @@ pub enum ErrorCode {
     CredentialStore,
     /// Settings are invalid.
     InvalidSettings,
+    /// A lookup of more than ten persons needs a purpose.
+    PurposeRequired,
+    /// No Maskinporten client or certificate for this environment.
+    NoCredentials,
+    /// Maskinporten or KRR refused (certificate, client, scopes); the message says what to fix.
+    ServiceRefused,
+    /// A service could not be reached, timed out, or failed; try again.
+    ServiceUnavailable,
     /// Anything else; the message says what.
     Internal,
 }
@@ -36,7 +44,8 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    fn new(code: ErrorCode, message: impl ToString) -> Self {
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl ToString) -> Self {
         Self {
             code,
             message: message.to_string(),
@@ -61,6 +70,32 @@ impl From<StoreError> for CommandError {
             tracing::error!(%error, "store error");
         }
         Self::new(code, error)
+    }
+}
+
+impl From<kommunepost_core::krr::KrrError> for CommandError {
+    fn from(error: kommunepost_core::krr::KrrError) -> Self {
+        use kommunepost_core::krr::KrrError;
+        use kommunepost_core::maskinporten::MaskinportenError;
+        let code = match &error {
+            KrrError::Token(MaskinportenError::Refused { .. } | MaskinportenError::Grant(_))
+            | KrrError::Unauthorized(_)
+            | KrrError::Forbidden(_)
+            | KrrError::BadRequest(_) => ErrorCode::ServiceRefused,
+            _ => ErrorCode::ServiceUnavailable,
+        };
+        tracing::warn!(%error, "KRR lookup failed");
+        Self::new(code, error)
+    }
+}
+
+impl From<kommunepost_core::lookup::LookupError> for CommandError {
+    fn from(error: kommunepost_core::lookup::LookupError) -> Self {
+        use kommunepost_core::lookup::LookupError;
+        match error {
+            LookupError::PurposeRequired => Self::new(ErrorCode::PurposeRequired, error),
+            LookupError::Audit(store) => store.into(),
+        }
     }
 }
 

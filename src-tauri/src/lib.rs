@@ -11,6 +11,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod lookups;
 pub mod state;
 
 use kommunepost_core::paths::build_identifier;

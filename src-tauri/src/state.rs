@@ -1,15 +1,18 @@
 //! What the app holds while it runs.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use kommunepost_core::clock::{Clock, SystemClock};
 use kommunepost_core::config::{Environment, Settings};
+use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient, KrrVersion, connect};
+use kommunepost_core::maskinporten::ClientCredential;
 use kommunepost_core::paths::{AppPaths, build_identifier};
 use kommunepost_core::store::{CredentialStore, OsKeyring, StoreSession};
 use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
 use serde::Serialize;
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorCode};
 
 /// The app's directories: `KOMMUNEPOST_DATA_DIR` when set (tests, portable installs), else the
 /// platform's directories for this build's identifier — the same ones the CLI uses.
@@ -48,6 +51,10 @@ pub struct AppState {
     sandbox: tokio::sync::Mutex<Option<SandboxServer>>,
     sandbox_url: Mutex<Option<String>>,
     clock: Arc<dyn Clock>,
+    /// The KRR client of the current environment, kept so its token is reused.
+    pub(crate) krr: tokio::sync::Mutex<Option<Arc<KrrClient>>>,
+    /// Running lookups by id, to cancel them.
+    pub(crate) lookups: Mutex<HashMap<String, Cancel>>,
 }
 
 impl AppState {
@@ -73,6 +80,8 @@ impl AppState {
             sandbox: tokio::sync::Mutex::new(None),
             sandbox_url: Mutex::new(None),
             clock,
+            krr: tokio::sync::Mutex::new(None),
+            lookups: Mutex::new(HashMap::new()),
         })
     }
 
@@ -111,8 +120,64 @@ impl AppState {
         settings.save(&self.paths.settings_file())?;
         *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings;
         tracing::info!(environment = environment.as_str(), "environment changed");
+        *self.krr.lock().await = None;
         self.ensure_sandbox().await?;
         Ok(self.app_info())
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// The KRR client for the current environment (built once, then reused with its token).
+    pub async fn krr_client(&self) -> Result<Arc<KrrClient>, CommandError> {
+        let mut cached = self.krr.lock().await;
+        if let Some(client) = cached.as_ref() {
+            return Ok(client.clone());
+        }
+        let settings = self.settings();
+        let sandbox = self.sandbox.lock().await;
+        let (endpoints, access) = match (settings.environment, sandbox.as_ref()) {
+            (Environment::Sandbox, Some(server)) => {
+                let credentials = server.credentials();
+                let credential =
+                    ClientCredential::from_pkcs12(&credentials.pkcs12, &credentials.password)
+                        .map_err(|e| CommandError::new(ErrorCode::Internal, e))?;
+                let endpoints = settings.endpoints(
+                    Environment::Sandbox,
+                    &Default::default(),
+                    Some(&server.endpoints()),
+                )?;
+                let access = KrrAccess {
+                    client_id: credentials.client_id.clone(),
+                    credential,
+                    token_url: None,
+                    version: KrrVersion::V2,
+                };
+                (endpoints, access)
+            }
+            (Environment::Sandbox, None) => {
+                return Err(CommandError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "the sandbox services are not running",
+                ));
+            }
+            (environment, _) => {
+                return Err(CommandError::new(
+                    ErrorCode::NoCredentials,
+                    format!(
+                        "no Maskinporten client or enterprise certificate is set up for {}",
+                        environment.as_str()
+                    ),
+                ));
+            }
+        };
+        let (_tokens, client) = connect(&endpoints, access, &settings.timeouts, self.clock.clone())
+            .map_err(CommandError::from)?;
+        let client = Arc::new(client);
+        *cached = Some(client.clone());
+        Ok(client)
     }
 
     /// Runs the sandbox services exactly when the environment is Sandbox.

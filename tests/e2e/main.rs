@@ -12,6 +12,8 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 
 use driver::TauriDriver;
+use kommunepost_core::config::Settings;
+use kommunepost_sandbox::{KrrSituation, Population, PopulationConfig};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -52,6 +54,32 @@ async fn wait_for_text(client: &Client, css: &str, expected: &str) -> String {
         };
         if text.trim() == expected || std::time::Instant::now() > deadline {
             return text.trim().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The app's sandbox population: the same seed and size as the default settings.
+fn sandbox_population() -> Population {
+    let settings = Settings::default();
+    Population::generate(&PopulationConfig {
+        seed: settings.sandbox.seed.into(),
+        persons: settings.sandbox.persons as usize,
+        as_of: chrono::Utc::now(),
+    })
+}
+
+/// Waits until `count` elements match and returns their texts.
+async fn wait_for_all_texts(client: &Client, css: &str, count: usize) -> Vec<String> {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let elements = client.find_all(Locator::Css(css)).await.unwrap_or_default();
+        if elements.len() == count || std::time::Instant::now() > deadline {
+            let mut texts = Vec::new();
+            for element in elements {
+                texts.push(element.text().await.unwrap_or_default().trim().to_owned());
+            }
+            return texts;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -192,6 +220,56 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         "Ugyldig: feil lengde – 10 siffer (fødselsnummer har 11, organisasjonsnummer 9)",
     )
     .await;
+
+    // A KRR lookup in the sandbox: three synthetic persons and one invalid number.
+    let population = sandbox_population();
+    let person = |situation| {
+        population
+            .first_in(situation)
+            .unwrap()
+            .fnr
+            .expose()
+            .to_owned()
+    };
+    let numbers = [
+        person(KrrSituation::DigitalDigipost),
+        person(KrrSituation::Reserved),
+        person(KrrSituation::ContactExpired),
+        "2091469501".to_owned(),
+    ];
+    let input = wait_for(&client, "[data-testid=ident-input]").await;
+    input.clear().await.unwrap();
+    input.send_keys(&numbers.join(" ")).await.unwrap();
+    client
+        .find(Locator::Css("[data-testid=lookup]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let badges = wait_for_all_texts(&client, "[data-testid=lookup-badge]", 4).await;
+    assert_eq!(
+        badges,
+        [
+            "Digital postkasse – Digipost",
+            "Reservert – sendes på papir",
+            "Kontaktinfo utgått – sendes på papir",
+            "Ugyldig: feil lengde – 10 siffer (fødselsnummer har 11, organisasjonsnummer 9)",
+        ]
+    );
+    let page = client.source().await.unwrap();
+    assert!(
+        !page.contains(&numbers[1]),
+        "a full number is on the screen without being asked for"
+    );
+    client
+        .execute(
+            "document.querySelector('[data-testid=lookup-results]').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&client, "07-oppslag-krr").await;
 
     client.close().await.expect("close the session");
     driver.stop();

@@ -3,7 +3,12 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 
 // The generated bindings call Tauri's invoke; here it answers like the Rust side would.
 const invoke = vi.fn();
-vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args), Channel: class {} }));
+vi.mock("@tauri-apps/api/core", () => ({
+  invoke: (...args: unknown[]) => invoke(...args),
+  Channel: class {
+    onmessage: (message: unknown) => void = () => {};
+  },
+}));
 vi.mock("@tauri-apps/api/event", () => ({}));
 
 import EnvironmentBadge from "../src/components/EnvironmentBadge.svelte";
@@ -83,5 +88,59 @@ describe("Oppslag", () => {
     await vi.waitFor(() => expect(screen.getAllByTestId("ident-result")).toHaveLength(1));
     expect(document.querySelector("img[src=x]")).toBeNull();
     expect(document.body.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+});
+
+describe("Oppslag lookup", () => {
+  const check = (valid: boolean) => ({
+    input: "209146 *****",
+    valid,
+    kind: valid ? "fodselsnummer" : null,
+    variant: null,
+    rule: null,
+    birth_date: null,
+    description: "",
+    problem: valid ? null : { code: "wrong_check_digit", message: "", position: 11, found_length: null },
+  });
+
+  it("shows a badge per row from Rust's answer and reveals a number only on request", async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === "check_identifiers") return [check(true), check(false)];
+      if (cmd === "lookup_identifiers")
+        return [
+          {
+            identifier: "209146 *****", valid: true, kind: "fodselsnummer", problem: null, status: "AKTIV",
+            reservasjon: "JA", varslingsstatus: "KAN_IKKE_VARSLES", postkasseleverandoer: null, route: "papir",
+            reason: "reserved", notification: { email: false, sms: false }, spraak: "nn", error: null,
+          },
+          {
+            identifier: "209146 *****", valid: false, kind: null, status: null, reservasjon: null, varslingsstatus: null,
+            problem: { code: "wrong_check_digit", message: "", position: 11, found_length: null },
+            postkasseleverandoer: null, route: null, reason: null, notification: null, spraak: null, error: null,
+          },
+        ];
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(Oppslag);
+    await fireEvent.input(screen.getByTestId("ident-input"), { target: { value: "20914695016 20914695017" } });
+    await fireEvent.click(screen.getByTestId("lookup"));
+    await vi.waitFor(() => expect(screen.getAllByTestId("lookup-badge")).toHaveLength(2));
+
+    const badges = screen.getAllByTestId("lookup-badge").map((b) => b.textContent);
+    expect(badges).toEqual(["Reservert – sendes på papir", "Ugyldig: feil kontrollsiffer (siffer 11)"]);
+    expect(document.body.textContent).not.toContain("20914695016");
+    await fireEvent.click(screen.getAllByRole("button", { name: "Vis hele nummeret" })[0]);
+    expect(document.body.textContent).toContain("20914695016");
+  });
+
+  it("asks for a purpose before looking up more than ten persons", async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === "check_identifiers") return Array.from({ length: 11 }, () => check(true));
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(Oppslag);
+    await fireEvent.click(screen.getByTestId("lookup"));
+    await vi.waitFor(() => expect(screen.getByTestId("lookup-error").textContent).toContain("Skriv formålet"));
+    expect(invoke).not.toHaveBeenCalledWith("lookup_identifiers", expect.anything());
   });
 });

@@ -33,6 +33,10 @@ describe("the bokmål catalogue", () => {
       "credential_store",
       "invalid_settings",
       "internal",
+      "purpose_required",
+      "no_credentials",
+      "service_refused",
+      "service_unavailable",
     ];
     for (const code of codes) expect(Object.keys(nb)).toContain(`error.${code}`);
   });

@@ -2,4 +2,5 @@
 
 pub mod app;
 pub mod ident;
+pub mod krr;
 pub mod store;

@@ -80,6 +80,24 @@ async unlockStoreWithRecoveryKey(recoveryKey: string) : Promise<Result<StoreStat
  */
 async retryStoreUnlock() : Promise<StoreState> {
     return await TAURI_INVOKE("retry_store_unlock");
+},
+/**
+ * Looks the identifiers in `text` up in KRR. Invalid ones are reported and never sent;
+ * progress arrives on `on_progress` after each chunk; `cancel_lookup(lookup_id)` stops it.
+ */
+async lookupIdentifiers(text: string, purpose: string | null, lookupId: string, onProgress: TAURI_CHANNEL<LookupProgress>) : Promise<Result<LookupRow[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("lookup_identifiers", { text, purpose, lookupId, onProgress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels a running lookup; chunks already sent still answer.
+ */
+async cancelLookup(lookupId: string) : Promise<boolean> {
+    return await TAURI_INVOKE("cancel_lookup", { lookupId });
 }
 }
 
@@ -186,6 +204,22 @@ export type ErrorCode =
  * Settings are invalid.
  */
 "invalid_settings" | 
+/**
+ * A lookup of more than ten persons needs a purpose.
+ */
+"purpose_required" | 
+/**
+ * No Maskinporten client or certificate for this environment.
+ */
+"no_credentials" | 
+/**
+ * Maskinporten or KRR refused (certificate, client, scopes); the message says what to fix.
+ */
+"service_refused" | 
+/**
+ * A service could not be reached, timed out, or failed; try again.
+ */
+"service_unavailable" | 
 /**
  * Anything else; the message says what.
  */
@@ -296,6 +330,159 @@ export type KeySource =
  * A key derived from the user's passphrase (Argon2id).
  */
 "passphrase"
+/**
+ * Progress of a running lookup, sent after each chunk.
+ */
+export type LookupProgress = { 
+/**
+ * The lookup's id, as the UI gave it.
+ */
+lookup_id: string; 
+/**
+ * Persons answered so far.
+ */
+done: number; 
+/**
+ * Persons in all.
+ */
+total: number }
+/**
+ * One input's result, in the form the UI, the CLI's `--json` and exports use. It carries no
+ * contact details: those stay with KRR (terms of use).
+ */
+export type LookupRow = { 
+/**
+ * The identifier, masked for persons (`010180 *****`), in full for organisations.
+ */
+identifier: string; 
+/**
+ * Passed the local check.
+ */
+valid: boolean; 
+/**
+ * What the identifier is.
+ */
+kind: IdentKind | null; 
+/**
+ * Why it is invalid (nothing was sent for it).
+ */
+problem: IdentProblem | null; 
+/**
+ * KRR `status` (`AKTIV`, `SLETTET`, `IKKE_REGISTRERT`, or a new value as KRR wrote it).
+ */
+status: string | null; 
+/**
+ * KRR `reservasjon` (`JA`/`NEI`).
+ */
+reservasjon: string | null; 
+/**
+ * KRR `varslingsstatus`.
+ */
+varslingsstatus: string | null; 
+/**
+ * The digital mailbox provider.
+ */
+postkasseleverandoer: MailboxProvider | null; 
+/**
+ * Where a letter would go.
+ */
+route: Route | null; 
+/**
+ * Why.
+ */
+reason: RouteReason | null; 
+/**
+ * Notification channels usable under the 18-month rule.
+ */
+notification: NotificationChannels | null; 
+/**
+ * The person's chosen language.
+ */
+spraak: string | null; 
+/**
+ * Why the lookup failed for this identifier (its chunk failed); retry it.
+ */
+error: string | null }
+/**
+ * A digital mailbox provider.
+ */
+export type MailboxProvider = 
+/**
+ * Digipost (Posten).
+ */
+"digipost" | 
+/**
+ * e-Boks.
+ */
+"eboks" | 
+/**
+ * A provider this program does not know by its organisation number.
+ */
+"other"
+/**
+ * Which notification channels may be used for a notice (eForvaltningsforskriften § 8, § 32).
+ */
+export type NotificationChannels = { 
+/**
+ * E-mail may be used.
+ */
+email: boolean; 
+/**
+ * SMS may be used.
+ */
+sms: boolean }
+/**
+ * The channel a letter takes.
+ */
+export type Route = 
+/**
+ * The person's digital mailbox.
+ */
+"digital_postkasse" | 
+/**
+ * Printed and posted.
+ */
+"papir" | 
+/**
+ * Altinn (organisations).
+ */
+"altinn"
+/**
+ * Why the route was chosen.
+ */
+export type RouteReason = 
+/**
+ * The person has a digital mailbox and may be reached there.
+ */
+"has_mailbox" | 
+/**
+ * Reserved against digital communication (`reservasjon` = `JA`).
+ */
+"reserved" | 
+/**
+ * Not in the register (`IKKE_REGISTRERT`, or missing from the answer).
+ */
+"not_registered" | 
+/**
+ * Deleted from the register (`SLETTET`).
+ */
+"deleted" | 
+/**
+ * In the register, not reserved, but no digital mailbox.
+ */
+"no_mailbox" | 
+/**
+ * Contact information expired (`KAN_IKKE_VARSLES` under the 18-month rule).
+ */
+"contact_expired" | 
+/**
+ * A status this program does not know; paper is the safe choice.
+ */
+"unknown_status" | 
+/**
+ * An organisation: organisations cannot reserve themselves and receive in Altinn.
+ */
+"organisation"
 /**
  * What the user sees of the store.
  */

@@ -102,7 +102,7 @@ pub struct LookupReport {
 }
 
 /// A chunk's position, identifiers and result.
-type ChunkOutcome<'a> = (usize, &'a [Fnr], Result<Vec<KrrPerson>, KrrError>);
+type ChunkOutcome = (usize, Vec<Fnr>, Result<Vec<KrrPerson>, KrrError>);
 
 /// Lets the caller stop a bulk lookup between chunks.
 #[derive(Debug, Clone, Default)]
@@ -172,15 +172,20 @@ impl KrrClient {
     ) -> LookupReport {
         let total = ids.len();
         let done = AtomicUsize::new(0);
-        let chunks: Vec<(usize, &[Fnr])> = ids.chunks(MAX_PER_REQUEST).enumerate().collect();
-        let results: Vec<ChunkOutcome<'_>> = stream::iter(chunks)
+        // Owned chunks: the futures must be Send for any caller (a Tauri command among them).
+        let chunks: Vec<(usize, Vec<Fnr>)> = ids
+            .chunks(MAX_PER_REQUEST)
+            .map(<[Fnr]>::to_vec)
+            .enumerate()
+            .collect();
+        let results: Vec<ChunkOutcome> = stream::iter(chunks)
             .map(|(index, chunk)| {
                 let done = &done;
                 async move {
                     let result = if cancel.is_cancelled() {
                         Err(KrrError::Cancelled)
                     } else {
-                        self.lookup_chunk(chunk).await
+                        self.lookup_chunk(&chunk).await
                     };
                     let so_far = done.fetch_add(chunk.len(), Ordering::SeqCst) + chunk.len();
                     progress(so_far, total);
@@ -199,7 +204,7 @@ impl KrrClient {
                         .into_iter()
                         .map(|p| (p.personidentifikator.clone(), p))
                         .collect();
-                    for fnr in chunk {
+                    for fnr in &chunk {
                         match answered.remove(fnr.expose()) {
                             Some(person) => {
                                 report.found.insert(fnr.expose().to_owned(), person);
@@ -210,7 +215,7 @@ impl KrrClient {
                 }
                 Err(error) => report.failed.push(FailedChunk {
                     index,
-                    ids: chunk.to_vec(),
+                    ids: chunk,
                     error,
                 }),
             }

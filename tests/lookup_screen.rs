@@ -1,0 +1,125 @@
+//! The lookup behind the Oppslag screen, through the app's state: sandbox credentials, the
+//! audit log, progress, and a clear error where no credentials are set up.
+
+use std::sync::{Arc, Mutex};
+
+use kommunepost_app::error::ErrorCode;
+use kommunepost_app::state::AppState;
+use kommunepost_core::clock::SystemClock;
+use kommunepost_core::config::{Environment, Settings};
+use kommunepost_core::paths::AppPaths;
+use kommunepost_core::store::{CredentialStore, MemoryCredentials};
+use kommunepost_sandbox::{KrrSituation, Population, PopulationConfig};
+
+fn state(dir: &std::path::Path) -> AppState {
+    let credentials: Arc<dyn CredentialStore> = Arc::new(MemoryCredentials::new());
+    AppState::with_credentials(AppPaths::under(dir), Ok(credentials), Arc::new(SystemClock))
+        .unwrap()
+}
+
+/// The app's own sandbox population (the settings' seed and size).
+fn population() -> Population {
+    let settings = Settings::default();
+    Population::generate(&PopulationConfig {
+        seed: settings.sandbox.seed.into(),
+        persons: settings.sandbox.persons as usize,
+        as_of: chrono::Utc::now(),
+    })
+}
+
+#[tokio::test]
+async fn the_screen_lookup_routes_each_row_writes_one_audit_entry_and_reports_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    state.ensure_sandbox().await.unwrap();
+    let population = population();
+    let digipost = population
+        .first_in(KrrSituation::DigitalDigipost)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let reserved = population
+        .first_in(KrrSituation::Reserved)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let text = format!("{digipost}, {reserved}\n991825827 2091469501");
+    let updates = Mutex::new(Vec::new());
+
+    let rows = state
+        .lookup(&text, None, "lookup-1", &|p| {
+            updates.lock().unwrap().push((p.lookup_id, p.done, p.total))
+        })
+        .await
+        .unwrap();
+
+    let reasons: Vec<_> = rows.iter().map(|r| r.reason).collect();
+    use kommunepost_core::routing::RouteReason::*;
+    assert_eq!(
+        reasons,
+        [Some(HasMailbox), Some(Reserved), Some(Organisation), None]
+    );
+    assert_eq!(rows[3].problem.as_ref().unwrap().code, "wrong_length");
+    assert_eq!(
+        updates.into_inner().unwrap(),
+        [("lookup-1".to_owned(), 2, 2)]
+    );
+    let store = state.session().store().unwrap();
+    let audit = store.list_audit(10).unwrap();
+    assert_eq!(
+        (audit.len(), audit[0].count, audit[0].environment.as_str()),
+        (1, 2, "sandbox")
+    );
+}
+
+#[tokio::test]
+async fn more_than_ten_persons_without_a_purpose_are_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    state.ensure_sandbox().await.unwrap();
+    let text: Vec<String> = population()
+        .persons
+        .iter()
+        .take(11)
+        .map(|p| p.fnr.expose().to_owned())
+        .collect();
+    let error = state
+        .lookup(&text.join(" "), Some("  "), "x", &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::PurposeRequired);
+    assert!(
+        state
+            .session()
+            .store()
+            .unwrap()
+            .list_audit(10)
+            .unwrap()
+            .is_empty()
+    );
+    let rows = state
+        .lookup(&text.join(" "), Some("Skoleskyss"), "y", &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 11);
+}
+
+#[tokio::test]
+async fn in_test_without_credentials_the_lookup_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    state.set_environment(Environment::Test).await.unwrap();
+    let error = state
+        .lookup("20914695016", None, "z", &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::NoCredentials);
+}
+
+#[tokio::test]
+async fn cancelling_an_unknown_lookup_is_harmless() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(!state(dir.path()).cancel_lookup("not-running"));
+}
