@@ -15,6 +15,9 @@ const COMMANDS: &[&str] = &[
     "set_environment",
     "lookup_identifiers",
     "cancel_lookup",
+    "save_maskinporten_client",
+    "maskinporten_client",
+    "test_connection",
 ];
 
 fn main() {

@@ -123,3 +123,117 @@ async fn cancelling_an_unknown_lookup_is_harmless() {
     let dir = tempfile::tempdir().unwrap();
     assert!(!state(dir.path()).cancel_lookup("not-running"));
 }
+
+#[tokio::test]
+async fn test_connection_in_the_sandbox_passes_every_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    state.ensure_sandbox().await.unwrap();
+    let steps = state.test_connection(Environment::Sandbox).await;
+    let names: Vec<(&str, bool)> = steps.iter().map(|s| (s.step.as_str(), s.ok)).collect();
+    assert_eq!(
+        names,
+        [("credentials", true), ("token", true), ("lookup", true)],
+        "{steps:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_saved_for_test_is_used_for_lookups_and_a_wrong_one_fails_at_the_token_step() {
+    // A sandbox stands in for the test environment: the test environment's addresses point at
+    // it, and its certificate is imported the way a clerk imports the municipality's.
+    let sandbox =
+        kommunepost_sandbox::SandboxServer::start(Arc::new(population()), Arc::new(SystemClock), 0)
+            .await
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let endpoints = sandbox.endpoints();
+    state
+        .update_settings(|s| {
+            s.test.endpoints.maskinporten = Some(endpoints.maskinporten.clone());
+            s.test.endpoints.krr = Some(endpoints.krr.clone());
+        })
+        .unwrap();
+    state.set_environment(Environment::Test).await.unwrap();
+    let credentials = sandbox.credentials().clone();
+
+    let wrong = state
+        .save_client(
+            Environment::Test,
+            "klient",
+            &credentials.pkcs12,
+            "feil passord",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code, ErrorCode::BadCertificate);
+    assert!(
+        state
+            .client_setup(Environment::Test)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing saved"
+    );
+
+    let info = state
+        .save_client(
+            Environment::Test,
+            "ukjent-klient",
+            &credentials.pkcs12,
+            &credentials.password,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        info.org_number.as_deref(),
+        Some(kommunepost_sandbox::SANDBOX_ORG_NUMBER)
+    );
+    let steps = state.test_connection(Environment::Test).await;
+    assert_eq!(
+        (steps[1].step.as_str(), steps[1].ok),
+        ("token", false),
+        "{steps:?}"
+    );
+    assert!(
+        steps[1].message.contains("client id"),
+        "says what to fix: {}",
+        steps[1].message
+    );
+
+    state
+        .save_client(
+            Environment::Test,
+            &credentials.client_id,
+            &credentials.pkcs12,
+            &credentials.password,
+        )
+        .await
+        .unwrap();
+    let steps = state.test_connection(Environment::Test).await;
+    assert!(steps.iter().all(|s| s.ok), "{steps:?}");
+    let setup = state
+        .client_setup(Environment::Test)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(setup.client_id, credentials.client_id);
+
+    let digipost = population()
+        .first_in(KrrSituation::DigitalDigipost)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let rows = state.lookup(&digipost, None, "t", &|_| {}).await.unwrap();
+    assert_eq!(
+        rows[0].reason,
+        Some(kommunepost_core::routing::RouteReason::HasMailbox)
+    );
+    let settings = std::fs::read_to_string(dir.path().join("config/settings.toml")).unwrap();
+    assert!(
+        !settings.contains(&credentials.password),
+        "the password is not in the settings file"
+    );
+}

@@ -24,6 +24,9 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::store::retry_store_unlock,
         commands::krr::lookup_identifiers,
         commands::krr::cancel_lookup,
+        commands::settings::save_maskinporten_client,
+        commands::settings::maskinporten_client,
+        commands::settings::test_connection,
     ])
 }
 

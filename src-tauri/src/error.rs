@@ -21,6 +21,8 @@ pub enum ErrorCode {
     CredentialStore,
     /// Settings are invalid.
     InvalidSettings,
+    /// The certificate file or its password is wrong.
+    BadCertificate,
     /// A lookup of more than ten persons needs a purpose.
     PurposeRequired,
     /// No Maskinporten client or certificate for this environment.

@@ -10,6 +10,7 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod connection;
 pub mod error;
 pub mod lookups;
 pub mod state;

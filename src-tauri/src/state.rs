@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use kommunepost_core::clock::{Clock, SystemClock};
-use kommunepost_core::config::{Environment, Settings};
+use kommunepost_core::config::{Endpoints, Environment, Settings};
 use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient, KrrVersion, connect};
-use kommunepost_core::maskinporten::ClientCredential;
+use kommunepost_core::maskinporten::{ClientCredential, load_credential};
 use kommunepost_core::paths::{AppPaths, build_identifier};
 use kommunepost_core::store::{CredentialStore, OsKeyring, StoreSession};
 use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
@@ -51,6 +51,9 @@ pub struct AppState {
     sandbox: tokio::sync::Mutex<Option<SandboxServer>>,
     sandbox_url: Mutex<Option<String>>,
     clock: Arc<dyn Clock>,
+    /// The OS credential store (Maskinporten certificates), or why it cannot be reached.
+    pub(crate) credentials:
+        Result<Arc<dyn CredentialStore>, kommunepost_core::store::CredentialError>,
     /// The KRR client of the current environment, kept so its token is reused.
     pub(crate) krr: tokio::sync::Mutex<Option<Arc<KrrClient>>>,
     /// Running lookups by id, to cancel them.
@@ -72,7 +75,8 @@ impl AppState {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CommandError> {
         let settings = Settings::load(&paths.settings_file())?;
-        let session = StoreSession::start(paths.data_dir.clone(), credentials, clock.clone());
+        let session =
+            StoreSession::start(paths.data_dir.clone(), credentials.clone(), clock.clone());
         Ok(Self {
             paths,
             settings: Mutex::new(settings),
@@ -80,6 +84,7 @@ impl AppState {
             sandbox: tokio::sync::Mutex::new(None),
             sandbox_url: Mutex::new(None),
             clock,
+            credentials,
             krr: tokio::sync::Mutex::new(None),
             lookups: Mutex::new(HashMap::new()),
         })
@@ -113,12 +118,19 @@ impl AppState {
         }
     }
 
+    /// Changes the settings and saves them; nothing changes if saving fails.
+    pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> Result<(), CommandError> {
+        let mut settings = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let mut next = settings.clone();
+        change(&mut next);
+        next.save(&self.paths.settings_file())?;
+        *settings = next;
+        Ok(())
+    }
+
     /// Saves a new environment and starts or stops the sandbox to match.
     pub async fn set_environment(&self, environment: Environment) -> Result<AppInfo, CommandError> {
-        let mut settings = self.settings();
-        settings.environment = environment;
-        settings.save(&self.paths.settings_file())?;
-        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings;
+        self.update_settings(|settings| settings.environment = environment)?;
         tracing::info!(environment = environment.as_str(), "environment changed");
         *self.krr.lock().await = None;
         self.ensure_sandbox().await?;
@@ -137,47 +149,76 @@ impl AppState {
             return Ok(client.clone());
         }
         let settings = self.settings();
-        let sandbox = self.sandbox.lock().await;
-        let (endpoints, access) = match (settings.environment, sandbox.as_ref()) {
-            (Environment::Sandbox, Some(server)) => {
-                let credentials = server.credentials();
-                let credential =
-                    ClientCredential::from_pkcs12(&credentials.pkcs12, &credentials.password)
-                        .map_err(|e| CommandError::new(ErrorCode::Internal, e))?;
-                let endpoints = settings.endpoints(
-                    Environment::Sandbox,
-                    &Default::default(),
-                    Some(&server.endpoints()),
-                )?;
-                let access = KrrAccess {
-                    client_id: credentials.client_id.clone(),
-                    credential,
-                    token_url: None,
-                    version: KrrVersion::V2,
-                };
-                (endpoints, access)
-            }
-            (Environment::Sandbox, None) => {
-                return Err(CommandError::new(
-                    ErrorCode::ServiceUnavailable,
-                    "the sandbox services are not running",
-                ));
-            }
-            (environment, _) => {
-                return Err(CommandError::new(
-                    ErrorCode::NoCredentials,
-                    format!(
-                        "no Maskinporten client or enterprise certificate is set up for {}",
-                        environment.as_str()
-                    ),
-                ));
-            }
-        };
-        let (_tokens, client) = connect(&endpoints, access, &settings.timeouts, self.clock.clone())
-            .map_err(CommandError::from)?;
+        let (endpoints, access) = self.access_for(settings.environment).await?;
+        let (_tokens, client) =
+            connect(&endpoints, access, &settings.timeouts, self.clock.clone())?;
         let client = Arc::new(client);
         *cached = Some(client.clone());
         Ok(client)
+    }
+
+    /// Endpoints and Maskinporten access for `environment`: the sandbox's own client, or the
+    /// client id from the settings with the certificate from the OS credential store.
+    pub async fn access_for(
+        &self,
+        environment: Environment,
+    ) -> Result<(Endpoints, KrrAccess), CommandError> {
+        let settings = self.settings();
+        if environment == Environment::Sandbox {
+            let sandbox = self.sandbox.lock().await;
+            let server = sandbox.as_ref().ok_or_else(|| {
+                CommandError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "the sandbox services are not running",
+                )
+            })?;
+            let credentials = server.credentials();
+            let credential =
+                ClientCredential::from_pkcs12(&credentials.pkcs12, &credentials.password)
+                    .map_err(|e| CommandError::new(ErrorCode::Internal, e))?;
+            let endpoints = settings.endpoints(
+                Environment::Sandbox,
+                &Default::default(),
+                Some(&server.endpoints()),
+            )?;
+            let access = KrrAccess {
+                client_id: credentials.client_id.clone(),
+                credential,
+                token_url: None,
+                version: KrrVersion::V2,
+            };
+            return Ok((endpoints, access));
+        }
+        let missing = || {
+            CommandError::new(
+                ErrorCode::NoCredentials,
+                format!(
+                    "no Maskinporten client or enterprise certificate is set up for {}",
+                    environment.as_str()
+                ),
+            )
+        };
+        let client_id = settings
+            .environment_settings(environment)
+            .and_then(|e| e.client_id.clone())
+            .ok_or_else(missing)?;
+        let store = self
+            .credentials
+            .clone()
+            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+        let credential = load_credential(store.as_ref(), environment)
+            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?
+            .ok_or_else(missing)?;
+        let endpoints = settings.endpoints(environment, &Default::default(), None)?;
+        Ok((
+            endpoints,
+            KrrAccess {
+                client_id,
+                credential,
+                token_url: None,
+                version: KrrVersion::V2,
+            },
+        ))
     }
 
     /// Runs the sandbox services exactly when the environment is Sandbox.

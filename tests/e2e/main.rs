@@ -196,6 +196,17 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         "sandbox url: {sandbox_url}"
     );
 
+    // "Test tilkobling" in the sandbox: every step passes.
+    wait_for(&client, "[data-testid=test-connection-sandbox]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let steps = wait_for_all_texts(&client, "[data-testid=connection-steps-sandbox] li", 3).await;
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    assert!(steps.iter().all(|s| s.contains(": OK")), "{steps:?}");
+    screenshot(&client, "08-innstillinger-test-tilkobling").await;
+
     wait_for(&client, "nav [data-section=oppslag]")
         .await
         .click()

@@ -37,6 +37,7 @@ describe("the bokmål catalogue", () => {
       "no_credentials",
       "service_refused",
       "service_unavailable",
+      "bad_certificate",
     ];
     for (const code of codes) expect(Object.keys(nb)).toContain(`error.${code}`);
   });

@@ -118,6 +118,41 @@ impl EndpointOverrides {
     }
 }
 
+/// What is configured for one real environment (the secrets live in the OS credential store).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct EnvironmentSettings {
+    /// Address overrides.
+    #[serde(flatten)]
+    pub endpoints: EndpointOverrides,
+    /// The Maskinporten client id (integration id) registered for the municipality.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+impl Settings {
+    /// The settings of a real environment; `None` for the sandbox.
+    pub fn environment_settings(&self, environment: Environment) -> Option<&EnvironmentSettings> {
+        match environment {
+            Environment::Sandbox => None,
+            Environment::Test => Some(&self.test),
+            Environment::Production => Some(&self.prod),
+        }
+    }
+
+    /// Mutable settings of a real environment; `None` for the sandbox.
+    pub fn environment_settings_mut(
+        &mut self,
+        environment: Environment,
+    ) -> Option<&mut EnvironmentSettings> {
+        match environment {
+            Environment::Sandbox => None,
+            Environment::Test => Some(&mut self.test),
+            Environment::Production => Some(&mut self.prod),
+        }
+    }
+}
+
 /// Timeouts for the service clients, in seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(default)]
@@ -180,10 +215,10 @@ impl Default for SandboxSettings {
 pub struct Settings {
     /// The environment the app starts in.
     pub environment: Environment,
-    /// Address overrides for the test environment.
-    pub test: EndpointOverrides,
-    /// Address overrides for production.
-    pub prod: EndpointOverrides,
+    /// The test environment: address overrides and the Maskinporten client id.
+    pub test: EnvironmentSettings,
+    /// Production: address overrides and the Maskinporten client id.
+    pub prod: EnvironmentSettings,
     /// Sandbox settings.
     pub sandbox: SandboxSettings,
     /// Client timeouts.
@@ -274,11 +309,11 @@ impl Settings {
             ),
             Environment::Test => (
                 environment.default_endpoints().expect("real"),
-                self.test.clone(),
+                self.test.endpoints.clone(),
             ),
             Environment::Production => (
                 environment.default_endpoints().expect("real"),
-                self.prod.clone(),
+                self.prod.endpoints.clone(),
             ),
         };
         let over = file.overlaid_with(flags);
@@ -345,7 +380,8 @@ mod tests {
             environment: Environment::Production,
             ..Default::default()
         };
-        settings.test.krr = Some("https://krr.example.kommune.no".into());
+        settings.test.endpoints.krr = Some("https://krr.example.kommune.no".into());
+        settings.test.client_id = Some("a1b2c3".into());
         settings.save(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("environment = \"prod\""), "{text}");
@@ -367,8 +403,8 @@ mod tests {
     #[test]
     fn flags_override_the_file_which_overrides_the_defaults() {
         let mut settings = Settings::default();
-        settings.test.krr = Some("https://file.example".into());
-        settings.test.svarut = Some("https://svarut.file.example/api".into());
+        settings.test.endpoints.krr = Some("https://file.example".into());
+        settings.test.endpoints.svarut = Some("https://svarut.file.example/api".into());
         let flags = EndpointOverrides {
             krr: Some("https://flag.example".into()),
             ..Default::default()

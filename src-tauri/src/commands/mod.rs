@@ -3,4 +3,5 @@
 pub mod app;
 pub mod ident;
 pub mod krr;
+pub mod settings;
 pub mod store;

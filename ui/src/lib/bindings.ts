@@ -98,6 +98,40 @@ async lookupIdentifiers(text: string, purpose: string | null, lookupId: string, 
  */
 async cancelLookup(lookupId: string) : Promise<boolean> {
     return await TAURI_INVOKE("cancel_lookup", { lookupId });
+},
+/**
+ * Saves the client id and the enterprise certificate (PKCS#12 bytes and password) for the
+ * test or production environment; the certificate goes only to the OS credential store.
+ */
+async saveMaskinportenClient(environment: Environment, clientId: string, pkcs12: number[], password: string) : Promise<Result<CertificateInfo, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_maskinporten_client", { environment, clientId, pkcs12, password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What is set up for an environment (`null` when nothing is).
+ */
+async maskinportenClient(environment: Environment) : Promise<Result<ClientSetup | null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("maskinporten_client", { environment }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Tests the connection step by step: credentials, Maskinporten token, a one-person lookup.
+ */
+async testConnection(environment: Environment) : Promise<Result<ConnectionStep[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_connection", { environment }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -136,6 +170,22 @@ data_dir: string;
  */
 sandbox_url: string | null }
 /**
+ * What the settings screen shows of a certificate.
+ */
+export type CertificateInfo = { 
+/**
+ * The subject, e.g. `C=NO, O=Sandkasse kommune, …`.
+ */
+subject: string; 
+/**
+ * The organisation number in the subject.
+ */
+org_number: string | null; 
+/**
+ * Last day of validity (`YYYY-MM-DD HH:MM:SS UTC` as OpenSSL writes it).
+ */
+valid_to: string }
+/**
  * Which control-digit rule the number satisfies.
  */
 export type ChecksumRule = 
@@ -148,6 +198,18 @@ export type ChecksumRule =
  */
 "from_2032"
 /**
+ * What is set up for an environment.
+ */
+export type ClientSetup = { 
+/**
+ * The Maskinporten client id.
+ */
+client_id: string; 
+/**
+ * The saved certificate.
+ */
+certificate: CertificateInfo }
+/**
  * An error for the UI.
  */
 export type CommandError = { 
@@ -157,6 +219,22 @@ export type CommandError = {
 code: ErrorCode; 
 /**
  * Detail for the user and the log.
+ */
+message: string }
+/**
+ * One step of a connection test.
+ */
+export type ConnectionStep = { 
+/**
+ * `credentials`, `token` or `lookup`.
+ */
+step: string; 
+/**
+ * Whether it worked.
+ */
+ok: boolean; 
+/**
+ * What happened, or what to fix.
  */
 message: string }
 /**
@@ -204,6 +282,10 @@ export type ErrorCode =
  * Settings are invalid.
  */
 "invalid_settings" | 
+/**
+ * The certificate file or its password is wrong.
+ */
+"bad_certificate" | 
 /**
  * A lookup of more than ten persons needs a purpose.
  */

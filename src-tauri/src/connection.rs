@@ -1,0 +1,144 @@
+//! Maskinporten clients per environment (Innstillinger) and "Test connection".
+
+use kommunepost_core::config::Environment;
+use kommunepost_core::ident::Fnr;
+use kommunepost_core::krr::connect;
+use kommunepost_core::maskinporten::{CertificateInfo, ClientCredential, save_certificate};
+use serde::Serialize;
+
+use crate::error::{CommandError, ErrorCode};
+use crate::state::AppState;
+
+/// A synthetic Tenor number (Digdir's own documentation example) used by "Test connection":
+/// no real person is looked up.
+pub const CONNECTION_TEST_NUMBER: &str = "20914695016";
+
+/// What is set up for an environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ClientSetup {
+    /// The Maskinporten client id.
+    pub client_id: String,
+    /// The saved certificate.
+    pub certificate: CertificateInfo,
+}
+
+/// One step of a connection test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ConnectionStep {
+    /// `credentials`, `token` or `lookup`.
+    pub step: String,
+    /// Whether it worked.
+    pub ok: bool,
+    /// What happened, or what to fix.
+    pub message: String,
+}
+
+impl AppState {
+    /// Saves the client id (settings file) and the certificate with its password (OS credential
+    /// store) for a real environment, after checking that the password opens the file.
+    pub async fn save_client(
+        &self,
+        environment: Environment,
+        client_id: &str,
+        pkcs12: &[u8],
+        password: &str,
+    ) -> Result<CertificateInfo, CommandError> {
+        let client_id = client_id.trim();
+        if environment == Environment::Sandbox || client_id.is_empty() {
+            return Err(CommandError::new(
+                ErrorCode::InvalidSettings,
+                "a client id is needed, and only for the test and production environments",
+            ));
+        }
+        let credential = ClientCredential::from_pkcs12(pkcs12, password)
+            .map_err(|e| CommandError::new(ErrorCode::BadCertificate, e))?;
+        let info = credential.certificate_info().ok_or_else(|| {
+            CommandError::new(ErrorCode::BadCertificate, "the file holds no certificate")
+        })?;
+        let store = self
+            .credentials
+            .clone()
+            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+        save_certificate(store.as_ref(), environment, pkcs12, password)
+            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+        self.update_settings(|settings| {
+            if let Some(env) = settings.environment_settings_mut(environment) {
+                env.client_id = Some(client_id.to_owned());
+            }
+        })?;
+        *self.krr.lock().await = None;
+        tracing::info!(environment = environment.as_str(), org = ?info.org_number, "saved a Maskinporten client");
+        Ok(info)
+    }
+
+    /// What is set up for `environment`; `None` when nothing is.
+    pub async fn client_setup(
+        &self,
+        environment: Environment,
+    ) -> Result<Option<ClientSetup>, CommandError> {
+        if environment == Environment::Sandbox {
+            return Ok(None);
+        }
+        match self.access_for(environment).await {
+            Ok((_, access)) => {
+                Ok(access
+                    .credential
+                    .certificate_info()
+                    .map(|certificate| ClientSetup {
+                        client_id: access.client_id,
+                        certificate,
+                    }))
+            }
+            Err(error) if error.code == ErrorCode::NoCredentials => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Tries each step for `environment` and says which one failed: the credentials, a
+    /// Maskinporten token, a one-person KRR lookup (a synthetic number).
+    pub async fn test_connection(&self, environment: Environment) -> Vec<ConnectionStep> {
+        let step = |step: &str, ok: bool, message: String| ConnectionStep {
+            step: step.to_owned(),
+            ok,
+            message,
+        };
+        let mut steps = Vec::new();
+        let (endpoints, access) = match self.access_for(environment).await {
+            Ok(found) => found,
+            Err(error) => {
+                steps.push(step("credentials", false, error.message));
+                return steps;
+            }
+        };
+        steps.push(step(
+            "credentials",
+            true,
+            format!("client {}", access.client_id),
+        ));
+        let settings = self.settings();
+        let (tokens, krr) = match connect(&endpoints, access, &settings.timeouts, self.clock()) {
+            Ok(clients) => clients,
+            Err(error) => {
+                steps.push(step("token", false, error.to_string()));
+                return steps;
+            }
+        };
+        match tokens.token().await {
+            Ok(token) => steps.push(step("token", true, format!("scopes: {}", token.scope))),
+            Err(error) => {
+                steps.push(step("token", false, error.to_string()));
+                return steps;
+            }
+        }
+        let fnr = Fnr::parse(CONNECTION_TEST_NUMBER).expect("a valid number");
+        match krr.lookup_chunk(&[fnr]).await {
+            Ok(_) => steps.push(step(
+                "lookup",
+                true,
+                format!("KRR at {} answered", endpoints.krr),
+            )),
+            Err(error) => steps.push(step("lookup", false, error.to_string())),
+        }
+        steps
+    }
+}
