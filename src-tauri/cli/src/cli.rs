@@ -171,6 +171,12 @@ pub enum SandboxCommand {
         /// Number of synthetic persons (default: the settings file's).
         #[arg(long)]
         persons: Option<u32>,
+        /// Fault injection: delay every KRR answer by this many milliseconds.
+        #[arg(long, default_value_t = 0)]
+        krr_latency_ms: u64,
+        /// Fault injection: every n-th KRR request fails with 500 (0 = never).
+        #[arg(long, default_value_t = 0)]
+        krr_fail_every: usize,
     },
     /// Prints the synthetic population (all invented; numbers are Tenor test numbers).
     Population {

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use kommunepost_core::clock::{Clock, SystemClock};
+use kommunepost_sandbox::krr::KrrFaults;
 use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
 
 use crate::cli::SandboxCommand;
@@ -24,6 +25,8 @@ pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliEr
             port,
             seed,
             persons,
+            krr_latency_ms,
+            krr_fail_every,
         } => {
             let population = Arc::new(population(seed, persons));
             let runtime = tokio::runtime::Runtime::new().map_err(|source| CliError::Io {
@@ -32,6 +35,11 @@ pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliEr
             })?;
             runtime.block_on(async {
                 let server = SandboxServer::start(population, Arc::new(SystemClock), port).await?;
+                server.krr_double.set_faults(KrrFaults {
+                    latency: std::time::Duration::from_millis(krr_latency_ms),
+                    fail_every: krr_fail_every,
+                    ..KrrFaults::default()
+                });
                 let endpoints = server.endpoints();
                 println!("{}", server.base_url());
                 eprintln!("sandbox serving on {} (Ctrl-C to stop)", server.base_url());
