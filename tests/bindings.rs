@@ -43,3 +43,81 @@ fn every_command_in_the_bindings_is_granted_to_the_main_window() {
         );
     }
 }
+
+#[test]
+fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
+    // specta and serde each turn Rust names into snake_case, and disagree on digits
+    // (`From2032`): check the JSON serde produces against the generated union types.
+    use kommunepost_app::error::ErrorCode;
+    use kommunepost_core::config::Environment;
+    use kommunepost_core::ident::{ChecksumRule, FnrKind, FnrVariant, IdentKind};
+    use kommunepost_core::maskinporten::CredentialKind;
+    use kommunepost_core::routing::{MailboxProvider, Route, RouteReason};
+    use kommunepost_core::store::KeySource;
+
+    let values: Vec<serde_json::Value> = [
+        serde_json::to_value([ChecksumRule::Current, ChecksumRule::From2032]),
+        serde_json::to_value([
+            FnrVariant::Ordinary,
+            FnrVariant::HelpOrNavSynthetic,
+            FnrVariant::TenorSynthetic,
+        ]),
+        serde_json::to_value([FnrKind::Fodselsnummer, FnrKind::DNummer, FnrKind::FhNummer]),
+        serde_json::to_value([
+            IdentKind::Fodselsnummer,
+            IdentKind::DNummer,
+            IdentKind::FhNummer,
+            IdentKind::Organisasjonsnummer,
+        ]),
+        serde_json::to_value([
+            MailboxProvider::Digipost,
+            MailboxProvider::Eboks,
+            MailboxProvider::Other,
+        ]),
+        serde_json::to_value([Route::DigitalPostkasse, Route::Papir, Route::Altinn]),
+        serde_json::to_value([
+            RouteReason::HasMailbox,
+            RouteReason::Reserved,
+            RouteReason::NotRegistered,
+            RouteReason::Deleted,
+            RouteReason::NoMailbox,
+            RouteReason::ContactExpired,
+            RouteReason::UnknownStatus,
+            RouteReason::Organisation,
+        ]),
+        serde_json::to_value([CredentialKind::Pkcs12, CredentialKind::Key]),
+        serde_json::to_value([KeySource::Keyring, KeySource::Passphrase]),
+        serde_json::to_value([
+            Environment::Sandbox,
+            Environment::Test,
+            Environment::Production,
+        ]),
+        serde_json::to_value([
+            ErrorCode::StoreLocked,
+            ErrorCode::WrongKey,
+            ErrorCode::PassphraseTooShort,
+            ErrorCode::BadRecoveryKey,
+            ErrorCode::CredentialStore,
+            ErrorCode::InvalidSettings,
+            ErrorCode::BadCertificate,
+            ErrorCode::PurposeRequired,
+            ErrorCode::NoCredentials,
+            ErrorCode::ServiceRefused,
+            ErrorCode::ServiceUnavailable,
+            ErrorCode::Internal,
+        ]),
+    ]
+    .into_iter()
+    .map(|v| v.unwrap())
+    .collect();
+    let generated = typescript();
+    for list in values {
+        for value in list.as_array().unwrap() {
+            let literal = format!("\"{}\"", value.as_str().unwrap());
+            assert!(
+                generated.contains(&literal),
+                "{literal} is sent by Rust but not in the TypeScript types"
+            );
+        }
+    }
+}

@@ -7,6 +7,7 @@ use kommunepost_app::error::ErrorCode;
 use kommunepost_app::state::AppState;
 use kommunepost_core::clock::SystemClock;
 use kommunepost_core::config::{Environment, Settings};
+use kommunepost_core::maskinporten::CredentialKind;
 use kommunepost_core::paths::AppPaths;
 use kommunepost_core::store::{CredentialStore, MemoryCredentials};
 use kommunepost_sandbox::{KrrSituation, Population, PopulationConfig};
@@ -162,6 +163,7 @@ async fn a_client_saved_for_test_is_used_for_lookups_and_a_wrong_one_fails_at_th
         .save_client(
             Environment::Test,
             "klient",
+            CredentialKind::Pkcs12,
             &credentials.pkcs12,
             "feil passord",
         )
@@ -181,6 +183,7 @@ async fn a_client_saved_for_test_is_used_for_lookups_and_a_wrong_one_fails_at_th
         .save_client(
             Environment::Test,
             "ukjent-klient",
+            CredentialKind::Pkcs12,
             &credentials.pkcs12,
             &credentials.password,
         )
@@ -206,6 +209,7 @@ async fn a_client_saved_for_test_is_used_for_lookups_and_a_wrong_one_fails_at_th
         .save_client(
             Environment::Test,
             &credentials.client_id,
+            CredentialKind::Pkcs12,
             &credentials.pkcs12,
             &credentials.password,
         )
@@ -236,4 +240,46 @@ async fn a_client_saved_for_test_is_used_for_lookups_and_a_wrong_one_fails_at_th
         !settings.contains(&credentials.password),
         "the password is not in the settings file"
     );
+}
+
+#[tokio::test]
+async fn a_registered_key_with_its_kid_works_for_the_test_environment_too() {
+    let sandbox =
+        kommunepost_sandbox::SandboxServer::start(Arc::new(population()), Arc::new(SystemClock), 0)
+            .await
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let endpoints = sandbox.endpoints();
+    state
+        .update_settings(|s| {
+            s.test.endpoints.maskinporten = Some(endpoints.maskinporten.clone());
+            s.test.endpoints.krr = Some(endpoints.krr.clone());
+        })
+        .unwrap();
+    let credentials = sandbox.credentials().clone();
+    let missing_kid = state
+        .save_client(
+            Environment::Test,
+            &credentials.kid_client_id,
+            CredentialKind::Key,
+            &credentials.kid_private_pem,
+            " ",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(missing_kid.code, ErrorCode::BadCertificate);
+    let info = state
+        .save_client(
+            Environment::Test,
+            &credentials.kid_client_id,
+            CredentialKind::Key,
+            &credentials.kid_private_pem,
+            &credentials.kid,
+        )
+        .await
+        .unwrap();
+    assert_eq!(info.kid.as_deref(), Some(credentials.kid.as_str()));
+    let steps = state.test_connection(Environment::Test).await;
+    assert!(steps.iter().all(|s| s.ok), "{steps:?}");
 }

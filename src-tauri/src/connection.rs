@@ -3,7 +3,9 @@
 use kommunepost_core::config::Environment;
 use kommunepost_core::ident::Fnr;
 use kommunepost_core::krr::connect;
-use kommunepost_core::maskinporten::{CertificateInfo, ClientCredential, save_certificate};
+use kommunepost_core::maskinporten::{
+    CertificateInfo, ClientCredential, CredentialKind, save_certificate,
+};
 use serde::Serialize;
 
 use crate::error::{CommandError, ErrorCode};
@@ -34,14 +36,16 @@ pub struct ConnectionStep {
 }
 
 impl AppState {
-    /// Saves the client id (settings file) and the certificate with its password (OS credential
-    /// store) for a real environment, after checking that the password opens the file.
+    /// Saves the client id (settings file) and the credential — an enterprise certificate with
+    /// its password, or a registered key with its kid — (OS credential store) for a real
+    /// environment, after checking that the file opens.
     pub async fn save_client(
         &self,
         environment: Environment,
         client_id: &str,
-        pkcs12: &[u8],
-        password: &str,
+        kind: CredentialKind,
+        file: &[u8],
+        secret: &str,
     ) -> Result<CertificateInfo, CommandError> {
         let client_id = client_id.trim();
         if environment == Environment::Sandbox || client_id.is_empty() {
@@ -50,8 +54,17 @@ impl AppState {
                 "a client id is needed, and only for the test and production environments",
             ));
         }
-        let credential = ClientCredential::from_pkcs12(pkcs12, password)
-            .map_err(|e| CommandError::new(ErrorCode::BadCertificate, e))?;
+        let credential = match kind {
+            CredentialKind::Pkcs12 => ClientCredential::from_pkcs12(file, secret),
+            CredentialKind::Key if secret.trim().is_empty() => {
+                return Err(CommandError::new(
+                    ErrorCode::BadCertificate,
+                    "a registered key needs its kid",
+                ));
+            }
+            CredentialKind::Key => ClientCredential::from_pem_key(file, secret.trim()),
+        }
+        .map_err(|e| CommandError::new(ErrorCode::BadCertificate, e))?;
         let info = credential.certificate_info().ok_or_else(|| {
             CommandError::new(ErrorCode::BadCertificate, "the file holds no certificate")
         })?;
@@ -59,8 +72,14 @@ impl AppState {
             .credentials
             .clone()
             .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
-        save_certificate(store.as_ref(), environment, pkcs12, password)
-            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+        save_certificate(
+            store.as_ref(),
+            environment,
+            kind,
+            file,
+            secret.trim_end_matches(['\r', '\n']),
+        )
+        .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
         self.update_settings(|settings| {
             if let Some(env) = settings.environment_settings_mut(environment) {
                 env.client_id = Some(client_id.to_owned());

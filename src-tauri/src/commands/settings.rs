@@ -1,26 +1,28 @@
 //! Maskinporten clients per environment, and the connection test.
 
 use kommunepost_core::config::Environment;
-use kommunepost_core::maskinporten::CertificateInfo;
+use kommunepost_core::maskinporten::{CertificateInfo, CredentialKind};
 use tauri::State;
 
 use crate::connection::{ClientSetup, ConnectionStep};
 use crate::error::CommandError;
 use crate::state::AppState;
 
-/// Saves the client id and the enterprise certificate (PKCS#12 bytes and password) for the
-/// test or production environment; the certificate goes only to the OS credential store.
+/// Saves the client id and the credential for the test or production environment: an
+/// enterprise certificate (PKCS#12 bytes, secret = password) or a registered key (PEM bytes,
+/// secret = kid). The credential goes only to the OS credential store.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_maskinporten_client(
     state: State<'_, AppState>,
     environment: Environment,
     client_id: String,
-    pkcs12: Vec<u8>,
-    password: String,
+    kind: CredentialKind,
+    file: Vec<u8>,
+    secret: String,
 ) -> Result<CertificateInfo, CommandError> {
     state
-        .save_client(environment, &client_id, &pkcs12, &password)
+        .save_client(environment, &client_id, kind, &file, &secret)
         .await
 }
 

@@ -100,12 +100,13 @@ async cancelLookup(lookupId: string) : Promise<boolean> {
     return await TAURI_INVOKE("cancel_lookup", { lookupId });
 },
 /**
- * Saves the client id and the enterprise certificate (PKCS#12 bytes and password) for the
- * test or production environment; the certificate goes only to the OS credential store.
+ * Saves the client id and the credential for the test or production environment: an
+ * enterprise certificate (PKCS#12 bytes, secret = password) or a registered key (PEM bytes,
+ * secret = kid). The credential goes only to the OS credential store.
  */
-async saveMaskinportenClient(environment: Environment, clientId: string, pkcs12: number[], password: string) : Promise<Result<CertificateInfo, CommandError>> {
+async saveMaskinportenClient(environment: Environment, clientId: string, kind: CredentialKind, file: number[], secret: string) : Promise<Result<CertificateInfo, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("save_maskinporten_client", { environment, clientId, pkcs12, password }) };
+    return { status: "ok", data: await TAURI_INVOKE("save_maskinporten_client", { environment, clientId, kind, file, secret }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -170,21 +171,29 @@ data_dir: string;
  */
 sandbox_url: string | null }
 /**
- * What the settings screen shows of a certificate.
+ * What the settings screen shows of a credential.
  */
 export type CertificateInfo = { 
 /**
- * The subject, e.g. `C=NO, O=Sandkasse kommune, …`.
+ * Certificate or registered key.
  */
-subject: string; 
+kind: CredentialKind; 
 /**
- * The organisation number in the subject.
+ * The certificate's subject, e.g. `C=NO, O=Sandkasse kommune, …`.
+ */
+subject: string | null; 
+/**
+ * The organisation number in the certificate's subject.
  */
 org_number: string | null; 
 /**
- * Last day of validity (`YYYY-MM-DD HH:MM:SS UTC` as OpenSSL writes it).
+ * The certificate's last day of validity (as OpenSSL writes it).
  */
-valid_to: string }
+valid_to: string | null; 
+/**
+ * The registered key's id.
+ */
+kid: string | null }
 /**
  * Which control-digit rule the number satisfies.
  */
@@ -237,6 +246,19 @@ ok: boolean;
  * What happened, or what to fix.
  */
 message: string }
+/**
+ * Which kind of credential a file is.
+ */
+export type CredentialKind = 
+/**
+ * An enterprise certificate with its key, PKCS#12 (`.p12`/`.pfx`); the secret is its
+ * password. Sent as `x5c`.
+ */
+"pkcs12" | 
+/**
+ * A key registered on the client, PEM; the secret is its `kid`.
+ */
+"key"
 /**
  * Which services Kommunepost talks to.
  */

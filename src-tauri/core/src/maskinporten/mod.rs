@@ -14,8 +14,8 @@ pub use credential::{ClientCredential, CredentialFileError, KeyId, org_number_of
 pub use error::{ErrorBody, MaskinportenError};
 pub use grant::{GRANT_LIFETIME_SECS, GrantRequest, make_grant};
 pub use stored::{
-    CertificateInfo, PART_CHARS, StoredCertificateError, delete_certificate, load_certificate,
-    load_credential, save_certificate,
+    CertificateInfo, CredentialKind, PART_CHARS, SavedCertificate, StoredCertificateError,
+    delete_certificate, load_certificate, load_credential, save_certificate,
 };
 
 /// KRR's scope for contact information, `varslingsstatus` and language.

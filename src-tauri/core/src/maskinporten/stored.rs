@@ -1,6 +1,7 @@
-//! The enterprise certificate of a real environment, kept only in the OS credential store.
-//! A PKCS#12 file is larger than some stores allow in one entry (Windows Credential Manager:
-//! 2560 bytes), so it is kept in parts of at most [`PART_CHARS`] base64 characters.
+//! The Maskinporten credential of a real environment — an enterprise certificate (PKCS#12 and
+//! its password) or a registered key (PEM and its `kid`) — kept only in the OS credential
+//! store. A PKCS#12 file is larger than some stores allow in one entry (Windows Credential
+//! Manager: 2560 bytes), so files are kept in parts of at most [`PART_CHARS`] base64 characters.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -18,15 +19,39 @@ fn account(environment: Environment, what: &str) -> String {
     format!("maskinporten-{what}:{}", environment.as_str())
 }
 
-/// Keeps `pkcs12` and its password for `environment`, replacing any earlier certificate.
+/// Which kind of credential a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// An enterprise certificate with its key, PKCS#12 (`.p12`/`.pfx`); the secret is its
+    /// password. Sent as `x5c`.
+    #[serde(rename = "pkcs12")]
+    Pkcs12,
+    /// A key registered on the client, PEM; the secret is its `kid`.
+    Key,
+}
+
+impl CredentialKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pkcs12 => "pkcs12",
+            Self::Key => "key",
+        }
+    }
+}
+
+/// Keeps a credential file and its secret (password or kid) for `environment`, replacing
+/// any earlier one.
 pub fn save_certificate(
     store: &dyn CredentialStore,
     environment: Environment,
-    pkcs12: &[u8],
+    kind: CredentialKind,
+    file: &[u8],
     password: &str,
 ) -> Result<(), CredentialError> {
     delete_certificate(store, environment)?;
-    let encoded = STANDARD.encode(pkcs12);
+    store.set(&account(environment, "credential-kind"), kind.as_str())?;
+    let encoded = STANDARD.encode(file);
     let parts: Vec<&str> = encoded
         .as_bytes()
         .chunks(PART_CHARS)
@@ -46,8 +71,8 @@ pub fn save_certificate(
     )
 }
 
-/// A saved PKCS#12 file and its password.
-pub type SavedCertificate = (Vec<u8>, Secret<String>);
+/// A saved credential file, its kind, and its password or kid.
+pub type SavedCertificate = (CredentialKind, Vec<u8>, Secret<String>);
 
 /// The certificate and password for `environment`, if saved.
 pub fn load_certificate(
@@ -74,7 +99,11 @@ pub fn load_certificate(
     let password = store
         .get(&account(environment, "certificate-password"))?
         .ok_or_else(|| CredentialError::Failed("the certificate's password is missing".into()))?;
-    Ok(Some((der, password)))
+    let kind = match store.get(&account(environment, "credential-kind"))? {
+        Some(kind) if kind.expose() == "key" => CredentialKind::Key,
+        _ => CredentialKind::Pkcs12,
+    };
+    Ok(Some((kind, der, password)))
 }
 
 /// Removes the certificate of `environment`.
@@ -89,25 +118,39 @@ pub fn delete_certificate(
             store.delete(&format!("{base}:{i}"))?;
         }
     }
-    store.delete(&account(environment, "certificate-password"))
+    store.delete(&account(environment, "certificate-password"))?;
+    store.delete(&account(environment, "credential-kind"))
 }
 
-/// What the settings screen shows of a certificate.
+/// What the settings screen shows of a credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct CertificateInfo {
-    /// The subject, e.g. `C=NO, O=Sandkasse kommune, …`.
-    pub subject: String,
-    /// The organisation number in the subject.
+    /// Certificate or registered key.
+    pub kind: CredentialKind,
+    /// The certificate's subject, e.g. `C=NO, O=Sandkasse kommune, …`.
+    pub subject: Option<String>,
+    /// The organisation number in the certificate's subject.
     pub org_number: Option<String>,
-    /// Last day of validity (`YYYY-MM-DD HH:MM:SS UTC` as OpenSSL writes it).
-    pub valid_to: String,
+    /// The certificate's last day of validity (as OpenSSL writes it).
+    pub valid_to: Option<String>,
+    /// The registered key's id.
+    pub kid: Option<String>,
 }
 
 impl ClientCredential {
-    /// The leaf certificate's subject and validity; `None` for a `kid` key.
+    /// What the settings screen shows: the certificate's subject and validity, or the kid.
     pub fn certificate_info(&self) -> Option<CertificateInfo> {
-        let KeyId::X5c(chain) = self.key_id() else {
-            return None;
+        let chain = match self.key_id() {
+            KeyId::X5c(chain) => chain,
+            KeyId::Kid(kid) => {
+                return Some(CertificateInfo {
+                    kind: CredentialKind::Key,
+                    subject: None,
+                    org_number: None,
+                    valid_to: None,
+                    kid: Some(kid.clone()),
+                });
+            }
         };
         let der = STANDARD.decode(chain.first()?).ok()?;
         let leaf = openssl::x509::X509::from_der(&der).ok()?;
@@ -127,9 +170,11 @@ impl ClientCredential {
             .collect::<Vec<_>>()
             .join(", ");
         Some(CertificateInfo {
-            subject,
+            kind: CredentialKind::Pkcs12,
+            subject: Some(subject),
             org_number: self.org_number().map(str::to_owned),
-            valid_to: leaf.not_after().to_string(),
+            valid_to: Some(leaf.not_after().to_string()),
+            kid: None,
         })
     }
 }
@@ -151,10 +196,13 @@ pub fn load_credential(
     environment: Environment,
 ) -> Result<Option<ClientCredential>, StoredCertificateError> {
     match load_certificate(store, environment)? {
-        Some((der, password)) => Ok(Some(ClientCredential::from_pkcs12(
+        Some((CredentialKind::Pkcs12, der, password)) => Ok(Some(ClientCredential::from_pkcs12(
             &der,
             password.expose(),
         )?)),
+        Some((CredentialKind::Key, pem, kid)) => {
+            Ok(Some(ClientCredential::from_pem_key(&pem, kid.expose())?))
+        }
         None => Ok(None),
     }
 }
@@ -168,10 +216,18 @@ mod tests {
     fn a_large_certificate_is_kept_in_parts_and_read_back_whole() {
         let store = MemoryCredentials::new();
         let file: Vec<u8> = (0..6000u32).map(|i| (i % 251) as u8).collect();
-        save_certificate(&store, Environment::Test, &file, "passord").unwrap();
-        let (read, password) = load_certificate(&store, Environment::Test)
+        save_certificate(
+            &store,
+            Environment::Test,
+            CredentialKind::Pkcs12,
+            &file,
+            "passord",
+        )
+        .unwrap();
+        let (kind, read, password) = load_certificate(&store, Environment::Test)
             .unwrap()
             .unwrap();
+        assert_eq!(kind, CredentialKind::Pkcs12);
         assert_eq!(read, file);
         assert_eq!(password.expose(), "passord");
         assert!(
@@ -201,11 +257,29 @@ mod tests {
     #[test]
     fn saving_again_replaces_and_deleting_removes_every_part() {
         let store = MemoryCredentials::new();
-        save_certificate(&store, Environment::Test, &[1u8; 5000], "a").unwrap();
-        save_certificate(&store, Environment::Test, &[2u8; 10], "b").unwrap();
-        let (read, _) = load_certificate(&store, Environment::Test)
+        save_certificate(
+            &store,
+            Environment::Test,
+            CredentialKind::Pkcs12,
+            &[1u8; 5000],
+            "a",
+        )
+        .unwrap();
+        save_certificate(
+            &store,
+            Environment::Test,
+            CredentialKind::Key,
+            &[2u8; 10],
+            "kid-1",
+        )
+        .unwrap();
+        let (kind, read, kid) = load_certificate(&store, Environment::Test)
             .unwrap()
             .unwrap();
+        assert_eq!(
+            (kind, kid.expose().as_str()),
+            (CredentialKind::Key, "kid-1")
+        );
         assert_eq!(read, vec![2u8; 10]);
         assert!(
             store
