@@ -283,3 +283,46 @@ async fn a_registered_key_with_its_kid_works_for_the_test_environment_too() {
     let steps = state.test_connection(Environment::Test).await;
     assert!(steps.iter().all(|s| s.ok), "{steps:?}");
 }
+
+#[tokio::test]
+async fn the_krr_api_version_in_the_settings_is_used_for_lookups() {
+    let sandbox =
+        kommunepost_sandbox::SandboxServer::start(Arc::new(population()), Arc::new(SystemClock), 0)
+            .await
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let endpoints = sandbox.endpoints();
+    state
+        .update_settings(|s| {
+            s.test.endpoints.maskinporten = Some(endpoints.maskinporten.clone());
+            s.test.endpoints.krr = Some(endpoints.krr.clone());
+            s.test.krr_api = Some(kommunepost_core::config::KrrApi::V1);
+        })
+        .unwrap();
+    state.set_environment(Environment::Test).await.unwrap();
+    let credentials = sandbox.credentials().clone();
+    state
+        .save_client(
+            Environment::Test,
+            &credentials.client_id,
+            CredentialKind::Pkcs12,
+            &credentials.pkcs12,
+            &credentials.password,
+        )
+        .await
+        .unwrap();
+    // v1 reports unknown persons itself (v2 leaves them out): the stranger comes back as an entry.
+    let rows = state
+        .lookup("20914695016", None, "v1", &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(rows[0].status.as_deref(), Some("IKKE_REGISTRERT"));
+    assert_eq!(
+        (
+            sandbox.krr_double.requests(),
+            sandbox.krr_double.v1_requests()
+        ),
+        (1, 1)
+    );
+}

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use kommunepost_core::clock::{Clock, SystemClock};
-use kommunepost_core::config::{Endpoints, Environment, Settings};
+use kommunepost_core::config::{Endpoints, Environment, KrrApi, Settings};
 use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient, KrrVersion, connect};
 use kommunepost_core::maskinporten::{ClientCredential, load_credential};
 use kommunepost_core::paths::{AppPaths, build_identifier};
@@ -198,10 +198,15 @@ impl AppState {
                 ),
             )
         };
-        let client_id = settings
+        let environment_settings = settings
             .environment_settings(environment)
-            .and_then(|e| e.client_id.clone())
-            .ok_or_else(missing)?;
+            .cloned()
+            .unwrap_or_default();
+        let client_id = environment_settings.client_id.clone().ok_or_else(missing)?;
+        let version = match environment_settings.krr_api {
+            Some(KrrApi::V1) => KrrVersion::V1,
+            _ => KrrVersion::V2,
+        };
         let store = self
             .credentials
             .clone()
@@ -216,7 +221,7 @@ impl AppState {
                 client_id,
                 credential,
                 token_url: None,
-                version: KrrVersion::V2,
+                version,
             },
         ))
     }

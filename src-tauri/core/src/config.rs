@@ -128,6 +128,20 @@ pub struct EnvironmentSettings {
     /// The Maskinporten client id (integration id) registered for the municipality.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// KRR's API version: `v2` (default) or `v1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub krr_api: Option<KrrApi>,
+}
+
+/// KRR's API version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub enum KrrApi {
+    /// `/rest/v1/personer`.
+    #[serde(rename = "v1")]
+    V1,
+    /// `/rest/v2/personer`.
+    #[serde(rename = "v2")]
+    V2,
 }
 
 impl Settings {

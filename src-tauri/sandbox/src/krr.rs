@@ -46,6 +46,7 @@ pub struct KrrDouble {
     clock: Arc<dyn Clock>,
     faults: Mutex<KrrFaults>,
     requests: AtomicUsize,
+    v1_requests: AtomicUsize,
 }
 
 impl std::fmt::Debug for KrrDouble {
@@ -71,6 +72,7 @@ impl KrrDouble {
             clock,
             faults: Mutex::new(KrrFaults::default()),
             requests: AtomicUsize::new(0),
+            v1_requests: AtomicUsize::new(0),
         }
     }
 
@@ -82,6 +84,11 @@ impl KrrDouble {
     /// Requests received so far (including refused ones).
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Requests received on `/rest/v1`.
+    pub fn v1_requests(&self) -> usize {
+        self.v1_requests.load(Ordering::SeqCst)
     }
 
     /// The routes.
@@ -258,6 +265,9 @@ async fn personer(
 ) -> Response {
     let number = double.requests.fetch_add(1, Ordering::SeqCst) + 1;
     let now = double.clock.now();
+    if version == "v1" {
+        double.v1_requests.fetch_add(1, Ordering::SeqCst);
+    }
     let faults = {
         let mut faults = double.faults.lock().unwrap_or_else(|p| p.into_inner());
         let current = faults.clone();

@@ -83,6 +83,7 @@ impl StoreSession {
                 }
             }
         };
+        tracing::info!(state = ?self.state, "store session");
     }
 
     fn try_open_or_create(&mut self) -> Result<StoreState, StoreError> {
