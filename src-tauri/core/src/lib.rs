@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`ident`] | fødselsnummer, D-/H-/FH-/synthetic numbers, organisasjonsnummer |
 //! | [`krr`] | KRR's request/response model and timestamps |
+//! | [`letters`] | the letter body format, merge fields, recipient lists from CSV |
 //! | [`lookup`] | a clerk's lookup: local checks, audit entry, KRR, one row per input |
 //! | [`routing`] | digital mailbox or paper, with the reason; the 18-month rule |
 //! | [`maskinporten`] | access tokens by JWT grant (x5c or kid), cached |
@@ -21,6 +22,7 @@ pub mod config;
 pub mod ident;
 pub mod jws;
 pub mod krr;
+pub mod letters;
 pub mod logging;
 pub mod lookup;
 pub mod maskinporten;

@@ -1,0 +1,6 @@
+//! Letters: the body format (a Markdown subset with merge fields), merging, and recipient lists
+//! imported from CSV.
+
+pub mod markdown;
+pub mod merge;
+pub mod recipients;
