@@ -64,6 +64,31 @@ pub enum Command {
     /// The audit log in the encrypted store.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Letters: templates.
+    #[command(subcommand)]
+    Letter(LetterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LetterCommand {
+    /// Letter templates.
+    #[command(subcommand)]
+    Template(TemplateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Writes a complete, documented example template that uses the standard recipient columns.
+    Example {
+        /// Where to write it (e.g. vedtak.kpmal.toml).
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Checks a template file and lists the merge fields it uses; exit code 1 if invalid.
+    Check {
+        /// The template file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

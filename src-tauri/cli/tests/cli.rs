@@ -371,3 +371,34 @@ fn krr_lookup_in_test_without_credentials_says_which_flag_is_missing() {
     assert_eq!(code, 2);
     assert!(err.contains("--client-id"), "{err}");
 }
+
+#[test]
+fn the_example_template_is_written_and_checks_clean_and_a_broken_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vedtak.kpmal.toml");
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["letter", "template", "example", "--out"])
+        .arg(&file));
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("adresselinje1") && text.contains("{{saksnummer}}"),
+        "documented and using fields"
+    );
+
+    let (code, out, _) = run(kommunepost(dir.path())
+        .args(["letter", "template", "check"])
+        .arg(&file));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("merge fields: tjeneste, saksnummer"), "{out}");
+
+    std::fs::write(&file, text.replace("{{fra_dato}}", "{{fra_dato")).unwrap();
+    let (code, out, _) = run(kommunepost(dir.path())
+        .args(["letter", "template", "check"])
+        .arg(&file));
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("INVALID") && out.contains("'{{' without a closing '}}'"),
+        "{out}"
+    );
+}

@@ -4,6 +4,7 @@ mod audit;
 mod config;
 mod ident;
 mod krr;
+mod letter;
 mod sandbox;
 mod store;
 
@@ -22,5 +23,6 @@ pub fn run(command: Command, context: &Context) -> Result<ExitCode, CliError> {
         Command::Config(command) => config::run(command, context),
         Command::Krr(command) => krr::run(command, context),
         Command::Audit(command) => audit::run(command, context),
+        Command::Letter(command) => letter::run(command),
     }
 }

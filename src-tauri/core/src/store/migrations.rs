@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "audit_log",
         sql: include_str!("../../migrations/20261129130000_audit_log.sql"),
     },
+    Migration {
+        version: 20261129140000,
+        name: "templates",
+        sql: include_str!("../../migrations/20261129140000_templates.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -15,6 +15,7 @@ pub mod key;
 mod meta;
 pub mod migrations;
 mod session;
+mod templates;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -27,6 +28,7 @@ pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary};
 pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};
 pub use meta::{KeySource, StoreMeta};
 pub use session::{StoreSession, StoreState};
+pub use templates::{StoredTemplate, TemplateSummary};
 
 use crate::clock::Clock;
 use crate::secret::Secret;
@@ -86,6 +88,9 @@ pub enum StoreError {
     /// A record was not found.
     #[error("{0} not found")]
     NotFound(String),
+    /// A template is not valid.
+    #[error(transparent)]
+    Template(#[from] crate::letters::template::TemplateError),
     /// A stored value is invalid (a damaged row).
     #[error("invalid stored value: {0}")]
     Invalid(String),

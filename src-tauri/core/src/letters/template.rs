@@ -1,0 +1,339 @@
+//! Letter templates: letterhead, title, body, closing, signature and footer. Saved in the
+//! store, duplicated, and exported/imported as a TOML file (`*.kpmal.toml`) that IT staff can
+//! read and edit. Title, body and closing may use merge fields.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use super::markdown::{Block, MarkdownError, fields, inline, parse};
+use crate::ident::OrgNr;
+
+/// File format version written by this program.
+pub const FORMAT: u32 = 1;
+/// Largest logo accepted.
+pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
+
+/// The municipality's letterhead.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct Letterhead {
+    /// E.g. "Sandkasse kommune".
+    pub municipality: String,
+    /// Visiting address, e.g. "Rådhusgata 1, 7300 Orkanger".
+    pub visiting_address: String,
+    /// Postal address, e.g. "Postboks 1, 7301 Orkanger".
+    pub postal_address: String,
+    /// Organisasjonsnummer.
+    pub org_number: String,
+    /// E.g. "Telefon 72 00 00 00 · postmottak@kommune.no".
+    pub contact_line: String,
+    /// The logo, PNG or JPEG, base64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logo_base64: Option<String>,
+}
+
+/// Who signs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct SignatureBlock {
+    /// Name, e.g. "Kari Nordmann".
+    pub name: String,
+    /// Title, e.g. "saksbehandler".
+    pub title: String,
+    /// A line under the signature, e.g. "Dokumentet er elektronisk godkjent og har ingen signatur."
+    pub note: String,
+}
+
+/// A letter template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Template {
+    /// File format version.
+    #[serde(default = "format_version")]
+    pub format: u32,
+    /// Name in the template list.
+    pub name: String,
+    /// The letterhead.
+    #[serde(default)]
+    pub letterhead: Letterhead,
+    /// The letter's title (merge fields allowed).
+    pub title: String,
+    /// The body (the Markdown subset, merge fields allowed).
+    pub body: String,
+    /// The closing, e.g. "Med vennlig hilsen" (merge fields allowed).
+    #[serde(default)]
+    pub closing: String,
+    /// Who signs.
+    #[serde(default)]
+    pub signature: SignatureBlock,
+    /// Footer text on every page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer: Option<String>,
+}
+
+fn format_version() -> u32 {
+    FORMAT
+}
+
+/// A template cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// The file is not a template.
+    #[error("the file is not a Kommunepost template: {0}")]
+    NotATemplate(String),
+    /// Written by a newer program.
+    #[error(
+        "the template has format {0}, newer than this program knows ({FORMAT}); update Kommunepost"
+    )]
+    TooNew(u32),
+    /// A required part is empty.
+    #[error("the template's {0} is empty")]
+    Empty(&'static str),
+    /// The body (or title/closing) is not valid.
+    #[error("the template's {part}: {error}")]
+    Markdown {
+        /// Which part.
+        part: &'static str,
+        /// What is wrong.
+        error: MarkdownError,
+    },
+    /// The organisation number is invalid.
+    #[error("the letterhead's organisation number: {0}")]
+    OrgNumber(String),
+    /// The logo is not usable.
+    #[error("the logo: {0}")]
+    Logo(String),
+}
+
+impl Template {
+    /// Checks every part; returns the parsed body.
+    pub fn validate(&self) -> Result<Vec<Block>, TemplateError> {
+        if self.format > FORMAT {
+            return Err(TemplateError::TooNew(self.format));
+        }
+        if self.name.trim().is_empty() {
+            return Err(TemplateError::Empty("name"));
+        }
+        if self.title.trim().is_empty() {
+            return Err(TemplateError::Empty("title"));
+        }
+        if self.body.trim().is_empty() {
+            return Err(TemplateError::Empty("body"));
+        }
+        let body = parse(&self.body).map_err(|error| TemplateError::Markdown {
+            part: "body",
+            error,
+        })?;
+        inline(&self.title, 1).map_err(|error| TemplateError::Markdown {
+            part: "title",
+            error,
+        })?;
+        inline(&self.closing, 1).map_err(|error| TemplateError::Markdown {
+            part: "closing",
+            error,
+        })?;
+        let org = self.letterhead.org_number.replace(' ', "");
+        if !org.is_empty() {
+            OrgNr::parse(&org).map_err(|e| TemplateError::OrgNumber(e.to_string()))?;
+        }
+        if let Some(logo) = &self.letterhead.logo_base64 {
+            logo_kind(logo)?;
+        }
+        Ok(body)
+    }
+
+    /// The merge fields the template uses (title, body, closing, signature, footer), in order
+    /// of first use.
+    pub fn fields(&self) -> Result<Vec<String>, TemplateError> {
+        let line = |part: &'static str, text: &str| {
+            inline(text, 1)
+                .map(|content| Block::Paragraph { content })
+                .map_err(|error| TemplateError::Markdown { part, error })
+        };
+        let mut blocks = vec![line("title", &self.title)?];
+        blocks.extend(self.validate()?);
+        blocks.push(line("closing", &self.closing)?);
+        blocks.push(line("signature", &self.signature.name)?);
+        blocks.push(line("signature", &self.signature.title)?);
+        blocks.push(line("signature", &self.signature.note)?);
+        if let Some(footer) = &self.footer {
+            blocks.push(line("footer", footer)?);
+        }
+        Ok(fields(&blocks))
+    }
+
+    /// The template as a template file.
+    pub fn to_file(&self) -> String {
+        toml::to_string_pretty(self).expect("a template serialises")
+    }
+
+    /// Reads and validates a template file.
+    pub fn from_file(bytes: &[u8]) -> Result<Self, TemplateError> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| TemplateError::NotATemplate("it is not UTF-8 text".into()))?;
+        let template: Self = toml::from_str(text.trim_start_matches('\u{feff}'))
+            .map_err(|e| TemplateError::NotATemplate(e.message().to_owned()))?;
+        template.validate()?;
+        Ok(template)
+    }
+}
+
+/// `image/png` or `image/jpeg` from the logo's bytes.
+pub fn logo_kind(base64: &str) -> Result<&'static str, TemplateError> {
+    let bytes = STANDARD
+        .decode(base64.trim())
+        .map_err(|_| TemplateError::Logo("it is not base64".into()))?;
+    if bytes.len() > MAX_LOGO_BYTES {
+        return Err(TemplateError::Logo(format!(
+            "{} KiB; at most {} KiB",
+            bytes.len() / 1024,
+            MAX_LOGO_BYTES / 1024
+        )));
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok("image/jpeg")
+    } else {
+        Err(TemplateError::Logo(
+            "only PNG and JPEG logos are supported".into(),
+        ))
+    }
+}
+
+/// A complete example: a decision letter using the standard recipient columns.
+pub fn example() -> Template {
+    Template {
+        format: FORMAT,
+        name: "Vedtak – eksempel".into(),
+        letterhead: Letterhead {
+            municipality: "Sandkasse kommune".into(),
+            visiting_address: "Rådhusgata 1, 7300 Orkanger".into(),
+            postal_address: "Postboks 1, 7301 Orkanger".into(),
+            org_number: "910753614".into(),
+            contact_line: "Telefon 72 00 00 00 · postmottak@sandkasse.kommune.no".into(),
+            logo_base64: None,
+        },
+        title: "Vedtak om {{tjeneste}} – sak {{saksnummer}}".into(),
+        body: "Vi viser til søknaden din om {{tjeneste}}.\n\n\
+               ## Vedtak\n\n\
+               Du har fått **innvilget** søknaden. Vedtaket gjelder fra {{fra_dato}}.\n\n\
+               ## Begrunnelse\n\n\
+               - Søknaden er komplett.\n\
+               - Du oppfyller vilkårene i forskriften.\n\n\
+               | Periode | Beløp |\n\
+               |---|---|\n\
+               | Per måned | {{belop}} kr |\n\n\
+               ## Klage\n\n\
+               Du kan klage på vedtaket innen tre uker fra du mottok dette brevet. \
+               Klagen sendes til {{avdeling}}.\n"
+            .into(),
+        closing: "Med vennlig hilsen".into(),
+        signature: SignatureBlock {
+            name: "{{saksbehandler}}".into(),
+            title: "saksbehandler, {{avdeling}}".into(),
+            note: "Dokumentet er elektronisk godkjent og har derfor ingen signatur.".into(),
+        },
+        footer: Some("Sandkasse kommune · Org.nr. 910 753 614 · www.sandkasse.kommune.no".into()),
+    }
+}
+
+/// The example as a documented file: the fields explained in comments above the template.
+pub fn example_file() -> String {
+    let mut out = String::from(
+        "# Kommunepost letter template (format 1).\n\
+         #\n\
+         # Merge fields are written {{name}}. The standard recipient columns are\n\
+         #   fodselsnummer or organisasjonsnummer, navn, adresselinje1, adresselinje2, adresselinje3,\n\
+         #   postnummer, poststed, land\n\
+         # and {{adresse}} is the address on one line. Every other column of a recipient list is a\n\
+         # field named by its header (case, spaces, _ and -, and æ/ø/å do not matter). An unknown or\n\
+         # empty field stops the letter before it is made.\n\
+         # The recipient's name and postal address are placed in the envelope window by\n\
+         # Kommunepost itself; the fødselsnummer is printed only where the template asks for it.\n\
+         #\n\
+         # body uses a small Markdown subset: blank line = new paragraph; # ## ### headings;\n\
+         # **bold**, *italic*; '- ' bullets; '1. ' numbered lists; | simple | tables | with a\n\
+         # |---|---| line under the header; \\* \\_ \\{ for the characters themselves.\n\
+         #\n\
+         # letterhead.logo_base64 may hold a PNG or JPEG logo (at most 1 MiB), base64.\n\n",
+    );
+    out.push_str(&example().to_file());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_is_valid_and_uses_the_documented_fields() {
+        let template = example();
+        template.validate().unwrap();
+        assert_eq!(
+            template.fields().unwrap(),
+            [
+                "tjeneste",
+                "saksnummer",
+                "fra_dato",
+                "belop",
+                "avdeling",
+                "saksbehandler"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_example_file_round_trips_with_its_comments() {
+        let file = example_file();
+        assert!(file.contains("# Kommunepost letter template"));
+        assert_eq!(Template::from_file(file.as_bytes()).unwrap(), example());
+    }
+
+    #[test]
+    fn bad_templates_say_what_is_wrong() {
+        assert!(matches!(
+            Template::from_file(b"\xff\xfe"),
+            Err(TemplateError::NotATemplate(_))
+        ));
+        assert!(matches!(
+            Template::from_file(b"name = 1"),
+            Err(TemplateError::NotATemplate(_))
+        ));
+        let mut t = example();
+        t.body = "Hei {{navn".into();
+        assert!(matches!(
+            t.validate(),
+            Err(TemplateError::Markdown { part: "body", .. })
+        ));
+        let mut t = example();
+        t.letterhead.org_number = "123456784".into();
+        assert!(matches!(t.validate(), Err(TemplateError::OrgNumber(_))));
+        let mut t = example();
+        t.letterhead.logo_base64 = Some(STANDARD.encode(b"GIF89a...."));
+        assert!(
+            t.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("PNG and JPEG")
+        );
+        let mut t = example();
+        t.format = 9;
+        assert_eq!(t.validate(), Err(TemplateError::TooNew(9)));
+        let mut t = example();
+        t.title = " ".into();
+        assert_eq!(t.validate(), Err(TemplateError::Empty("title")));
+    }
+
+    #[test]
+    fn png_and_jpeg_logos_are_recognised() {
+        assert_eq!(
+            logo_kind(&STANDARD.encode(b"\x89PNG\r\n\x1a\nrest")).unwrap(),
+            "image/png"
+        );
+        assert_eq!(
+            logo_kind(&STANDARD.encode([0xFF, 0xD8, 0xFF, 0xE0])).unwrap(),
+            "image/jpeg"
+        );
+    }
+}
