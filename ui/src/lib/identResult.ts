@@ -1,4 +1,4 @@
-import type { IdentCheck } from "./bindings";
+import type { IdentCheck, IdentProblem } from "./bindings";
 import { t, type MessageKey } from "./i18n";
 
 /** The result of an identifier check as one line of bokmål. */
@@ -18,7 +18,11 @@ export function describeIdentCheck(check: IdentCheck): string {
     }
     return check.rule === "from_2032" ? `${text} ${t("ident.rule2032")}` : text;
   }
-  const problem = check.problem;
+  return describeProblem(check.problem);
+}
+
+/** Why an identifier is invalid, as one line of bokmål ("Ugyldig: …"). */
+export function describeProblem(problem: IdentProblem | null): string {
   const key = problem ? (`ident.problem.${problem.code}` as MessageKey) : "ident.problem.unknown";
   const reason = t(key, {
     position: problem?.position ?? "",

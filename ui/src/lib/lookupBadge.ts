@@ -1,26 +1,12 @@
 import type { LookupRow } from "./bindings";
 import { t, type MessageKey } from "./i18n";
-import { describeIdentCheck } from "./identResult";
+import { describeProblem } from "./identResult";
 
 export type BadgeTone = "digital" | "paper" | "altinn" | "invalid" | "failed" | "none";
 
 /** The status badge of a lookup row: its text and colour group. */
 export function lookupBadge(row: LookupRow): { text: string; tone: BadgeTone } {
-  if (!row.valid) {
-    return {
-      text: describeIdentCheck({
-        input: row.identifier,
-        valid: false,
-        kind: null,
-        variant: null,
-        rule: null,
-        birth_date: null,
-        description: "",
-        problem: row.problem,
-      }),
-      tone: "invalid",
-    };
-  }
+  if (!row.valid) return { text: describeProblem(row.problem), tone: "invalid" };
   if (row.error) return { text: `${t("badge.failed")}: ${row.error}`, tone: "failed" };
   switch (row.reason) {
     case "has_mailbox":
