@@ -88,6 +88,9 @@ pub fn decode(token: &str) -> Result<Decoded, JwsError> {
 impl Decoded {
     /// Checks the signature with `key` under the header's `alg` (RS256, RS384 or RS512).
     pub fn verify<T: HasPublic>(&self, key: &PKeyRef<T>) -> Result<(), JwsError> {
+        if key.rsa().is_err() {
+            return Err(JwsError::Algorithm("RS* with a key that is not RSA".into()));
+        }
         let digest = match self.header["alg"].as_str() {
             Some("RS256") => MessageDigest::sha256(),
             Some("RS384") => MessageDigest::sha384(),

@@ -3,7 +3,7 @@
 //! organisations routed to Altinn without a lookup, and one row per input in input order.
 //! The audit entry is written before anything is sent.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -85,6 +85,7 @@ impl Plan {
     /// Checks every input locally.
     pub fn new<S: AsRef<str>>(inputs: &[S]) -> Self {
         let mut persons: Vec<Fnr> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         let parsed = inputs
             .iter()
             .map(|input| {
@@ -106,7 +107,7 @@ impl Plan {
                 };
                 let identifier = Identifier::parse(input.as_ref()).ok();
                 if let Some(Identifier::Person(fnr)) = &identifier
-                    && !persons.contains(fnr)
+                    && seen.insert(fnr.expose().to_owned())
                 {
                     persons.push(fnr.clone());
                 }
@@ -138,6 +139,7 @@ impl Plan {
         not_registered: &[Fnr],
         now: DateTime<Utc>,
     ) -> Vec<LookupRow> {
+        let not_registered: HashSet<&str> = not_registered.iter().map(Fnr::expose).collect();
         self.parsed
             .iter()
             .map(|(row, identifier)| {
@@ -149,7 +151,7 @@ impl Plan {
                             row.error = Some(error.clone());
                         } else if let Some(person) = found.get(fnr.expose()) {
                             fill(&mut row, Some(person), route_person(Some(person), now));
-                        } else if not_registered.contains(fnr) {
+                        } else if not_registered.contains(fnr.expose()) {
                             fill(&mut row, None, route_person(None, now));
                         }
                     }

@@ -119,11 +119,14 @@ pub fn route_person(person: Option<&KrrPerson>, now: DateTime<Utc>) -> RoutingDe
     if person.varslingsstatus != Some(Varslingsstatus::KanVarsles) {
         return paper(RouteReason::ContactExpired);
     }
-    match person
+    // A mailbox needs both the person's address at the provider and the provider; KRR may send
+    // empty strings, which count as absent (spec §1.4).
+    let mailbox = person
         .digital_post
         .as_ref()
-        .and_then(|m| m.postkasseleverandoeradresse.as_deref())
-    {
+        .filter(|m| m.postkasseadresse.is_some())
+        .and_then(|m| m.postkasseleverandoeradresse.as_deref());
+    match mailbox {
         Some(orgnr) => RoutingDecision {
             route: Route::DigitalPostkasse,
             reason: RouteReason::HasMailbox,

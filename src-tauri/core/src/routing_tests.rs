@@ -153,3 +153,13 @@ fn organisations_go_to_altinn_and_are_never_treated_as_reserved() {
         (Route::Altinn, RouteReason::Organisation)
     );
 }
+
+#[test]
+fn a_mailbox_without_the_persons_address_is_no_mailbox() {
+    let mut person = active(Some(DIGIPOST_ORGNR));
+    person.digital_post.as_mut().unwrap().postkasseadresse = None;
+    assert_eq!(
+        route_person(Some(&person), now()).reason,
+        RouteReason::NoMailbox
+    );
+}

@@ -7,5 +7,8 @@ use kommunepost_core::ident::{IdentCheck, check, split_input};
 #[tauri::command]
 #[specta::specta]
 pub fn check_identifiers(text: String) -> Vec<IdentCheck> {
-    split_input(&text).into_iter().map(check).collect()
+    split_input(&text)
+        .iter()
+        .map(|input| check(input))
+        .collect()
 }

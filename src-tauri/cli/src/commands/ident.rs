@@ -15,7 +15,7 @@ pub fn run(command: IdentCommand) -> Result<ExitCode, CliError> {
         reveal,
     } = command;
     let stdin_text;
-    let inputs: Vec<&str> = if numbers.is_empty() {
+    let inputs: Vec<String> = if numbers.is_empty() {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)

@@ -83,12 +83,7 @@ pub fn run(command: KrrCommand, context: &Context) -> Result<ExitCode, CliError>
 }
 
 fn read_inputs(args: &KrrLookupArgs) -> Result<Vec<String>, CliError> {
-    let mut inputs: Vec<String> = args
-        .ids
-        .iter()
-        .flat_map(|a| split_input(a))
-        .map(str::to_owned)
-        .collect();
+    let mut inputs: Vec<String> = args.ids.iter().flat_map(|a| split_input(a)).collect();
     if let Some(file) = &args.file {
         let bytes = std::fs::read(file).map_err(|source| CliError::Io {
             context: format!("reading {}", file.display()),
@@ -97,7 +92,7 @@ fn read_inputs(args: &KrrLookupArgs) -> Result<Vec<String>, CliError> {
         let text = String::from_utf8(bytes)
             .map_err(|_| CliError::Usage(format!("{} is not UTF-8 text", file.display())))?;
         let text = text.trim_start_matches('\u{feff}');
-        inputs.extend(split_input(text).into_iter().map(str::to_owned));
+        inputs.extend(split_input(text));
     }
     Ok(inputs)
 }

@@ -127,11 +127,28 @@ fn problem(error: &IdentifierError) -> IdentProblem {
 }
 
 /// Splits pasted text into identifiers: any mix of spaces, tabs, commas, semicolons and new
-/// lines separates them.
-pub fn split_input(text: &str) -> Vec<&str> {
-    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-        .filter(|part| !part.is_empty())
-        .collect()
+/// lines separates them — except that a fødselsnummer written the usual way, `DDMMYY NNNNN`
+/// (six digits, one space, five digits), stays one identifier.
+pub fn split_input(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.split(['\n', '\r', ',', ';']) {
+        let parts: Vec<&str> = line
+            .split(char::is_whitespace)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let mut i = 0;
+        while i < parts.len() {
+            let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+            if i + 1 < parts.len() && digits(parts[i], 6) && digits(parts[i + 1], 5) {
+                out.push(format!("{}{}", parts[i], parts[i + 1]));
+                i += 2;
+            } else {
+                out.push(parts[i].to_owned());
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -189,5 +206,18 @@ mod tests {
             ["20914695016", "01813048589", "30910099686", "991825827"]
         );
         assert!(split_input(" ,;\n").is_empty());
+    }
+
+    #[test]
+    fn a_number_written_ddmmyy_space_nnnnn_stays_one_identifier() {
+        assert_eq!(
+            split_input("209146 95016, 018130 48589 991825827"),
+            ["20914695016", "01813048589", "991825827"]
+        );
+        assert_eq!(
+            split_input("209146\n95016"),
+            ["209146", "95016"],
+            "not across lines"
+        );
     }
 }

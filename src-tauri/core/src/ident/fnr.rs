@@ -289,19 +289,20 @@ fn decode_date(
             reason: "there is no such month",
         });
     }
+    // From 2032 the individnummer no longer encodes the century (spec §3.2): for a number valid
+    // only under the new rule the birth date is unknown, and any day that exists in some year
+    // is accepted.
+    if rule == ChecksumRule::From2032 {
+        return day_exists_in_some_year(day, month)
+            .then_some((kind, variant, None))
+            .ok_or(FnrError::ImpossibleDate {
+                reason: "there is no such day in that month",
+            });
+    }
     let yy = pair(4);
     let individ = u32::from(digits[6]) * 100 + pair(7);
     let century = match century(individ, yy) {
         Some(c) => c,
-        // From 2032 the individnummer no longer encodes the century (spec §3.2), so for a
-        // number valid only under the new rule we accept any day that exists in some year.
-        None if rule == ChecksumRule::From2032 => {
-            return day_exists_in_some_year(day, month)
-                .then_some((kind, variant, None))
-                .ok_or(FnrError::ImpossibleDate {
-                    reason: "there is no such day in that month",
-                });
-        }
         None => {
             return Err(FnrError::ImpossibleDate {
                 reason: "the individnummer does not fit the birth year",

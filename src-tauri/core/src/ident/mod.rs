@@ -99,9 +99,14 @@ impl std::fmt::Display for Identifier {
 
 /// Masks any raw input that might hold a fødselsnummer, for logs, lists and error reports:
 /// the first six characters stay, the rest become `*****` (`010180 *****`). Inputs of six
-/// characters or fewer cannot hold a personnummer and are returned as they are.
+/// characters or fewer are returned as they are, except five digits alone (a personnummer),
+/// which become `*****`.
 pub fn mask_raw(input: &str) -> String {
     let trimmed = input.trim();
+    // Five digits alone may be a personnummer: hide them entirely.
+    if trimmed.len() == 5 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return "*****".to_owned();
+    }
     if trimmed.chars().count() <= 6 {
         return trimmed.to_owned();
     }
@@ -152,6 +157,11 @@ mod tests {
     fn mask_raw_hides_everything_after_the_sixth_character() {
         assert_eq!(mask_raw("01018012345"), "010180 *****");
         assert_eq!(mask_raw("0101801"), "010180 *****");
-        assert_eq!(mask_raw("12345"), "12345");
+        assert_eq!(
+            mask_raw("12345"),
+            "*****",
+            "five digits may be a personnummer"
+        );
+        assert_eq!(mask_raw("1234"), "1234");
     }
 }

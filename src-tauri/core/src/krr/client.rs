@@ -135,6 +135,8 @@ impl KrrClient {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
+            // A redirect would re-send the identifiers elsewhere: never follow one.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| KrrError::Network(e.to_string()))?;
         Ok(Self {

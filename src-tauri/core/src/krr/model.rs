@@ -28,8 +28,9 @@ pub struct PersonerResponse {
     pub personer: Vec<KrrPerson>,
 }
 
-/// One person as KRR describes them.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// One person as KRR describes them. `Debug` shows only the masked identifier and the
+/// statuses, never contact details.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct KrrPerson {
     /// The identifier asked for.
     pub personidentifikator: String,
@@ -60,6 +61,22 @@ pub struct KrrPerson {
     /// `nb`, `nn`, `en` or `se`.
     #[serde(default, deserialize_with = "non_empty")]
     pub spraak: Option<String>,
+}
+
+impl std::fmt::Debug for KrrPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KrrPerson")
+            .field(
+                "personidentifikator",
+                &crate::ident::mask_raw(&self.personidentifikator),
+            )
+            .field("status", &self.status)
+            .field("reservasjon", &self.reservasjon)
+            .field("varslingsstatus", &self.varslingsstatus)
+            .field("has_contact", &self.kontaktinformasjon.is_some())
+            .field("has_mailbox", &self.digital_post.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 fn unknown_status() -> PersonStatus {

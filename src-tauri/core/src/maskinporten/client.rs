@@ -70,6 +70,8 @@ impl MaskinportenClient {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
+            // A redirect would re-send the grant elsewhere: never follow one.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| MaskinportenError::Network {
                 url: config.token_url.clone(),
@@ -124,9 +126,10 @@ impl MaskinportenClient {
             .await
             .map_err(|e| self.transport_error(e))?;
         if !status.is_success() {
-            let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
+            let masked = crate::logging::mask_fnr_runs(&bytes);
+            let body: ErrorBody = serde_json::from_slice(&masked).unwrap_or_else(|_| ErrorBody {
                 error: String::new(),
-                error_description: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+                error_description: String::from_utf8_lossy(&masked).chars().take(300).collect(),
             });
             tracing::warn!(status = status.as_u16(), error = %body.error, "token request refused");
             return Err(MaskinportenError::refused(status.as_u16(), body));
