@@ -30,13 +30,21 @@ impl AppState {
         on_progress: &(dyn Fn(LookupProgress) + Send + Sync),
     ) -> Result<Vec<LookupRow>, CommandError> {
         let inputs = split_input(text);
-        let plan = Plan::new(&inputs);
+        let (environment, krr) = if Plan::new(&inputs, self.settings().environment)
+            .persons()
+            .is_empty()
+        {
+            (self.settings().environment, None)
+        } else {
+            let (environment, krr) = self.krr_client().await?;
+            (environment, Some(krr))
+        };
+        let plan = Plan::new(&inputs, environment);
         let store = self.session().store()?;
         let now = self.clock().now();
-        if plan.persons().is_empty() {
+        let Some(krr) = krr.filter(|_| !plan.persons().is_empty()) else {
             return Ok(plan.local_rows(now));
-        }
-        let krr = self.krr_client().await?;
+        };
         let cancel = Cancel::default();
         self.lookups
             .lock()
@@ -49,7 +57,7 @@ impl AppState {
                 total: u32::try_from(total).unwrap_or(u32::MAX),
             });
         };
-        let environment = self.settings().environment;
+        // The environment the client was made for, so the audit entry says where the lookup went.
         let context = LookupContext {
             actor: &os_user(),
             environment: environment.as_str(),

@@ -55,7 +55,7 @@ pub struct AppState {
     pub(crate) credentials:
         Result<Arc<dyn CredentialStore>, kommunepost_core::store::CredentialError>,
     /// The KRR client of the current environment, kept so its token is reused.
-    pub(crate) krr: tokio::sync::Mutex<Option<Arc<KrrClient>>>,
+    pub(crate) krr: tokio::sync::Mutex<Option<(Environment, Arc<KrrClient>)>>,
     /// Running lookups by id, to cancel them.
     pub(crate) lookups: Mutex<HashMap<String, Cancel>>,
 }
@@ -142,8 +142,9 @@ impl AppState {
         self.clock.clone()
     }
 
-    /// The KRR client for the current environment (built once, then reused with its token).
-    pub async fn krr_client(&self) -> Result<Arc<KrrClient>, CommandError> {
+    /// The KRR client for the current environment (built once, then reused with its token),
+    /// with the environment it was built for.
+    pub async fn krr_client(&self) -> Result<(Environment, Arc<KrrClient>), CommandError> {
         let mut cached = self.krr.lock().await;
         if let Some(client) = cached.as_ref() {
             return Ok(client.clone());
@@ -152,7 +153,7 @@ impl AppState {
         let (endpoints, access) = self.access_for(settings.environment).await?;
         let (_tokens, client) =
             connect(&endpoints, access, &settings.timeouts, self.clock.clone())?;
-        let client = Arc::new(client);
+        let client = (settings.environment, Arc::new(client));
         *cached = Some(client.clone());
         Ok(client)
     }

@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::ident::{Fnr, IdentKind, IdentProblem, Identifier, check};
+use crate::config::Environment;
+use crate::ident::{Fnr, FnrKind, FnrVariant, IdentKind, IdentProblem, Identifier, check};
 use crate::krr::{Cancel, KrrClient, KrrPerson};
 use crate::routing::{
     MailboxProvider, NotificationChannels, Route, RouteReason, route_organisation, route_person,
@@ -82,8 +83,10 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Checks every input locally.
-    pub fn new<S: AsRef<str>>(inputs: &[S]) -> Self {
+    /// Checks every input locally, and what may be sent to KRR in `environment`: never H-, FH-
+    /// or NAV synthetic numbers (not in KRR); in the test environment only synthetic (Tenor)
+    /// numbers; in production no synthetic ones.
+    pub fn new<S: AsRef<str>>(inputs: &[S], environment: Environment) -> Self {
         let mut persons: Vec<Fnr> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let parsed = inputs
@@ -105,7 +108,20 @@ impl Plan {
                     spraak: None,
                     error: None,
                 };
-                let identifier = Identifier::parse(input.as_ref()).ok();
+                let mut row = row;
+                let mut identifier = Identifier::parse(input.as_ref()).ok();
+                if let Some(Identifier::Person(fnr)) = &identifier
+                    && let Some((code, message)) = not_for_krr(fnr, environment)
+                {
+                    row.valid = false;
+                    row.problem = Some(IdentProblem {
+                        code: code.to_owned(),
+                        message: message.to_owned(),
+                        position: None,
+                        found_length: None,
+                    });
+                    identifier = None;
+                }
                 if let Some(Identifier::Person(fnr)) = &identifier
                     && seen.insert(fnr.expose().to_owned())
                 {
@@ -185,6 +201,27 @@ fn fill(
     row.notification = Some(decision.notification);
 }
 
+/// Why a valid number may not be sent to KRR in `environment`: (code, message).
+fn not_for_krr(fnr: &Fnr, environment: Environment) -> Option<(&'static str, &'static str)> {
+    if fnr.kind() == FnrKind::FhNummer || fnr.variant() == FnrVariant::HelpOrNavSynthetic {
+        return Some((
+            "not_in_krr",
+            "H-, FH- and NAV synthetic numbers are not in KRR; nothing was sent",
+        ));
+    }
+    match environment {
+        Environment::Test if !fnr.is_tenor_synthetic() => Some((
+            "real_number_in_test",
+            "the test environment takes synthetic test numbers (Tenor) only; nothing was sent",
+        )),
+        Environment::Production if fnr.is_tenor_synthetic() => Some((
+            "synthetic_number_in_production",
+            "a synthetic test number is not looked up in production; nothing was sent",
+        )),
+        _ => None,
+    }
+}
+
 /// Writes the audit entry, looks the plan's persons up, and returns one row per input.
 pub async fn run(
     plan: &Plan,
@@ -233,4 +270,50 @@ pub fn os_user() -> String {
             dirs::home_dir().and_then(|h| h.file_name().map(|n| n.to_string_lossy().into_owned()))
         })
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_numbers_krr_can_answer_for_the_environment_are_planned() {
+        // Tenor synthetic, NAV synthetic (month + 40), an ordinary-looking number, an organisation.
+        let inputs = ["20914695016", "15507600333", "30108299920", "991825827"];
+        let problem =
+            |plan: &Plan, i: usize| plan.parsed[i].0.problem.as_ref().map(|p| p.code.clone());
+
+        let test = Plan::new(&inputs, Environment::Test);
+        assert_eq!(
+            test.persons().len(),
+            1,
+            "only the Tenor number goes to KRR's test environment"
+        );
+        assert_eq!(problem(&test, 1).as_deref(), Some("not_in_krr"));
+        assert_eq!(problem(&test, 2).as_deref(), Some("real_number_in_test"));
+        assert_eq!(problem(&test, 3), None);
+
+        let prod = Plan::new(&inputs, Environment::Production);
+        assert_eq!(
+            problem(&prod, 0).as_deref(),
+            Some("synthetic_number_in_production")
+        );
+        assert_eq!(
+            prod.persons().iter().map(Fnr::expose).collect::<Vec<_>>(),
+            ["30108299920"]
+        );
+
+        let sandbox = Plan::new(&inputs, Environment::Sandbox);
+        assert_eq!(sandbox.persons().len(), 2);
+    }
+
+    #[test]
+    fn a_number_given_twice_is_looked_up_once() {
+        let plan = Plan::new(
+            &["20914695016", "209146 95016"].map(|s| s.replace(' ', "")),
+            Environment::Sandbox,
+        );
+        assert_eq!(plan.persons().len(), 1);
+        assert_eq!(plan.local_rows(chrono::Utc::now()).len(), 2);
+    }
 }

@@ -92,6 +92,9 @@ export const nb = {
   "ident.problem.impossible_date": "umulig fødselsdato",
   "ident.problem.wrong_check_digit": "feil kontrollsiffer (siffer {position})",
   "ident.problem.unknown": "ukjent feil",
+  "ident.problem.not_in_krr": "H-, FH- og syntetiske NAV-numre finnes ikke i KRR – ikke sendt",
+  "ident.problem.real_number_in_test": "testmiljøet tar bare syntetiske testnumre (Tenor) – ikke sendt",
+  "ident.problem.synthetic_number_in_production": "syntetisk testnummer slås ikke opp i produksjon – ikke sendt",
 
   "brev.title": "Brev",
   "brev.intro": "Her skriver du brev fra maler med flettefelt, ser dem som mottakeren vil se dem, og lagrer utkast – også uten nett.",
