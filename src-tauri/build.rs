@@ -6,8 +6,10 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "check_identifiers",
+    "split_identifiers",
     "store_state",
-    "take_recovery_key",
+    "recovery_key_to_show",
+    "confirm_recovery_key",
     "create_store_with_passphrase",
     "unlock_store",
     "unlock_store_with_recovery_key",

@@ -79,7 +79,7 @@ fn check_identifiers_returns_masked_results_with_kinds_and_reasons() {
 }
 
 #[test]
-fn first_start_creates_the_store_and_hands_out_the_recovery_key_once() {
+fn first_start_creates_the_store_and_shows_the_recovery_key_until_confirmed() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
 
@@ -87,10 +87,16 @@ fn first_start_creates_the_store_and_hands_out_the_recovery_key_once() {
         invoke(&window, "store_state", json!({})).unwrap(),
         json!({ "state": "unlocked", "key_source": "keyring" })
     );
-    let key = invoke(&window, "take_recovery_key", json!({})).unwrap();
+    let key = invoke(&window, "recovery_key_to_show", json!({})).unwrap();
     assert_eq!(key.as_str().unwrap().split('-').count(), 13);
     assert_eq!(
-        invoke(&window, "take_recovery_key", json!({})).unwrap(),
+        invoke(&window, "recovery_key_to_show", json!({})).unwrap(),
+        key,
+        "until confirmed"
+    );
+    invoke(&window, "confirm_recovery_key", json!({})).unwrap();
+    assert_eq!(
+        invoke(&window, "recovery_key_to_show", json!({})).unwrap(),
         Value::Null
     );
 }

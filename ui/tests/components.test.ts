@@ -106,6 +106,7 @@ describe("Oppslag lookup", () => {
   it("shows a badge per row from Rust's answer and reveals a number only on request", async () => {
     invoke.mockImplementation(async (cmd: string) => {
       if (cmd === "check_identifiers") return [check(true), check(false)];
+      if (cmd === "split_identifiers") return ["20914695016", "20914695017"];
       if (cmd === "lookup_identifiers")
         return [
           {

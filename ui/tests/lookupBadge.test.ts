@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LookupRow } from "../src/lib/bindings";
-import { languageText, lookupBadge, notificationText, splitIdentifiers, summary } from "../src/lib/lookupBadge";
+import { languageText, lookupBadge, notificationText, summary } from "../src/lib/lookupBadge";
 
 const row = (over: Partial<LookupRow>): LookupRow => ({
   identifier: "209146 *****",
@@ -71,17 +71,5 @@ describe("summary", () => {
     expect(text).toContain("2\tDigital postkasse – Digipost");
     expect(text).toContain("1\tReservert – sendes på papir");
     expect(text).not.toContain("209146");
-  });
-});
-
-describe("splitIdentifiers", () => {
-  it("splits like the Rust side: spaces, tabs, commas, semicolons and new lines", () => {
-    expect(splitIdentifiers("20914695016, 01813048589;\n30910099686\t991825827 ")).toEqual([
-      "20914695016",
-      "01813048589",
-      "30910099686",
-      "991825827",
-    ]);
-    expect(splitIdentifiers(" ,;\n")).toEqual([]);
   });
 });

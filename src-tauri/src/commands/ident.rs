@@ -12,3 +12,11 @@ pub fn check_identifiers(text: String) -> Vec<IdentCheck> {
         .map(|input| check(input))
         .collect()
 }
+
+/// Splits pasted text into identifiers exactly as the checks and lookups do, so the screen can
+/// show a masked number in full on request (the numbers are the user's own input).
+#[tauri::command]
+#[specta::specta]
+pub fn split_identifiers(text: String) -> Vec<String> {
+    split_input(&text)
+}

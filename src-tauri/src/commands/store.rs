@@ -1,4 +1,6 @@
-//! Unlocking and creating the encrypted store.
+//! Unlocking and creating the encrypted store. The commands that derive keys (Argon2id) or
+//! talk to the OS credential store (which may wait for an unlock prompt) are async, so they
+//! run off the window's main thread.
 
 use kommunepost_core::secret::Secret;
 use kommunepost_core::store::StoreState;
@@ -14,20 +16,27 @@ pub fn store_state(state: State<'_, AppState>) -> StoreState {
     state.session().state().clone()
 }
 
-/// The recovery key of a store created in this run, once; `null` afterwards.
+/// The recovery key to show, until the user confirms keeping it; `null` afterwards.
 #[tauri::command]
 #[specta::specta]
-pub fn take_recovery_key(state: State<'_, AppState>) -> Option<String> {
+pub fn recovery_key_to_show(state: State<'_, AppState>) -> Option<String> {
     state
         .session()
-        .take_recovery_key()
+        .recovery_key_to_show()
         .map(|key| key.expose().to_owned())
+}
+
+/// The user has kept the recovery key: it is not shown again.
+#[tauri::command]
+#[specta::specta]
+pub fn confirm_recovery_key(state: State<'_, AppState>) -> Result<(), CommandError> {
+    Ok(state.session().confirm_recovery_key()?)
 }
 
 /// First run without a credential store: creates a passphrase store; returns the recovery key.
 #[tauri::command]
 #[specta::specta]
-pub fn create_store_with_passphrase(
+pub async fn create_store_with_passphrase(
     state: State<'_, AppState>,
     passphrase: String,
 ) -> Result<String, CommandError> {
@@ -40,7 +49,7 @@ pub fn create_store_with_passphrase(
 /// Opens a passphrase store.
 #[tauri::command]
 #[specta::specta]
-pub fn unlock_store(
+pub async fn unlock_store(
     state: State<'_, AppState>,
     passphrase: String,
 ) -> Result<StoreState, CommandError> {
@@ -52,7 +61,7 @@ pub fn unlock_store(
 /// Opens the store with its recovery key.
 #[tauri::command]
 #[specta::specta]
-pub fn unlock_store_with_recovery_key(
+pub async fn unlock_store_with_recovery_key(
     state: State<'_, AppState>,
     recovery_key: String,
 ) -> Result<StoreState, CommandError> {
@@ -64,8 +73,8 @@ pub fn unlock_store_with_recovery_key(
 /// Tries the OS credential store again.
 #[tauri::command]
 #[specta::specta]
-pub fn retry_store_unlock(state: State<'_, AppState>) -> StoreState {
+pub async fn retry_store_unlock(state: State<'_, AppState>) -> Result<StoreState, CommandError> {
     let mut session = state.session();
     session.retry();
-    session.state().clone()
+    Ok(session.state().clone())
 }

@@ -31,16 +31,34 @@ async checkIdentifiers(text: string) : Promise<IdentCheck[]> {
     return await TAURI_INVOKE("check_identifiers", { text });
 },
 /**
+ * Splits pasted text into identifiers exactly as the checks and lookups do, so the screen can
+ * show a masked number in full on request (the numbers are the user's own input).
+ */
+async splitIdentifiers(text: string) : Promise<string[]> {
+    return await TAURI_INVOKE("split_identifiers", { text });
+},
+/**
  * What the store needs from the user, if anything.
  */
 async storeState() : Promise<StoreState> {
     return await TAURI_INVOKE("store_state");
 },
 /**
- * The recovery key of a store created in this run, once; `null` afterwards.
+ * The recovery key to show, until the user confirms keeping it; `null` afterwards.
  */
-async takeRecoveryKey() : Promise<string | null> {
-    return await TAURI_INVOKE("take_recovery_key");
+async recoveryKeyToShow() : Promise<string | null> {
+    return await TAURI_INVOKE("recovery_key_to_show");
+},
+/**
+ * The user has kept the recovery key: it is not shown again.
+ */
+async confirmRecoveryKey() : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("confirm_recovery_key") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * First run without a credential store: creates a passphrase store; returns the recovery key.
@@ -78,8 +96,13 @@ async unlockStoreWithRecoveryKey(recoveryKey: string) : Promise<Result<StoreStat
 /**
  * Tries the OS credential store again.
  */
-async retryStoreUnlock() : Promise<StoreState> {
-    return await TAURI_INVOKE("retry_store_unlock");
+async retryStoreUnlock() : Promise<Result<StoreState, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_store_unlock") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * Looks the identifiers in `text` up in KRR. Invalid ones are reported and never sent;

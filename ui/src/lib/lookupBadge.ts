@@ -57,9 +57,3 @@ export function summary(rows: LookupRow[]): string {
   const lines = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([label, n]) => `${n}\t${label}`);
   return [t("oppslag.summaryTitle"), ...lines].join("\n");
 }
-
-/** Splits pasted text exactly as Rust's `split_input` does: spaces, tabs, commas, semicolons
- * and new lines separate identifiers. Used to show a masked number in full on request. */
-export function splitIdentifiers(text: string): string[] {
-  return text.split(/[\s,;]+/u).filter((part) => part.length > 0);
-}

@@ -44,6 +44,8 @@ fn init(context: &Context) -> Result<ExitCode, CliError> {
     println!("    {}", recovery.expose());
     println!();
     println!("It opens the store if the credential store or the passphrase is lost.");
+    // Printed: the app will not show it again.
+    store::confirm_recovery_key(dir)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -33,6 +33,15 @@ pub struct StoreMeta {
     pub kdf: Option<KdfParams>,
     /// When the store was created.
     pub created_at: DateTime<Utc>,
+    /// The user has confirmed keeping the recovery key; until then it is shown again at every
+    /// start. (Files written before this field existed had shown it once: they count as
+    /// confirmed.)
+    #[serde(default = "confirmed_by_default")]
+    pub recovery_key_confirmed: bool,
+}
+
+fn confirmed_by_default() -> bool {
+    true
 }
 
 impl StoreMeta {

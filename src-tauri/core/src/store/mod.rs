@@ -143,6 +143,8 @@ pub struct Store {
     conn: Mutex<Connection>,
     clock: Arc<dyn Clock>,
     path: Option<PathBuf>,
+    /// The key, so the recovery key can be shown again until the user confirms keeping it.
+    key: Option<StoreKey>,
 }
 
 /// Paths of a store's two files.
@@ -184,6 +186,7 @@ impl Store {
             key_source: KeySource::Keyring,
             kdf: None,
             created_at: clock.now(),
+            recovery_key_confirmed: false,
         };
         let key = match &with {
             CreateWith::Keyring(credentials) => {
@@ -208,7 +211,7 @@ impl Store {
         let _ = std::fs::remove_file(&tmp);
         let result = (|| {
             let conn = open_keyed(&tmp, &key, true)?;
-            let store = Self::finish_open(conn, clock.clone(), None)?;
+            let store = Self::finish_open(conn, clock.clone(), None, None)?;
             drop(store);
             meta.write(&meta_path)?;
             std::fs::rename(&tmp, &db)?;
@@ -274,7 +277,7 @@ impl Store {
     ) -> Result<Self, StoreError> {
         let (db, _) = files(dir);
         let conn = open_keyed(&db, key, false)?;
-        Self::finish_open(conn, clock, Some(db))
+        Self::finish_open(conn, clock, Some(db), Some(key.clone()))
     }
 
     /// After a recovery-key unlock of a keyring store: puts the key back into the credential
@@ -298,13 +301,14 @@ impl Store {
     /// A store in memory (never on disk, so unencrypted), for tests.
     pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory()?;
-        Self::finish_open(conn, clock, None)
+        Self::finish_open(conn, clock, None, None)
     }
 
     fn finish_open(
         mut conn: Connection,
         clock: Arc<dyn Clock>,
         path: Option<PathBuf>,
+        key: Option<StoreKey>,
     ) -> Result<Self, StoreError> {
         let found = migrations::current_version_if_any(&conn)?;
         if found > migrations::latest_version() {
@@ -318,7 +322,13 @@ impl Store {
             conn: Mutex::new(conn),
             clock,
             path,
+            key,
         })
+    }
+
+    /// The recovery key of this store (`None` in memory).
+    pub fn recovery_key(&self) -> Option<RecoveryKey> {
+        self.key.as_ref().map(StoreKey::recovery_key)
     }
 
     /// The schema version of the open store.
@@ -338,6 +348,28 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Whether the user has confirmed keeping the recovery key of the store in `dir` (true when
+/// there is no metadata to say otherwise).
+pub fn recovery_key_confirmed(dir: &Path) -> bool {
+    StoreMeta::read(&files(dir).1)
+        .ok()
+        .flatten()
+        .is_none_or(|meta| meta.recovery_key_confirmed)
+}
+
+/// Records that the user has kept the recovery key: it is not shown again.
+pub fn confirm_recovery_key(dir: &Path) -> Result<(), StoreError> {
+    let path = files(dir).1;
+    let Some(mut meta) = StoreMeta::read(&path)? else {
+        return Ok(());
+    };
+    if !meta.recovery_key_confirmed {
+        meta.recovery_key_confirmed = true;
+        meta.write(&path)?;
+    }
+    Ok(())
 }
 
 /// Opens (or with `create`, creates) an SQLCipher file with `key`, and proves the key right

@@ -102,10 +102,7 @@ impl StoreSession {
                     CreateWith::Keyring(credentials.as_ref()),
                     self.clock.clone(),
                 ) {
-                    Ok((store, recovery)) => {
-                        self.pending_recovery_key = Some(recovery);
-                        Ok(self.unlocked(store, KeySource::Keyring))
-                    }
+                    Ok((store, _recovery)) => Ok(self.unlocked(store, KeySource::Keyring)),
                     Err(StoreError::Credentials(error)) => Ok(StoreState::NeedsNewPassphrase {
                         reason: error.to_string(),
                     }),
@@ -128,6 +125,11 @@ impl StoreSession {
     }
 
     fn unlocked(&mut self, store: Store, key_source: KeySource) -> StoreState {
+        self.pending_recovery_key = if super::recovery_key_confirmed(&self.dir) {
+            None
+        } else {
+            store.recovery_key()
+        };
         self.store = Some(Arc::new(store));
         self.state = StoreState::Unlocked { key_source };
         self.state.clone()
@@ -138,10 +140,17 @@ impl StoreSession {
         &self.state
     }
 
-    /// The recovery key of a store created in this session, once: the first call returns it,
-    /// later calls `None`. The app shows it to the user at that moment.
-    pub fn take_recovery_key(&mut self) -> Option<RecoveryKey> {
-        self.pending_recovery_key.take()
+    /// The recovery key to show, until the user confirms keeping it (a crash or reload before
+    /// that does not lose it: it is shown again at the next start).
+    pub fn recovery_key_to_show(&self) -> Option<RecoveryKey> {
+        self.pending_recovery_key.clone()
+    }
+
+    /// The user has kept the recovery key: it is not shown again.
+    pub fn confirm_recovery_key(&mut self) -> Result<(), StoreError> {
+        super::confirm_recovery_key(&self.dir)?;
+        self.pending_recovery_key = None;
+        Ok(())
     }
 
     /// First run without a credential store: creates a passphrase store. Returns the recovery
@@ -197,6 +206,8 @@ impl StoreSession {
             tracing::warn!(%error, "opened with the recovery key but could not put the key back");
         }
         self.unlocked(store, source);
+        // Whoever unlocked with the recovery key has it.
+        self.confirm_recovery_key()?;
         Ok(())
     }
 
@@ -217,28 +228,32 @@ mod tests {
     }
 
     #[test]
-    fn first_run_with_a_credential_store_creates_the_store_and_offers_the_recovery_key_once() {
+    fn first_run_creates_the_store_and_shows_the_recovery_key_until_it_is_confirmed() {
         let dir = tempfile::tempdir().unwrap();
-        let mut session = start(dir.path(), Arc::new(MemoryCredentials::new()));
+        let credentials = Arc::new(MemoryCredentials::new());
+        let session = start(dir.path(), credentials.clone());
         assert_eq!(
             session.state(),
             &StoreState::Unlocked {
                 key_source: KeySource::Keyring
             }
         );
-        assert!(session.take_recovery_key().is_some());
-        assert!(session.take_recovery_key().is_none(), "shown once only");
+        let key = session.recovery_key_to_show().unwrap();
         assert!(session.store().is_ok());
-    }
+        drop(session);
 
-    #[test]
-    fn the_next_start_opens_without_asking_and_without_a_new_recovery_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let credentials = Arc::new(MemoryCredentials::new());
-        drop(start(dir.path(), credentials.clone()));
-        let mut session = start(dir.path(), credentials);
-        assert!(matches!(session.state(), StoreState::Unlocked { .. }));
-        assert!(session.take_recovery_key().is_none());
+        // A crash before the user confirmed: the same key is shown at the next start.
+        let mut again = start(dir.path(), credentials.clone());
+        assert_eq!(again.recovery_key_to_show().unwrap(), key);
+        again.confirm_recovery_key().unwrap();
+        assert!(again.recovery_key_to_show().is_none());
+        drop(again);
+        assert!(
+            start(dir.path(), credentials)
+                .recovery_key_to_show()
+                .is_none(),
+            "confirmed for good"
+        );
     }
 
     #[test]
@@ -281,8 +296,8 @@ mod tests {
     #[test]
     fn a_lost_keyring_entry_asks_for_the_recovery_key_which_restores_it() {
         let dir = tempfile::tempdir().unwrap();
-        let mut first = start(dir.path(), Arc::new(MemoryCredentials::new()));
-        let recovery = first.take_recovery_key().unwrap().expose().to_owned();
+        let first = start(dir.path(), Arc::new(MemoryCredentials::new()));
+        let recovery = first.recovery_key_to_show().unwrap().expose().to_owned();
         drop(first);
 
         let new_keyring = Arc::new(MemoryCredentials::new());
