@@ -54,15 +54,20 @@ impl AppState {
                 "a client id is needed, and only for the test and production environments",
             ));
         }
+        // One cleaned secret, checked and saved alike: a password as typed, a kid trimmed.
+        let secret = match kind {
+            CredentialKind::Pkcs12 => secret.to_owned(),
+            CredentialKind::Key => secret.trim().to_owned(),
+        };
         let credential = match kind {
-            CredentialKind::Pkcs12 => ClientCredential::from_pkcs12(file, secret),
-            CredentialKind::Key if secret.trim().is_empty() => {
+            CredentialKind::Pkcs12 => ClientCredential::from_pkcs12(file, &secret),
+            CredentialKind::Key if secret.is_empty() => {
                 return Err(CommandError::new(
                     ErrorCode::BadCertificate,
                     "a registered key needs its kid",
                 ));
             }
-            CredentialKind::Key => ClientCredential::from_pem_key(file, secret.trim()),
+            CredentialKind::Key => ClientCredential::from_pem_key(file, &secret),
         }
         .map_err(|e| CommandError::new(ErrorCode::BadCertificate, e))?;
         let info = credential.certificate_info().ok_or_else(|| {
@@ -72,14 +77,8 @@ impl AppState {
             .credentials
             .clone()
             .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
-        save_certificate(
-            store.as_ref(),
-            environment,
-            kind,
-            file,
-            secret.trim_end_matches(['\r', '\n']),
-        )
-        .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+        save_certificate(store.as_ref(), environment, kind, file, &secret)
+            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
         self.update_settings(|settings| {
             if let Some(env) = settings.environment_settings_mut(environment) {
                 env.client_id = Some(client_id.to_owned());

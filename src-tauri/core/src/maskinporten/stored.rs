@@ -41,16 +41,17 @@ impl CredentialKind {
 }
 
 /// Keeps a credential file and its secret (password or kid) for `environment`, replacing
-/// any earlier one.
+/// any earlier one. The new credential is written in full under a new generation before the
+/// pointer to it changes, so a failure half-way leaves the earlier credential in use.
 pub fn save_certificate(
     store: &dyn CredentialStore,
     environment: Environment,
     kind: CredentialKind,
     file: &[u8],
-    password: &str,
+    secret: &str,
 ) -> Result<(), CredentialError> {
-    delete_certificate(store, environment)?;
-    store.set(&account(environment, "credential-kind"), kind.as_str())?;
+    let previous = current(store, environment)?;
+    let generation = previous.as_ref().map_or(1, |p| p.generation + 1);
     let encoded = STANDARD.encode(file);
     let parts: Vec<&str> = encoded
         .as_bytes()
@@ -58,68 +59,118 @@ pub fn save_certificate(
         .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
         .collect();
     for (i, part) in parts.iter().enumerate() {
-        store.set(
-            &format!("{}:{i}", account(environment, "certificate")),
-            part,
-        )?;
+        store.set(&part_account(environment, generation, i), part)?;
     }
-    store.set(&account(environment, "certificate-password"), password)?;
-    // The count last: a certificate counts as saved only when every part is.
+    store.set(&secret_account(environment, generation), secret)?;
     store.set(
-        &format!("{}:parts", account(environment, "certificate")),
-        &parts.len().to_string(),
-    )
+        &account(environment, "credential"),
+        &format!("{generation};{};{}", kind.as_str(), parts.len()),
+    )?;
+    if let Some(previous) = previous {
+        remove_generation(store, environment, &previous)?;
+    }
+    Ok(())
 }
 
-/// A saved credential file, its kind, and its password or kid.
+/// A saved PKCS#12 file and its password.
 pub type SavedCertificate = (CredentialKind, Vec<u8>, Secret<String>);
 
-/// The certificate and password for `environment`, if saved.
+/// The credential for `environment`, if saved: its kind, file and secret.
 pub fn load_certificate(
     store: &dyn CredentialStore,
     environment: Environment,
 ) -> Result<Option<SavedCertificate>, CredentialError> {
-    let base = account(environment, "certificate");
-    let Some(count) = store.get(&format!("{base}:parts"))? else {
+    let Some(current) = current(store, environment)? else {
         return Ok(None);
     };
-    let count: usize = count.expose().parse().map_err(|_| {
-        CredentialError::Failed("the stored certificate is damaged (part count)".into())
-    })?;
     let mut encoded = String::new();
-    for i in 0..count {
-        let part = store.get(&format!("{base}:{i}"))?.ok_or_else(|| {
-            CredentialError::Failed(format!("the stored certificate is missing part {i}"))
-        })?;
+    for i in 0..current.parts {
+        let part = store
+            .get(&part_account(environment, current.generation, i))?
+            .ok_or_else(|| {
+                CredentialError::Failed(format!("the stored credential is missing part {i}"))
+            })?;
         encoded.push_str(part.expose());
     }
-    let der = STANDARD.decode(encoded).map_err(|_| {
-        CredentialError::Failed("the stored certificate is damaged (not base64)".into())
+    let file = STANDARD.decode(encoded).map_err(|_| {
+        CredentialError::Failed("the stored credential is damaged (not base64)".into())
     })?;
-    let password = store
-        .get(&account(environment, "certificate-password"))?
-        .ok_or_else(|| CredentialError::Failed("the certificate's password is missing".into()))?;
-    let kind = match store.get(&account(environment, "credential-kind"))? {
-        Some(kind) if kind.expose() == "key" => CredentialKind::Key,
-        _ => CredentialKind::Pkcs12,
-    };
-    Ok(Some((kind, der, password)))
+    let secret = store
+        .get(&secret_account(environment, current.generation))?
+        .ok_or_else(|| {
+            CredentialError::Failed("the credential's password or kid is missing".into())
+        })?;
+    Ok(Some((current.kind, file, secret)))
 }
 
-/// Removes the certificate of `environment`.
+/// Removes the credential of `environment`.
 pub fn delete_certificate(
     store: &dyn CredentialStore,
     environment: Environment,
 ) -> Result<(), CredentialError> {
-    let base = account(environment, "certificate");
-    if let Some(count) = store.get(&format!("{base}:parts"))? {
-        store.delete(&format!("{base}:parts"))?;
-        for i in 0..count.expose().parse::<usize>().unwrap_or(0) {
-            store.delete(&format!("{base}:{i}"))?;
-        }
+    if let Some(current) = current(store, environment)? {
+        store.delete(&account(environment, "credential"))?;
+        remove_generation(store, environment, &current)?;
     }
-    store.delete(&account(environment, "certificate-password"))?;
-    store.delete(&account(environment, "credential-kind"))
+    Ok(())
+}
+
+/// Which generation of the credential is in use.
+struct Current {
+    generation: u64,
+    kind: CredentialKind,
+    parts: usize,
+}
+
+fn current(
+    store: &dyn CredentialStore,
+    environment: Environment,
+) -> Result<Option<Current>, CredentialError> {
+    let Some(pointer) = store.get(&account(environment, "credential"))? else {
+        return Ok(None);
+    };
+    let damaged = || CredentialError::Failed("the stored credential is damaged".into());
+    let mut fields = pointer.expose().split(';');
+    let generation = fields
+        .next()
+        .and_then(|g| g.parse().ok())
+        .ok_or_else(damaged)?;
+    let kind = match fields.next() {
+        Some("pkcs12") => CredentialKind::Pkcs12,
+        Some("key") => CredentialKind::Key,
+        _ => return Err(damaged()),
+    };
+    let parts = fields
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(damaged)?;
+    Ok(Some(Current {
+        generation,
+        kind,
+        parts,
+    }))
+}
+
+fn part_account(environment: Environment, generation: u64, index: usize) -> String {
+    format!(
+        "{}:{generation}:{index}",
+        account(environment, "credential")
+    )
+}
+
+fn secret_account(environment: Environment, generation: u64) -> String {
+    format!("{}:{generation}", account(environment, "credential-secret"))
+}
+
+fn remove_generation(
+    store: &dyn CredentialStore,
+    environment: Environment,
+    old: &Current,
+) -> Result<(), CredentialError> {
+    for i in 0..old.parts {
+        store.delete(&part_account(environment, old.generation, i))?;
+    }
+    store.delete(&secret_account(environment, old.generation))
 }
 
 /// What the settings screen shows of a credential.
@@ -227,27 +278,28 @@ mod tests {
         let (kind, read, password) = load_certificate(&store, Environment::Test)
             .unwrap()
             .unwrap();
-        assert_eq!(kind, CredentialKind::Pkcs12);
-        assert_eq!(read, file);
-        assert_eq!(password.expose(), "passord");
+        assert_eq!(
+            (kind, read, password.expose().as_str()),
+            (CredentialKind::Pkcs12, file, "passord")
+        );
         assert!(
             load_certificate(&store, Environment::Production)
                 .unwrap()
                 .is_none(),
             "per environment"
         );
-        // 6000 bytes are 8000 base64 characters: four parts.
+        // 6000 bytes are 8000 base64 characters: four parts, none longer than the limit.
         assert_eq!(
             store
-                .get("maskinporten-certificate:test:parts")
+                .get("maskinporten-credential:test")
                 .unwrap()
                 .unwrap()
                 .expose(),
-            "4"
+            "1;pkcs12;4"
         );
         for i in 0..4 {
             let part = store
-                .get(&format!("maskinporten-certificate:test:{i}"))
+                .get(&format!("maskinporten-credential:test:1:{i}"))
                 .unwrap()
                 .unwrap();
             assert!(part.expose().len() <= PART_CHARS);
@@ -277,20 +329,25 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(
-            (kind, kid.expose().as_str()),
-            (CredentialKind::Key, "kid-1")
+            (kind, read, kid.expose().as_str()),
+            (CredentialKind::Key, vec![2u8; 10], "kid-1")
         );
-        assert_eq!(read, vec![2u8; 10]);
         assert!(
             store
-                .get("maskinporten-certificate:test:1")
+                .get("maskinporten-credential:test:1:0")
                 .unwrap()
                 .is_none(),
-            "old parts removed"
+            "the old generation is removed"
         );
         delete_certificate(&store, Environment::Test).unwrap();
         assert!(
             load_certificate(&store, Environment::Test)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .get("maskinporten-credential:test:2:0")
                 .unwrap()
                 .is_none()
         );
