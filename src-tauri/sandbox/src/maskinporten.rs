@@ -3,7 +3,7 @@
 //! `kid`/`x5c`, the key or certificate for `iss`, the signature, `aud`, `iat` ±10 s,
 //! `exp − iat ≤ 120`, `jti` replay, unknown claims, and scopes; it issues RS256 access tokens.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
@@ -55,7 +55,8 @@ pub struct MaskinportenDouble {
     kid: String,
     ca: TestCa,
     clients: HashMap<String, RegisteredClient>,
-    seen_jti: Mutex<HashSet<String>>,
+    /// Grant ids seen, with the grant's `exp`: kept until the grant could no longer be valid.
+    seen_jti: Mutex<HashMap<String, i64>>,
     clock: Arc<dyn Clock>,
     /// `expires_in` of issued tokens, in seconds.
     pub token_lifetime: i64,
@@ -110,7 +111,7 @@ impl MaskinportenDouble {
             kid: "sandkasse-maskinporten-1".into(),
             ca,
             clients,
-            seen_jti: Mutex::new(HashSet::new()),
+            seen_jti: Mutex::new(HashMap::new()),
             clock,
             token_lifetime: 120,
         }
@@ -315,8 +316,15 @@ impl MaskinportenDouble {
             .and_then(Value::as_str)
             .filter(|j| !j.is_empty())
             .ok_or_else(|| invalid_grant("Invalid assertion. The JWT must have a jti"))?;
+        let exp = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .unwrap_or(i64::MAX);
+        let now = self.clock.now().timestamp();
         let mut seen = self.seen_jti.lock().unwrap_or_else(|p| p.into_inner());
-        if !seen.insert(jti.to_owned()) {
+        // Forget grants that have expired: they would be refused as expired anyway.
+        seen.retain(|_, seen_exp| *seen_exp + 10 >= now);
+        if seen.insert(jti.to_owned(), exp).is_some() {
             return Err(invalid_grant("Grant is used before"));
         }
         Ok(())

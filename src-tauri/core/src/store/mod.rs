@@ -236,9 +236,13 @@ impl Store {
         with: UnlockWith<'_>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StoreError> {
-        let meta = match status(dir)? {
-            StoreStatus::NotCreated => return Err(StoreError::NotCreated(dir.to_path_buf())),
-            StoreStatus::Created { meta, .. } => meta,
+        let meta = match status(dir) {
+            Ok(StoreStatus::NotCreated) => return Err(StoreError::NotCreated(dir.to_path_buf())),
+            Ok(StoreStatus::Created { meta, .. }) => meta,
+            // The recovery key needs no metadata: a damaged metadata file must not lock the
+            // user out.
+            Err(StoreError::Corrupt(_)) if matches!(with, UnlockWith::RecoveryKey(_)) => None,
+            Err(e) => return Err(e),
         };
         let key = match with {
             UnlockWith::RecoveryKey(text) => StoreKey::from_recovery_key(text.expose())?,
@@ -288,11 +292,23 @@ impl Store {
         recovery_key: &Secret<String>,
         credentials: &dyn CredentialStore,
     ) -> Result<(), StoreError> {
-        let meta = StoreMeta::read(&files(dir).1)?.ok_or_else(|| {
-            StoreError::Corrupt(format!(
-                "{META_FILE} is missing; cannot name the key's entry"
-            ))
-        })?;
+        let meta_path = files(dir).1;
+        let meta = match StoreMeta::read(&meta_path) {
+            Ok(Some(meta)) => meta,
+            // Missing or damaged: write it anew for a keyring store (the recovery key is the key).
+            Ok(None) | Err(_) => {
+                let meta = StoreMeta {
+                    format: 1,
+                    store_id: uuid::Uuid::new_v4().to_string(),
+                    key_source: KeySource::Keyring,
+                    kdf: None,
+                    created_at: self.clock.now(),
+                    recovery_key_confirmed: true,
+                };
+                meta.write(&meta_path)?;
+                meta
+            }
+        };
         let key = StoreKey::from_recovery_key(recovery_key.expose())?;
         credentials.set(&meta.keyring_account(), &key.to_hex())?;
         Ok(())

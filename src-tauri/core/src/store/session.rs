@@ -193,10 +193,11 @@ impl StoreSession {
             UnlockWith::RecoveryKey(recovery_key.clone()),
             self.clock.clone(),
         )?;
-        let source = match status(&self.dir)? {
-            StoreStatus::Created {
+        // A damaged metadata file is repaired below (keyring stores): the key opened the store.
+        let source = match status(&self.dir) {
+            Ok(StoreStatus::Created {
                 meta: Some(meta), ..
-            } => meta.key_source,
+            }) => meta.key_source,
             _ => KeySource::Keyring,
         };
         if source == KeySource::Keyring

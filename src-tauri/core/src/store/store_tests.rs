@@ -366,3 +366,34 @@ fn saving_an_existing_draft_updates_it_and_keeps_its_creation_time() {
     );
     assert_eq!(second.title, "Endret tittel");
 }
+
+#[test]
+fn the_recovery_key_opens_a_store_whose_metadata_file_is_damaged_and_repairs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = MemoryCredentials::new();
+    let (store, recovery) =
+        Store::create(dir.path(), CreateWith::Keyring(&credentials), clock()).unwrap();
+    let saved = store.upsert_draft(letter_to(FNR, NAME)).unwrap();
+    drop(store);
+    std::fs::write(dir.path().join(META_FILE), b"{ not json").unwrap();
+
+    let keyring_error =
+        Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock()).unwrap_err();
+    assert!(
+        matches!(keyring_error, StoreError::Corrupt(_)),
+        "{keyring_error:?}"
+    );
+    let recovery = Secret::new(recovery.expose().to_owned());
+    let store = Store::open(
+        dir.path(),
+        UnlockWith::RecoveryKey(recovery.clone()),
+        clock(),
+    )
+    .unwrap();
+    assert_eq!(store.get_draft(&saved.id).unwrap().title, saved.title);
+    store
+        .restore_key_to(dir.path(), &recovery, &credentials)
+        .unwrap();
+    drop(store);
+    Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock()).unwrap();
+}
