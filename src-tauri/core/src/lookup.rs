@@ -242,7 +242,10 @@ pub async fn run(
             action: "krr_lookup".to_owned(),
             environment: context.environment.to_owned(),
             count: u32::try_from(count).unwrap_or(u32::MAX),
-            purpose: purpose.map(str::to_owned),
+            // The purpose is free text: a fødselsnummer typed into it is masked in the log.
+            purpose: purpose.map(|p| {
+                String::from_utf8_lossy(&crate::logging::mask_fnr_runs(p.as_bytes())).into_owned()
+            }),
         })?;
     }
     let report = krr.lookup(plan.persons(), cancel, progress).await;
