@@ -74,6 +74,20 @@ pub enum LetterCommand {
     /// Letter templates.
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Checks PDF attachments: readable, not password-protected, PDF 1.0–1.7, within the
+    /// channel's size limit; warns about fonts not embedded and pages that are not A4 portrait.
+    /// Exit code 1 if any file cannot be attached.
+    Check {
+        /// The PDF files.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// The size limit to check against: digipost (30 MB), dpi (50 MB) or signing (10 MB).
+        #[arg(long, default_value = "digipost")]
+        channel: String,
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -402,3 +402,27 @@ fn the_example_template_is_written_and_checks_clean_and_a_broken_one_does_not() 
         "{out}"
     );
 }
+
+#[test]
+fn letter_check_reports_each_pdf_and_fails_on_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_pdf = dir.path().join("brev.docx");
+    std::fs::write(&not_pdf, b"PK\x03\x04 word").unwrap();
+    let empty = dir.path().join("tom.pdf");
+    std::fs::write(&empty, b"").unwrap();
+    let (code, out, _) = run(kommunepost(dir.path())
+        .args(["letter", "check"])
+        .arg(&not_pdf)
+        .arg(&empty));
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("brev.docx: ERROR: the file is not a PDF"),
+        "{out}"
+    );
+    assert!(out.contains("tom.pdf: ERROR: the file is empty"), "{out}");
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["letter", "check", "--channel", "fax"])
+        .arg(&empty));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown channel"), "{err}");
+}

@@ -1,0 +1,208 @@
+//! Checking a PDF before it is attached to a letter: it must be a PDF, readable, not
+//! password-protected, PDF 1.0–1.7, and within the channel's size limit; fonts that are not
+//! embedded and pages that are not A4 portrait are warned about (print needs both).
+//! Limits: `shared/specs/rules-and-limits.md` §2–3.
+
+use lopdf::{Document, Object};
+use serde::Serialize;
+
+/// Digipost's limit per letter (30 MB).
+pub const DIGIPOST_MAX_BYTES: u64 = 30 * 1000 * 1000;
+/// DPI's limit per dokumentpakke (50 MB).
+pub const DPI_MAX_BYTES: u64 = 50 * 1000 * 1000;
+/// Posten signering's limit (10 MB).
+pub const SIGNING_MAX_BYTES: u64 = 10 * 1000 * 1000;
+
+/// What a usable PDF is like.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct AttachmentInfo {
+    /// Number of pages.
+    pub pages: u32,
+    /// Size in bytes.
+    pub size_bytes: u32,
+    /// The PDF version, e.g. `1.7`.
+    pub version: String,
+    /// Things that may cause trouble in print, each a sentence.
+    pub warnings: Vec<String>,
+}
+
+/// Why a file cannot be attached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttachmentError {
+    /// The file is empty.
+    #[error("the file is empty")]
+    Empty,
+    /// Not a PDF at all.
+    #[error("the file is not a PDF (it does not start with %PDF-)")]
+    NotPdf,
+    /// A PDF that cannot be read.
+    #[error("the PDF is damaged and cannot be read: {0}")]
+    Corrupt(String),
+    /// Encrypted or password-protected.
+    #[error("the PDF is password-protected or encrypted; save it again without protection")]
+    Encrypted,
+    /// A version print and digital mailboxes do not take.
+    #[error(
+        "the PDF has version {0}; letters must be PDF 1.0 to 1.7 (save it as PDF/A or PDF 1.7)"
+    )]
+    UnsupportedVersion(String),
+    /// Over the size limit.
+    #[error("the PDF is {size} bytes; the limit for this channel is {limit} bytes")]
+    TooLarge {
+        /// The file's size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// No pages.
+    #[error("the PDF has no pages")]
+    NoPages,
+}
+
+/// Checks a PDF against `max_bytes`.
+pub fn check_pdf(bytes: &[u8], max_bytes: u64) -> Result<AttachmentInfo, AttachmentError> {
+    if bytes.is_empty() {
+        return Err(AttachmentError::Empty);
+    }
+    if !bytes.starts_with(b"%PDF-") {
+        return Err(AttachmentError::NotPdf);
+    }
+    let size = bytes.len() as u64;
+    if size > max_bytes {
+        return Err(AttachmentError::TooLarge {
+            size,
+            limit: max_bytes,
+        });
+    }
+    if has_encrypt_entry(bytes) {
+        return Err(AttachmentError::Encrypted);
+    }
+    let document = Document::load_mem(bytes).map_err(|e| match e {
+        lopdf::Error::Decryption(_) => AttachmentError::Encrypted,
+        other => AttachmentError::Corrupt(other.to_string()),
+    })?;
+    if document.is_encrypted() {
+        return Err(AttachmentError::Encrypted);
+    }
+    let version = document.version.clone();
+    if !matches!(
+        version.as_str(),
+        "1.0" | "1.1" | "1.2" | "1.3" | "1.4" | "1.5" | "1.6" | "1.7"
+    ) {
+        return Err(AttachmentError::UnsupportedVersion(version));
+    }
+    let pages = document.get_pages();
+    if pages.is_empty() {
+        return Err(AttachmentError::NoPages);
+    }
+    let mut warnings = Vec::new();
+    for (number, id) in &pages {
+        if let Some((width, height)) = page_size_mm(&document, *id)
+            && !((width - 210.0).abs() < 3.0 && (height - 297.0).abs() < 3.0)
+        {
+            warnings.push(format!(
+                "page {number} is {width:.0} × {height:.0} mm, not A4 portrait (210 × 297 mm)"
+            ));
+        }
+    }
+    let missing = fonts_not_embedded(&document);
+    if !missing.is_empty() {
+        warnings.push(format!(
+            "fonts not embedded (print may substitute them): {}",
+            missing.join(", ")
+        ));
+    }
+    Ok(AttachmentInfo {
+        pages: u32::try_from(pages.len()).unwrap_or(u32::MAX),
+        size_bytes: u32::try_from(size).unwrap_or(u32::MAX),
+        version,
+        warnings,
+    })
+}
+
+/// An `/Encrypt` entry naming a dictionary (`/Encrypt 12 0 R` or `/Encrypt <<`) anywhere in
+/// the file, also in an incremental update's trailer. Checked on the bytes because a
+/// protected file may not load at all.
+fn has_encrypt_entry(bytes: &[u8]) -> bool {
+    let key = b"/Encrypt";
+    bytes.windows(key.len()).enumerate().any(|(i, w)| {
+        if w != key {
+            return false;
+        }
+        let rest: Vec<u8> = bytes[i + key.len()..].iter().take(24).copied().collect();
+        let text = String::from_utf8_lossy(&rest);
+        let text = text.trim_start();
+        if text.starts_with("<<") {
+            return true;
+        }
+        // `12 0 R`
+        let parts: Vec<&str> = text.split_whitespace().take(3).collect();
+        parts.len() == 3
+            && parts[0].bytes().all(|b| b.is_ascii_digit())
+            && parts[1].bytes().all(|b| b.is_ascii_digit())
+            && parts[2].starts_with('R')
+    })
+}
+
+/// The page's MediaBox (inherited from the page tree when absent) in millimetres.
+fn page_size_mm(document: &Document, page: lopdf::ObjectId) -> Option<(f32, f32)> {
+    let mut node = document.get_dictionary(page).ok()?;
+    loop {
+        if let Ok(Object::Array(bbox)) = node.get(b"MediaBox") {
+            let n: Vec<f32> = bbox
+                .iter()
+                .filter_map(|o| {
+                    o.as_float()
+                        .ok()
+                        .or_else(|| o.as_i64().ok().map(|i| i as f32))
+                })
+                .collect();
+            if n.len() == 4 {
+                let pt = 25.4 / 72.0;
+                return Some(((n[2] - n[0]).abs() * pt, (n[3] - n[1]).abs() * pt));
+            }
+        }
+        let parent = node.get(b"Parent").ok()?.as_reference().ok()?;
+        node = document.get_dictionary(parent).ok()?;
+    }
+}
+
+/// Names of fonts with no embedded font program (Type 3 fonts draw themselves and count as
+/// embedded).
+fn fonts_not_embedded(document: &Document) -> Vec<String> {
+    let mut missing: Vec<String> = Vec::new();
+    for object in document.objects.values() {
+        let Ok(font) = object.as_dict() else { continue };
+        if font.get(b"Type").and_then(Object::as_name).ok() != Some(b"Font".as_slice()) {
+            continue;
+        }
+        let subtype = font
+            .get(b"Subtype")
+            .and_then(Object::as_name)
+            .unwrap_or(b"");
+        if subtype == b"Type3" || subtype == b"Type0" {
+            continue; // Type0 fonts are checked through their descendant CIDFont.
+        }
+        let embedded = font
+            .get(b"FontDescriptor")
+            .and_then(Object::as_reference)
+            .and_then(|id| document.get_dictionary(id))
+            .map(|d| d.has(b"FontFile") || d.has(b"FontFile2") || d.has(b"FontFile3"))
+            .unwrap_or(false);
+        if !embedded {
+            let name = font
+                .get(b"BaseFont")
+                .and_then(Object::as_name)
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .unwrap_or_else(|_| "(unnamed)".into());
+            if !missing.contains(&name) {
+                missing.push(name);
+            }
+        }
+    }
+    missing
+}
+
+#[cfg(test)]
+#[path = "attachment_tests.rs"]
+mod tests;
