@@ -1,6 +1,6 @@
-//! Drafts of letters and mass mailings: `get_/list_/upsert_/delete_/restore_` verbs.
-//! Deleting moves a draft to the trash (`deleted_at`); the letters issue adds purging after
-//! 30 days.
+//! Drafts of letters and mass mailings: `get_/list_/upsert_/duplicate_/delete_/restore_`
+//! verbs. Deleting moves a draft to the trash (`deleted_at`), where it is kept for
+//! [`TRASH_DAYS`] days and can be restored; [`Store::purge_trash`] removes older ones.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use super::{Store, StoreError};
 use crate::ident::Fnr;
+
+/// Days a deleted draft stays in the trash.
+pub const TRASH_DAYS: i64 = 30;
 
 /// A draft's id (a UUID made in Rust).
 pub type DraftId = String;
@@ -153,6 +156,49 @@ impl Store {
             })
         })
         .collect()
+    }
+
+    /// A copy of a draft, titled "<title> (kopi)".
+    pub fn duplicate_draft(&self, id: &str) -> Result<Draft, StoreError> {
+        let original = self.get_draft(id)?;
+        self.upsert_draft(DraftInput {
+            id: None,
+            kind: original.kind,
+            title: format!("{} (kopi)", original.title),
+            recipient_fnr: original.recipient_fnr,
+            recipient_name: original.recipient_name,
+            body: original.body,
+        })
+    }
+
+    /// Drafts in the trash, most recently deleted first.
+    pub fn list_trash(&self) -> Result<Vec<DraftSummary>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at
+             FROM drafts WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC, id",
+        )?;
+        let rows = statement.query_map([], read_draft)?;
+        rows.map(|row| {
+            let draft = row??;
+            Ok(DraftSummary {
+                recipient_masked: draft.recipient_fnr.as_ref().map(Fnr::masked),
+                id: draft.id,
+                kind: draft.kind,
+                title: draft.title,
+                updated_at: draft.updated_at.to_rfc3339(),
+            })
+        })
+        .collect()
+    }
+
+    /// Removes drafts that have been in the trash longer than [`TRASH_DAYS`]; returns how many.
+    pub fn purge_trash(&self) -> Result<usize, StoreError> {
+        let limit = self.clock.now() - chrono::Duration::days(TRASH_DAYS);
+        Ok(self.conn().execute(
+            "DELETE FROM drafts WHERE deleted_at IS NOT NULL AND deleted_at < ?1",
+            [limit.to_rfc3339()],
+        )?)
     }
 
     /// Moves a draft to the trash.

@@ -24,7 +24,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub use audit::{AuditEntry, AuditError, NewAuditEntry};
 pub use credentials::{CredentialError, CredentialStore, MemoryCredentials, OsKeyring};
-pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary};
+pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary, TRASH_DAYS};
 pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};
 pub use meta::{KeySource, StoreMeta};
 pub use session::{StoreSession, StoreState};

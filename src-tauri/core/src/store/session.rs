@@ -125,6 +125,12 @@ impl StoreSession {
     }
 
     fn unlocked(&mut self, store: Store, key_source: KeySource) -> StoreState {
+        // Drafts deleted more than 30 days ago leave the trash when the store opens.
+        match store.purge_trash() {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "emptied old drafts from the trash"),
+            Err(error) => tracing::warn!(%error, "could not empty the trash"),
+        }
         self.pending_recovery_key = if super::recovery_key_confirmed(&self.dir) {
             None
         } else {

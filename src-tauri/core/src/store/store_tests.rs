@@ -397,3 +397,28 @@ fn the_recovery_key_opens_a_store_whose_metadata_file_is_damaged_and_repairs_it(
     drop(store);
     Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock()).unwrap();
 }
+
+#[test]
+fn the_trash_keeps_drafts_for_thirty_days_then_purges_them() {
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap(),
+    ));
+    let store = Store::open_in_memory(clock.clone()).unwrap();
+    let old = store.upsert_draft(letter_to(FNR, NAME)).unwrap();
+    let copy = store.duplicate_draft(&old.id).unwrap();
+    assert_eq!(copy.title, format!("{} (kopi)", old.title));
+    store.delete_draft(&old.id).unwrap();
+    clock.advance(chrono::Duration::days(20));
+    store.delete_draft(&copy.id).unwrap();
+    assert_eq!(store.list_trash().unwrap().len(), 2);
+
+    clock.advance(chrono::Duration::days(11)); // old: 31 days in the trash, copy: 11
+    assert_eq!(store.purge_trash().unwrap(), 1);
+    let trash = store.list_trash().unwrap();
+    assert_eq!(
+        trash.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        [copy.id.as_str()]
+    );
+    store.restore_draft(&copy.id).unwrap();
+    assert_eq!(store.list_drafts().unwrap().len(), 1);
+}
