@@ -20,6 +20,16 @@ const COMMANDS: &[&str] = &[
     "save_maskinporten_client",
     "maskinporten_client",
     "test_connection",
+    "list_drafts",
+    "list_trash",
+    "get_draft",
+    "save_draft",
+    "delete_draft",
+    "restore_draft",
+    "duplicate_draft",
+    "list_templates",
+    "import_template",
+    "add_example_template",
 ];
 
 fn main() {

@@ -100,6 +100,8 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
             ErrorCode::CredentialStore,
             ErrorCode::InvalidSettings,
             ErrorCode::BadCertificate,
+            ErrorCode::InvalidIdentifier,
+            ErrorCode::InvalidTemplate,
             ErrorCode::PurposeRequired,
             ErrorCode::NoCredentials,
             ErrorCode::ServiceRefused,

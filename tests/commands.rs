@@ -209,3 +209,82 @@ fn a_window_without_the_main_capability_cannot_call_the_commands() {
     .unwrap_err();
     assert!(error.to_string().contains("not allowed"), "{error}");
 }
+
+#[test]
+fn drafts_are_saved_listed_masked_trashed_and_restored_through_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
+    let draft = json!({ "id": null, "title": "Vedtak", "recipient_fnr": "20914695016", "recipient_name": "Åse", "body": "Hei {{navn}}" });
+    let saved = invoke(&window, "save_draft", json!({ "draft": draft })).unwrap();
+    assert_eq!(saved["recipient_masked"], "209146 *****");
+    let id = saved["id"].as_str().unwrap().to_owned();
+
+    let list = invoke(&window, "list_drafts", json!({})).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(!list.to_string().contains("95016"), "lists are masked");
+    let form = invoke(&window, "get_draft", json!({ "id": id })).unwrap();
+    assert_eq!(
+        form["recipient_fnr"], "20914695016",
+        "the editor shows what the clerk typed"
+    );
+
+    let bad = json!({ "id": id, "title": "Vedtak", "recipient_fnr": "20914695017", "recipient_name": "", "body": "" });
+    let error = invoke(&window, "save_draft", json!({ "draft": bad })).unwrap_err();
+    assert_eq!(error["code"], "invalid_identifier");
+    assert_eq!(
+        invoke(&window, "get_draft", json!({ "id": id })).unwrap()["body"],
+        "Hei {{navn}}",
+        "nothing saved"
+    );
+
+    invoke(&window, "delete_draft", json!({ "id": id })).unwrap();
+    assert_eq!(
+        invoke(&window, "list_trash", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    invoke(&window, "restore_draft", json!({ "id": id })).unwrap();
+    assert_eq!(
+        invoke(&window, "list_drafts", json!({}))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn templates_are_imported_with_a_precise_error_for_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
+    invoke(&window, "add_example_template", json!({})).unwrap();
+    let error = invoke(
+        &window,
+        "import_template",
+        json!({ "contents": "name = \"x\"\ntitle = \"t\"\nbody = \"Hei {{navn\"" }),
+    )
+    .unwrap_err();
+    assert_eq!(error["code"], "invalid_template");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("'{{' without a closing '}}'"),
+        "{error}"
+    );
+    let file = kommunepost_core::letters::template::example_file()
+        .replace("Vedtak – eksempel", "Innkalling");
+    invoke(&window, "import_template", json!({ "contents": file })).unwrap();
+    let names: Vec<String> = invoke(&window, "list_templates", json!({}))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["Innkalling", "Vedtak – eksempel"]);
+}

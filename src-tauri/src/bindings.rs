@@ -29,6 +29,16 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::settings::save_maskinporten_client,
         commands::settings::maskinporten_client,
         commands::settings::test_connection,
+        commands::letters::list_drafts,
+        commands::letters::list_trash,
+        commands::letters::get_draft,
+        commands::letters::save_draft,
+        commands::letters::delete_draft,
+        commands::letters::restore_draft,
+        commands::letters::duplicate_draft,
+        commands::letters::list_templates,
+        commands::letters::import_template,
+        commands::letters::add_example_template,
     ])
 }
 

@@ -21,6 +21,10 @@ pub enum ErrorCode {
     CredentialStore,
     /// Settings are invalid.
     InvalidSettings,
+    /// An identifier typed by the user is not valid.
+    InvalidIdentifier,
+    /// A template file is not valid; the message says where.
+    InvalidTemplate,
     /// The certificate file or its password is wrong.
     BadCertificate,
     /// A lookup of more than ten persons needs a purpose.
@@ -62,6 +66,7 @@ impl From<StoreError> for CommandError {
             StoreError::WrongKey | StoreError::WrongUnlockMethod { .. } => ErrorCode::WrongKey,
             StoreError::Key(KeyError::PassphraseTooShort) => ErrorCode::PassphraseTooShort,
             StoreError::Key(KeyError::BadRecoveryKey(_)) => ErrorCode::BadRecoveryKey,
+            StoreError::Template(_) => ErrorCode::InvalidTemplate,
             StoreError::Credentials(
                 CredentialError::Unavailable(_) | CredentialError::Failed(_),
             )

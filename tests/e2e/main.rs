@@ -69,6 +69,20 @@ fn sandbox_population() -> Population {
     })
 }
 
+/// Waits until the element's text contains `expected`.
+async fn wait_for_contains(client: &Client, css: &str, expected: &str) -> bool {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while std::time::Instant::now() < deadline {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && element.text().await.unwrap_or_default().contains(expected)
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 /// Waits until `count` elements match and returns their texts.
 async fn wait_for_all_texts(client: &Client, css: &str, count: usize) -> Vec<String> {
     let deadline = std::time::Instant::now() + TIMEOUT;
@@ -282,6 +296,36 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         .unwrap();
     screenshot(&client, "07-oppslag-krr").await;
 
+    // Brev: a draft is autosaved while typing and is still there after a restart.
+    wait_for(&client, "nav [data-section=brev]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "[data-testid=new-draft]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "[data-testid=draft-title]")
+        .await
+        .send_keys("Vedtak om skoleskyss")
+        .await
+        .unwrap();
+    let saved =
+        wait_for_contains(&client, "[data-testid=draft-list]", "Vedtak om skoleskyss").await;
+    assert!(saved, "the draft was not saved");
+    screenshot(&client, "09-brev-utkast").await;
+    client.close().await.expect("close the session");
+
+    let client = driver.session(env!("CARGO_BIN_EXE_kommunepost-app")).await;
+    wait_for(&client, "nav [data-section=brev]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let kept = wait_for_contains(&client, "[data-testid=draft-list]", "Vedtak om skoleskyss").await;
+    assert!(kept, "the draft was lost when the app restarted");
     client.close().await.expect("close the session");
     driver.stop();
 

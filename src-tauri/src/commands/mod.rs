@@ -3,5 +3,6 @@
 pub mod app;
 pub mod ident;
 pub mod krr;
+pub mod letters;
 pub mod settings;
 pub mod store;

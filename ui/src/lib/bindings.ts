@@ -156,6 +156,117 @@ async testConnection(environment: Environment) : Promise<Result<ConnectionStep[]
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Drafts not in the trash, newest first.
+ */
+async listDrafts() : Promise<Result<DraftSummary[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_drafts") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Drafts in the trash (kept 30 days).
+ */
+async listTrash() : Promise<Result<DraftSummary[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_trash") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One draft for the editor.
+ */
+async getDraft(id: string) : Promise<Result<DraftForm, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_draft", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves a draft (autosave calls this while the clerk types); an invalid recipient number is
+ * an error and nothing is saved.
+ */
+async saveDraft(draft: DraftForm) : Promise<Result<DraftSummary, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_draft", { draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Moves a draft to the trash.
+ */
+async deleteDraft(id: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_draft", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Takes a draft back out of the trash.
+ */
+async restoreDraft(id: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("restore_draft", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Copies a draft.
+ */
+async duplicateDraft(id: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("duplicate_draft", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Templates by name.
+ */
+async listTemplates() : Promise<Result<TemplateSummary[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_templates") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Imports a template file (TOML); a broken file says what is wrong and nothing is saved.
+ */
+async importTemplate(contents: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_template", { contents }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds the documented example template.
+ */
+async addExampleTemplate() : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_example_template") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -283,6 +394,67 @@ export type CredentialKind =
  */
 "key"
 /**
+ * A draft as the editor shows it. The recipient's number is shown in full here, in the form
+ * where the clerk typed it, and masked in every list.
+ */
+export type DraftForm = { 
+/**
+ * `null` for a new draft.
+ */
+id: string | null; 
+/**
+ * The letter's title.
+ */
+title: string; 
+/**
+ * The recipient's fødselsnummer or D-nummer (may be empty).
+ */
+recipient_fnr: string; 
+/**
+ * The recipient's name.
+ */
+recipient_name: string; 
+/**
+ * The body (the Markdown subset).
+ */
+body: string }
+/**
+ * What a draft will become.
+ */
+export type DraftKind = 
+/**
+ * One letter to one recipient.
+ */
+"letter" | 
+/**
+ * One letter per row of a recipient list.
+ */
+"mass_mailing"
+/**
+ * A draft in a list: no body, and the identifier masked.
+ */
+export type DraftSummary = { 
+/**
+ * Its id.
+ */
+id: string; 
+/**
+ * Letter or mass mailing.
+ */
+kind: DraftKind; 
+/**
+ * The letter's title.
+ */
+title: string; 
+/**
+ * `DDMMYY *****`.
+ */
+recipient_masked: string | null; 
+/**
+ * Last saved (RFC 3339).
+ */
+updated_at: string }
+/**
  * Which services Kommunepost talks to.
  */
 export type Environment = 
@@ -327,6 +499,14 @@ export type ErrorCode =
  * Settings are invalid.
  */
 "invalid_settings" | 
+/**
+ * An identifier typed by the user is not valid.
+ */
+"invalid_identifier" | 
+/**
+ * A template file is not valid; the message says where.
+ */
+"invalid_template" | 
 /**
  * The certificate file or its password is wrong.
  */
@@ -630,6 +810,22 @@ export type StoreState =
  * The key cannot be had from the credential store: the recovery key opens the store.
  */
 { state: "needs_recovery_key"; reason: string }
+/**
+ * A template in a list.
+ */
+export type TemplateSummary = { 
+/**
+ * Its id.
+ */
+id: string; 
+/**
+ * Its name.
+ */
+name: string; 
+/**
+ * Last saved (RFC 3339).
+ */
+updated_at: string }
 
 /** tauri-specta globals **/
 

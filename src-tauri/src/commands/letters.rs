@@ -1,0 +1,143 @@
+//! Drafts and templates (the Brev screen).
+
+use kommunepost_core::ident::Fnr;
+use kommunepost_core::letters::template::{Template, example};
+use kommunepost_core::store::{DraftInput, DraftKind, DraftSummary, TemplateSummary};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::error::{CommandError, ErrorCode};
+use crate::state::AppState;
+
+/// A draft as the editor shows it. The recipient's number is shown in full here, in the form
+/// where the clerk typed it, and masked in every list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct DraftForm {
+    /// `null` for a new draft.
+    pub id: Option<String>,
+    /// The letter's title.
+    pub title: String,
+    /// The recipient's fødselsnummer or D-nummer (may be empty).
+    pub recipient_fnr: String,
+    /// The recipient's name.
+    pub recipient_name: String,
+    /// The body (the Markdown subset).
+    pub body: String,
+}
+
+/// Drafts not in the trash, newest first.
+#[tauri::command]
+#[specta::specta]
+pub fn list_drafts(state: State<'_, AppState>) -> Result<Vec<DraftSummary>, CommandError> {
+    Ok(state.session().store()?.list_drafts()?)
+}
+
+/// Drafts in the trash (kept 30 days).
+#[tauri::command]
+#[specta::specta]
+pub fn list_trash(state: State<'_, AppState>) -> Result<Vec<DraftSummary>, CommandError> {
+    Ok(state.session().store()?.list_trash()?)
+}
+
+/// One draft for the editor.
+#[tauri::command]
+#[specta::specta]
+pub fn get_draft(state: State<'_, AppState>, id: String) -> Result<DraftForm, CommandError> {
+    let draft = state.session().store()?.get_draft(&id)?;
+    Ok(DraftForm {
+        id: Some(draft.id),
+        title: draft.title,
+        recipient_fnr: draft
+            .recipient_fnr
+            .map(|f| f.expose().to_owned())
+            .unwrap_or_default(),
+        recipient_name: draft.recipient_name.unwrap_or_default(),
+        body: draft.body,
+    })
+}
+
+/// Saves a draft (autosave calls this while the clerk types); an invalid recipient number is
+/// an error and nothing is saved.
+#[tauri::command]
+#[specta::specta]
+pub fn save_draft(
+    state: State<'_, AppState>,
+    draft: DraftForm,
+) -> Result<DraftSummary, CommandError> {
+    let recipient_fnr = match draft.recipient_fnr.trim() {
+        "" => None,
+        text => {
+            Some(Fnr::parse(text).map_err(|e| CommandError::new(ErrorCode::InvalidIdentifier, e))?)
+        }
+    };
+    let saved = state.session().store()?.upsert_draft(DraftInput {
+        id: draft.id,
+        kind: DraftKind::Letter,
+        title: draft.title,
+        recipient_fnr,
+        recipient_name: Some(draft.recipient_name).filter(|n| !n.trim().is_empty()),
+        body: draft.body,
+    })?;
+    Ok(DraftSummary {
+        recipient_masked: saved.recipient_fnr.as_ref().map(Fnr::masked),
+        id: saved.id,
+        kind: saved.kind,
+        title: saved.title,
+        updated_at: saved.updated_at.to_rfc3339(),
+    })
+}
+
+/// Moves a draft to the trash.
+#[tauri::command]
+#[specta::specta]
+pub fn delete_draft(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
+    Ok(state.session().store()?.delete_draft(&id)?)
+}
+
+/// Takes a draft back out of the trash.
+#[tauri::command]
+#[specta::specta]
+pub fn restore_draft(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
+    Ok(state.session().store()?.restore_draft(&id)?)
+}
+
+/// Copies a draft.
+#[tauri::command]
+#[specta::specta]
+pub fn duplicate_draft(state: State<'_, AppState>, id: String) -> Result<String, CommandError> {
+    Ok(state.session().store()?.duplicate_draft(&id)?.id)
+}
+
+/// Templates by name.
+#[tauri::command]
+#[specta::specta]
+pub fn list_templates(state: State<'_, AppState>) -> Result<Vec<TemplateSummary>, CommandError> {
+    Ok(state.session().store()?.list_templates()?)
+}
+
+/// Imports a template file (TOML); a broken file says what is wrong and nothing is saved.
+#[tauri::command]
+#[specta::specta]
+pub fn import_template(
+    state: State<'_, AppState>,
+    contents: String,
+) -> Result<String, CommandError> {
+    let template = Template::from_file(contents.as_bytes())
+        .map_err(|e| CommandError::new(ErrorCode::InvalidTemplate, e))?;
+    Ok(state
+        .session()
+        .store()?
+        .upsert_template(None, &template)?
+        .id)
+}
+
+/// Adds the documented example template.
+#[tauri::command]
+#[specta::specta]
+pub fn add_example_template(state: State<'_, AppState>) -> Result<String, CommandError> {
+    Ok(state
+        .session()
+        .store()?
+        .upsert_template(None, &example())?
+        .id)
+}
