@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "list_templates",
     "import_template",
     "add_example_template",
+    "import_recipients",
 ];
 
 fn main() {

@@ -86,6 +86,16 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
             RouteReason::Organisation,
         ]),
         serde_json::to_value([CredentialKind::Pkcs12, CredentialKind::Key]),
+        serde_json::to_value([
+            kommunepost_core::letters::recipients::TextEncoding::Utf8,
+            kommunepost_core::letters::recipients::TextEncoding::Utf8Bom,
+            kommunepost_core::letters::recipients::TextEncoding::Windows1252,
+        ]),
+        serde_json::to_value([
+            kommunepost_core::letters::recipients::Separator::Semicolon,
+            kommunepost_core::letters::recipients::Separator::Comma,
+            kommunepost_core::letters::recipients::Separator::Tab,
+        ]),
         serde_json::to_value([KeySource::Keyring, KeySource::Passphrase]),
         serde_json::to_value([
             Environment::Sandbox,
@@ -102,6 +112,7 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
             ErrorCode::BadCertificate,
             ErrorCode::InvalidIdentifier,
             ErrorCode::InvalidTemplate,
+            ErrorCode::InvalidRecipientList,
             ErrorCode::PurposeRequired,
             ErrorCode::NoCredentials,
             ErrorCode::ServiceRefused,

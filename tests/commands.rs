@@ -288,3 +288,33 @@ fn templates_are_imported_with_a_precise_error_for_a_broken_file() {
         .collect();
     assert_eq!(names, ["Innkalling", "Vedtak – eksempel"]);
 }
+
+#[test]
+fn a_recipient_list_is_reported_with_masked_numbers_and_problems_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
+    let csv = "fodselsnummer;navn;adresselinje1;postnummer;poststed\n20914695016;Åse;Storgata 1;7300;ORKANGER\n20914695017;Ola;Storgata 2;7300;ORKANGER\n";
+    let report = invoke(
+        &window,
+        "import_recipients",
+        json!({ "file": csv.as_bytes() }),
+    )
+    .unwrap();
+    assert_eq!(
+        (report["data_rows"].as_u64(), report["valid"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(report["preview"][0]["identifier"], "209146 *****");
+    assert_eq!(report["problems"][0]["row"], 3);
+    assert!(
+        !report.to_string().contains("95016"),
+        "no full number in the report"
+    );
+    let error = invoke(
+        &window,
+        "import_recipients",
+        json!({ "file": b"navn\nOla\n" }),
+    )
+    .unwrap_err();
+    assert_eq!(error["code"], "invalid_recipient_list");
+}

@@ -39,6 +39,7 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::letters::list_templates,
         commands::letters::import_template,
         commands::letters::add_example_template,
+        commands::letters::import_recipients,
     ])
 }
 

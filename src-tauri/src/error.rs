@@ -25,6 +25,8 @@ pub enum ErrorCode {
     InvalidIdentifier,
     /// A template file is not valid; the message says where.
     InvalidTemplate,
+    /// A recipient list cannot be read as a whole (rows with problems are reported, not errors).
+    InvalidRecipientList,
     /// The certificate file or its password is wrong.
     BadCertificate,
     /// A lookup of more than ten persons needs a purpose.

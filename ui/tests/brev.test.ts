@@ -19,7 +19,8 @@ afterEach(() => {
 describe("Brev", () => {
   it("lists drafts with masked recipients and autosaves a new draft once, then updates it", async () => {
     const saved: unknown[] = [];
-    let drafts = [{ id: "d1", kind: "letter", title: "Gammelt", recipient_masked: "209146 *****", updated_at: "" }];
+    type Summary = { id: string; kind: string; title: string; recipient_masked: string | null; updated_at: string };
+    let drafts: Summary[] = [{ id: "d1", kind: "letter", title: "Gammelt", recipient_masked: "209146 *****", updated_at: "" }];
     invoke.mockImplementation(async (cmd: string, args: { draft?: { id: string | null } }) => {
       switch (cmd) {
         case "list_drafts":
@@ -29,7 +30,7 @@ describe("Brev", () => {
           return [];
         case "save_draft": {
           saved.push(JSON.parse(JSON.stringify(args.draft)));
-          const summary = { id: "d2", kind: "letter", title: "Nytt", recipient_masked: null, updated_at: "" };
+          const summary: Summary = { id: "d2", kind: "letter", title: "Nytt", recipient_masked: null, updated_at: "" };
           drafts = [summary, ...drafts.filter((d) => d.id !== "d2")];
           return summary;
         }

@@ -38,6 +38,9 @@ describe("the bokmål catalogue", () => {
       "service_refused",
       "service_unavailable",
       "bad_certificate",
+      "invalid_identifier",
+      "invalid_template",
+      "invalid_recipient_list",
     ];
     for (const code of codes) expect(Object.keys(nb)).toContain(`error.${code}`);
   });

@@ -1,6 +1,8 @@
 //! Drafts and templates (the Brev screen).
 
 use kommunepost_core::ident::Fnr;
+use kommunepost_core::ident::Identifier;
+use kommunepost_core::letters::recipients::{RowProblem, Separator, TextEncoding, read_recipients};
 use kommunepost_core::letters::template::{Template, example};
 use kommunepost_core::store::{DraftInput, DraftKind, DraftSummary, TemplateSummary};
 use serde::{Deserialize, Serialize};
@@ -140,4 +142,67 @@ pub fn add_example_template(state: State<'_, AppState>) -> Result<String, Comman
         .store()?
         .upsert_template(None, &example())?
         .id)
+}
+
+/// One recipient in the import preview (identifier masked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RecipientPreview {
+    /// The row in the file.
+    pub row: u32,
+    /// The identifier, masked for persons.
+    pub identifier: String,
+    /// The name.
+    pub name: String,
+    /// Postnummer and poststed.
+    pub place: String,
+}
+
+/// What an imported recipient list holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RecipientReport {
+    /// How the file was written.
+    pub encoding: TextEncoding,
+    /// The separator found.
+    pub separator: Separator,
+    /// The columns (normalised), i.e. the merge fields the list offers.
+    pub columns: Vec<String>,
+    /// Data rows in the file.
+    pub data_rows: u32,
+    /// Usable recipients.
+    pub valid: u32,
+    /// Every problem, by row.
+    pub problems: Vec<RowProblem>,
+    /// The first recipients.
+    pub preview: Vec<RecipientPreview>,
+}
+
+/// Reads a recipient list (CSV bytes) and reports it; nothing is stored yet.
+#[tauri::command]
+#[specta::specta]
+pub fn import_recipients(file: Vec<u8>) -> Result<RecipientReport, CommandError> {
+    let list = read_recipients(&file)
+        .map_err(|e| CommandError::new(ErrorCode::InvalidRecipientList, e))?;
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(RecipientReport {
+        encoding: list.encoding,
+        separator: list.separator,
+        columns: list.columns.clone(),
+        data_rows: count(list.data_rows),
+        valid: count(list.recipients.len()),
+        problems: list.problems.clone(),
+        preview: list
+            .recipients
+            .iter()
+            .take(20)
+            .map(|r| RecipientPreview {
+                row: count(r.row),
+                identifier: match &r.identifier {
+                    Identifier::Person(fnr) => fnr.masked(),
+                    Identifier::Organisation(org) => org.to_string(),
+                },
+                name: r.name.clone(),
+                place: format!("{} {}", r.postcode, r.city),
+            })
+            .collect(),
+    })
 }

@@ -267,6 +267,17 @@ async addExampleTemplate() : Promise<Result<string, CommandError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Reads a recipient list (CSV bytes) and reports it; nothing is stored yet.
+ */
+async importRecipients(file: number[]) : Promise<Result<RecipientReport, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_recipients", { file }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -508,6 +519,10 @@ export type ErrorCode =
  */
 "invalid_template" | 
 /**
+ * A recipient list cannot be read as a whole (rows with problems are reported, not errors).
+ */
+"invalid_recipient_list" | 
+/**
  * The certificate file or its password is wrong.
  */
 "bad_certificate" | 
@@ -739,6 +754,58 @@ email: boolean;
  */
 sms: boolean }
 /**
+ * One recipient in the import preview (identifier masked).
+ */
+export type RecipientPreview = { 
+/**
+ * The row in the file.
+ */
+row: number; 
+/**
+ * The identifier, masked for persons.
+ */
+identifier: string; 
+/**
+ * The name.
+ */
+name: string; 
+/**
+ * Postnummer and poststed.
+ */
+place: string }
+/**
+ * What an imported recipient list holds.
+ */
+export type RecipientReport = { 
+/**
+ * How the file was written.
+ */
+encoding: TextEncoding; 
+/**
+ * The separator found.
+ */
+separator: Separator; 
+/**
+ * The columns (normalised), i.e. the merge fields the list offers.
+ */
+columns: string[]; 
+/**
+ * Data rows in the file.
+ */
+data_rows: number; 
+/**
+ * Usable recipients.
+ */
+valid: number; 
+/**
+ * Every problem, by row.
+ */
+problems: RowProblem[]; 
+/**
+ * The first recipients.
+ */
+preview: RecipientPreview[] }
+/**
  * The channel a letter takes.
  */
 export type Route = 
@@ -791,6 +858,38 @@ export type RouteReason =
  */
 "organisation"
 /**
+ * A row that cannot be used, and why.
+ */
+export type RowProblem = { 
+/**
+ * The spreadsheet row (header = 1).
+ */
+row: number; 
+/**
+ * The column, when one is to blame.
+ */
+column: string | null; 
+/**
+ * What is wrong (identifiers masked).
+ */
+message: string }
+/**
+ * The separator between fields.
+ */
+export type Separator = 
+/**
+ * `;` (Norwegian Excel).
+ */
+"semicolon" | 
+/**
+ * `,`.
+ */
+"comma" | 
+/**
+ * Tab.
+ */
+"tab"
+/**
  * What the user sees of the store.
  */
 export type StoreState = 
@@ -826,6 +925,22 @@ name: string;
  * Last saved (RFC 3339).
  */
 updated_at: string }
+/**
+ * How the file was written.
+ */
+export type TextEncoding = 
+/**
+ * UTF-8 without BOM.
+ */
+"utf8" | 
+/**
+ * UTF-8 with a byte-order mark (Excel's "CSV UTF-8").
+ */
+"utf8_bom" | 
+/**
+ * Windows-1252 (Excel's plain "CSV" on Norwegian Windows).
+ */
+"windows1252"
 
 /** tauri-specta globals **/
 

@@ -33,10 +33,13 @@ pub const STANDARD_COLUMNS: [&str; 9] = [
 #[serde(rename_all = "snake_case")]
 pub enum TextEncoding {
     /// UTF-8 without BOM.
+    #[serde(rename = "utf8")]
     Utf8,
     /// UTF-8 with a byte-order mark (Excel's "CSV UTF-8").
+    #[serde(rename = "utf8_bom")]
     Utf8Bom,
     /// Windows-1252 (Excel's plain "CSV" on Norwegian Windows).
+    #[serde(rename = "windows1252")]
     Windows1252,
 }
 
