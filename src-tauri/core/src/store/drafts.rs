@@ -139,23 +139,7 @@ impl Store {
 
     /// Drafts not in the trash, most recently saved first.
     pub fn list_drafts(&self) -> Result<Vec<DraftSummary>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(
-            "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at
-             FROM drafts WHERE deleted_at IS NULL ORDER BY updated_at DESC, id",
-        )?;
-        let rows = statement.query_map([], read_draft)?;
-        rows.map(|row| {
-            let draft = row??;
-            Ok(DraftSummary {
-                recipient_masked: draft.recipient_fnr.as_ref().map(Fnr::masked),
-                id: draft.id,
-                kind: draft.kind,
-                title: draft.title,
-                updated_at: draft.updated_at.to_rfc3339(),
-            })
-        })
-        .collect()
+        self.summaries("deleted_at IS NULL ORDER BY updated_at DESC, id")
     }
 
     /// A copy of a draft, titled "<title> (kopi)".
@@ -173,11 +157,16 @@ impl Store {
 
     /// Drafts in the trash, most recently deleted first.
     pub fn list_trash(&self) -> Result<Vec<DraftSummary>, StoreError> {
+        self.summaries("deleted_at IS NOT NULL ORDER BY deleted_at DESC, id")
+    }
+
+    /// Summaries of the drafts matching `filter` (a fixed SQL condition and order).
+    fn summaries(&self, filter: &'static str) -> Result<Vec<DraftSummary>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare(
+        let mut statement = conn.prepare(&format!(
             "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at
-             FROM drafts WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC, id",
-        )?;
+             FROM drafts WHERE {filter}"
+        ))?;
         let rows = statement.query_map([], read_draft)?;
         rows.map(|row| {
             let draft = row??;
