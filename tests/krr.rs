@@ -176,18 +176,29 @@ async fn an_expired_token_is_refreshed_once_and_the_lookup_succeeds() {
     );
 }
 
+/// One single-person request against a stand-in with `faults`.
+async fn one_request_with(
+    faults: KrrFaults,
+    timeout: Duration,
+) -> Result<Vec<kommunepost_core::krr::KrrPerson>, KrrError> {
+    let sandbox = sandbox(20).await;
+    let krr = sandbox.krr(sandbox.maskinporten(), timeout);
+    sandbox.server.krr_double.set_faults(faults);
+    krr.lookup_chunk(std::slice::from_ref(&sandbox.population.persons[0].fnr))
+        .await
+}
+
 #[tokio::test]
 async fn a_token_refused_twice_is_reported_as_unauthorised() {
-    let sandbox = sandbox(20).await;
-    let krr = sandbox.krr(sandbox.maskinporten(), TIMEOUT);
-    sandbox.server.krr_double.set_faults(KrrFaults {
-        expire_next_tokens: 5,
-        ..Default::default()
-    });
-    let error = krr
-        .lookup_chunk(std::slice::from_ref(&sandbox.population.persons[0].fnr))
-        .await
-        .unwrap_err();
+    let error = one_request_with(
+        KrrFaults {
+            expire_next_tokens: 5,
+            ..Default::default()
+        },
+        TIMEOUT,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, KrrError::Unauthorized(_)), "{error}");
 }
 
@@ -251,31 +262,29 @@ async fn a_server_error_fails_that_chunk_only_and_it_can_be_retried() {
 
 #[tokio::test]
 async fn a_slow_answer_is_a_timeout() {
-    let sandbox = sandbox(20).await;
-    let krr = sandbox.krr(sandbox.maskinporten(), Duration::from_millis(300));
-    sandbox.server.krr_double.set_faults(KrrFaults {
-        latency: Duration::from_secs(2),
-        ..Default::default()
-    });
-    let error = krr
-        .lookup_chunk(std::slice::from_ref(&sandbox.population.persons[0].fnr))
-        .await
-        .unwrap_err();
+    let error = one_request_with(
+        KrrFaults {
+            latency: Duration::from_secs(2),
+            ..Default::default()
+        },
+        Duration::from_millis(300),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, KrrError::Timeout(_)), "{error}");
 }
 
 #[tokio::test]
 async fn malformed_json_is_reported_as_such() {
-    let sandbox = sandbox(20).await;
-    let krr = sandbox.krr(sandbox.maskinporten(), TIMEOUT);
-    sandbox.server.krr_double.set_faults(KrrFaults {
-        malformed_next: 1,
-        ..Default::default()
-    });
-    let error = krr
-        .lookup_chunk(std::slice::from_ref(&sandbox.population.persons[0].fnr))
-        .await
-        .unwrap_err();
+    let error = one_request_with(
+        KrrFaults {
+            malformed_next: 1,
+            ..Default::default()
+        },
+        TIMEOUT,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, KrrError::Malformed(_)), "{error}");
 }
 

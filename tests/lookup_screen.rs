@@ -28,6 +28,29 @@ fn population() -> Population {
     })
 }
 
+/// A state whose test environment is served by a fresh sandbox (its addresses in the settings),
+/// switched to Test; the sandbox's credentials are not yet imported.
+async fn test_environment_backed_by_a_sandbox(
+    dir: &std::path::Path,
+    krr_api: Option<kommunepost_core::config::KrrApi>,
+) -> (kommunepost_sandbox::SandboxServer, AppState) {
+    let sandbox =
+        kommunepost_sandbox::SandboxServer::start(Arc::new(population()), Arc::new(SystemClock), 0)
+            .await
+            .unwrap();
+    let state = state(dir);
+    let endpoints = sandbox.endpoints();
+    state
+        .update_settings(|s| {
+            s.test.endpoints.maskinporten = Some(endpoints.maskinporten.clone());
+            s.test.endpoints.krr = Some(endpoints.krr.clone());
+            s.test.krr_api = krr_api;
+        })
+        .unwrap();
+    state.set_environment(Environment::Test).await.unwrap();
+    (sandbox, state)
+}
+
 #[tokio::test]
 async fn the_screen_lookup_routes_each_row_writes_one_audit_entry_and_reports_progress() {
     let dir = tempfile::tempdir().unwrap();
@@ -143,20 +166,8 @@ async fn test_connection_in_the_sandbox_passes_every_step() {
 async fn a_client_saved_for_test_is_used_for_lookups_and_a_wrong_one_fails_at_the_token_step() {
     // A sandbox stands in for the test environment: the test environment's addresses point at
     // it, and its certificate is imported the way a clerk imports the municipality's.
-    let sandbox =
-        kommunepost_sandbox::SandboxServer::start(Arc::new(population()), Arc::new(SystemClock), 0)
-            .await
-            .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let state = state(dir.path());
-    let endpoints = sandbox.endpoints();
-    state
-        .update_settings(|s| {
-            s.test.endpoints.maskinporten = Some(endpoints.maskinporten.clone());
-            s.test.endpoints.krr = Some(endpoints.krr.clone());
-        })
-        .unwrap();
-    state.set_environment(Environment::Test).await.unwrap();
+    let (sandbox, state) = test_environment_backed_by_a_sandbox(dir.path(), None).await;
     let credentials = sandbox.credentials().clone();
 
     let wrong = state
@@ -244,19 +255,8 @@ async fn a_client_saved_for_test_is_used_for_lookups_and_a_wrong_one_fails_at_th
 
 #[tokio::test]
 async fn a_registered_key_with_its_kid_works_for_the_test_environment_too() {
-    let sandbox =
-        kommunepost_sandbox::SandboxServer::start(Arc::new(population()), Arc::new(SystemClock), 0)
-            .await
-            .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let state = state(dir.path());
-    let endpoints = sandbox.endpoints();
-    state
-        .update_settings(|s| {
-            s.test.endpoints.maskinporten = Some(endpoints.maskinporten.clone());
-            s.test.endpoints.krr = Some(endpoints.krr.clone());
-        })
-        .unwrap();
+    let (sandbox, state) = test_environment_backed_by_a_sandbox(dir.path(), None).await;
     let credentials = sandbox.credentials().clone();
     let missing_kid = state
         .save_client(
@@ -286,21 +286,12 @@ async fn a_registered_key_with_its_kid_works_for_the_test_environment_too() {
 
 #[tokio::test]
 async fn the_krr_api_version_in_the_settings_is_used_for_lookups() {
-    let sandbox =
-        kommunepost_sandbox::SandboxServer::start(Arc::new(population()), Arc::new(SystemClock), 0)
-            .await
-            .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let state = state(dir.path());
-    let endpoints = sandbox.endpoints();
-    state
-        .update_settings(|s| {
-            s.test.endpoints.maskinporten = Some(endpoints.maskinporten.clone());
-            s.test.endpoints.krr = Some(endpoints.krr.clone());
-            s.test.krr_api = Some(kommunepost_core::config::KrrApi::V1);
-        })
-        .unwrap();
-    state.set_environment(Environment::Test).await.unwrap();
+    let (sandbox, state) = test_environment_backed_by_a_sandbox(
+        dir.path(),
+        Some(kommunepost_core::config::KrrApi::V1),
+    )
+    .await;
     let credentials = sandbox.credentials().clone();
     state
         .save_client(
