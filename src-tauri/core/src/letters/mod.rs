@@ -1,8 +1,10 @@
 //! Letters: templates, the body format (a Markdown subset with merge fields), merging, and
-//! recipient lists imported from CSV.
+//! recipient lists imported from CSV, composing a letter for a recipient and rendering it as PDF/A.
 
 pub mod attachment;
+pub mod compose;
 pub mod markdown;
 pub mod merge;
+pub mod pdf;
 pub mod recipients;
 pub mod template;
