@@ -64,7 +64,7 @@ pub enum Command {
     /// The audit log in the encrypted store.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Letters: templates.
+    /// Letters: templates, rendering, attachment checks.
     #[command(subcommand)]
     Letter(LetterCommand),
 }
@@ -83,6 +83,37 @@ pub enum LetterCommand {
         files: Vec<std::path::PathBuf>,
         /// The size limit to check against: digipost (30 MB), dpi (50 MB) or signing (10 MB).
         #[arg(long, default_value = "digipost")]
+        channel: String,
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Renders one PDF/A letter per valid row of a recipient list into a directory, with a
+    /// report (row, recipient, files or the precise error; also written as report.json).
+    /// Every letter passes the preflight first. Exit code 1 if any row failed — after the
+    /// others are rendered.
+    Render {
+        /// The template file (see `letter template example`).
+        #[arg(long, value_name = "FILE")]
+        template: std::path::PathBuf,
+        /// The recipient list (CSV: UTF-8 or Windows-1252; `;`, `,` or tab).
+        #[arg(long, value_name = "FILE")]
+        data: std::path::PathBuf,
+        /// The directory to write to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        /// The letters' date, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        /// A PDF to attach to every letter (repeat for more).
+        #[arg(long, value_name = "FILE")]
+        attach: Vec<std::path::PathBuf>,
+        /// Merge the attachments after the letter's pages instead of separate documents.
+        #[arg(long)]
+        merge_attachments: bool,
+        /// The channel the preflight checks against: papir (the strictest; default),
+        /// digital_postkasse or altinn.
+        #[arg(long, default_value = "papir")]
         channel: String,
         /// JSON instead of lines.
         #[arg(long)]

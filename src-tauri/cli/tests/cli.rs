@@ -426,3 +426,133 @@ fn letter_check_reports_each_pdf_and_fails_on_a_bad_one() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown channel"), "{err}");
 }
+
+#[test]
+fn letter_render_writes_a_pdf_per_valid_row_and_reports_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("vedtak.kpmal.toml");
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["letter", "template", "example", "--out"])
+        .arg(&template));
+    assert_eq!(code, 0, "{err}");
+    let data = dir.path().join("mottakere.csv");
+    std::fs::write(
+        &data,
+        "fodselsnummer;navn;adresselinje1;postnummer;poststed;tjeneste;saksnummer;fra_dato;belop;avdeling;saksbehandler\n\
+         20914695016;Åse Ødegård;Storgata 1;7300;Orkanger;bistand;2026/1;1. januar;100;Helse;Kari\n\
+         20914695017;Feil Nummer;Storgata 2;7300;Orkanger;bistand;2026/2;1. januar;100;Helse;Kari\n\
+         30910099686;Liv Li;Storgata 3;7300;Orkanger;bistand;2026/3;1. januar;100;Helse;\n\
+         01813048589;Per Pål;Storgata 4;7300;Orkanger;bistand;2026/4;1. januar;100;Helse;Kari\n",
+    )
+    .unwrap();
+    let out = dir.path().join("brev");
+    let (code, stdout, err) = run(kommunepost(dir.path())
+        .args(["letter", "render", "--date", "2026-12-01", "--template"])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(
+        code, 1,
+        "a row failed, so the exit code is 1: {stdout}{err}"
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("row 2: Åse Ødegård (209146 *****) → rad00002-ase-odegard.pdf"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("row 3:")
+            && lines[1].contains("ERROR")
+            && lines[1].contains("check digit"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].contains("ERROR: empty merge field(s): saksbehandler"),
+        "{stdout}"
+    );
+    assert!(lines[3].starts_with("row 5: Per Pål"), "{stdout}");
+    assert!(lines[4].starts_with("2 letter(s) written"), "{stdout}");
+    assert!(!stdout.contains("20914695016") && !stdout.contains("95016"));
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "rad00002-ase-odegard.pdf",
+            "rad00005-per-pal.pdf",
+            "report.json"
+        ]
+    );
+    let pdf = std::fs::read(out.join("rad00002-ase-odegard.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.7"));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report.as_array().unwrap().len(), 4);
+
+    // --json prints the same report; a second run gives byte-identical letters.
+    let (_, json, _) = run(kommunepost(dir.path())
+        .args([
+            "letter",
+            "render",
+            "--json",
+            "--date",
+            "2026-12-01",
+            "--template",
+        ])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out));
+    let printed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(printed, report);
+    assert_eq!(
+        std::fs::read(out.join("rad00002-ase-odegard.pdf")).unwrap(),
+        pdf
+    );
+}
+
+#[test]
+fn letter_render_refuses_a_broken_list_and_a_bad_attachment_before_writing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("t.toml");
+    run(kommunepost(dir.path())
+        .args(["letter", "template", "example", "--out"])
+        .arg(&template));
+    let data = dir.path().join("d.csv");
+    std::fs::write(&data, "navn;adresse\nOla;Gata 1\n").unwrap();
+    let out = dir.path().join("ut");
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["letter", "render", "--template"])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("fodselsnummer/organisasjonsnummer"), "{err}");
+    assert!(!out.exists());
+
+    std::fs::write(&data, "fodselsnummer;navn;adresselinje1;postnummer;poststed\n20914695016;Åse;Gata 1;7300;Orkanger\n").unwrap();
+    let bad = dir.path().join("vedlegg.pdf");
+    std::fs::write(&bad, b"%PDF-1.4 not really").unwrap();
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["letter", "render", "--template"])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .arg("--attach")
+        .arg(&bad));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("vedlegg.pdf") && err.contains("damaged"),
+        "{err}"
+    );
+}

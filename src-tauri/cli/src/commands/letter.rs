@@ -1,4 +1,4 @@
-//! `kommunepost letter template example|check`.
+//! `kommunepost letter template example|check`, `letter check`, `letter render`.
 
 use std::process::ExitCode;
 
@@ -19,6 +19,27 @@ pub fn run(command: LetterCommand) -> Result<ExitCode, CliError> {
             channel,
             json,
         } => return check_pdfs(&files, &channel, json),
+        LetterCommand::Render {
+            template,
+            data,
+            out,
+            date,
+            attach,
+            merge_attachments,
+            channel,
+            json,
+        } => {
+            return super::render::render(super::render::RenderArgs {
+                template,
+                data,
+                out,
+                date,
+                attach,
+                merge_attachments,
+                channel,
+                json,
+            });
+        }
     };
     match command {
         TemplateCommand::Example { out } => {

@@ -5,6 +5,7 @@ mod config;
 mod ident;
 mod krr;
 mod letter;
+mod render;
 mod sandbox;
 mod store;
 

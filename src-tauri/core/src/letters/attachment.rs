@@ -203,6 +203,101 @@ fn fonts_not_embedded(document: &Document) -> Vec<String> {
     missing
 }
 
+/// The page with the smallest left margin and that margin in millimetres, estimated from where
+/// text and images are drawn (the content streams' positioning operators; paths such as
+/// background boxes are ignored). `None` when the file cannot be read or draws nothing.
+pub fn left_margin_mm(bytes: &[u8]) -> Option<(u32, f32)> {
+    let document = Document::load_mem(bytes).ok()?;
+    let mut worst: Option<(u32, f32)> = None;
+    for (number, id) in document.get_pages() {
+        let Ok(content) = document.get_and_decode_page_content(id) else {
+            continue;
+        };
+        let left = page_origin_x(&document, id);
+        if let Some(x) = leftmost_x(&content.operations) {
+            let margin = (x - left) * 25.4 / 72.0;
+            if worst.is_none_or(|(_, m)| margin < m) {
+                worst = Some((number, margin));
+            }
+        }
+    }
+    worst
+}
+
+fn page_origin_x(document: &Document, page: lopdf::ObjectId) -> f32 {
+    document
+        .get_dictionary(page)
+        .ok()
+        .and_then(|d| d.get(b"MediaBox").ok())
+        .and_then(|o| o.as_array().ok())
+        .and_then(|a| a.first())
+        .and_then(number)
+        .unwrap_or(0.0)
+}
+
+fn number(o: &Object) -> Option<f32> {
+    o.as_float()
+        .ok()
+        .or_else(|| o.as_i64().ok().map(|i| i as f32))
+}
+
+type Matrix = [f32; 6];
+
+fn multiply(m: &Matrix, n: &Matrix) -> Matrix {
+    [
+        m[0] * n[0] + m[1] * n[2],
+        m[0] * n[1] + m[1] * n[3],
+        m[2] * n[0] + m[3] * n[2],
+        m[2] * n[1] + m[3] * n[3],
+        m[4] * n[0] + m[5] * n[2] + n[4],
+        m[4] * n[1] + m[5] * n[3] + n[5],
+    ]
+}
+
+/// The smallest x (default user space) at which text is shown or an image drawn.
+fn leftmost_x(operations: &[lopdf::content::Operation]) -> Option<f32> {
+    const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+    let mut ctm = IDENTITY;
+    let mut stack = Vec::new();
+    let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
+    let mut min: Option<f32> = None;
+    let mut see = |x: f32| {
+        if x.is_finite() {
+            min = Some(min.map_or(x, |m: f32| m.min(x)));
+        }
+    };
+    for op in operations {
+        let args: Vec<f32> = op.operands.iter().filter_map(number).collect();
+        match op.operator.as_str() {
+            "q" => stack.push(ctm),
+            "Q" => ctm = stack.pop().unwrap_or(IDENTITY),
+            "cm" if args.len() == 6 => {
+                ctm = multiply(
+                    &[args[0], args[1], args[2], args[3], args[4], args[5]],
+                    &ctm,
+                );
+            }
+            "BT" => (tm, tlm) = (IDENTITY, IDENTITY),
+            "Tm" if args.len() == 6 => {
+                tm = [args[0], args[1], args[2], args[3], args[4], args[5]];
+                tlm = tm;
+            }
+            "Td" | "TD" if args.len() == 2 => {
+                tlm = multiply(&[1.0, 0.0, 0.0, 1.0, args[0], args[1]], &tlm);
+                tm = tlm;
+            }
+            "T*" => tm = tlm,
+            "Tj" | "TJ" | "'" | "\"" => {
+                let m = multiply(&tm, &ctm);
+                see(m[4]);
+            }
+            "Do" => see(ctm[4].min(ctm[4] + ctm[0]).min(ctm[4] + ctm[2])),
+            _ => {}
+        }
+    }
+    min
+}
+
 #[cfg(test)]
 #[path = "attachment_tests.rs"]
-mod tests;
+pub(crate) mod tests;

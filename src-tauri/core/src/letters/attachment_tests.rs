@@ -10,6 +10,16 @@ fn pdf(width: i64, height: i64, text: bool) -> Vec<u8> {
 }
 
 fn pdf_with(width: i64, height: i64, text: bool, encrypt: bool) -> Vec<u8> {
+    build(width, height, text.then_some(72), encrypt)
+}
+
+/// An A4 page with text starting `x` points from the left edge (inside a `cm` shift of 10).
+pub(crate) fn a4_with_text_at(x: i64) -> Vec<u8> {
+    build(A4.0, A4.1, Some(x), false)
+}
+
+fn build(width: i64, height: i64, text_x: Option<i64>, encrypt: bool) -> Vec<u8> {
+    let text = text_x.is_some();
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font_id = doc.add_object(
@@ -24,13 +34,19 @@ fn pdf_with(width: i64, height: i64, text: bool, encrypt: bool) -> Vec<u8> {
         doc.objects.remove(&font_id);
     }
     let resources_id = doc.add_object(resources);
-    let operations = if text {
+    let operations = if let Some(x) = text_x {
         vec![
+            Operation::new("q", vec![]),
+            Operation::new(
+                "cm",
+                vec![1.into(), 0.into(), 0.into(), 1.into(), 10.into(), 0.into()],
+            ),
             Operation::new("BT", vec![]),
             Operation::new("Tf", vec!["F1".into(), 12.into()]),
-            Operation::new("Td", vec![72.into(), 700.into()]),
+            Operation::new("Td", vec![(x - 10).into(), 700.into()]),
             Operation::new("Tj", vec![Object::string_literal("Hei")]),
             Operation::new("ET", vec![]),
+            Operation::new("Q", vec![]),
         ]
     } else {
         vec![]
@@ -121,4 +137,14 @@ fn pdf_2_0_is_refused() {
         check_pdf(&bytes, DPI_MAX_BYTES),
         Err(AttachmentError::UnsupportedVersion("2.0".into()))
     );
+}
+
+#[test]
+fn the_left_margin_is_estimated_from_where_text_is_drawn() {
+    let (page, margin) = left_margin_mm(&a4_with_text_at(72)).unwrap();
+    assert_eq!(page, 1);
+    assert!((margin - 25.4).abs() < 0.1, "{margin}");
+    let (_, margin) = left_margin_mm(&a4_with_text_at(28)).unwrap();
+    assert!((margin - 9.9).abs() < 0.1, "{margin}");
+    assert_eq!(left_margin_mm(&pdf(A4.0, A4.1, false)), None);
 }

@@ -2,9 +2,12 @@
 //! recipient lists imported from CSV, composing a letter for a recipient and rendering it as PDF/A.
 
 pub mod attachment;
+pub mod batch;
 pub mod compose;
 pub mod markdown;
 pub mod merge;
+pub mod package;
 pub mod pdf;
+pub mod preflight;
 pub mod recipients;
 pub mod template;

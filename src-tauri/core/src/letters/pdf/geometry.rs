@@ -139,5 +139,4 @@ mod tests {
         assert!(WINDOW.bottom() - ADDRESS.bottom() >= 4.0);
         assert!(BODY_TOP_FIRST - WINDOW.bottom() >= 10.0);
     }
-
 }

@@ -4,6 +4,7 @@
 //! [`geometry`] defines the page and the envelope window, [`layout`] the page flow, [`writer`]
 //! the PDF objects; [`render`] puts them together and runs the checks every letter must pass.
 
+pub mod append;
 pub mod fonts;
 pub mod geometry;
 pub mod layout;
