@@ -31,6 +31,9 @@ const COMMANDS: &[&str] = &[
     "import_template",
     "add_example_template",
     "import_recipients",
+    "preview_letter",
+    "letter_geometry",
+    "check_attachment",
 ];
 
 fn main() {

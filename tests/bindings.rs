@@ -98,6 +98,10 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
         ]),
         serde_json::to_value([KeySource::Keyring, KeySource::Passphrase]),
         serde_json::to_value([
+            kommunepost_core::letters::package::AttachmentMode::Separate,
+            kommunepost_core::letters::package::AttachmentMode::Merged,
+        ]),
+        serde_json::to_value([
             Environment::Sandbox,
             Environment::Test,
             Environment::Production,
@@ -108,6 +112,8 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
             ErrorCode::PassphraseTooShort,
             ErrorCode::BadRecoveryKey,
             ErrorCode::CredentialStore,
+            ErrorCode::LetterNotReady,
+            ErrorCode::InvalidAttachment,
             ErrorCode::InvalidSettings,
             ErrorCode::BadCertificate,
             ErrorCode::InvalidIdentifier,

@@ -318,3 +318,73 @@ fn a_recipient_list_is_reported_with_masked_numbers_and_problems_by_row() {
     .unwrap_err();
     assert_eq!(error["code"], "invalid_recipient_list");
 }
+
+#[test]
+fn a_draft_with_a_recipient_list_is_previewed_per_row_and_kept_whole() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
+    let template = invoke(&window, "add_example_template", json!({})).unwrap();
+    let csv = "fodselsnummer;navn;adresselinje1;postnummer;poststed;frist\n\
+               20914695016;Åse Ødegård;Storgata 1;7300;ORKANGER;1. mars\n\
+               30910099686;Liv Li;Storgata 2;7300;ORKANGER;2. mars\n";
+    let mut draft = json!({
+        "id": null, "title": "Innkalling", "recipient_fnr": "", "recipient_name": "",
+        "body": "Hei {{navn}}, fristen er {{frist}}.",
+        "letter": {
+            "template_id": template, "address_lines": [], "postcode": "", "city": "", "fields": [],
+            "recipients_csv_base64": base64::engine::general_purpose::STANDARD.encode(csv),
+            "recipients_file_name": "liste.csv", "attachments": [], "attachment_mode": "separate"
+        }
+    });
+    // The example template's signature uses fields this list lacks: the preview says which.
+    let error = invoke(
+        &window,
+        "preview_letter",
+        json!({ "draft": draft, "row": 3 }),
+    )
+    .unwrap_err();
+    assert_eq!(error["code"], "letter_not_ready");
+    assert!(
+        error["message"].as_str().unwrap().contains("saksbehandler"),
+        "{error}"
+    );
+
+    draft["letter"]["template_id"] = Value::Null;
+    let preview = invoke(
+        &window,
+        "preview_letter",
+        json!({ "draft": draft, "row": 3 }),
+    )
+    .unwrap();
+    assert_eq!(preview["title"], "Innkalling");
+    assert_eq!(preview["file_name"], "Innkalling.pdf");
+    assert_eq!(preview["recipient"], "Liv Li (309100 *****)");
+    assert_eq!(
+        preview["window_lines"],
+        json!(["Liv Li", "Storgata 2", "7300 ORKANGER"])
+    );
+    assert_eq!(preview["pages"], 1);
+    assert_eq!(preview["problems"], json!([]));
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(preview["pdf_base64"].as_str().unwrap())
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.7"));
+
+    let saved = invoke(&window, "save_draft", json!({ "draft": draft })).unwrap();
+    assert_eq!(saved["kind"], "mass_mailing");
+    let form = invoke(&window, "get_draft", json!({ "id": saved["id"] })).unwrap();
+    assert_eq!(form["letter"]["recipients_file_name"], "liste.csv");
+    assert_eq!(form["letter"], draft["letter"]);
+
+    let error = invoke(
+        &window,
+        "check_attachment",
+        json!({ "file": b"not a pdf".to_vec() }),
+    )
+    .unwrap_err();
+    assert_eq!(error["code"], "invalid_attachment");
+    assert!(error["message"].as_str().unwrap().contains("not a PDF"));
+    let geometry = invoke(&window, "letter_geometry", json!({})).unwrap();
+    assert_eq!(geometry["window"]["left"], 15.0);
+}

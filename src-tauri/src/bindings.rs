@@ -40,6 +40,9 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::letters::import_template,
         commands::letters::add_example_template,
         commands::letters::import_recipients,
+        commands::letter_preview::preview_letter,
+        commands::letter_preview::letter_geometry,
+        commands::letter_preview::check_attachment,
     ])
 }
 

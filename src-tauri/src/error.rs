@@ -27,6 +27,11 @@ pub enum ErrorCode {
     InvalidTemplate,
     /// A recipient list cannot be read as a whole (rows with problems are reported, not errors).
     InvalidRecipientList,
+    /// The letter cannot be made yet: merge fields without values, an address that does not
+    /// fit the window, a fødselsnummer on page 1; the message says which.
+    LetterNotReady,
+    /// A PDF cannot be attached (not a PDF, damaged, password-protected, too large…).
+    InvalidAttachment,
     /// The certificate file or its password is wrong.
     BadCertificate,
     /// A lookup of more than ten persons needs a purpose.
@@ -145,5 +150,17 @@ mod tests {
         let json = serde_json::to_value(CommandError::from(StoreError::WrongKey)).unwrap();
         assert_eq!(json["code"], "wrong_key");
         assert!(json["message"].as_str().unwrap().contains("wrong key"));
+    }
+}
+
+impl From<kommunepost_core::letters::draft::DraftError> for CommandError {
+    fn from(error: kommunepost_core::letters::draft::DraftError) -> Self {
+        use kommunepost_core::letters::draft::DraftError;
+        let code = match &error {
+            DraftError::Recipients(_) => ErrorCode::InvalidRecipientList,
+            DraftError::Attachment(_) => ErrorCode::InvalidAttachment,
+            DraftError::NoSuchRow(_) | DraftError::Compose(_) => ErrorCode::LetterNotReady,
+        };
+        Self::new(code, error)
     }
 }

@@ -66,6 +66,7 @@ fn main() {
                 recipient_fnr: Some(fnr.clone()),
                 recipient_name: Some("Åse Bjørnstad".into()),
                 body: "Brødtekst med æøå. ".repeat(20),
+                letter: Default::default(),
             })
             .expect("save");
     }

@@ -2,6 +2,7 @@
 
 use kommunepost_core::ident::Fnr;
 use kommunepost_core::ident::Identifier;
+use kommunepost_core::letters::draft::DraftLetter;
 use kommunepost_core::letters::recipients::{RowProblem, Separator, TextEncoding, read_recipients};
 use kommunepost_core::letters::template::{Template, example};
 use kommunepost_core::store::{DraftInput, DraftKind, DraftSummary, TemplateSummary};
@@ -25,6 +26,9 @@ pub struct DraftForm {
     pub recipient_name: String,
     /// The body (the Markdown subset).
     pub body: String,
+    /// Template, address, merge values, recipient list and attachments.
+    #[serde(default)]
+    pub letter: DraftLetter,
 }
 
 /// Drafts not in the trash, newest first.
@@ -55,6 +59,7 @@ pub fn get_draft(state: State<'_, AppState>, id: String) -> Result<DraftForm, Co
             .unwrap_or_default(),
         recipient_name: draft.recipient_name.unwrap_or_default(),
         body: draft.body,
+        letter: draft.letter,
     })
 }
 
@@ -74,11 +79,16 @@ pub fn save_draft(
     };
     let saved = state.session().store()?.upsert_draft(DraftInput {
         id: draft.id,
-        kind: DraftKind::Letter,
+        kind: if draft.letter.recipients_csv_base64.is_some() {
+            DraftKind::MassMailing
+        } else {
+            DraftKind::Letter
+        },
         title: draft.title,
         recipient_fnr,
         recipient_name: Some(draft.recipient_name).filter(|n| !n.trim().is_empty()),
         body: draft.body,
+        letter: draft.letter,
     })?;
     Ok(DraftSummary {
         recipient_masked: saved.recipient_fnr.as_ref().map(Fnr::masked),

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod ident;
 pub mod krr;
+pub mod letter_preview;
 pub mod letters;
 pub mod settings;
 pub mod store;

@@ -278,6 +278,35 @@ async importRecipients(file: number[]) : Promise<Result<RecipientReport, Command
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Renders the draft for `row` of its recipient list (or its single recipient) exactly as it
+ * would be sent, with the preflight's findings. Nothing is saved.
+ */
+async previewLetter(draft: DraftForm, row: number | null) : Promise<Result<LetterPreview, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_letter", { draft, row }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The envelope window and address area (millimetres) for the preview's overlay.
+ */
+async letterGeometry() : Promise<EnvelopeGeometry> {
+    return await TAURI_INVOKE("letter_geometry");
+},
+/**
+ * Checks a PDF before it is attached: pages, size, version, warnings; or why it cannot be.
+ */
+async checkAttachment(file: number[]) : Promise<Result<AttachmentInfo, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_attachment", { file }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -315,6 +344,38 @@ data_dir: string;
  * The sandbox services' base URL, when running.
  */
 sandbox_url: string | null }
+/**
+ * What a usable PDF is like.
+ */
+export type AttachmentInfo = { 
+/**
+ * Number of pages.
+ */
+pages: number; 
+/**
+ * Size in bytes.
+ */
+size_bytes: number; 
+/**
+ * The PDF version, e.g. `1.7`.
+ */
+version: string; 
+/**
+ * Things that may cause trouble in print, each a sentence.
+ */
+warnings: string[] }
+/**
+ * How attachments travel.
+ */
+export type AttachmentMode = 
+/**
+ * As documents of their own.
+ */
+"separate" | 
+/**
+ * Their pages after the letter's, in one file.
+ */
+"merged"
 /**
  * What the settings screen shows of a credential.
  */
@@ -405,6 +466,18 @@ export type CredentialKind =
  */
 "key"
 /**
+ * An attachment kept with a draft.
+ */
+export type DraftAttachment = { 
+/**
+ * The file name the recipient sees.
+ */
+file_name: string; 
+/**
+ * The PDF, base64.
+ */
+pdf_base64: string }
+/**
  * A draft as the editor shows it. The recipient's number is shown in full here, in the form
  * where the clerk typed it, and masked in every list.
  */
@@ -428,7 +501,11 @@ recipient_name: string;
 /**
  * The body (the Markdown subset).
  */
-body: string }
+body: string; 
+/**
+ * Template, address, merge values, recipient list and attachments.
+ */
+letter?: DraftLetter }
 /**
  * What a draft will become.
  */
@@ -441,6 +518,46 @@ export type DraftKind =
  * One letter per row of a recipient list.
  */
 "mass_mailing"
+/**
+ * The draft's letter part.
+ */
+export type DraftLetter = { 
+/**
+ * The template giving letterhead, closing, signature and footer (`null`: none).
+ */
+template_id: string | null; 
+/**
+ * The single recipient's street lines (1–3).
+ */
+address_lines: string[]; 
+/**
+ * The single recipient's postnummer.
+ */
+postcode: string; 
+/**
+ * The single recipient's poststed.
+ */
+city: string; 
+/**
+ * Values for the single letter's other merge fields.
+ */
+fields: FieldValue[]; 
+/**
+ * An imported recipient list (the file as imported, base64): a mass mailing.
+ */
+recipients_csv_base64: string | null; 
+/**
+ * The list's file name, for display.
+ */
+recipients_file_name: string | null; 
+/**
+ * Attachments.
+ */
+attachments: DraftAttachment[]; 
+/**
+ * How attachments travel.
+ */
+attachment_mode: AttachmentMode }
 /**
  * A draft in a list: no body, and the identifier masked.
  */
@@ -465,6 +582,26 @@ recipient_masked: string | null;
  * Last saved (RFC 3339).
  */
 updated_at: string }
+/**
+ * The window and the address area, for the preview overlay.
+ */
+export type EnvelopeGeometry = { 
+/**
+ * Page width (mm).
+ */
+page_width: number; 
+/**
+ * Page height (mm).
+ */
+page_height: number; 
+/**
+ * The envelope window.
+ */
+window: Rect; 
+/**
+ * Where the address is set.
+ */
+address: Rect }
 /**
  * Which services Kommunepost talks to.
  */
@@ -523,6 +660,15 @@ export type ErrorCode =
  */
 "invalid_recipient_list" | 
 /**
+ * The letter cannot be made yet: merge fields without values, an address that does not
+ * fit the window, a fødselsnummer on page 1; the message says which.
+ */
+"letter_not_ready" | 
+/**
+ * A PDF cannot be attached (not a PDF, damaged, password-protected, too large…).
+ */
+"invalid_attachment" | 
+/**
  * The certificate file or its password is wrong.
  */
 "bad_certificate" | 
@@ -546,6 +692,18 @@ export type ErrorCode =
  * Anything else; the message says what.
  */
 "internal"
+/**
+ * A merge value typed for a single letter.
+ */
+export type FieldValue = { 
+/**
+ * The field name, e.g. `saksnummer`.
+ */
+name: string; 
+/**
+ * Its value.
+ */
+value: string }
 /**
  * How the month digits are shifted.
  */
@@ -653,6 +811,43 @@ export type KeySource =
  */
 "passphrase"
 /**
+ * A rendered letter for the viewer.
+ */
+export type LetterPreview = { 
+/**
+ * The letter as sent (attachments merged when so chosen), base64.
+ */
+pdf_base64: string; 
+/**
+ * Pages of the letter itself.
+ */
+pages: number; 
+/**
+ * The title, as the digital mailbox's notification shows it.
+ */
+title: string; 
+/**
+ * The file name the recipient sees.
+ */
+file_name: string; 
+/**
+ * What shows through the envelope window (name and address lines), empty when the
+ * letter has no postal address.
+ */
+window_lines: string[]; 
+/**
+ * The recipient (masked) the preview was made for.
+ */
+recipient: string; 
+/**
+ * Preflight problems for print (the strictest channel).
+ */
+problems: PreflightProblem[]; 
+/**
+ * False when a merged attachment is not PDF/A.
+ */
+pdf_a: boolean }
+/**
  * Progress of a running lookup, sent after each chunk.
  */
 export type LookupProgress = { 
@@ -754,6 +949,28 @@ email: boolean;
  */
 sms: boolean }
 /**
+ * One problem found.
+ */
+export type PreflightProblem = { 
+/**
+ * A stable code the UI can branch on: `title_empty`, `title_too_long`, `name_too_long`,
+ * `name_forbidden_chars`, `name_duplicate`, `name_not_pdf`, `too_large`, `pdf_unusable`,
+ * `fonts_not_embedded`, `margin_too_small`, `not_a4`, `signing_count`, `too_many_documents`.
+ */
+code: string; 
+/**
+ * The document concerned (its file name), when one is.
+ */
+document: string | null; 
+/**
+ * What is wrong and what to do.
+ */
+message: string; 
+/**
+ * A warning does not stop the letter; an error does.
+ */
+blocking: boolean }
+/**
  * One recipient in the import preview (identifier masked).
  */
 export type RecipientPreview = { 
@@ -805,6 +1022,26 @@ problems: RowProblem[];
  * The first recipients.
  */
 preview: RecipientPreview[] }
+/**
+ * A rectangle in millimetres from the page's top-left corner.
+ */
+export type Rect = { 
+/**
+ * Distance from the left edge.
+ */
+left: number; 
+/**
+ * Distance from the top edge.
+ */
+top: number; 
+/**
+ * Width.
+ */
+width: number; 
+/**
+ * Height.
+ */
+height: number }
 /**
  * The channel a letter takes.
  */

@@ -4,6 +4,7 @@
 pub mod attachment;
 pub mod batch;
 pub mod compose;
+pub mod draft;
 pub mod markdown;
 pub mod merge;
 pub mod package;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Store, StoreError};
 use crate::ident::Fnr;
+use crate::letters::draft::DraftLetter;
 
 /// Days a deleted draft stays in the trash.
 pub const TRASH_DAYS: i64 = 30;
@@ -57,6 +58,8 @@ pub struct DraftInput {
     pub recipient_name: Option<String>,
     /// The body text.
     pub body: String,
+    /// Template, address, merge values, recipient list and attachments.
+    pub letter: DraftLetter,
 }
 
 /// A saved draft.
@@ -74,6 +77,8 @@ pub struct Draft {
     pub recipient_name: Option<String>,
     /// The body text.
     pub body: String,
+    /// Template, address, merge values, recipient list and attachments.
+    pub letter: DraftLetter,
     /// First saved.
     pub created_at: DateTime<Utc>,
     /// Last saved.
@@ -103,12 +108,12 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO drafts (id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+            "INSERT INTO drafts (id, kind, title, recipient_fnr, recipient_name, body, letter, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?7, ?7)
              ON CONFLICT (id) DO UPDATE SET
                  kind = excluded.kind, title = excluded.title,
                  recipient_fnr = excluded.recipient_fnr, recipient_name = excluded.recipient_name,
-                 body = excluded.body, updated_at = excluded.updated_at",
+                 body = excluded.body, letter = excluded.letter, updated_at = excluded.updated_at",
             params![
                 id,
                 input.kind.as_str(),
@@ -117,6 +122,7 @@ impl Store {
                 input.recipient_name,
                 input.body,
                 now.to_rfc3339(),
+                serde_json::to_string(&input.letter).expect("plain data serialises"),
             ],
         )?;
         tx.commit()?;
@@ -128,7 +134,7 @@ impl Store {
     pub fn get_draft(&self, id: &str) -> Result<Draft, StoreError> {
         self.conn()
             .query_row(
-                "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at
+                "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at, letter
                  FROM drafts WHERE id = ?1",
                 [id],
                 read_draft,
@@ -152,6 +158,7 @@ impl Store {
             recipient_fnr: original.recipient_fnr,
             recipient_name: original.recipient_name,
             body: original.body,
+            letter: original.letter,
         })
     }
 
@@ -164,7 +171,8 @@ impl Store {
     fn summaries(&self, filter: &'static str) -> Result<Vec<DraftSummary>, StoreError> {
         let conn = self.conn();
         let mut statement = conn.prepare(&format!(
-            "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at
+            // Lists leave the letter part (which may hold attachments) unread.
+            "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at, '{{}}'
              FROM drafts WHERE {filter}"
         ))?;
         let rows = statement.query_map([], read_draft)?;
@@ -220,6 +228,7 @@ fn read_draft(row: &Row<'_>) -> rusqlite::Result<Result<Draft, StoreError>> {
     let fnr: Option<String> = row.get(3)?;
     let created: String = row.get(6)?;
     let updated: String = row.get(7)?;
+    let letter: String = row.get(8)?;
     let (id, title, recipient_name, body) = (row.get(0)?, row.get(2)?, row.get(4)?, row.get(5)?);
     Ok((|| {
         Ok(Draft {
@@ -231,6 +240,8 @@ fn read_draft(row: &Row<'_>) -> rusqlite::Result<Result<Draft, StoreError>> {
                 .transpose()?,
             recipient_name,
             body,
+            letter: serde_json::from_str(&letter)
+                .map_err(|e| StoreError::Invalid(format!("draft letter: {e}")))?,
             created_at: parse_time(&created)?,
             updated_at: parse_time(&updated)?,
         })

@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "templates",
         sql: include_str!("../../migrations/20261129140000_templates.sql"),
     },
+    Migration {
+        version: 20261201120000,
+        name: "draft_letter",
+        sql: include_str!("../../migrations/20261201120000_draft_letter.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

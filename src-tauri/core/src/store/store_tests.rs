@@ -27,6 +27,7 @@ fn letter_to(fnr: &str, name: &str) -> DraftInput {
         recipient_fnr: Some(Fnr::parse(fnr).unwrap()),
         recipient_name: Some(name.into()),
         body: "Du har fått plass i Solsikken barnehage.".into(),
+        letter: Default::default(),
     }
 }
 
