@@ -125,6 +125,18 @@ impl From<kommunepost_sandbox::SandboxError> for CommandError {
     }
 }
 
+impl From<kommunepost_core::letters::draft::DraftError> for CommandError {
+    fn from(error: kommunepost_core::letters::draft::DraftError) -> Self {
+        use kommunepost_core::letters::draft::DraftError;
+        let code = match &error {
+            DraftError::Recipients(_) => ErrorCode::InvalidRecipientList,
+            DraftError::Attachment(_) => ErrorCode::InvalidAttachment,
+            DraftError::NoSuchRow(_) | DraftError::Compose(_) => ErrorCode::LetterNotReady,
+        };
+        Self::new(code, error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,17 +162,5 @@ mod tests {
         let json = serde_json::to_value(CommandError::from(StoreError::WrongKey)).unwrap();
         assert_eq!(json["code"], "wrong_key");
         assert!(json["message"].as_str().unwrap().contains("wrong key"));
-    }
-}
-
-impl From<kommunepost_core::letters::draft::DraftError> for CommandError {
-    fn from(error: kommunepost_core::letters::draft::DraftError) -> Self {
-        use kommunepost_core::letters::draft::DraftError;
-        let code = match &error {
-            DraftError::Recipients(_) => ErrorCode::InvalidRecipientList,
-            DraftError::Attachment(_) => ErrorCode::InvalidAttachment,
-            DraftError::NoSuchRow(_) | DraftError::Compose(_) => ErrorCode::LetterNotReady,
-        };
-        Self::new(code, error)
     }
 }
