@@ -60,12 +60,25 @@ impl TauriDriver {
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!()
         };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a WebDriver session with the app")
+        // tauri-driver can drop the very first request while WebKitWebDriver is still
+        // starting (seen once on a cold machine): try a few times before giving up.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+            {
+                Ok(client) => return client,
+                Err(e) if attempt < 3 => {
+                    eprintln!("WebDriver session attempt {attempt} failed ({e}); retrying");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("a WebDriver session with the app: {e}"),
+            }
+        }
     }
 
     /// Stops tauri-driver.

@@ -316,6 +316,87 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         wait_for_contains(&client, "[data-testid=draft-list]", "Vedtak om skoleskyss").await;
     assert!(saved, "the draft was not saved");
     screenshot(&client, "09-brev-utkast").await;
+
+    // A letter with merge fields to every row of a three-row list, pasted as from Excel.
+    wait_for(&client, "[data-testid=draft-body]")
+        .await
+        .send_keys("Hei {{navn}}. Du har fått skoleskyss fra {{dato}}.")
+        .await
+        .unwrap();
+    let csv = "fodselsnummer\tnavn\tadresselinje1\tpostnummer\tpoststed\tdato\n\
+               20914695016\tÅse Ødegård\tStorgata 1\t7300\tORKANGER\t1. januar\n\
+               30910099686\tLiv Li\tStorgata 2\t7300\tORKANGER\t2. januar\n\
+               01813048589\tPer Pål\tStorgata 3\t7300\tORKANGER\t3. januar\n";
+    wait_for(&client, "[data-testid=recipients-paste]").await;
+    client
+        .execute(
+            "const area = document.querySelector('[data-testid=recipients-paste]');\
+             area.value = arguments[0];\
+             area.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::json!(csv)],
+        )
+        .await
+        .unwrap();
+    wait_for(&client, "[data-testid=recipients-use]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        wait_for_contains(&client, "[data-testid=recipient-report]", "3 av 3 rader").await,
+        "the list was not read"
+    );
+    let report = wait_for(&client, "[data-testid=recipient-report]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        report.contains("209146 *****") && !report.contains("95016"),
+        "{report}"
+    );
+
+    // Page 1 as the recipient sees it: the PDF drawn by pdf.js, the envelope window over it.
+    wait_for(&client, "[data-testid=preview]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "[data-testid=pdf-page][data-rendered='1']").await;
+    wait_for(&client, "[data-testid=envelope-window]").await;
+    assert_eq!(
+        wait_for_text(&client, "[data-testid=viewer-page]", "Side 1 av 1").await,
+        "Side 1 av 1"
+    );
+    let summary = wait_for(&client, "[data-testid=preview-summary]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("Åse Ødegård (209146 *****)"), "{summary}");
+    wait_for(&client, "[data-testid=preflight-ok]").await;
+    // The canvas holds a drawn page: some of its pixels are dark (text), most are white.
+    let dark: serde_json::Value = client
+        .execute(
+            "const c = document.querySelector('[data-testid=pdf-page] canvas');\
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;\
+             let dark = 0; for (let i = 0; i < d.length; i += 4) { if (d[i] < 100) dark++; }\
+             return [c.width, dark];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (width, dark) = (dark[0].as_u64().unwrap(), dark[1].as_u64().unwrap());
+    assert!(
+        width > 300 && dark > 500,
+        "canvas {width} px wide, {dark} dark pixels"
+    );
+    screenshot(&client, "10-brev-forhandsvisning").await;
+    // The autosave has run (the list and body are in the draft) before the window closes.
+    assert!(
+        wait_for_contains(&client, "[data-testid=draft-status]", "Lagret").await,
+        "the draft was not saved"
+    );
     client.close().await.expect("close the session");
 
     let client = driver.session(env!("CARGO_BIN_EXE_kommunepost-app")).await;
@@ -326,6 +407,26 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         .unwrap();
     let kept = wait_for_contains(&client, "[data-testid=draft-list]", "Vedtak om skoleskyss").await;
     assert!(kept, "the draft was lost when the app restarted");
+    client
+        .find(Locator::XPath(
+            "//*[@data-testid='draft-list']//button[contains(., 'Vedtak om skoleskyss')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        wait_for_contains(&client, "[data-testid=recipient-report]", "3 av 3 rader").await,
+        "the recipient list was not kept with the draft"
+    );
+    let body = wait_for(&client, "[data-testid=draft-body]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(body, "Hei {{navn}}. Du har fått skoleskyss fra {{dato}}.");
     client.close().await.expect("close the session");
     driver.stop();
 

@@ -67,3 +67,96 @@ describe("Brev", () => {
     expect(screen.getByTestId("brev-error").textContent).toContain("Nummeret er ikke gyldig.");
   });
 });
+
+vi.mock("../src/lib/pdf", () => ({
+  openPdf: async () => ({ numPages: 2, destroy: () => {} }),
+  drawPage: async () => {},
+}));
+
+describe("Brev editor", () => {
+  it("reads a pasted list, previews the chosen row with the envelope window, and pages with the keyboard", async () => {
+    const calls: { cmd: string; args: unknown }[] = [];
+    invoke.mockImplementation(async (cmd: string, args: unknown) => {
+      calls.push({ cmd, args: JSON.parse(JSON.stringify(args ?? null)) });
+      switch (cmd) {
+        case "list_drafts":
+        case "list_trash":
+        case "list_templates":
+          return [];
+        case "save_draft":
+          return { id: "d1", kind: "mass_mailing", title: "", recipient_masked: null, updated_at: "" };
+        case "import_recipients":
+          return {
+            encoding: "utf8",
+            separator: "tab",
+            columns: ["fodselsnummer", "navn"],
+            data_rows: 3,
+            valid: 3,
+            problems: [],
+            preview: [
+              { row: 2, identifier: "209146 *****", name: "Åse", place: "7300 ORKANGER" },
+              { row: 3, identifier: "309100 *****", name: "Liv", place: "7300 ORKANGER" },
+              { row: 4, identifier: "018130 *****", name: "Per", place: "7300 ORKANGER" },
+            ],
+          };
+        case "letter_geometry":
+          return {
+            page_width: 210,
+            page_height: 297,
+            window: { left: 15, top: 44, width: 100, height: 30 },
+            address: { left: 25, top: 47, width: 85, height: 23 },
+          };
+        case "preview_letter":
+          return {
+            pdf_base64: btoa("%PDF-1.7"),
+            pages: 2,
+            title: "Innkalling",
+            file_name: "Innkalling.pdf",
+            window_lines: ["Liv", "Storgata 2", "7300 ORKANGER"],
+            recipient: "Liv (309100 *****)",
+            problems: [{ code: "margin_too_small", document: "vedlegg.pdf", message: "page 1: content starts 10 mm from the left edge", blocking: true }],
+            pdf_a: true,
+          };
+        default:
+          throw new Error(`unexpected ${cmd}`);
+      }
+    });
+    render(Brev);
+    await fireEvent.click(screen.getByTestId("new-draft"));
+    await fireEvent.input(screen.getByTestId("recipients-paste"), {
+      target: { value: "fodselsnummer\tnavn\n20914695016\tÅse\n30910099686\tLiv\n01813048589\tPer\n" },
+    });
+    await fireEvent.click(screen.getByTestId("recipients-use"));
+    await vi.waitFor(() => expect(screen.getByTestId("recipient-report").textContent).toContain("3 av 3 rader"));
+    const imported = calls.find((c) => c.cmd === "import_recipients")!.args as { file: number[] };
+    expect(new TextDecoder().decode(new Uint8Array(imported.file))).toContain("Åse");
+    // The pasted identifiers do not stay on screen.
+    await vi.waitFor(() => expect((screen.getByTestId("recipients-paste") as HTMLTextAreaElement).value).toBe(""));
+
+    await fireEvent.change(screen.getByTestId("preview-row"), { target: { value: "3" } });
+    await fireEvent.click(screen.getByTestId("preview"));
+    await vi.waitFor(() => expect(screen.getByTestId("viewer-page").textContent).toBe("Side 1 av 2"));
+    const asked = calls.find((c) => c.cmd === "preview_letter")!.args as { row: number; draft: { letter: { recipients_csv_base64: string } } };
+    expect(asked.row).toBe(3);
+    expect(asked.draft.letter.recipients_csv_base64).toBeTruthy();
+    expect(screen.getByTestId("preview-summary").textContent).toContain("Liv (309100 *****)");
+    expect(screen.getByTestId("preflight-problems").textContent).toContain("10 mm from the left edge");
+    expect(screen.getByTestId("envelope-window")).toBeTruthy();
+
+    await fireEvent.keyDown(screen.getByTestId("pdf-page"), { key: "ArrowRight" });
+    expect(screen.getByTestId("viewer-page").textContent).toBe("Side 2 av 2");
+    expect(screen.queryByTestId("envelope-window")).toBeNull();
+  });
+
+  it("says why a preview cannot be made", async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === "preview_letter") throw { code: "letter_not_ready", message: "unknown merge field(s): frist" };
+      if (cmd === "letter_geometry") return { page_width: 210, page_height: 297, window: { left: 15, top: 44, width: 100, height: 30 }, address: { left: 25, top: 47, width: 85, height: 23 } };
+      return [];
+    });
+    render(Brev);
+    await fireEvent.click(screen.getByTestId("new-draft"));
+    await fireEvent.click(screen.getByTestId("preview"));
+    await vi.waitFor(() => expect(screen.getByTestId("preview-error").textContent).toContain("Brevet kan ikke lages ennå. unknown merge field(s): frist"));
+  });
+});

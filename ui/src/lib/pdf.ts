@@ -1,0 +1,44 @@
+// pdf.js, loaded on first use: the viewer for letters and (later) documents to sign.
+// Only the canvas is used (no text layer, no annotations, no scripting), eval is off, and the
+// worker is the bundled file, so the strict CSP holds.
+import type { PDFDocumentProxy } from "pdfjs-dist";
+
+let loaded: Promise<typeof import("pdfjs-dist")> | undefined;
+
+async function pdfjs() {
+  loaded ??= (async () => {
+    const lib = await import("pdfjs-dist");
+    const worker = await import("pdfjs-dist/build/pdf.worker.min.mjs?url");
+    lib.GlobalWorkerOptions.workerSrc = worker.default;
+    return lib;
+  })();
+  return loaded;
+}
+
+/** Opens a PDF from bytes. */
+export async function openPdf(bytes: Uint8Array): Promise<PDFDocumentProxy> {
+  const lib = await pdfjs();
+  return lib.getDocument({
+    data: bytes,
+    isEvalSupported: false,
+    enableXfa: false,
+    stopAtErrors: true,
+  }).promise;
+}
+
+/** Draws page `number` (1-based) into `canvas` at `scale` (1 = 72 dpi), sharp on HiDPI. */
+export async function drawPage(
+  doc: PDFDocumentProxy,
+  number: number,
+  canvas: HTMLCanvasElement,
+  scale: number,
+): Promise<void> {
+  const page = await doc.getPage(number);
+  const ratio = globalThis.devicePixelRatio || 1;
+  const viewport = page.getViewport({ scale: scale * ratio });
+  canvas.width = Math.floor(viewport.width);
+  canvas.height = Math.floor(viewport.height);
+  canvas.style.width = `${Math.floor(viewport.width / ratio)}px`;
+  canvas.style.height = `${Math.floor(viewport.height / ratio)}px`;
+  await page.render({ canvas, viewport }).promise;
+}
