@@ -388,3 +388,27 @@ fn a_draft_with_a_recipient_list_is_previewed_per_row_and_kept_whole() {
     let geometry = invoke(&window, "letter_geometry", json!({})).unwrap();
     assert_eq!(geometry["window"]["left"], 15.0);
 }
+
+#[test]
+fn templates_are_duplicated_exported_as_files_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
+    let id = invoke(&window, "add_example_template", json!({})).unwrap();
+    let copy = invoke(&window, "duplicate_template", json!({ "id": id })).unwrap();
+    let path = invoke(&window, "export_template", json!({ "id": copy })).unwrap();
+    let path = std::path::PathBuf::from(path.as_str().unwrap());
+    assert_eq!(path.parent().unwrap(), dir.path().join("exports"));
+    assert_eq!(
+        path.file_name().unwrap(),
+        "Vedtak – eksempel (kopi).kpmal.toml"
+    );
+    // The exported file imports again as the same template.
+    let file = std::fs::read_to_string(&path).unwrap();
+    let parsed = kommunepost_core::letters::template::Template::from_file(file.as_bytes()).unwrap();
+    assert_eq!(parsed.name, "Vedtak – eksempel (kopi)");
+    invoke(&window, "delete_template", json!({ "id": copy })).unwrap();
+    let names = invoke(&window, "list_templates", json!({})).unwrap();
+    assert_eq!(names.as_array().unwrap().len(), 1);
+    let error = invoke(&window, "export_template", json!({ "id": copy })).unwrap_err();
+    assert_eq!(error["code"], "internal", "{error}");
+}

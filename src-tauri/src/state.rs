@@ -137,6 +137,11 @@ impl AppState {
         Ok(self.app_info())
     }
 
+    /// Where the app keeps and writes files.
+    pub fn paths(&self) -> &AppPaths {
+        &self.paths
+    }
+
     /// The clock.
     pub fn clock(&self) -> Arc<dyn Clock> {
         self.clock.clone()

@@ -28,6 +28,8 @@ pub struct AppPaths {
     pub config_dir: PathBuf,
     /// Rotating log files.
     pub log_dir: PathBuf,
+    /// Where exported files go (templates): the user's Downloads folder.
+    pub export_dir: PathBuf,
 }
 
 /// The platform gave no home-relative directory (no `$HOME`).
@@ -53,19 +55,26 @@ impl AppPaths {
                 .join(identifier)
                 .join("logs")
         };
+        let export_dir = dirs::download_dir()
+            .or_else(dirs::document_dir)
+            .or_else(dirs::home_dir)
+            .ok_or(NoDataDir)?;
         Ok(Self {
             data_dir,
             config_dir,
             log_dir,
+            export_dir,
         })
     }
 
-    /// Everything under one directory (`--data-dir`, tests): `dir`, `dir/config`, `dir/logs`.
+    /// Everything under one directory (`--data-dir`, tests): `dir`, `dir/config`, `dir/logs`,
+    /// `dir/exports`.
     pub fn under(dir: &Path) -> Self {
         Self {
             data_dir: dir.to_path_buf(),
             config_dir: dir.join("config"),
             log_dir: dir.join("logs"),
+            export_dir: dir.join("exports"),
         }
     }
 
@@ -75,9 +84,52 @@ impl AppPaths {
     }
 }
 
+/// Writes `bytes` as `file_name` in `dir` (created if missing) without replacing a file that
+/// is there: `name.ext`, then `name (2).ext`, … Returns the path written.
+pub fn export_file(dir: &Path, file_name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let (stem, ext) = match file_name.split_once('.') {
+        Some((stem, ext)) => (stem.to_owned(), format!(".{ext}")),
+        None => (file_name.to_owned(), String::new()),
+    };
+    for n in 1..1000 {
+        let name = if n == 1 {
+            format!("{stem}{ext}")
+        } else {
+            format!("{stem} ({n}){ext}")
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                use std::io::Write;
+                file.write_all(bytes)?;
+                file.sync_all()?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("too many files of that name"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exports_never_replace_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = export_file(dir.path(), "Vedtak.kpmal.toml", b"a").unwrap();
+        let b = export_file(dir.path(), "Vedtak.kpmal.toml", b"b").unwrap();
+        assert_eq!(a.file_name().unwrap(), "Vedtak.kpmal.toml");
+        assert_eq!(b.file_name().unwrap(), "Vedtak (2).kpmal.toml");
+        assert_eq!(std::fs::read(a).unwrap(), b"a");
+    }
 
     #[test]
     fn debug_builds_use_their_own_identifier_and_so_their_own_directory() {

@@ -154,6 +154,37 @@ pub fn add_example_template(state: State<'_, AppState>) -> Result<String, Comman
         .id)
 }
 
+/// Copies a template ("<name> (kopi)"); returns the copy's id.
+#[tauri::command]
+#[specta::specta]
+pub fn duplicate_template(state: State<'_, AppState>, id: String) -> Result<String, CommandError> {
+    Ok(state.session().store()?.duplicate_template(&id)?.id)
+}
+
+/// Removes a template from the list.
+#[tauri::command]
+#[specta::specta]
+pub fn delete_template(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
+    Ok(state.session().store()?.delete_template(&id)?)
+}
+
+/// Writes a template file (`<name>.kpmal.toml`) to the Downloads folder, next to any file of
+/// that name; returns where. Templates hold no personal data.
+#[tauri::command]
+#[specta::specta]
+pub fn export_template(state: State<'_, AppState>, id: String) -> Result<String, CommandError> {
+    let template = state.session().store()?.get_template(&id)?.template;
+    let name = kommunepost_core::letters::package::file_name_for(&template.name);
+    let file = format!("{}.kpmal.toml", name.trim_end_matches(".pdf"));
+    let path = kommunepost_core::paths::export_file(
+        &state.paths().export_dir,
+        &file,
+        template.to_file().as_bytes(),
+    )
+    .map_err(|e| CommandError::new(ErrorCode::Internal, format!("writing {file}: {e}")))?;
+    Ok(path.display().to_string())
+}
+
 /// One recipient in the import preview (identifier masked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct RecipientPreview {

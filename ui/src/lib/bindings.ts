@@ -269,6 +269,40 @@ async addExampleTemplate() : Promise<Result<string, CommandError>> {
 }
 },
 /**
+ * Copies a template ("<name> (kopi)"); returns the copy's id.
+ */
+async duplicateTemplate(id: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("duplicate_template", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Removes a template from the list.
+ */
+async deleteTemplate(id: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_template", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes a template file (`<name>.kpmal.toml`) to the Downloads folder, next to any file of
+ * that name; returns where. Templates hold no personal data.
+ */
+async exportTemplate(id: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_template", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Reads a recipient list (CSV bytes) and reports it; nothing is stored yet.
  */
 async importRecipients(file: number[]) : Promise<Result<RecipientReport, CommandError>> {

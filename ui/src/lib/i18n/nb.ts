@@ -121,6 +121,8 @@ export const nb = {
   "brev.importTemplate": "Importer mal (.kpmal.toml)",
   "brev.addExample": "Legg til eksempelmal",
   "brev.templateImported": "Malen er importert.",
+  "brev.templateExported": "Malen er lagret som {path}.",
+  "brev.export": "Eksporter",
   "brev.recipients": "Mottakerliste for masseutsending",
   "brev.recipients.file": "Les inn mottakerliste (CSV fra Excel eller fagsystem)",
   "brev.recipients.summary": "{valid} av {rows} rader kan brukes.",
