@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "delete_template",
     "export_template",
     "import_recipients",
+    "recipient_headers",
     "preview_letter",
     "letter_geometry",
     "check_attachment",

@@ -43,6 +43,7 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::letters::delete_template,
         commands::letters::export_template,
         commands::letters::import_recipients,
+        commands::letters::recipient_headers,
         commands::letter_preview::preview_letter,
         commands::letter_preview::letter_geometry,
         commands::letter_preview::check_attachment,

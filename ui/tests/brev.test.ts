@@ -160,3 +160,42 @@ describe("Brev editor", () => {
     await vi.waitFor(() => expect(screen.getByTestId("preview-error").textContent).toContain("Brevet kan ikke lages ennå. unknown merge field(s): frist"));
   });
 });
+
+describe("Brev column mapping", () => {
+  it("lets the clerk say which column is which field when the headers differ", async () => {
+    const imports: unknown[] = [];
+    const saved: { letter: { column_map: unknown } }[] = [];
+    invoke.mockImplementation(async (cmd: string, args: { mapping?: unknown; draft?: unknown }) => {
+      switch (cmd) {
+        case "import_recipients":
+          imports.push(args.mapping);
+          if (!Array.isArray(args.mapping) || args.mapping.length === 0)
+            throw { code: "invalid_recipient_list", message: "the header lacks the column(s) navn" };
+          return { encoding: "utf8", separator: "semicolon", columns: ["fodselsnummer", "navn"], data_rows: 1, valid: 1, problems: [], preview: [] };
+        case "recipient_headers":
+          return ["fodselsnummer", "Mottaker"];
+        case "save_draft":
+          saved.push(JSON.parse(JSON.stringify(args.draft)));
+          return { id: "d1", kind: "mass_mailing", title: "", recipient_masked: null, updated_at: "" };
+        default:
+          return [];
+      }
+    });
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    render(Brev);
+    await fireEvent.click(screen.getByTestId("new-draft"));
+    await fireEvent.input(screen.getByTestId("recipients-paste"), { target: { value: "fodselsnummer;Mottaker\n20914695016;Åse\n" } });
+    await fireEvent.click(screen.getByTestId("recipients-use"));
+    await vi.waitFor(() => expect(screen.getByTestId("column-map")).toBeTruthy());
+    expect(screen.getByTestId("list-error").textContent).toContain("Mottakerlisten kan ikke leses.");
+    const select = screen.getByLabelText("Mottaker") as HTMLSelectElement;
+    await fireEvent.change(select, { target: { value: "navn" } });
+    await fireEvent.click(screen.getByTestId("column-map-apply"));
+    await vi.waitFor(() => expect(screen.getByTestId("recipient-report").textContent).toContain("1 av 1 rader"));
+    expect(imports.at(-1)).toEqual([{ name: "Mottaker", value: "navn" }]);
+    await vi.waitFor(() => expect(screen.queryByTestId("column-map")).toBeNull());
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.waitFor(() => expect(saved.length).toBeGreaterThan(0));
+    expect(saved.at(-1)!.letter.column_map).toEqual([{ name: "Mottaker", value: "navn" }]);
+  });
+});

@@ -99,6 +99,10 @@ pub enum LetterCommand {
         /// The recipient list (CSV: UTF-8 or Windows-1252; `;`, `,` or tab).
         #[arg(long, value_name = "FILE")]
         data: std::path::PathBuf,
+        /// A column whose header is not its field's name, e.g. `--map Mottaker=navn`
+        /// (repeat for more).
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
         /// The directory to write to (created if missing).
         #[arg(long, value_name = "DIR")]
         out: std::path::PathBuf,

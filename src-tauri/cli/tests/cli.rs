@@ -538,6 +538,34 @@ fn letter_render_refuses_a_broken_list_and_a_bad_attachment_before_writing_anyth
     assert!(err.contains("fodselsnummer/organisasjonsnummer"), "{err}");
     assert!(!out.exists());
 
+    // Columns named otherwise are mapped to their fields.
+    std::fs::write(&data, "Personnummer;Mottaker;Gate;Postnr;Sted;tjeneste;saksnummer;fra_dato;belop;avdeling;saksbehandler\n\
+        20914695016;Åse;Gata 1;7300;Orkanger;bistand;2026/1;1. januar;100;Helse;Kari\n").unwrap();
+    let (code, stdout, err) = run(kommunepost(dir.path())
+        .args([
+            "letter",
+            "render",
+            "--map",
+            "Personnummer=fodselsnummer",
+            "--map",
+            "Mottaker=navn",
+            "--map",
+            "Gate=adresselinje1",
+            "--map",
+            "Postnr=postnummer",
+            "--map",
+            "Sted=poststed",
+            "--template",
+        ])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(stdout.contains("row 2: Åse (209146 *****)"), "{stdout}");
+    std::fs::remove_dir_all(&out).unwrap();
+
     std::fs::write(&data, "fodselsnummer;navn;adresselinje1;postnummer;poststed\n20914695016;Åse;Gata 1;7300;Orkanger\n").unwrap();
     let bad = dir.path().join("vedlegg.pdf");
     std::fs::write(&bad, b"%PDF-1.4 not really").unwrap();

@@ -2,8 +2,10 @@
 
 use kommunepost_core::ident::Fnr;
 use kommunepost_core::ident::Identifier;
-use kommunepost_core::letters::draft::DraftLetter;
-use kommunepost_core::letters::recipients::{RowProblem, Separator, TextEncoding, read_recipients};
+use kommunepost_core::letters::draft::{DraftLetter, FieldValue};
+use kommunepost_core::letters::recipients::{
+    RowProblem, Separator, TextEncoding, header_columns, read_recipients_mapped,
+};
 use kommunepost_core::letters::template::{Template, example};
 use kommunepost_core::store::{DraftInput, DraftKind, DraftSummary, TemplateSummary};
 use serde::{Deserialize, Serialize};
@@ -217,11 +219,28 @@ pub struct RecipientReport {
     pub preview: Vec<RecipientPreview>,
 }
 
-/// Reads a recipient list (CSV bytes) and reports it; nothing is stored yet.
+/// The header of a recipient list as written, to choose which column is which field.
 #[tauri::command]
 #[specta::specta]
-pub fn import_recipients(file: Vec<u8>) -> Result<RecipientReport, CommandError> {
-    let list = read_recipients(&file)
+pub fn recipient_headers(file: Vec<u8>) -> Result<Vec<String>, CommandError> {
+    header_columns(&file).map_err(|e| CommandError::new(ErrorCode::InvalidRecipientList, e))
+}
+
+/// Reads a recipient list (CSV bytes) and reports it; nothing is stored yet. `mapping` names
+/// the field of columns whose header is something else (`name`: header, `value`: field).
+#[tauri::command]
+#[specta::specta]
+pub fn import_recipients(
+    file: Vec<u8>,
+    mapping: Option<Vec<FieldValue>>,
+) -> Result<RecipientReport, CommandError> {
+    let pairs: Vec<(String, String)> = mapping
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| !m.value.trim().is_empty())
+        .map(|m| (m.name, m.value))
+        .collect();
+    let list = read_recipients_mapped(&file, &pairs)
         .map_err(|e| CommandError::new(ErrorCode::InvalidRecipientList, e))?;
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(RecipientReport {

@@ -303,11 +303,23 @@ async exportTemplate(id: string) : Promise<Result<string, CommandError>> {
 }
 },
 /**
- * Reads a recipient list (CSV bytes) and reports it; nothing is stored yet.
+ * Reads a recipient list (CSV bytes) and reports it; nothing is stored yet. `mapping` names
+ * the field of columns whose header is something else (`name`: header, `value`: field).
  */
-async importRecipients(file: number[]) : Promise<Result<RecipientReport, CommandError>> {
+async importRecipients(file: number[], mapping: FieldValue[] | null) : Promise<Result<RecipientReport, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("import_recipients", { file }) };
+    return { status: "ok", data: await TAURI_INVOKE("import_recipients", { file, mapping }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The header of a recipient list as written, to choose which column is which field.
+ */
+async recipientHeaders(file: number[]) : Promise<Result<string[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("recipient_headers", { file }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -584,6 +596,10 @@ recipients_csv_base64: string | null;
  * The list's file name, for display.
  */
 recipients_file_name: string | null; 
+/**
+ * Columns whose header is not the field's name: `name` is the header, `value` the field.
+ */
+column_map: FieldValue[]; 
 /**
  * Attachments.
  */

@@ -22,6 +22,7 @@ pub fn run(command: LetterCommand) -> Result<ExitCode, CliError> {
         LetterCommand::Render {
             template,
             data,
+            map,
             out,
             date,
             attach,
@@ -32,6 +33,7 @@ pub fn run(command: LetterCommand) -> Result<ExitCode, CliError> {
             return super::render::render(super::render::RenderArgs {
                 template,
                 data,
+                map,
                 out,
                 date,
                 attach,

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use kommunepost_core::letters::batch::{BatchOptions, RowOutcome, render_all};
 use kommunepost_core::letters::package::{Attachment, AttachmentMode};
 use kommunepost_core::letters::preflight::PreflightChannel;
-use kommunepost_core::letters::recipients::read_recipients;
+use kommunepost_core::letters::recipients::read_recipients_mapped;
 use kommunepost_core::letters::template::Template;
 
 use crate::error::CliError;
@@ -16,6 +16,7 @@ use crate::error::CliError;
 pub struct RenderArgs {
     pub template: PathBuf,
     pub data: PathBuf,
+    pub map: Vec<String>,
     pub out: PathBuf,
     pub date: Option<String>,
     pub attach: Vec<PathBuf>,
@@ -34,7 +35,17 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, CliError> {
 pub fn render(args: RenderArgs) -> Result<ExitCode, CliError> {
     let template = Template::from_file(&read(&args.template)?)
         .map_err(|e| CliError::Usage(format!("{}: {e}", args.template.display())))?;
-    let list = read_recipients(&read(&args.data)?)
+    let mapping = args
+        .map
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(column, field)| (column.trim().to_owned(), field.trim().to_owned()))
+                .filter(|(column, field)| !column.is_empty() && !field.is_empty())
+                .ok_or_else(|| CliError::Usage(format!("--map {pair:?}: write it as COLUMN=FIELD")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let list = read_recipients_mapped(&read(&args.data)?, &mapping)
         .map_err(|e| CliError::Usage(format!("{}: {e}", args.data.display())))?;
     let date = match &args.date {
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {

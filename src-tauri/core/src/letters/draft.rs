@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::compose::{Address, ComposeError, Letter, compose};
 use super::merge::MergeValues;
 use super::package::{Attachment, AttachmentMode};
-use super::recipients::{CsvError, RecipientList, read_recipients};
+use super::recipients::{CsvError, RecipientList, read_recipients_mapped};
 use super::template::{FORMAT, Letterhead, SignatureBlock, Template};
 use crate::ident::Fnr;
 
@@ -51,6 +51,8 @@ pub struct DraftLetter {
     pub recipients_csv_base64: Option<String>,
     /// The list's file name, for display.
     pub recipients_file_name: Option<String>,
+    /// Columns whose header is not the field's name: `name` is the header, `value` the field.
+    pub column_map: Vec<FieldValue>,
     /// Attachments.
     pub attachments: Vec<DraftAttachment>,
     /// How attachments travel.
@@ -96,7 +98,16 @@ impl DraftLetter {
         let bytes = STANDARD
             .decode(b64)
             .map_err(|_| DraftError::Recipients(CsvError::Empty))?;
-        Ok(Some(read_recipients(&bytes)?))
+        Ok(Some(read_recipients_mapped(&bytes, &self.mapping())?))
+    }
+
+    /// The column map as (header, field) pairs.
+    pub fn mapping(&self) -> Vec<(String, String)> {
+        self.column_map
+            .iter()
+            .filter(|m| !m.value.trim().is_empty())
+            .map(|m| (m.name.clone(), m.value.clone()))
+            .collect()
     }
 
     /// The attachments as files.

@@ -185,8 +185,38 @@ fn detect_separator(text: &str) -> Separator {
         .map_or(Separator::Semicolon, |(s, _)| *s)
 }
 
-/// Reads a recipient list.
+/// An imported list, its columns matched to fields by their headers.
 pub fn read_recipients(bytes: &[u8]) -> Result<RecipientList, CsvError> {
+    read_recipients_mapped(bytes, &[])
+}
+
+/// The file's header as written (for choosing which column is which field).
+pub fn header_columns(bytes: &[u8]) -> Result<Vec<String>, CsvError> {
+    let (text, _) = decode(bytes);
+    if text.trim().is_empty() {
+        return Err(CsvError::Empty);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(detect_separator(&text).byte())
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    Ok(reader
+        .headers()
+        .map_err(|e| CsvError::Malformed {
+            row: 1,
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect())
+}
+
+/// An imported list where `mapping` names the field of some columns: `("Mottaker", "navn")`
+/// makes the column headed "Mottaker" the recipient's name. Other columns keep their headers.
+pub fn read_recipients_mapped(
+    bytes: &[u8],
+    mapping: &[(String, String)],
+) -> Result<RecipientList, CsvError> {
     let (text, encoding) = decode(bytes);
     if text.trim().is_empty() {
         return Err(CsvError::Empty);
@@ -204,7 +234,16 @@ pub fn read_recipients(bytes: &[u8]) -> Result<RecipientList, CsvError> {
             message: e.to_string(),
         })?
         .clone();
-    let columns: Vec<String> = headers.iter().map(normalise_header).collect();
+    let columns: Vec<String> = headers
+        .iter()
+        .map(|header| {
+            let column = normalise_header(header);
+            mapping
+                .iter()
+                .find(|(from, _)| normalise_header(from) == column)
+                .map_or(column, |(_, to)| normalise_header(to))
+        })
+        .collect();
     for (i, column) in columns.iter().enumerate() {
         if !column.is_empty() && columns[..i].contains(column) {
             return Err(CsvError::DuplicateColumn(column.clone()));

@@ -201,3 +201,45 @@ fn windows_1252_letters_are_decoded() {
     assert_eq!(encoding, TextEncoding::Windows1252);
     assert!(text.contains("Ærlig Øvre Åsen"));
 }
+
+#[test]
+fn columns_can_be_mapped_to_fields_when_the_headers_differ() {
+    let csv = "Personnummer;Mottaker;Gateadresse;Postnr;Sted;Sak\n\
+               20914695016;Åse;Storgata 1;7300;ORKANGER;2026/1\n";
+    assert!(matches!(
+        read_recipients(csv.as_bytes()),
+        Err(CsvError::MissingColumns(_))
+    ));
+    assert_eq!(
+        header_columns(csv.as_bytes()).unwrap(),
+        [
+            "Personnummer",
+            "Mottaker",
+            "Gateadresse",
+            "Postnr",
+            "Sted",
+            "Sak"
+        ]
+    );
+    let mapping: Vec<(String, String)> = [
+        ("Personnummer", "fodselsnummer"),
+        ("Mottaker", "navn"),
+        ("Gateadresse", "adresselinje1"),
+        ("Postnr", "postnummer"),
+        ("Sted", "poststed"),
+        ("Sak", "saksnummer"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    let list = read_recipients_mapped(csv.as_bytes(), &mapping).unwrap();
+    assert_eq!(list.recipients.len(), 1);
+    assert_eq!(list.recipients[0].name, "Åse");
+    assert_eq!(list.recipients[0].values.get("saksnummer"), Some("2026/1"));
+    // Two columns mapped to one field is a clear error, not a silent choice.
+    let clash = vec![("Mottaker".to_owned(), "sak".to_owned())];
+    assert_eq!(
+        read_recipients_mapped(csv.as_bytes(), &clash).unwrap_err(),
+        CsvError::DuplicateColumn("sak".into())
+    );
+}
