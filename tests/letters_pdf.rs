@@ -249,3 +249,105 @@ fn the_left_margin_is_at_least_20_mm_on_every_page() {
     let text = run("pdftotext", &[pdf.to_str().unwrap(), "-"]);
     assert!(text.contains(&format!("Side {pages} av {pages}")), "{text}");
 }
+
+#[test]
+fn the_structure_tree_reads_in_order_and_page_furniture_is_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = render_example(&example(), dir.path());
+    let tree = run("pdfinfo", &["-struct-text", pdf.to_str().unwrap()]);
+    let order = [
+        "Document",
+        "\"Åse Ødegård\"",
+        "H1 (block)",
+        "\"Vedtak om praktisk bistand – sak 2026/17\"",
+        "H3 (block)",
+        "LBody (block)",
+        "\"Søknaden er komplett.\"",
+        "TH",
+        "\"Periode\"",
+        "TD",
+        "\"Med vennlig hilsen\"",
+    ];
+    let mut at = 0;
+    for item in order {
+        let found = tree[at..]
+            .find(item)
+            .unwrap_or_else(|| panic!("{item} not after position {at}:\n{tree}"));
+        at += found + item.len();
+    }
+    assert!(
+        !tree.contains("Side 1 av 1"),
+        "page numbers are artifacts:\n{tree}"
+    );
+}
+
+#[test]
+fn attachments_merged_after_the_letter_keep_the_file_valid() {
+    use kommunepost_core::letters::package::{Attachment, AttachmentMode, package};
+    let dir = tempfile::tempdir().unwrap();
+    let letter = std::fs::read(render_example(&example(), dir.path())).unwrap();
+    let mut template = example();
+    template.title = "Vedlegg".into();
+    let attachment = std::fs::read(render_example(&template, dir.path())).unwrap();
+    let merged = package(
+        "Vedtak",
+        letter,
+        &[Attachment {
+            file_name: "vedlegg.pdf".into(),
+            bytes: attachment,
+        }],
+        AttachmentMode::Merged,
+        false,
+    )
+    .unwrap();
+    assert_eq!(merged.documents.len(), 1);
+    assert!(merged.pdf_a, "both parts are PDF/A");
+    let path = dir.path().join("samlet.pdf");
+    std::fs::write(&path, &merged.documents[0].bytes).unwrap();
+    let check = run("qpdf", &["--check", path.to_str().unwrap()]);
+    assert!(
+        check.contains("No syntax or stream encoding errors found"),
+        "{check}"
+    );
+    let info = run("pdfinfo", &[path.to_str().unwrap()]);
+    assert!(info.contains("Pages:           2"), "{info}");
+    let text = run("pdftotext", &[path.to_str().unwrap(), "-"]);
+    assert!(
+        text.contains("Vedtak om praktisk bistand") && text.contains("Vedlegg"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_png_logo_with_transparency_is_embedded_with_a_soft_mask() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let mut png = Vec::new();
+    {
+        let mut encoder = png_encoder(&mut png);
+        let pixels: Vec<u8> = (0..64 * 32)
+            .flat_map(|i| [20, 60, (i % 255) as u8, if i % 3 == 0 { 0 } else { 255 }])
+            .collect();
+        encoder.write_image_data(&pixels).unwrap();
+    }
+    let mut template = example();
+    template.letterhead.logo_base64 = Some(base64::engine::general_purpose::STANDARD.encode(&png));
+    let pdf = render_example(&template, dir.path());
+    let check = run("qpdf", &["--check", pdf.to_str().unwrap()]);
+    assert!(
+        check.contains("No syntax or stream encoding errors found"),
+        "{check}"
+    );
+    let images = run("pdfimages", &["-list", pdf.to_str().unwrap()]);
+    assert!(images.contains("smask"), "{images}");
+    assert!(images.contains("   64    32  rgb"), "{images}");
+    let tree = run("pdfinfo", &["-struct-text", pdf.to_str().unwrap()]);
+    assert!(tree.contains("Figure"), "{tree}");
+}
+
+fn png_encoder(out: &mut Vec<u8>) -> png::Writer<&mut Vec<u8>> {
+    let mut encoder = png::Encoder::new(out, 64, 32);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header().unwrap()
+}
