@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "preview_letter",
     "letter_geometry",
     "check_attachment",
+    "draft_fields",
 ];
 
 fn main() {

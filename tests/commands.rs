@@ -334,7 +334,7 @@ fn a_draft_with_a_recipient_list_is_previewed_per_row_and_kept_whole() {
         "letter": {
             "template_id": template, "address_lines": [], "postcode": "", "city": "", "fields": [],
             "recipients_csv_base64": base64::engine::general_purpose::STANDARD.encode(csv),
-            "recipients_file_name": "liste.csv", "attachments": [], "attachment_mode": "separate"
+            "recipients_file_name": "liste.csv", "column_map": [], "attachments": [], "attachment_mode": "separate"
         }
     });
     // The example template's signature uses fields this list lacks: the preview says which.
@@ -411,4 +411,25 @@ fn templates_are_duplicated_exported_as_files_and_deleted() {
     assert_eq!(names.as_array().unwrap().len(), 1);
     let error = invoke(&window, "export_template", json!({ "id": copy })).unwrap_err();
     assert_eq!(error["code"], "internal", "{error}");
+}
+
+#[test]
+fn the_fields_a_single_letter_must_be_given_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
+    let draft = json!({ "id": null, "title": "Sak {{saksnummer}}", "recipient_fnr": "", "recipient_name": "Åse",
+                        "body": "Hei {{navn}}, du bor i {{adresse}}. Frist: {{frist}}." });
+    let fields = invoke(&window, "draft_fields", json!({ "draft": draft })).unwrap();
+    assert_eq!(
+        fields,
+        json!([
+            { "name": "saksnummer", "from_recipient": false },
+            { "name": "navn", "from_recipient": true },
+            { "name": "adresse", "from_recipient": true },
+            { "name": "frist", "from_recipient": false },
+        ])
+    );
+    let broken = json!({ "id": null, "title": "", "recipient_fnr": "", "recipient_name": "", "body": "Hei {{navn" });
+    let error = invoke(&window, "draft_fields", json!({ "draft": broken })).unwrap_err();
+    assert_eq!(error["code"], "letter_not_ready");
 }

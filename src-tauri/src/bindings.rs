@@ -47,6 +47,7 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::letter_preview::preview_letter,
         commands::letter_preview::letter_geometry,
         commands::letter_preview::check_attachment,
+        commands::letter_preview::draft_fields,
     ])
 }
 

@@ -129,7 +129,7 @@ impl From<kommunepost_core::letters::draft::DraftError> for CommandError {
     fn from(error: kommunepost_core::letters::draft::DraftError) -> Self {
         use kommunepost_core::letters::draft::DraftError;
         let code = match &error {
-            DraftError::Recipients(_) => ErrorCode::InvalidRecipientList,
+            DraftError::Recipients(_) | DraftError::StoredList => ErrorCode::InvalidRecipientList,
             DraftError::Attachment(_) => ErrorCode::InvalidAttachment,
             DraftError::NoSuchRow(_) | DraftError::Compose(_) => ErrorCode::LetterNotReady,
         };

@@ -70,7 +70,7 @@ describe("Brev", () => {
 
 vi.mock("../src/lib/pdf", () => ({
   openPdf: async () => ({ numPages: 2, destroy: () => {} }),
-  drawPage: async () => {},
+  drawPage: () => ({ done: Promise.resolve(), cancel: () => {} }),
 }));
 
 describe("Brev editor", () => {
@@ -197,5 +197,34 @@ describe("Brev column mapping", () => {
     await vi.advanceTimersByTimeAsync(1000);
     await vi.waitFor(() => expect(saved.length).toBeGreaterThan(0));
     expect(saved.at(-1)!.letter.column_map).toEqual([{ name: "Mottaker", value: "navn" }]);
+  });
+});
+
+describe("Brev merge values", () => {
+  it("asks for the values of fields a single letter's recipient does not provide", async () => {
+    const saved: { letter: { fields: unknown } }[] = [];
+    invoke.mockImplementation(async (cmd: string, args: { draft?: unknown }) => {
+      switch (cmd) {
+        case "draft_fields":
+          return [
+            { name: "navn", from_recipient: true },
+            { name: "frist", from_recipient: false },
+          ];
+        case "save_draft":
+          saved.push(JSON.parse(JSON.stringify(args.draft)));
+          return { id: "d1", kind: "letter", title: "", recipient_masked: null, updated_at: "" };
+        default:
+          return [];
+      }
+    });
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    render(Brev);
+    await fireEvent.click(screen.getByTestId("new-draft"));
+    await vi.waitFor(() => expect(screen.getByTestId("merge-values")).toBeTruthy());
+    expect(screen.queryByLabelText("navn", { selector: "#field-navn" })).toBeNull();
+    await fireEvent.input(screen.getByLabelText("frist"), { target: { value: "1. mars" } });
+    await vi.advanceTimersByTimeAsync(1000);
+    await vi.waitFor(() => expect(saved.length).toBeGreaterThan(0));
+    expect(saved.at(-1)!.letter.fields).toEqual([{ name: "frist", value: "1. mars" }]);
   });
 });

@@ -494,7 +494,19 @@ fn letter_render_writes_a_pdf_per_valid_row_and_reports_every_row() {
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report.as_array().unwrap().len(), 4);
 
+    // A folder with letters in it is not written into again.
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["letter", "render", "--template"])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(code, 2);
+    assert!(err.contains("is not empty"), "{err}");
+
     // --json prints the same report; a second run gives byte-identical letters.
+    let again = dir.path().join("brev2");
     let (_, json, _) = run(kommunepost(dir.path())
         .args([
             "letter",
@@ -508,11 +520,11 @@ fn letter_render_writes_a_pdf_per_valid_row_and_reports_every_row() {
         .arg("--data")
         .arg(&data)
         .arg("--out")
-        .arg(&out));
+        .arg(&again));
     let printed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(printed, report);
     assert_eq!(
-        std::fs::read(out.join("rad00002-ase-odegard.pdf")).unwrap(),
+        std::fs::read(again.join("rad00002-ase-odegard.pdf")).unwrap(),
         pdf
     );
 }

@@ -79,11 +79,19 @@ fn main() {
     std::fs::create_dir(&out).expect("mkdir");
 
     let start = Instant::now();
-    let outcomes = render_all(&example(), &list, &options, |stem, _, _, bytes| {
-        let name = format!("{stem}.pdf");
-        std::fs::write(out.join(&name), bytes)?;
-        Ok(name)
-    });
+    let outcomes = render_all(
+        &example(),
+        &list,
+        &options,
+        |stem, _, _, bytes| {
+            let name = format!("{stem}.pdf");
+            std::fs::write(out.join(&name), bytes)?;
+            Ok(name)
+        },
+        |name| {
+            let _ = std::fs::remove_file(out.join(name));
+        },
+    );
     let render_time = start.elapsed();
     let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
     assert_eq!(

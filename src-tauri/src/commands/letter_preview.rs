@@ -139,3 +139,52 @@ pub fn letter_geometry() -> EnvelopeGeometry {
 pub fn check_attachment(file: Vec<u8>) -> Result<AttachmentInfo, CommandError> {
     check_pdf(&file, DPI_MAX_BYTES).map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))
 }
+
+/// A merge field the letter uses and whether the clerk must type its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct UsedField {
+    /// The field's name as written.
+    pub name: String,
+    /// Filled from the recipient (the list's row, or the recipient form), not typed.
+    pub from_recipient: bool,
+}
+
+/// The merge fields the draft's title, body and template use. A field the recipient list (or
+/// the single recipient's form) does not provide must be typed for a single letter.
+#[tauri::command]
+#[specta::specta]
+pub fn draft_fields(
+    state: State<'_, AppState>,
+    draft: DraftForm,
+) -> Result<Vec<UsedField>, CommandError> {
+    use kommunepost_core::letters::draft::RECIPIENT_FIELDS;
+    use kommunepost_core::letters::merge::normalise_name;
+    let template = match &draft.letter.template_id {
+        Some(id) => Some(state.session().store()?.get_template(id)?.template),
+        None => None,
+    };
+    let used = draft
+        .letter
+        .fields_used(
+            DraftText {
+                title: &draft.title,
+                body: &draft.body,
+                recipient_fnr: None,
+                recipient_name: &draft.recipient_name,
+            },
+            template.as_ref(),
+        )
+        .map_err(not_ready)?;
+    let columns: Vec<String> = match draft.letter.recipients()? {
+        Some(list) => list.columns,
+        None => RECIPIENT_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
+    };
+    Ok(used
+        .into_iter()
+        .map(|name| UsedField {
+            from_recipient: columns.contains(&normalise_name(&name))
+                || normalise_name(&name) == "adresse",
+            name,
+        })
+        .collect())
+}

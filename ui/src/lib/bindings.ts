@@ -353,6 +353,18 @@ async checkAttachment(file: number[]) : Promise<Result<AttachmentInfo, CommandEr
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The merge fields the draft's title, body and template use. A field the recipient list (or
+ * the single recipient's form) does not provide must be typed for a single letter.
+ */
+async draftFields(draft: DraftForm) : Promise<Result<UsedField[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("draft_fields", { draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -1228,6 +1240,18 @@ export type TextEncoding =
  * Windows-1252 (Excel's plain "CSV" on Norwegian Windows).
  */
 "windows1252"
+/**
+ * A merge field the letter uses and whether the clerk must type its value.
+ */
+export type UsedField = { 
+/**
+ * The field's name as written.
+ */
+name: string; 
+/**
+ * Filled from the recipient (the list's row, or the recipient form), not typed.
+ */
+from_recipient: boolean }
 
 /** tauri-specta globals **/
 

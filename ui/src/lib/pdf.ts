@@ -1,7 +1,7 @@
 // pdf.js, loaded on first use: the viewer for letters and (later) documents to sign.
 // Only the canvas is used (no text layer, no annotations, no scripting), eval is off, and the
 // worker is the bundled file, so the strict CSP holds.
-import type { PDFDocumentProxy } from "pdfjs-dist";
+import type { PDFDocumentProxy, RenderTask } from "pdfjs-dist";
 
 let loaded: Promise<typeof import("pdfjs-dist")> | undefined;
 
@@ -26,19 +26,38 @@ export async function openPdf(bytes: Uint8Array): Promise<PDFDocumentProxy> {
   }).promise;
 }
 
-/** Draws page `number` (1-based) into `canvas` at `scale` (1 = 72 dpi), sharp on HiDPI. */
-export async function drawPage(
-  doc: PDFDocumentProxy,
-  number: number,
-  canvas: HTMLCanvasElement,
-  scale: number,
-): Promise<void> {
-  const page = await doc.getPage(number);
-  const ratio = globalThis.devicePixelRatio || 1;
-  const viewport = page.getViewport({ scale: scale * ratio });
-  canvas.width = Math.floor(viewport.width);
-  canvas.height = Math.floor(viewport.height);
-  canvas.style.width = `${Math.floor(viewport.width / ratio)}px`;
-  canvas.style.height = `${Math.floor(viewport.height / ratio)}px`;
-  await page.render({ canvas, viewport }).promise;
+/** A page being drawn; `cancel` stops it (a newer drawing of the same canvas takes over). */
+export interface Drawing {
+  done: Promise<void>;
+  cancel: () => void;
+}
+
+/** Draws page `number` (1-based) into `canvas` at `scale` (1 = 72 dpi), sharp on HiDPI.
+ * `done` resolves when drawn, and also when cancelled (nothing to report then). */
+export function drawPage(doc: PDFDocumentProxy, number: number, canvas: HTMLCanvasElement, scale: number): Drawing {
+  let task: RenderTask | null = null;
+  let cancelled = false;
+  const done = (async () => {
+    const page = await doc.getPage(number);
+    if (cancelled) return;
+    const ratio = globalThis.devicePixelRatio || 1;
+    const viewport = page.getViewport({ scale: scale * ratio });
+    canvas.width = Math.floor(viewport.width);
+    canvas.height = Math.floor(viewport.height);
+    canvas.style.width = `${Math.floor(viewport.width / ratio)}px`;
+    canvas.style.height = `${Math.floor(viewport.height / ratio)}px`;
+    task = page.render({ canvas, viewport });
+    try {
+      await task.promise;
+    } catch (error) {
+      if (!cancelled) throw error;
+    }
+  })();
+  return {
+    done,
+    cancel: () => {
+      cancelled = true;
+      task?.cancel();
+    },
+  };
 }

@@ -78,6 +78,14 @@ pub fn render(args: RenderArgs) -> Result<ExitCode, CliError> {
             bytes,
         });
     }
+    // Letters from an earlier run must not be mixed with this run's (the report lists only
+    // this run's files).
+    if std::fs::read_dir(&args.out).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(CliError::Usage(format!(
+            "{} is not empty; choose a new or empty folder so earlier letters are not mixed with these",
+            args.out.display()
+        )));
+    }
     std::fs::create_dir_all(&args.out).map_err(|source| CliError::Io {
         context: format!("creating {}", args.out.display()),
         source,
@@ -94,15 +102,23 @@ pub fn render(args: RenderArgs) -> Result<ExitCode, CliError> {
         workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let out = &args.out;
-    let outcomes = render_all(&template, &list, &options, |stem, index, name, bytes| {
-        let file = if index == 0 {
-            format!("{stem}.pdf")
-        } else {
-            format!("{stem}-{index}-{name}")
-        };
-        std::fs::write(out.join(&file), bytes)?;
-        Ok(file)
-    });
+    let outcomes = render_all(
+        &template,
+        &list,
+        &options,
+        |stem, index, name, bytes| {
+            let file = if index == 0 {
+                format!("{stem}.pdf")
+            } else {
+                format!("{stem}-{index}-{name}")
+            };
+            std::fs::write(out.join(&file), bytes)?;
+            Ok(file)
+        },
+        |file| {
+            let _ = std::fs::remove_file(out.join(file));
+        },
+    );
     let report = serde_json::to_string_pretty(&outcomes).expect("plain data serialises");
     std::fs::write(out.join("report.json"), &report).map_err(|source| CliError::Io {
         context: format!("writing {}", out.join("report.json").display()),

@@ -78,16 +78,20 @@ pub fn file_stem(row: &RecipientRow) -> String {
 }
 
 /// Renders a letter for every usable row and hands each document to `write(stem, index,
-/// file_name, bytes)`, which returns the name it was stored under. Rows the list could not
-/// read come back with their problems. The outcomes are in row order.
-pub fn render_all<W>(
+/// file_name, bytes)`, which returns the name it was stored under; when a row fails after some
+/// of its documents were written, `discard(name)` removes each of them, so no file is left that
+/// the report does not list. Rows the list could not read come back with their problems. The
+/// outcomes are in row order.
+pub fn render_all<W, D>(
     template: &Template,
     list: &RecipientList,
     options: &BatchOptions,
     write: W,
+    discard: D,
 ) -> Vec<RowOutcome>
 where
     W: Fn(&str, usize, &str, &[u8]) -> std::io::Result<String> + Sync,
+    D: Fn(&str) + Sync,
 {
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<RowOutcome>> = Mutex::new(Vec::with_capacity(list.recipients.len()));
@@ -97,7 +101,7 @@ where
             let Some(row) = list.recipients.get(i) else {
                 break;
             };
-            let outcome = one(template, row, options, &write);
+            let outcome = one(template, row, options, &write, &discard);
             done.lock().expect("no panics while held").push(outcome);
         }
     };
@@ -134,9 +138,16 @@ where
     outcomes
 }
 
-fn one<W>(template: &Template, row: &RecipientRow, options: &BatchOptions, write: &W) -> RowOutcome
+fn one<W, D>(
+    template: &Template,
+    row: &RecipientRow,
+    options: &BatchOptions,
+    write: &W,
+    discard: &D,
+) -> RowOutcome
 where
     W: Fn(&str, usize, &str, &[u8]) -> std::io::Result<String>,
+    D: Fn(&str),
 {
     let mut outcome = RowOutcome {
         row: row.row,
@@ -180,8 +191,12 @@ where
         Ok(())
     })();
     if let Err(error) = result {
-        outcome.error = Some(error);
-        outcome.files.clear();
+        // A report may be written to a file: no identifier in it, whatever the error quoted.
+        outcome.error = Some(super::recipients::mask_text(&error));
+        for file in outcome.files.drain(..) {
+            discard(&file);
+        }
+        outcome.bytes = 0;
     }
     outcome
 }
@@ -214,11 +229,17 @@ mod tests {
         );
         let list = read_recipients(csv.as_bytes()).unwrap();
         let written = Mutex::new(Vec::new());
-        let outcomes = render_all(&example(), &list, &options(2), |stem, i, name, bytes| {
-            assert!(bytes.starts_with(b"%PDF-"));
-            written.lock().unwrap().push(format!("{stem}/{i}/{name}"));
-            Ok(format!("{stem}.pdf"))
-        });
+        let outcomes = render_all(
+            &example(),
+            &list,
+            &options(2),
+            |stem, i, name, bytes| {
+                assert!(bytes.starts_with(b"%PDF-"));
+                written.lock().unwrap().push(format!("{stem}/{i}/{name}"));
+                Ok(format!("{stem}.pdf"))
+            },
+            |_| panic!("nothing to discard"),
+        );
         let summary: Vec<(usize, bool)> = outcomes
             .iter()
             .map(|o| (o.row, o.error.is_none()))
@@ -249,13 +270,33 @@ mod tests {
             "{HEADER}20914695016;Åse Ødegård;Storgata 1;7300;Orkanger;bistand;2026/1;1. januar;100;Helse;Kari\n"
         );
         let list = read_recipients(csv.as_bytes()).unwrap();
-        let outcomes = render_all(&example(), &list, &options(1), |_, _, _, _| {
-            Err(std::io::Error::other("disk full"))
-        });
+        // The letter is written, its attachment is not: the letter is removed again.
+        let mut opts = options(1);
+        // (A digital mailbox: the test attachment's unembedded font only warns there.)
+        opts.channel = PreflightChannel::DigitalPostkasse;
+        opts.attachments = vec![crate::letters::package::Attachment {
+            file_name: "vedlegg.pdf".into(),
+            bytes: crate::letters::attachment::tests::a4_with_text_at(72),
+        }];
+        let discarded = Mutex::new(Vec::new());
+        let outcomes = render_all(
+            &example(),
+            &list,
+            &opts,
+            |stem, i, _, _| {
+                if i == 0 {
+                    Ok(format!("{stem}.pdf"))
+                } else {
+                    Err(std::io::Error::other("disk full"))
+                }
+            },
+            |name| discarded.lock().unwrap().push(name.to_owned()),
+        );
         assert_eq!(
             outcomes[0].error.as_deref(),
             Some("writing the file: disk full")
         );
         assert!(outcomes[0].files.is_empty());
+        assert_eq!(*discarded.lock().unwrap(), ["rad00002-ase-odegard.pdf"]);
     }
 }

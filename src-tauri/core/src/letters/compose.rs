@@ -79,6 +79,7 @@ pub fn compose(
 ) -> Result<Letter, ComposeError> {
     let body = template.validate()?;
     // Every part is checked before any is filled, so the error lists every missing field.
+    // (`validate` has checked every part's markup, so `line` cannot fail here.)
     let line = |text: &str| -> Vec<Block> {
         inline(text, 1)
             .map(|content| vec![Block::Paragraph { content }])

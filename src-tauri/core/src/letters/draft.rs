@@ -65,6 +65,9 @@ pub enum DraftError {
     /// The stored recipient list cannot be read.
     #[error("the recipient list: {0}")]
     Recipients(#[from] CsvError),
+    /// The list kept with the draft is not readable (not base64).
+    #[error("the recipient list stored with the draft is damaged; import it again")]
+    StoredList,
     /// A row that is not in the list or not usable.
     #[error("row {0} is not a usable recipient of the list")]
     NoSuchRow(usize),
@@ -95,9 +98,7 @@ impl DraftLetter {
         let Some(b64) = &self.recipients_csv_base64 else {
             return Ok(None);
         };
-        let bytes = STANDARD
-            .decode(b64)
-            .map_err(|_| DraftError::Recipients(CsvError::Empty))?;
+        let bytes = STANDARD.decode(b64).map_err(|_| DraftError::StoredList)?;
         Ok(Some(read_recipients_mapped(&bytes, &self.mapping())?))
     }
 
@@ -125,6 +126,41 @@ impl DraftLetter {
             .collect()
     }
 
+    /// The merge fields the letter uses (template parts, title and body), in order of first
+    /// use, and which of them the recipient (the list's row, or the single recipient's form)
+    /// already provides.
+    pub fn fields_used(
+        &self,
+        text: DraftText<'_>,
+        template: Option<&Template>,
+    ) -> Result<Vec<String>, super::template::TemplateError> {
+        use super::markdown::{Block, fields, inline, parse};
+        use super::template::TemplateError;
+        let t = effective_template(text, template);
+        let line = |part: &'static str, text: &str| {
+            inline(text, 1)
+                .map(|content| Block::Paragraph { content })
+                .map_err(|error| TemplateError::Markdown { part, error })
+        };
+        let mut blocks = vec![line("title", &t.title)?];
+        blocks.extend(parse(&t.body).map_err(|error| TemplateError::Markdown {
+            part: "body",
+            error,
+        })?);
+        for (part, text) in [
+            ("closing", &t.closing),
+            ("signature", &t.signature.name),
+            ("signature", &t.signature.title),
+            ("signature", &t.signature.note),
+        ] {
+            blocks.push(line(part, text)?);
+        }
+        if let Some(footer) = &t.footer {
+            blocks.push(line("footer", footer)?);
+        }
+        Ok(fields(&blocks))
+    }
+
     /// Composes the letter: for `row` of the recipient list, or for the single recipient.
     pub fn compose(
         &self,
@@ -133,26 +169,7 @@ impl DraftLetter {
         row: Option<usize>,
         date: NaiveDate,
     ) -> Result<Letter, DraftError> {
-        let base = template.cloned().unwrap_or_else(|| Template {
-            format: FORMAT,
-            name: String::new(),
-            letterhead: Letterhead::default(),
-            title: String::new(),
-            body: String::new(),
-            closing: "Med vennlig hilsen".into(),
-            signature: SignatureBlock::default(),
-            footer: None,
-        });
-        let template = Template {
-            name: if base.name.is_empty() {
-                "utkast".into()
-            } else {
-                base.name.clone()
-            },
-            title: text.title.to_owned(),
-            body: text.body.to_owned(),
-            ..base
-        };
+        let template = effective_template(text, template);
         if let Some(list) = self.recipients()? {
             let recipient = match row {
                 Some(row) => list.recipients.iter().find(|r| r.row == row),
@@ -201,6 +218,42 @@ impl DraftLetter {
         Ok(compose(&template, &values, address, date)?)
     }
 }
+
+/// The template with the draft's title and body (or a plain one when none is chosen).
+fn effective_template(text: DraftText<'_>, template: Option<&Template>) -> Template {
+    let base = template.cloned().unwrap_or_else(|| Template {
+        format: FORMAT,
+        name: String::new(),
+        letterhead: Letterhead::default(),
+        title: String::new(),
+        body: String::new(),
+        closing: "Med vennlig hilsen".into(),
+        signature: SignatureBlock::default(),
+        footer: None,
+    });
+    Template {
+        name: if base.name.is_empty() {
+            "utkast".into()
+        } else {
+            base.name.clone()
+        },
+        title: text.title.to_owned(),
+        body: text.body.to_owned(),
+        ..base
+    }
+}
+
+/// Fields a single recipient's form fills in itself (not typed as merge values).
+pub const RECIPIENT_FIELDS: [&str; 8] = [
+    "navn",
+    "adresse",
+    "adresselinje1",
+    "adresselinje2",
+    "adresselinje3",
+    "postnummer",
+    "poststed",
+    "fodselsnummer",
+];
 
 #[cfg(test)]
 mod tests {
@@ -266,6 +319,38 @@ mod tests {
         assert_eq!(
             draft.compose(text("x", None), None, Some(9), date()),
             Err(DraftError::NoSuchRow(9))
+        );
+    }
+
+    #[test]
+    fn the_fields_used_come_from_template_title_and_body() {
+        let fields = DraftLetter::default()
+            .fields_used(
+                text("Hei {{navn}}, frist {{frist}}.", None),
+                Some(&example()),
+            )
+            .unwrap();
+        assert_eq!(
+            fields,
+            ["saksnummer", "navn", "frist", "saksbehandler", "avdeling"]
+        );
+        // A new, empty draft uses no fields; a broken field is an error with its place.
+        let empty = DraftText {
+            title: "",
+            body: "",
+            recipient_fnr: None,
+            recipient_name: "",
+        };
+        assert!(
+            DraftLetter::default()
+                .fields_used(empty, None)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            DraftLetter::default()
+                .fields_used(text("{{navn", None), None)
+                .is_err()
         );
     }
 

@@ -138,6 +138,11 @@ pub enum CsvError {
     },
 }
 
+/// `text` with every run of eleven digits masked (reports may be written to files).
+pub fn mask_text(text: &str) -> String {
+    String::from_utf8_lossy(&crate::logging::mask_fnr_runs(text.as_bytes())).into_owned()
+}
+
 /// Normalises a header: lower case, æ→ae, ø→o, å→a, no spaces, `_` or `-`.
 pub fn normalise_header(header: &str) -> String {
     normalise_name(header)
@@ -335,7 +340,8 @@ fn recipient(
         problems.push(RowProblem {
             row,
             column: Some(column.to_owned()),
-            message,
+            // A safety net: any eleven digits that slipped into a message are masked.
+            message: mask_text(&message),
         });
     };
     let (fnr, org) = (get("fodselsnummer"), get("organisasjonsnummer"));
@@ -384,7 +390,7 @@ fn recipient(
                 None
             }
             Err(e) => {
-                problem("organisasjonsnummer", format!("{org}: {e}"));
+                problem("organisasjonsnummer", format!("{}: {e}", mask_raw(&org)));
                 None
             }
         },
@@ -408,7 +414,10 @@ fn recipient(
     if norwegian && !(postcode.len() == 4 && postcode.bytes().all(|b| b.is_ascii_digit())) {
         problem(
             "postnummer",
-            format!("'{postcode}' is not a Norwegian postnummer (four digits)"),
+            format!(
+                "'{}' is not a Norwegian postnummer (four digits)",
+                mask_raw(&postcode)
+            ),
         );
     }
     if city.is_empty() {

@@ -128,10 +128,15 @@ impl Template {
             part: "title",
             error,
         })?;
-        inline(&self.closing, 1).map_err(|error| TemplateError::Markdown {
-            part: "closing",
-            error,
-        })?;
+        for (part, text) in [
+            ("closing", &self.closing),
+            ("signature", &self.signature.name),
+            ("signature", &self.signature.title),
+            ("signature", &self.signature.note),
+            ("footer", self.footer.as_ref().unwrap_or(&String::new())),
+        ] {
+            inline(text, 1).map_err(|error| TemplateError::Markdown { part, error })?;
+        }
         let org = self.letterhead.org_number.replace(' ', "");
         if !org.is_empty() {
             OrgNr::parse(&org).map_err(|e| TemplateError::OrgNumber(e.to_string()))?;
@@ -317,6 +322,21 @@ mod tests {
                 .to_string()
                 .contains("PNG and JPEG")
         );
+        let mut t = example();
+        t.footer = Some("Kontor {{kontor".into());
+        assert!(matches!(
+            t.validate(),
+            Err(TemplateError::Markdown { part: "footer", .. })
+        ));
+        let mut t = example();
+        t.signature.note = "**uklar".into();
+        assert!(matches!(
+            t.validate(),
+            Err(TemplateError::Markdown {
+                part: "signature",
+                ..
+            })
+        ));
         let mut t = example();
         t.format = 9;
         assert_eq!(t.validate(), Err(TemplateError::TooNew(9)));

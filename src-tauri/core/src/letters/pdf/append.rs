@@ -33,11 +33,14 @@ fn load(bytes: &[u8]) -> Result<Document, AttachmentError> {
     Ok(document)
 }
 
-fn declares_pdf_a(document: &Document) -> bool {
+/// Whether an attachment can join the letter without breaking its PDF/A-2b claim: it declares
+/// PDF/A part 1 or 2 (part 3 allows embedded files, which 2b does not), its output intent (if
+/// any) is RGB like the letter's, and it embeds no files.
+fn compatible_pdf_a(document: &Document) -> bool {
     let Ok(catalog) = document.catalog() else {
         return false;
     };
-    catalog
+    let xmp = catalog
         .get(b"Metadata")
         .and_then(Object::as_reference)
         .and_then(|id| document.get_object(id))
@@ -46,9 +49,40 @@ fn declares_pdf_a(document: &Document) -> bool {
             let content = stream
                 .decompressed_content()
                 .unwrap_or_else(|_| stream.content.clone());
-            String::from_utf8_lossy(&content).contains("pdfaid:part")
+            String::from_utf8_lossy(&content).into_owned()
         })
-        .unwrap_or(false)
+        .unwrap_or_default();
+    let part_ok = ["1", "2"].iter().any(|part| {
+        xmp.contains(&format!("<pdfaid:part>{part}</pdfaid:part>"))
+            || xmp.contains(&format!("pdfaid:part=\"{part}\""))
+    });
+    let rgb_intent = match catalog.get(b"OutputIntents").and_then(Object::as_array) {
+        Err(_) => true,
+        Ok(intents) => intents.iter().all(|intent| {
+            let dict = match intent {
+                Object::Reference(id) => document.get_dictionary(*id).ok(),
+                Object::Dictionary(d) => Some(d),
+                _ => None,
+            };
+            dict.and_then(|d| d.get(b"DestOutputProfile").ok())
+                .and_then(|o| o.as_reference().ok())
+                .and_then(|id| document.get_object(id).ok())
+                .and_then(|o| o.as_stream().ok())
+                .and_then(|s| s.dict.get(b"N").ok())
+                .and_then(|n| n.as_i64().ok())
+                == Some(3)
+        }),
+    };
+    let embeds_files = catalog
+        .get(b"Names")
+        .ok()
+        .and_then(|o| match o {
+            Object::Reference(id) => document.get_dictionary(*id).ok(),
+            Object::Dictionary(d) => Some(d),
+            _ => None,
+        })
+        .is_some_and(|names| names.has(b"EmbeddedFiles"));
+    part_ok && rgb_intent && !embeds_files
 }
 
 fn inherited(document: &Document, page: ObjectId, key: &[u8]) -> Option<Object> {
@@ -78,7 +112,7 @@ pub fn append(letter: &[u8], attachments: &[&[u8]]) -> Result<Appended, Attachme
     let mut pdf_a = true;
     for bytes in attachments {
         let mut other = load(bytes)?;
-        pdf_a &= declares_pdf_a(&other);
+        pdf_a &= compatible_pdf_a(&other);
         other.renumber_objects_with(doc.max_id + 1);
         let pages: Vec<ObjectId> = other.get_pages().values().copied().collect();
         if pages.is_empty() {
@@ -98,8 +132,19 @@ pub fn append(letter: &[u8], attachments: &[&[u8]]) -> Result<Appended, Attachme
                 }
             }
             dict.set("Parent", pages_id);
-            // The attachment's own structure tree is not carried over.
+            // The attachment's own structure tree is not carried over: nothing on its pages
+            // may point into the letter's parent tree.
             dict.remove(b"StructParents");
+            let annotations: Vec<ObjectId> = dict
+                .get(b"Annots")
+                .and_then(Object::as_array)
+                .map(|a| a.iter().filter_map(|o| o.as_reference().ok()).collect())
+                .unwrap_or_default();
+            for id in annotations {
+                if let Ok(annotation) = other.get_dictionary_mut(id) {
+                    annotation.remove(b"StructParent");
+                }
+            }
             kids.push(Object::Reference(*page));
         }
         // Everything but the attachment's catalog and page tree nodes comes along.

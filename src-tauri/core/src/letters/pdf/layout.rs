@@ -9,7 +9,7 @@
 use super::fonts::{Style, font};
 use super::geometry::{
     ADDRESS, BODY_TOP_FIRST, FOOTER_BASELINE, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP,
-    META, PAGE_HEIGHT, PAGE_WIDTH, PT_PER_MM, TEXT_WIDTH,
+    META, PAGE_HEIGHT, PAGE_WIDTH, PT_PER_MM, TEXT_WIDTH, WINDOW,
 };
 use crate::letters::compose::{Letter, norwegian_date};
 use crate::letters::markdown::{Block, Inline};
@@ -139,12 +139,21 @@ struct Span {
     text: String,
 }
 
+/// Text as it is set: invisible format characters (zero-width spaces and joiners, soft
+/// hyphens, byte-order marks) removed, line breaks and tabs as spaces.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn spans(content: &[Inline], style: Style, out: &mut Vec<Span>) {
     for inline in content {
         match inline {
             Inline::Text { text } => out.push(Span {
                 style,
-                text: text.clone(),
+                text: clean(text),
             }),
             // Fields are resolved before layout; a name left over is printed as written.
             Inline::Field { name } => out.push(Span {
@@ -160,7 +169,7 @@ fn spans(content: &[Inline], style: Style, out: &mut Vec<Span>) {
 fn plain_spans(text: &str, style: Style) -> Vec<Span> {
     vec![Span {
         style,
-        text: text.to_owned(),
+        text: clean(text),
     }]
 }
 
@@ -180,7 +189,8 @@ fn words(spans: &[Span]) -> Vec<Word> {
     for span in spans {
         for c in span.text.chars() {
             let word = words.last_mut().expect("never empty");
-            if c.is_whitespace() && c != '\u{a0}' {
+            // No break at no-break spaces (U+00A0, U+2007, U+202F).
+            if c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{202f}') {
                 if !word.pieces.is_empty() {
                     word.space_after = Some(span.style);
                     words.push(Word::default());
@@ -359,7 +369,7 @@ fn fixed(x: f32, baseline: f32, style: Style, size: f32, text: &str, node: Optio
             x,
             style,
             size,
-            text: text.to_owned(),
+            text: clean(text),
         }],
         node,
     }
@@ -379,6 +389,11 @@ pub enum LayoutError {
     /// A footer of more than two lines.
     #[error("the footer needs more than two lines; shorten it")]
     FooterTooLong,
+    /// A letterhead that would reach down into the envelope window.
+    #[error(
+        "the letterhead is too tall: it would show in the envelope window; shorten its addresses or contact line"
+    )]
+    LetterheadTooTall,
 }
 
 /// Lines the envelope window holds.
@@ -395,7 +410,7 @@ pub fn layout(letter: &Letter, logo_aspect: Option<f32>) -> Result<Layout, Layou
         }],
         y: BODY_TOP_FIRST,
     };
-    letterhead(&mut flow, letter, logo_aspect);
+    letterhead(&mut flow, letter, logo_aspect)?;
     address_and_meta(&mut flow, letter)?;
 
     let title = flow.node("H1", 0);
@@ -419,7 +434,11 @@ pub fn layout(letter: &Letter, logo_aspect: Option<f32>) -> Result<Layout, Layou
     })
 }
 
-fn letterhead(flow: &mut Flow, letter: &Letter, logo_aspect: Option<f32>) {
+fn letterhead(
+    flow: &mut Flow,
+    letter: &Letter,
+    logo_aspect: Option<f32>,
+) -> Result<(), LayoutError> {
     let head = &letter.letterhead;
     let mut x = MARGIN_LEFT;
     if let Some(aspect) = logo_aspect.filter(|a| a.is_finite() && *a > 0.0) {
@@ -471,7 +490,7 @@ fn letterhead(flow: &mut Flow, letter: &Letter, logo_aspect: Option<f32>) {
         lines.push((Style::Regular, SMALL_SIZE, contact));
     }
     if lines.is_empty() {
-        return;
+        return Ok(());
     }
     let node = flow.node("P", 0);
     let width = PAGE_WIDTH - MARGIN_RIGHT - x;
@@ -490,6 +509,18 @@ fn letterhead(flow: &mut Flow, letter: &Letter, logo_aspect: Option<f32>) {
             };
         }
     }
+    // Nothing but the address may show through the window.
+    let bottom = flow
+        .page()
+        .lines
+        .iter()
+        .filter(|l| l.node == Some(node))
+        .map(|l| l.bounds()[3])
+        .fold(0.0_f32, f32::max);
+    if bottom > WINDOW.top - 1.0 {
+        return Err(LayoutError::LetterheadTooTall);
+    }
+    Ok(())
 }
 
 fn group_org(org: &str) -> String {
@@ -503,7 +534,7 @@ fn address_and_meta(flow: &mut Flow, letter: &Letter) -> Result<(), LayoutError>
             return Err(LayoutError::AddressTooLong(count));
         }
         for text in std::iter::once(&address.name).chain(&address.lines) {
-            if mm_width(Style::Regular, text, ADDRESS_SIZE) > ADDRESS.width {
+            if mm_width(Style::Regular, &clean(text), ADDRESS_SIZE) > ADDRESS.width {
                 return Err(LayoutError::AddressTooWide(text.clone()));
             }
         }
@@ -538,6 +569,8 @@ fn address_and_meta(flow: &mut Flow, letter: &Letter) -> Result<(), LayoutError>
             baseline += 4.0;
         }
     }
+    // A long reference pushes the body down rather than running into it.
+    flow.y = flow.y.max(baseline + 2.0);
     Ok(())
 }
 
@@ -626,12 +659,7 @@ fn table(flow: &mut Flow, header: &[Vec<Inline>], rows: &[Vec<Vec<Inline>>]) {
             natural[i] = natural[i].max(w + 2.0 * CELL_PAD + 0.5);
         }
     }
-    let total: f32 = natural.iter().sum();
-    let widths: Vec<f32> = if total > TEXT_WIDTH {
-        natural.iter().map(|w| w * TEXT_WIDTH / total).collect()
-    } else {
-        natural
-    };
+    let widths = column_widths(&natural);
     let table = flow.node("Table", 0);
     let table_right = MARGIN_LEFT + widths.iter().sum::<f32>();
     let set_row = |flow: &mut Flow, row: &[Vec<Inline>], is_header: bool| {
@@ -684,6 +712,35 @@ fn table(flow: &mut Flow, header: &[Vec<Inline>], rows: &[Vec<Vec<Inline>>]) {
         set_row(flow, row, false);
     }
     flow.y += PARAGRAPH_GAP;
+}
+
+/// Column widths from the columns' natural widths: each gets what it needs up to an equal
+/// share (at least 15 mm), and what is left goes to the wider ones in proportion to what they
+/// lack — so one long cell cannot squeeze the others to nothing.
+fn column_widths(natural: &[f32]) -> Vec<f32> {
+    let n = natural.len().max(1) as f32;
+    if n * 15.0 > TEXT_WIDTH || natural.iter().sum::<f32>() <= TEXT_WIDTH {
+        return if natural.iter().sum::<f32>() <= TEXT_WIDTH {
+            natural.to_vec()
+        } else {
+            vec![TEXT_WIDTH / n; natural.len()]
+        };
+    }
+    let share = (TEXT_WIDTH / n).max(15.0);
+    let base: Vec<f32> = natural.iter().map(|w| w.min(share)).collect();
+    let left = TEXT_WIDTH - base.iter().sum::<f32>();
+    let lack: Vec<f32> = natural.iter().zip(&base).map(|(w, b)| w - b).collect();
+    let total_lack: f32 = lack.iter().sum();
+    base.iter()
+        .zip(&lack)
+        .map(|(b, l)| {
+            if total_lack > 0.0 {
+                b + l.min(left * l / total_lack)
+            } else {
+                *b
+            }
+        })
+        .collect()
 }
 
 fn closing(flow: &mut Flow, letter: &Letter) {

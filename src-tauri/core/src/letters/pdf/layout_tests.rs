@@ -3,7 +3,7 @@ use chrono::NaiveDate;
 use super::*;
 use crate::letters::compose::{Address, Letter};
 use crate::letters::markdown::parse;
-use crate::letters::pdf::geometry::{ADDRESS, WINDOW};
+use crate::letters::pdf::geometry::{ADDRESS, TEXT_WIDTH, WINDOW};
 use crate::letters::template::example;
 
 pub(crate) fn letter(body: &str) -> Letter {
@@ -186,4 +186,26 @@ fn structure_follows_the_body() {
         .find(|l| l.text().starts_with("Side "))
         .unwrap();
     assert_eq!(number.node, None);
+}
+
+#[test]
+fn one_long_cell_does_not_squeeze_the_other_columns() {
+    let widths = column_widths(&[15.0, 20.0, 600.0]);
+    assert!(
+        (widths.iter().sum::<f32>() - TEXT_WIDTH).abs() < 0.01,
+        "{widths:?}"
+    );
+    assert_eq!(&widths[..2], &[15.0, 20.0]);
+    // Too many columns for 15 mm each: equal shares.
+    let many = column_widths(&[40.0; 12]);
+    assert!(many.iter().all(|w| (w - TEXT_WIDTH / 12.0).abs() < 0.01));
+    // Narrow tables keep their natural widths.
+    assert_eq!(column_widths(&[20.0, 30.0]), [20.0, 30.0]);
+}
+
+#[test]
+fn a_letterhead_that_would_reach_the_window_is_refused() {
+    let mut l = letter("Hei.");
+    l.letterhead.postal_address = "Postboks 1, 7301 Orkanger, ".repeat(25);
+    assert_eq!(layout(&l, None), Err(LayoutError::LetterheadTooTall));
 }

@@ -40,6 +40,9 @@ pub enum RenderError {
     /// The logo cannot be used.
     #[error(transparent)]
     Logo(#[from] LogoError),
+    /// Characters the letter's typeface cannot print (emoji, some scripts).
+    #[error("the letter has characters the typeface cannot print: {0}; remove or replace them")]
+    UnsupportedCharacters(String),
     /// A fødselsnummer would be printed on page 1 (where it could show through the window).
     #[error(
         "a fødselsnummer ({0}) would be printed on page 1; a fødselsnummer may not be on the first page or in the address"
@@ -59,6 +62,27 @@ pub fn render(letter: &Letter) -> Result<Rendered, RenderError> {
         None => None,
     };
     let layout = layout::layout(letter, logo.as_ref().map(Logo::aspect))?;
+    let mut unsupported: Vec<char> = Vec::new();
+    for run in layout
+        .pages
+        .iter()
+        .flat_map(|p| &p.lines)
+        .flat_map(|l| &l.runs)
+    {
+        for c in run.text.chars() {
+            if !fonts::font(run.style).covers(c) && !unsupported.contains(&c) {
+                unsupported.push(c);
+            }
+        }
+    }
+    if !unsupported.is_empty() {
+        let list: Vec<String> = unsupported
+            .iter()
+            .take(10)
+            .map(|c| format!("'{c}' (U+{:04X})", u32::from(*c)))
+            .collect();
+        return Err(RenderError::UnsupportedCharacters(list.join(", ")));
+    }
     if let Some(fnr) = identifier_on_first_page(&layout) {
         return Err(RenderError::IdentifierOnFirstPage(fnr.masked()));
     }
@@ -77,40 +101,46 @@ pub fn render(letter: &Letter) -> Result<Rendered, RenderError> {
     })
 }
 
-/// A valid fødselsnummer or D-nummer anywhere in page 1's text, written together or as
-/// `DDMMYY NNNNN`.
+/// A valid fødselsnummer or D-nummer anywhere in page 1's text: written together, as
+/// `DDMMYY NNNNN` with any space, `-` or `.` after the sixth digit, or split over lines (a line
+/// break or a narrow table cell), so no layout can slip one past the check.
 pub fn identifier_on_first_page(layout: &Layout) -> Option<Fnr> {
     let page = layout.pages.first()?;
-    page.lines.iter().find_map(|line| find_fnr(&line.text()))
+    let lines: Vec<String> = page.lines.iter().map(|l| l.text()).collect();
+    lines
+        .iter()
+        .find_map(|line| find_fnr(line))
+        .or_else(|| find_fnr(&lines.concat()))
+        .or_else(|| find_fnr(&lines.join(" ")))
 }
 
 fn find_fnr(text: &str) -> Option<Fnr> {
     let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() || (i > 0 && chars[i - 1].is_ascii_digit()) {
-            i += 1;
+    let separator = |c: char| c.is_whitespace() || c == '-' || c == '.';
+    for start in 0..chars.len() {
+        if !chars[start].is_ascii_digit() || (start > 0 && chars[start - 1].is_ascii_digit()) {
             continue;
         }
-        // Digits from here, allowing one space after the sixth.
+        // Digits from here, allowing one separator after the sixth.
         let mut digits = String::new();
-        let mut j = i;
-        while j < chars.len() {
-            if chars[j].is_ascii_digit() {
-                digits.push(chars[j]);
-            } else if chars[j] == ' ' && digits.len() == 6 {
-                // allowed once
+        let mut separated = false;
+        for &c in &chars[start..] {
+            if c.is_ascii_digit() {
+                digits.push(c);
+            } else if separator(c) && digits.len() == 6 && !separated {
+                separated = true;
             } else {
                 break;
             }
-            j += 1;
+            if digits.len() > 11 {
+                break;
+            }
         }
         if digits.len() == 11
             && let Ok(fnr) = Fnr::parse(&digits)
         {
             return Some(fnr);
         }
-        i += 1;
     }
     None
 }
