@@ -110,3 +110,42 @@ impl Sandbox {
         .expect("KRR client")
     }
 }
+
+impl Sandbox {
+    /// A SvarUt client with the sandbox's integration and a `ks:fiks` token.
+    pub fn svarut(&self) -> kommunepost_core::svarut::SvarUtClient {
+        self.svarut_with(
+            &self.server.credentials().integrasjon_passord.clone(),
+            Duration::from_secs(10),
+        )
+    }
+
+    pub fn svarut_with(
+        &self,
+        passord: &str,
+        timeout: Duration,
+    ) -> kommunepost_core::svarut::SvarUtClient {
+        use kommunepost_core::secret::Secret;
+        use kommunepost_core::svarut::{SCOPE_KS_FIKS, SvarUtClient, SvarUtConfig};
+        let credentials = self.server.credentials();
+        let tokens = self.maskinporten_with(
+            self.certificate(),
+            &credentials.client_id.clone(),
+            &[SCOPE_KS_FIKS],
+        );
+        SvarUtClient::new(
+            SvarUtConfig {
+                base_url: self.server.endpoints().svarut,
+                konto_id: credentials.svarut_konto_id.clone(),
+                integrasjon_id: credentials.integrasjon_id.clone(),
+                integrasjon_passord: Secret::new(passord.to_owned()),
+                connect_timeout: Duration::from_secs(5),
+                timeout,
+                send_timeout: timeout,
+                status_batch: 2,
+            },
+            tokens,
+        )
+        .expect("SvarUt client")
+    }
+}

@@ -30,3 +30,4 @@ pub mod paths;
 pub mod routing;
 pub mod secret;
 pub mod store;
+pub mod svarut;

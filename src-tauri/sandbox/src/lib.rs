@@ -7,6 +7,8 @@
 //! * [`ca`] – a test certificate authority and the sandbox client's enterprise certificate.
 //! * [`maskinporten`] – the Maskinporten stand-in (grant validation, access tokens).
 //! * [`krr`] – the KRR stand-in (`/rest/v1|v2/personer`) with fault injection.
+//! * [`svarut`] – the SvarUt REST v2 stand-in: validation, routing through the population,
+//!   statuses on the sandbox clock, fault injection.
 
 pub mod ca;
 pub mod krr;
@@ -14,6 +16,7 @@ pub mod maskinporten;
 pub mod names;
 pub mod population;
 pub mod server;
+pub mod svarut;
 
 pub use population::{
     ContactPoint, KrrRecord, KrrSituation, KrrStatus, Mailbox, MailboxProvider, Population,

@@ -25,6 +25,7 @@ use crate::ca::TestCa;
 use crate::krr::KrrDouble;
 use crate::maskinporten::{MaskinportenDouble, RegisteredClient};
 use crate::population::Population;
+use crate::svarut::SvarUtDouble;
 
 /// The sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +63,12 @@ pub struct SandboxCredentials {
     pub kid_private_pem: Vec<u8>,
     /// The test CA's certificate, PEM.
     pub ca_pem: Vec<u8>,
+    /// The SvarUt account (`kontoId`).
+    pub svarut_konto_id: String,
+    /// The Fiks integration's id.
+    pub integrasjon_id: String,
+    /// The Fiks integration's password.
+    pub integrasjon_passord: String,
 }
 
 impl std::fmt::Debug for SandboxCredentials {
@@ -145,6 +152,9 @@ pub struct SandboxServer {
     pub maskinporten_double: Arc<MaskinportenDouble>,
     /// The KRR stand-in (for tests: faults and request counts).
     pub krr_double: Arc<KrrDouble>,
+    svarut: Service,
+    /// The SvarUt stand-in (for tests: faults and what it accepted).
+    pub svarut_double: Arc<SvarUtDouble>,
     credentials: SandboxCredentials,
 }
 
@@ -179,6 +189,9 @@ impl SandboxServer {
             kid: "kommunepost-sandkasse-nokkel-1".into(),
             kid_private_pem: kid_key.private_key_to_pem_pkcs8().map_err(certificates)?,
             ca_pem: ca.certificate().to_pem().map_err(certificates)?,
+            svarut_konto_id: uuid::Uuid::new_v4().to_string(),
+            integrasjon_id: uuid::Uuid::new_v4().to_string(),
+            integrasjon_passord: uuid::Uuid::new_v4().to_string(),
         };
         let scopes = vec![
             SCOPE_KRR_KONTAKTINFO.to_owned(),
@@ -211,6 +224,7 @@ impl SandboxServer {
         let (control_listener, control_addr) = Service::bind(port).await?;
         let (mp_listener, mp_addr) = Service::bind(0).await?;
         let (krr_listener, krr_addr) = Service::bind(0).await?;
+        let (svarut_listener, svarut_addr) = Service::bind(0).await?;
         let maskinporten_double = Arc::new(MaskinportenDouble::new(
             format!("http://{mp_addr}/"),
             ca,
@@ -221,7 +235,16 @@ impl SandboxServer {
             population.clone(),
             maskinporten_double.public_key(),
             maskinporten_double.issuer().to_owned(),
+            clock.clone(),
+        ));
+        let svarut_double = Arc::new(SvarUtDouble::new(
+            population.clone(),
+            maskinporten_double.public_key(),
+            maskinporten_double.issuer().to_owned(),
             clock,
+            credentials.svarut_konto_id.clone(),
+            credentials.integrasjon_id.clone(),
+            credentials.integrasjon_passord.clone(),
         ));
         let urls = ServiceUrls {
             maskinporten: format!("http://{mp_addr}/"),
@@ -235,11 +258,13 @@ impl SandboxServer {
                 maskinporten_double.clone().router(),
             ),
             krr: Service::serve(krr_listener, krr_addr, krr_double.clone().router()),
+            svarut: Service::serve(svarut_listener, svarut_addr, svarut_double.clone().router()),
+            svarut_double,
             maskinporten_double,
             krr_double,
             credentials,
         };
-        tracing::info!(control = %control_addr, maskinporten = %mp_addr, krr = %krr_addr, "sandbox started");
+        tracing::info!(control = %control_addr, maskinporten = %mp_addr, krr = %krr_addr, svarut = %svarut_addr, "sandbox started");
         Ok(server)
     }
 
@@ -253,13 +278,13 @@ impl SandboxServer {
         self.control.addr
     }
 
-    /// The services' addresses, for the clients. SvarUt and signing arrive in later issues;
-    /// until then their addresses answer 404 from the control service.
+    /// The services' addresses, for the clients. Signing arrives in a later issue; until then
+    /// its address answers 404 from the control service.
     pub fn endpoints(&self) -> Endpoints {
         Endpoints {
             maskinporten: format!("http://{}/", self.maskinporten.addr),
             krr: format!("http://{}", self.krr.addr),
-            svarut: format!("{}/svarut/api", self.base_url()),
+            svarut: format!("http://{}/api", self.svarut.addr),
             signing: format!("{}/signing/api", self.base_url()),
         }
     }
@@ -274,6 +299,7 @@ impl SandboxServer {
         self.control.stop().await;
         self.maskinporten.stop().await;
         self.krr.stop().await;
+        self.svarut.stop().await;
     }
 }
 

@@ -1,0 +1,404 @@
+//! The SvarUt REST v2 client: send (multipart), status search, events, lookup by our own
+//! reference. Authenticated with a Maskinporten token (scope `ks:fiks`) plus the integration's
+//! `IntegrasjonId` / `IntegrasjonPassord` headers (`svarut-dpi.md` §1.3). Base URL, credentials
+//! and timeouts are arguments; sending waits up to 16 minutes, because SvarUt itself may take
+//! 15 (§1.4, §1.12).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::model::{
+    ErrorMessage, Forsendelse, ForsendelseIder, ForsendelseStatus, ForsendelseStatuser, Hendelse,
+    Hendelser, SendForsendelseResponse, StatusSok,
+};
+use crate::maskinporten::{MaskinportenClient, MaskinportenError};
+use crate::secret::Secret;
+
+/// The Maskinporten scope SvarUt needs.
+pub const SCOPE_KS_FIKS: &str = "ks:fiks";
+/// How long a send may take: one minute more than SvarUt's own 15.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(16 * 60);
+
+/// Where and as whom to reach SvarUt.
+#[derive(Debug, Clone)]
+pub struct SvarUtConfig {
+    /// E.g. `https://test.svarut.ks.no/api`.
+    pub base_url: String,
+    /// The account (`kontoId`, a UUID).
+    pub konto_id: String,
+    /// The Fiks integration's id.
+    pub integrasjon_id: String,
+    /// The Fiks integration's password (from the OS credential store).
+    pub integrasjon_passord: Secret<String>,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Timeout for status, events and lookups.
+    pub timeout: Duration,
+    /// Timeout for a send.
+    pub send_timeout: Duration,
+    /// Ids per status search (the real limit is UNCONFIRMED: §1.8; 100 is a cautious choice).
+    pub status_batch: usize,
+}
+
+/// What went wrong, in the terms the clerk and the outbox need.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SvarUtError {
+    /// No Maskinporten token.
+    #[error("Maskinporten: {0}")]
+    Token(String),
+    /// 401 «Klarte ikke å validere access_token».
+    #[error("SvarUt did not accept the Maskinporten token: {0}")]
+    BadToken(String),
+    /// 401 «Autentisering feilet for integrasjon …».
+    #[error(
+        "SvarUt refused the integration (id, password or organisation is wrong): {0}; check IntegrasjonId and IntegrasjonPassord"
+    )]
+    Integration(String),
+    /// 403.
+    #[error("the integration has no access to this SvarUt account: {0}")]
+    Forbidden(String),
+    /// 400 (validation).
+    #[error("SvarUt rejected the forsendelse: {message}")]
+    Rejected {
+        /// SvarUt's message.
+        message: String,
+        /// Its machine-readable code, when given.
+        code: Option<String>,
+    },
+    /// 404.
+    #[error("SvarUt does not know it: {0}")]
+    NotFound(String),
+    /// 429 or 5xx.
+    #[error("SvarUt answered {status}: {message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// SvarUt's message.
+        message: String,
+    },
+    /// No answer in time.
+    #[error("SvarUt did not answer within {0} s")]
+    Timeout(u64),
+    /// The connection failed.
+    #[error("SvarUt cannot be reached: {0}")]
+    Network(String),
+    /// An answer that is not what the API describes.
+    #[error("SvarUt's answer cannot be read: {0}")]
+    Malformed(String),
+}
+
+impl SvarUtError {
+    /// A send that failed like this may still have reached SvarUt: look it up by our
+    /// reference before sending again.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            Self::Timeout(_) | Self::Network(_) | Self::Server { .. } | Self::Malformed(_)
+        )
+    }
+
+    /// Retrying will not help: the clerk (or IT) must act.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            Self::Rejected { .. } | Self::Forbidden(_) | Self::Integration(_) | Self::NotFound(_)
+        )
+    }
+}
+
+impl From<MaskinportenError> for SvarUtError {
+    fn from(error: MaskinportenError) -> Self {
+        Self::Token(error.to_string())
+    }
+}
+
+/// A file to send: its bytes go in the part whose filename is the document's `filnavn`.
+#[derive(Debug, Clone, Copy)]
+pub struct FilePart<'a> {
+    /// The bytes.
+    pub bytes: &'a [u8],
+}
+
+/// The SvarUt client.
+#[derive(Debug)]
+pub struct SvarUtClient {
+    config: SvarUtConfig,
+    http: reqwest::Client,
+    send_http: reqwest::Client,
+    tokens: Arc<MaskinportenClient>,
+}
+
+fn client(config: &SvarUtConfig, timeout: Duration) -> Result<reqwest::Client, SvarUtError> {
+    reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(timeout)
+        // A redirect would re-send letters and credentials elsewhere: never follow one.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| SvarUtError::Network(e.to_string()))
+}
+
+/// The multipart body of a send: the `forsendelse` JSON first, then one part per document in
+/// the order of `dokumenter`, each with `filename` = its `filnavn` (§1.5).
+pub fn multipart_body(
+    forsendelse: &Forsendelse,
+    files: &[FilePart<'_>],
+    boundary: &str,
+) -> Result<Vec<u8>, SvarUtError> {
+    if files.len() != forsendelse.dokumenter.len() {
+        return Err(SvarUtError::Rejected {
+            message: format!(
+                "{} documents described, {} files given",
+                forsendelse.dokumenter.len(),
+                files.len()
+            ),
+            code: None,
+        });
+    }
+    let json =
+        serde_json::to_vec(forsendelse).map_err(|e| SvarUtError::Malformed(e.to_string()))?;
+    let mut body =
+        Vec::with_capacity(json.len() + files.iter().map(|f| f.bytes.len() + 200).sum::<usize>());
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"forsendelse\"\r\nContent-Type: application/json;charset=UTF-8\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&json);
+    body.extend_from_slice(b"\r\n");
+    for (i, (file, dokument)) in files.iter().zip(&forsendelse.dokumenter).enumerate() {
+        // File names are checked to hold no quote or backslash (preflight), so they go as is.
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"filer_{i}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                dokument.filnavn.replace(['"', '\\', '\r', '\n'], "_"),
+                dokument.mime_type
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Ok(body)
+}
+
+impl SvarUtClient {
+    /// A client for `config`, authenticated by `tokens` (which must ask for `ks:fiks`).
+    pub fn new(config: SvarUtConfig, tokens: Arc<MaskinportenClient>) -> Result<Self, SvarUtError> {
+        Ok(Self {
+            http: client(&config, config.timeout)?,
+            send_http: client(&config, config.send_timeout)?,
+            config,
+            tokens,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.base_url.trim_end_matches('/'))
+    }
+
+    async fn authorised(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, SvarUtError> {
+        let token = self.tokens.token().await?;
+        Ok(request
+            .bearer_auth(token.token.expose())
+            .header("IntegrasjonId", &self.config.integrasjon_id)
+            .header(
+                "IntegrasjonPassord",
+                self.config.integrasjon_passord.expose(),
+            )
+            .header(reqwest::header::ACCEPT, "application/json"))
+    }
+
+    /// Sends a forsendelse; returns SvarUt's id. On [`SvarUtError::outcome_unknown`] the
+    /// caller must look it up by `eksternReferanse` before sending it again.
+    pub async fn send(
+        &self,
+        forsendelse: &Forsendelse,
+        files: &[FilePart<'_>],
+    ) -> Result<String, SvarUtError> {
+        let boundary = format!("kommunepost-{}", uuid::Uuid::new_v4().simple());
+        let body = multipart_body(forsendelse, files, &boundary)?;
+        let url = self.url(&format!(
+            "/v2/kontoer/{}/forsendelser",
+            self.config.konto_id
+        ));
+        let request = self
+            .authorised(self.send_http.post(&url))
+            .await?
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        let bytes = self.call(request, self.config.send_timeout).await?;
+        serde_json::from_slice::<SendForsendelseResponse>(&bytes)
+            .map(|r| r.id)
+            .map_err(|e| SvarUtError::Malformed(e.to_string()))
+    }
+
+    /// The status of each forsendelse, in batches of [`SvarUtConfig::status_batch`].
+    pub async fn statuses(&self, ids: &[String]) -> Result<Vec<ForsendelseStatus>, SvarUtError> {
+        let url = self.url(&format!(
+            "/v2/kontoer/{}/forsendelser/status-sok",
+            self.config.konto_id
+        ));
+        let mut all = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(self.config.status_batch.max(1)) {
+            let request = self
+                .authorised(self.http.post(&url))
+                .await?
+                .json(&StatusSok {
+                    forsendelse_ids: chunk.to_vec(),
+                });
+            let bytes = self.call(request, self.config.timeout).await?;
+            let answer: ForsendelseStatuser = serde_json::from_slice(&bytes)
+                .map_err(|e| SvarUtError::Malformed(e.to_string()))?;
+            all.extend(answer.statuser);
+        }
+        Ok(all)
+    }
+
+    /// What has happened to a forsendelse, oldest first.
+    pub async fn hendelser(&self, id: &str) -> Result<Vec<Hendelse>, SvarUtError> {
+        let request = self
+            .authorised(
+                self.http
+                    .get(self.url(&format!("/v2/forsendelser/{id}/hendelser"))),
+            )
+            .await?;
+        let bytes = self.call(request, self.config.timeout).await?;
+        serde_json::from_slice::<Hendelser>(&bytes)
+            .map(|h| h.hendelser)
+            .map_err(|e| SvarUtError::Malformed(e.to_string()))
+    }
+
+    /// The forsendelser sent with `ekstern_ref` as `eksternReferanse` (not unique in SvarUt;
+    /// ours are the letter's id, so at most one is expected).
+    pub async fn ids_by_ekstern_ref(&self, ekstern_ref: &str) -> Result<Vec<String>, SvarUtError> {
+        let url = self.url(&format!(
+            "/v2/kontoer/{}/forsendelser?{}",
+            self.config.konto_id,
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("eksternRef", ekstern_ref)
+                .finish()
+        ));
+        let request = self.authorised(self.http.get(&url)).await?;
+        let bytes = self.call(request, self.config.timeout).await?;
+        serde_json::from_slice::<ForsendelseIder>(&bytes)
+            .map(|r| r.forsendelse_ids)
+            .map_err(|e| SvarUtError::Malformed(e.to_string()))
+    }
+
+    async fn call(
+        &self,
+        request: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, SvarUtError> {
+        let transport = |e: reqwest::Error| {
+            if e.is_timeout() {
+                SvarUtError::Timeout(timeout.as_secs())
+            } else {
+                SvarUtError::Network(e.to_string())
+            }
+        };
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(transport)?;
+        if status == 200 {
+            return Ok(bytes.to_vec());
+        }
+        Err(error_for(status, &bytes))
+    }
+}
+
+/// The error for a non-200 answer: SvarUt's `ErrorMessage` when it sent one, its text otherwise.
+pub fn error_for(status: u16, body: &[u8]) -> SvarUtError {
+    let parsed: Option<ErrorMessage> = serde_json::from_slice(body).ok();
+    let message = parsed
+        .as_ref()
+        .and_then(|e| e.message.clone())
+        .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(300).collect());
+    let message = crate::letters::recipients::mask_text(&message);
+    match status {
+        400 => SvarUtError::Rejected {
+            message,
+            code: parsed.and_then(|e| e.error_code),
+        },
+        401 if message.contains("access_token") => SvarUtError::BadToken(message),
+        401 => SvarUtError::Integration(message),
+        403 => SvarUtError::Forbidden(message),
+        404 => SvarUtError::NotFound(message),
+        _ => SvarUtError::Server { status, message },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::svarut::model::{Adresse, Dokument};
+
+    #[test]
+    fn the_multipart_body_has_the_forsendelse_first_and_files_in_document_order() {
+        let forsendelse = Forsendelse {
+            tittel: "Vedtak".into(),
+            mottaker: Adresse {
+                navn: "Åse".into(),
+                ..Adresse::default()
+            },
+            dokumenter: ["vedtak.pdf", "vedlegg æøå.pdf"]
+                .iter()
+                .map(|n| Dokument {
+                    filnavn: (*n).into(),
+                    mime_type: "application/pdf".into(),
+                    ..Dokument::default()
+                })
+                .collect(),
+            ..Forsendelse::default()
+        };
+        let body = multipart_body(
+            &forsendelse,
+            &[FilePart { bytes: b"%PDF-a" }, FilePart { bytes: b"%PDF-b" }],
+            "XyZ",
+        )
+        .unwrap();
+        let text = String::from_utf8(body).unwrap();
+        let first = text.find("name=\"forsendelse\"").unwrap();
+        let a = text.find("filename=\"vedtak.pdf\"").unwrap();
+        let b = text.find("filename=\"vedlegg æøå.pdf\"").unwrap();
+        assert!(first < a && a < b);
+        assert!(text.ends_with("--XyZ--\r\n"));
+        assert!(multipart_body(&forsendelse, &[], "XyZ").is_err());
+    }
+
+    #[test]
+    fn the_two_401s_are_told_apart_and_identifiers_are_masked() {
+        let token = error_for(
+            401,
+            r#"{"message":"Klarte ikke å validere access_token"}"#.as_bytes(),
+        );
+        assert!(matches!(token, SvarUtError::BadToken(_)));
+        let integration = error_for(
+            401,
+            br#"{"message":"Autentisering feilet for integrasjon med id 5"}"#,
+        );
+        assert!(matches!(integration, SvarUtError::Integration(_)));
+        let rejected = error_for(
+            400,
+            br#"{"message":"Ugyldig mottaker 20914695016","errorCode":"UGYLDIG"}"#,
+        );
+        assert_eq!(
+            rejected,
+            SvarUtError::Rejected {
+                message: "Ugyldig mottaker 209146*****".into(),
+                code: Some("UGYLDIG".into())
+            }
+        );
+        assert!(rejected.is_permanent() && !rejected.outcome_unknown());
+        assert!(error_for(503, b"busy").outcome_unknown());
+    }
+}

@@ -1,0 +1,8 @@
+//! KS Fiks SvarUt: the REST v2 model and client (`shared/specs/svarut-dpi.md`,
+//! `shared/specs/svarut-openapi/`).
+
+pub mod client;
+pub mod model;
+
+pub use client::{FilePart, SCOPE_KS_FIKS, SEND_TIMEOUT, SvarUtClient, SvarUtConfig, SvarUtError};
+pub use model::{Forsendelse, Status};

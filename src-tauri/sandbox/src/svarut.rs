@@ -1,0 +1,626 @@
+//! A SvarUt REST v2 stand-in: checks what the real one checks (Maskinporten token with
+//! `ks:fiks`, `IntegrasjonId`/`IntegrasjonPassord`, the account, the multipart shape, file
+//! names and order, required fields and limits, print rules), answers with SvarUt's error JSON,
+//! and routes each forsendelse through the population as SvarUt does — digital mailbox,
+//! Altinn, or print — with statuses that progress on the sandbox clock (`svarut-dpi.md` §2.5).
+//! Every accepted forsendelse is recorded, so tests can count duplicates.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use kommunepost_core::clock::Clock;
+use kommunepost_core::jws;
+use kommunepost_core::svarut::model::{Forsendelse, Status};
+use openssl::pkey::{PKey, Public};
+use serde_json::json;
+
+use crate::population::{KrrStatus, Population};
+
+/// Faults to inject.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SvarUtFaults {
+    /// Delay before every answer.
+    pub latency: Duration,
+    /// Every n-th send fails with 503 before anything is stored (0: never).
+    pub fail_every: usize,
+    /// Every n-th send is stored, then the answer is withheld for `stall` (a client timeout
+    /// with the outcome unknown; 0: never).
+    pub stall_every: usize,
+    /// How long a stalled answer is withheld.
+    pub stall: Duration,
+}
+
+/// How a forsendelse is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Digital mailbox (DPI).
+    Sdp,
+    /// Notified through Altinn; read, or printed after the read deadline.
+    Altinn {
+        /// Read before the deadline.
+        read: bool,
+    },
+    /// Printed.
+    Print,
+}
+
+/// An accepted forsendelse.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    /// SvarUt's id.
+    pub id: String,
+    /// The metadata.
+    pub forsendelse: Forsendelse,
+    /// File names and sizes, in order.
+    pub files: Vec<(String, usize)>,
+    /// When it was received.
+    pub at: DateTime<Utc>,
+    /// How it goes.
+    pub channel: Channel,
+}
+
+/// The read deadline for Altinn before print (per account in the real SvarUt; §2.1).
+pub const LESEFRIST: chrono::Duration = chrono::Duration::days(2);
+
+impl Accepted {
+    /// The statuses so far at `now`, with their times and event texts.
+    pub fn history(&self, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, Status, &'static str)> {
+        let t = |secs: i64| self.at + chrono::Duration::seconds(secs);
+        let mut steps = vec![
+            (t(0), Status::Mottatt, "Mottatt, og tildelt forsendelse-id"),
+            (t(5), Status::Akseptert, "Akseptert for ekspedering"),
+        ];
+        match self.channel {
+            Channel::Sdp => {
+                steps.push((t(30), Status::SendtSdp, "Sendt til digital postkasse"));
+                steps.push((t(120), Status::LevertSdp, "Levert til digital postkasse"));
+            }
+            Channel::Altinn { read } => {
+                steps.push((t(60), Status::Varslet, "Varslet i Altinn"));
+                if read {
+                    steps.push((t(3600), Status::Lest, "Lest av mottaker"));
+                } else {
+                    let deadline = self.at + LESEFRIST;
+                    steps.push((deadline, Status::SendtPrint, "Lesefrist utløpt."));
+                    steps.push((
+                        deadline + chrono::Duration::days(1),
+                        Status::Printet,
+                        "Printet",
+                    ));
+                }
+            }
+            Channel::Print => {
+                steps.push((t(60), Status::SendtPrint, "Sendt til print"));
+                steps.push((t(86_400), Status::Printet, "Printet"));
+            }
+        }
+        steps.retain(|(at, _, _)| *at <= now);
+        steps
+    }
+}
+
+/// The stand-in.
+pub struct SvarUtDouble {
+    population: Arc<Population>,
+    token_key: PKey<Public>,
+    issuer: String,
+    clock: Arc<dyn Clock>,
+    konto_id: String,
+    integrasjon_id: String,
+    integrasjon_passord: String,
+    accepted: Mutex<Vec<Accepted>>,
+    faults: Mutex<SvarUtFaults>,
+    sends: AtomicUsize,
+}
+
+impl std::fmt::Debug for SvarUtDouble {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SvarUtDouble")
+            .field("konto_id", &self.konto_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn error(status: StatusCode, message: &str, path: &str, now: DateTime<Utc>) -> Response {
+    (
+        status,
+        Json(json!({
+            "timestamp": now.timestamp_millis(),
+            "status": status.as_u16(),
+            "error": status.canonical_reason().unwrap_or(""),
+            "errorId": uuid::Uuid::new_v4().to_string(),
+            "path": path,
+            "originalPath": path,
+            "message": message,
+        })),
+    )
+        .into_response()
+}
+
+fn iso(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
+}
+
+impl SvarUtDouble {
+    /// A stand-in for the account `konto_id`, accepting the integration given.
+    pub fn new(
+        population: Arc<Population>,
+        token_key: PKey<Public>,
+        issuer: String,
+        clock: Arc<dyn Clock>,
+        konto_id: String,
+        integrasjon_id: String,
+        integrasjon_passord: String,
+    ) -> Self {
+        Self {
+            population,
+            token_key,
+            issuer,
+            clock,
+            konto_id,
+            integrasjon_id,
+            integrasjon_passord,
+            accepted: Mutex::new(Vec::new()),
+            faults: Mutex::new(SvarUtFaults::default()),
+            sends: AtomicUsize::new(0),
+        }
+    }
+
+    /// Sets the faults.
+    pub fn set_faults(&self, faults: SvarUtFaults) {
+        *self.faults.lock().expect("not poisoned") = faults;
+    }
+
+    /// Every forsendelse accepted so far.
+    pub fn accepted(&self) -> Vec<Accepted> {
+        self.accepted.lock().expect("not poisoned").clone()
+    }
+
+    /// The routes, under `/api`.
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .route(
+                "/api/v2/kontoer/{konto}/forsendelser",
+                post(send).get(by_ekstern_ref),
+            )
+            .route("/api/v2/kontoer/{konto}/forsendelser/", post(send))
+            .route(
+                "/api/v2/kontoer/{konto}/forsendelser/status-sok",
+                post(status_sok),
+            )
+            .route("/api/v2/forsendelser/{id}/hendelser", get(hendelser))
+            .with_state(self)
+    }
+
+    /// Token, integration and account, as SvarUt checks them (§1.3).
+    fn authorise(
+        &self,
+        headers: &HeaderMap,
+        konto: Option<&str>,
+    ) -> Result<(), (StatusCode, String)> {
+        let now = self.clock.now();
+        let bad_token = || {
+            (
+                StatusCode::UNAUTHORIZED,
+                "Klarte ikke å validere access_token".to_owned(),
+            )
+        };
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(bad_token)?;
+        let decoded = jws::decode(token).map_err(|_| bad_token())?;
+        decoded.verify(&self.token_key).map_err(|_| bad_token())?;
+        let claims = &decoded.claims;
+        if claims["iss"].as_str() != Some(self.issuer.as_str())
+            || claims["exp"].as_i64().unwrap_or(0) <= now.timestamp()
+            || !claims["scope"]
+                .as_str()
+                .unwrap_or("")
+                .split_whitespace()
+                .any(|s| s == "ks:fiks")
+        {
+            return Err(bad_token());
+        }
+        let id = headers
+            .get("IntegrasjonId")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let password = headers
+            .get("IntegrasjonPassord")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if id != self.integrasjon_id || password != self.integrasjon_passord {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                format!("Autentisering feilet for integrasjon med id {id}"),
+            ));
+        }
+        if konto.is_some_and(|k| k != self.konto_id) {
+            return Err((
+                StatusCode::FORBIDDEN,
+                "Integrasjonen har ikke tilgang til kontoen".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// How SvarUt would deliver to this recipient.
+    fn route(&self, forsendelse: &Forsendelse) -> Channel {
+        let Some(id) = forsendelse.mottaker.digital_id.as_deref() else {
+            return Channel::Print;
+        };
+        // Some organisations read in Altinn, others let the deadline pass (by their number).
+        let read = id.bytes().map(u32::from).sum::<u32>() % 3 != 0;
+        if id.len() == 9 {
+            return Channel::Altinn { read };
+        }
+        match self.population.person(id) {
+            Some(person) if person.krr.status == KrrStatus::Aktiv && !person.krr.reserved => {
+                if person.krr.mailbox.is_some() {
+                    Channel::Sdp
+                } else {
+                    Channel::Altinn { read }
+                }
+            }
+            // Reserved, deleted, unknown: print (§2.5).
+            _ => Channel::Print,
+        }
+    }
+}
+
+/// Checks the forsendelse and its files as SvarUt does; the message is SvarUt-like.
+fn validate(forsendelse: &Forsendelse, files: &[Part]) -> Result<(), String> {
+    if forsendelse.tittel.trim().is_empty() || forsendelse.tittel.chars().count() > 1000 {
+        return Err("tittel må være mellom 1 og 1000 tegn".into());
+    }
+    if forsendelse.mottaker.navn.trim().is_empty() {
+        return Err("mottaker.navn mangler".into());
+    }
+    if forsendelse
+        .ekstern_referanse
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > 100)
+    {
+        return Err("eksternReferanse kan ikke være lengre enn 100 tegn".into());
+    }
+    if forsendelse.lenker.len() > 5 {
+        return Err("Maks 5 lenker".into());
+    }
+    if forsendelse.kun_digital_levering && forsendelse.mottaker.digital_id.is_none() {
+        return Err("kunDigitalLevering krever mottaker.digitalId".into());
+    }
+    if !forsendelse.kun_digital_levering
+        && (forsendelse
+            .mottaker
+            .postnummer
+            .as_deref()
+            .unwrap_or("")
+            .is_empty()
+            || forsendelse
+                .mottaker
+                .poststed
+                .as_deref()
+                .unwrap_or("")
+                .is_empty())
+        && forsendelse.mottaker.land.is_none()
+    {
+        return Err(
+            "Postnummer og poststed må fylles ut for forsendelser som kan skrives ut".into(),
+        );
+    }
+    if files.len() != forsendelse.dokumenter.len() {
+        return Err(format!(
+            "Antall filer ({}) stemmer ikke med antall dokumenter ({})",
+            files.len(),
+            forsendelse.dokumenter.len()
+        ));
+    }
+    if forsendelse.dokumenter.is_empty() {
+        return Err("Forsendelsen har ingen dokumenter".into());
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (dokument, file) in forsendelse.dokumenter.iter().zip(files) {
+        if file.filename.as_deref() != Some(dokument.filnavn.as_str()) {
+            return Err(format!(
+                "Filnavn {:?} stemmer ikke med dokumentet {:?} på samme plass",
+                file.filename.as_deref().unwrap_or(""),
+                dokument.filnavn
+            ));
+        }
+        if dokument.filnavn.chars().count() > 226
+            || dokument
+                .filnavn
+                .contains(['*', ':', '"', '\\', '/', '<', '>', '|', '?'])
+        {
+            return Err(format!("Ugyldig filnavn {:?}", dokument.filnavn));
+        }
+        let lower = dokument.filnavn.to_lowercase();
+        if names.contains(&lower) {
+            return Err(format!(
+                "Filnavnet {:?} er brukt to ganger",
+                dokument.filnavn
+            ));
+        }
+        names.push(lower);
+        let pdf = dokument.mime_type == "application/pdf";
+        if !pdf && !forsendelse.kun_digital_levering && !dokument.skal_ekskluderes_fra_utskrift {
+            return Err(format!(
+                "{} kan ikke skrives ut; bare application/pdf kan sendes til print",
+                dokument.filnavn
+            ));
+        }
+        if pdf && !file.body.starts_with(b"%PDF-") {
+            return Err(format!("{} er ikke en gyldig PDF", dokument.filnavn));
+        }
+    }
+    if forsendelse
+        .dokumenter
+        .iter()
+        .filter(|d| d.skal_signeres)
+        .count()
+        > 1
+    {
+        return Err("Bare ett dokument kan signeres".into());
+    }
+    Ok(())
+}
+
+/// One part of a multipart body.
+#[derive(Debug)]
+struct Part {
+    name: Option<String>,
+    filename: Option<String>,
+    body: Vec<u8>,
+}
+
+fn disposition_value(line: &str, key: &str) -> Option<String> {
+    let start = line.find(&format!("{key}=\""))? + key.len() + 2;
+    let end = line[start..].find('"')? + start;
+    Some(line[start..end].to_owned())
+}
+
+/// A small, strict multipart/form-data reader (RFC 7578).
+fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, String> {
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_owned())
+        .ok_or("Content-Type multipart/form-data med boundary mangler")?;
+    let delimiter = format!("--{boundary}").into_bytes();
+    let find = |haystack: &[u8], from: usize| {
+        haystack[from..]
+            .windows(delimiter.len())
+            .position(|w| w == delimiter.as_slice())
+            .map(|p| p + from)
+    };
+    let mut parts = Vec::new();
+    let mut at = find(body, 0).ok_or("Ingen deler i multipart")?;
+    loop {
+        let after = at + delimiter.len();
+        if body[after..].starts_with(b"--") {
+            break;
+        }
+        let start = after + 2; // CRLF
+        let next = find(body, start).ok_or("Multipart er ikke avsluttet")?;
+        let part = &body[start..next.saturating_sub(2).max(start)];
+        let split = part
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or("En del mangler headere")?;
+        let head = String::from_utf8_lossy(&part[..split]).into_owned();
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
+            .ok_or("En del mangler Content-Disposition")?;
+        parts.push(Part {
+            name: disposition_value(disposition, "name"),
+            filename: disposition_value(disposition, "filename"),
+            body: part[split + 4..].to_vec(),
+        });
+        at = next;
+    }
+    Ok(parts)
+}
+
+async fn pause(double: &SvarUtDouble) {
+    let latency = double.faults.lock().expect("not poisoned").latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+}
+
+async fn send(
+    State(double): State<Arc<SvarUtDouble>>,
+    Path(konto): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    pause(&double).await;
+    let now = double.clock.now();
+    let path = format!("/api/v2/kontoer/{konto}/forsendelser");
+    if let Err((status, message)) = double.authorise(&headers, Some(&konto)) {
+        return error(status, &message, &path, now);
+    }
+    let n = double.sends.fetch_add(1, Ordering::SeqCst) + 1;
+    let faults = *double.faults.lock().expect("not poisoned");
+    if faults.fail_every > 0 && n % faults.fail_every == 0 {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Tjenesten er midlertidig utilgjengelig",
+            &path,
+            now,
+        );
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let parts = match parse_multipart(content_type, &body) {
+        Ok(parts) => parts,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message, &path, now),
+    };
+    let Some((first, files)) = parts.split_first() else {
+        return error(StatusCode::BAD_REQUEST, "Tom forespørsel", &path, now);
+    };
+    if first.name.as_deref() != Some("forsendelse") {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Første del må hete forsendelse",
+            &path,
+            now,
+        );
+    }
+    let forsendelse: Forsendelse = match serde_json::from_slice(&first.body) {
+        Ok(f) => f,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("Ugyldig forsendelse: {e}"),
+                &path,
+                now,
+            );
+        }
+    };
+    if let Err(message) = validate(&forsendelse, files) {
+        return error(StatusCode::BAD_REQUEST, &message, &path, now);
+    }
+    let accepted = Accepted {
+        id: uuid::Uuid::new_v4().to_string(),
+        channel: double.route(&forsendelse),
+        files: files
+            .iter()
+            .map(|f| (f.filename.clone().unwrap_or_default(), f.body.len()))
+            .collect(),
+        forsendelse,
+        at: now,
+    };
+    let id = accepted.id.clone();
+    double.accepted.lock().expect("not poisoned").push(accepted);
+    if faults.stall_every > 0 && n % faults.stall_every == 0 {
+        // Stored, but the answer never arrives in time: the client must look it up.
+        tokio::time::sleep(faults.stall).await;
+    }
+    (StatusCode::OK, Json(json!({ "id": id }))).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct EksternRef {
+    #[serde(rename = "eksternRef")]
+    ekstern_ref: Option<String>,
+}
+
+async fn by_ekstern_ref(
+    State(double): State<Arc<SvarUtDouble>>,
+    Path(konto): Path<String>,
+    Query(query): Query<EksternRef>,
+    headers: HeaderMap,
+) -> Response {
+    pause(&double).await;
+    let now = double.clock.now();
+    let path = format!("/api/v2/kontoer/{konto}/forsendelser");
+    if let Err((status, message)) = double.authorise(&headers, Some(&konto)) {
+        return error(status, &message, &path, now);
+    }
+    let Some(wanted) = query.ekstern_ref else {
+        return error(StatusCode::BAD_REQUEST, "eksternRef mangler", &path, now);
+    };
+    let ids: Vec<String> = double
+        .accepted
+        .lock()
+        .expect("not poisoned")
+        .iter()
+        .filter(|a| a.forsendelse.ekstern_referanse.as_deref() == Some(wanted.as_str()))
+        .map(|a| a.id.clone())
+        .collect();
+    Json(json!({ "forsendelseIds": ids })).into_response()
+}
+
+async fn status_sok(
+    State(double): State<Arc<SvarUtDouble>>,
+    Path(konto): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    pause(&double).await;
+    let now = double.clock.now();
+    let path = format!("/api/v2/kontoer/{konto}/forsendelser/status-sok");
+    if let Err((status, message)) = double.authorise(&headers, Some(&konto)) {
+        return error(status, &message, &path, now);
+    }
+    let Ok(request) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "Ugyldig StatusSok", &path, now);
+    };
+    let Some(ids) = request["forsendelseIds"].as_array() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "forsendelseIds mangler",
+            &path,
+            now,
+        );
+    };
+    let accepted = double.accepted.lock().expect("not poisoned");
+    let statuser: Vec<serde_json::Value> = ids
+        .iter()
+        .filter_map(|id| id.as_str())
+        .filter_map(|id| accepted.iter().find(|a| a.id == id))
+        .filter_map(|a| {
+            a.history(now).last().map(|(at, status, _)| {
+                json!({ "id": a.id, "sisteStatusEndring": iso(*at), "status": status.as_str() })
+            })
+        })
+        .collect();
+    Json(json!({ "statuser": statuser })).into_response()
+}
+
+async fn hendelser(
+    State(double): State<Arc<SvarUtDouble>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    pause(&double).await;
+    let now = double.clock.now();
+    let path = format!("/api/v2/forsendelser/{id}/hendelser");
+    if let Err((status, message)) = double.authorise(&headers, None) {
+        return error(status, &message, &path, now);
+    }
+    let accepted = double.accepted.lock().expect("not poisoned");
+    // 404 for an unknown id is documented for v1 only (UNCONFIRMED for v2): answered the same.
+    let Some(found) = accepted.iter().find(|a| a.id == id) else {
+        return error(StatusCode::NOT_FOUND, "Fant ikke forsendelsen", &path, now);
+    };
+    let hendelser: Vec<serde_json::Value> = found
+        .history(now)
+        .iter()
+        .map(|(at, _, text)| json!({ "tidspunkt": iso(*at), "hendelse": text }))
+        .collect();
+    Json(json!({ "hendelser": hendelser })).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_parts_come_out_in_order_with_their_file_names() {
+        let body = b"--B\r\nContent-Disposition: form-data; name=\"forsendelse\"\r\nContent-Type: application/json\r\n\r\n{}\r\n--B\r\nContent-Disposition: form-data; name=\"filer_0\"; filename=\"a.pdf\"\r\n\r\n%PDF-1\r\n--B--\r\n";
+        let parts = parse_multipart("multipart/form-data; boundary=B", body).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].name.as_deref(), Some("forsendelse"));
+        assert_eq!(parts[0].body, b"{}");
+        assert_eq!(parts[1].filename.as_deref(), Some("a.pdf"));
+        assert_eq!(parts[1].body, b"%PDF-1");
+        assert!(parse_multipart("multipart/form-data", body).is_err());
+    }
+}

@@ -1,0 +1,259 @@
+//! The SvarUt client against the sandbox's SvarUt over HTTP: the multipart it sends is taken
+//! apart and checked by the stand-in, statuses progress on the sandbox clock, a lost answer is
+//! found again by our reference, and each refusal has its own error.
+
+mod support;
+
+use std::time::Duration;
+
+use kommunepost_core::svarut::model::{Adresse, Dokument, Forsendelse, Status};
+use kommunepost_core::svarut::{FilePart, SvarUtError};
+use kommunepost_sandbox::KrrSituation;
+use kommunepost_sandbox::svarut::SvarUtFaults;
+use support::{fixed_clock, sandbox_with_clock};
+
+fn letter(digital_id: Option<&str>, reference: &str) -> Forsendelse {
+    Forsendelse {
+        tittel: "Vedtak om skoleskyss".into(),
+        mottaker: Adresse {
+            navn: "Åse Ødegård".into(),
+            digital_id: digital_id.map(str::to_owned),
+            adresselinje1: Some("Storgata 1".into()),
+            postnummer: Some("7300".into()),
+            poststed: Some("ORKANGER".into()),
+            ..Adresse::default()
+        },
+        avgivende_system: Some("Kommunepost".into()),
+        ekstern_referanse: Some(reference.into()),
+        dokumenter: vec![
+            Dokument {
+                filnavn: "Vedtak om skoleskyss.pdf".into(),
+                mime_type: "application/pdf".into(),
+                ..Dokument::default()
+            },
+            Dokument {
+                filnavn: "vedlegg æøå.pdf".into(),
+                mime_type: "application/pdf".into(),
+                ..Dokument::default()
+            },
+        ],
+        ..Forsendelse::default()
+    }
+}
+
+const PDF: &[u8] = b"%PDF-1.7\n%%EOF\n";
+
+#[tokio::test]
+async fn a_letter_is_accepted_with_its_files_in_order_and_routed_by_the_population() {
+    let clock = fixed_clock();
+    let sandbox = sandbox_with_clock(200, clock.clone()).await;
+    let client = sandbox.svarut();
+    let digital = sandbox
+        .population
+        .first_in(KrrSituation::DigitalDigipost)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let reserved = sandbox
+        .population
+        .first_in(KrrSituation::Reserved)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+
+    let files = [FilePart { bytes: PDF }, FilePart { bytes: PDF }];
+    let a = client
+        .send(&letter(Some(&digital), "brev-1"), &files)
+        .await
+        .unwrap();
+    let b = client
+        .send(&letter(Some(&reserved), "brev-2"), &files)
+        .await
+        .unwrap();
+    let c = client.send(&letter(None, "brev-3"), &files).await.unwrap();
+    let accepted = sandbox.server.svarut_double.accepted();
+    assert_eq!(accepted.len(), 3);
+    assert_eq!(
+        accepted[0]
+            .files
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        ["Vedtak om skoleskyss.pdf", "vedlegg æøå.pdf"]
+    );
+
+    // Statuses progress on the clock: digital mailbox, print for the reserved and for no id.
+    let status = |statuses: &[kommunepost_core::svarut::model::ForsendelseStatus], id: &str| {
+        statuses
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.status.clone())
+            .unwrap()
+    };
+    let ids = vec![a.clone(), b.clone(), c.clone()];
+    let now = client.statuses(&ids).await.unwrap();
+    assert_eq!(now.len(), 3, "batches of two, all answered");
+    assert_eq!(status(&now, &a), Status::Mottatt);
+    clock.advance(chrono::Duration::minutes(5));
+    let later = client.statuses(&ids).await.unwrap();
+    assert_eq!(status(&later, &a), Status::LevertSdp);
+    assert_eq!(status(&later, &b), Status::SendtPrint);
+    clock.advance(chrono::Duration::days(2));
+    let final_ = client.statuses(&ids).await.unwrap();
+    assert_eq!(status(&final_, &b), Status::Printet);
+    assert_eq!(status(&final_, &c), Status::Printet);
+    assert!(final_.iter().all(|s| s.status.is_final()));
+
+    let events = client.hendelser(&a).await.unwrap();
+    assert_eq!(
+        events.first().unwrap().hendelse,
+        "Mottatt, og tildelt forsendelse-id"
+    );
+    assert_eq!(events.len(), 4);
+
+    assert_eq!(client.ids_by_ekstern_ref("brev-2").await.unwrap(), [b]);
+    assert!(
+        client
+            .ids_by_ekstern_ref("ukjent")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_found_again_by_our_reference_instead_of_sending_twice() {
+    let sandbox = sandbox_with_clock(50, fixed_clock()).await;
+    sandbox.server.svarut_double.set_faults(SvarUtFaults {
+        stall_every: 1,
+        stall: Duration::from_secs(3),
+        ..SvarUtFaults::default()
+    });
+    let client = sandbox.svarut_with(
+        &sandbox.server.credentials().integrasjon_passord.clone(),
+        Duration::from_millis(500),
+    );
+    let files = [FilePart { bytes: PDF }, FilePart { bytes: PDF }];
+    let error = client
+        .send(&letter(None, "brev-42"), &files)
+        .await
+        .unwrap_err();
+    assert!(error.outcome_unknown(), "{error:?}");
+    // The forsendelse did arrive; the lookup finds it, so it is not sent again.
+    sandbox
+        .server
+        .svarut_double
+        .set_faults(SvarUtFaults::default());
+    let found = client.ids_by_ekstern_ref("brev-42").await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(sandbox.server.svarut_double.accepted().len(), 1);
+}
+
+#[tokio::test]
+async fn refusals_have_their_own_errors() {
+    let sandbox = sandbox_with_clock(50, fixed_clock()).await;
+    let files = [FilePart { bytes: PDF }, FilePart { bytes: PDF }];
+
+    let wrong_password = sandbox.svarut_with("feil", Duration::from_secs(5));
+    let error = wrong_password
+        .send(&letter(None, "x"), &files)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, SvarUtError::Integration(_)), "{error:?}");
+    assert!(error.is_permanent());
+
+    let client = sandbox.svarut();
+    let mut no_address = letter(None, "y");
+    no_address.mottaker.postnummer = None;
+    let error = client.send(&no_address, &files).await.unwrap_err();
+    let SvarUtError::Rejected { message, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(message.contains("Postnummer og poststed"), "{message}");
+
+    let mut same_names = letter(None, "z");
+    same_names.dokumenter[1].filnavn = "VEDTAK OM SKOLESKYSS.pdf".into();
+    let error = client.send(&same_names, &files).await.unwrap_err();
+    assert!(error.to_string().contains("brukt to ganger"), "{error}");
+
+    let not_pdf = [FilePart { bytes: PDF }, FilePart { bytes: b"GIF89a" }];
+    let error = client.send(&letter(None, "w"), &not_pdf).await.unwrap_err();
+    assert!(error.to_string().contains("ikke en gyldig PDF"), "{error}");
+    assert!(sandbox.server.svarut_double.accepted().is_empty());
+
+    sandbox.server.svarut_double.set_faults(SvarUtFaults {
+        fail_every: 1,
+        ..SvarUtFaults::default()
+    });
+    let error = client.send(&letter(None, "v"), &files).await.unwrap_err();
+    assert!(matches!(error, SvarUtError::Server { status: 503, .. }));
+    assert!(error.outcome_unknown() && !error.is_permanent());
+}
+
+#[tokio::test]
+async fn the_multipart_shape_is_checked_by_the_stand_in() {
+    // A hand-made request whose file name does not match its document is refused.
+    let sandbox = sandbox_with_clock(10, fixed_clock()).await;
+    let client = sandbox.svarut();
+    let mut forsendelse = letter(None, "m");
+    forsendelse.dokumenter.truncate(1);
+    let error = client
+        .send(
+            &forsendelse,
+            &[FilePart { bytes: PDF }, FilePart { bytes: PDF }],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("1 documents described, 2 files given"),
+        "{error}"
+    );
+    let body = kommunepost_core::svarut::client::multipart_body(
+        &forsendelse,
+        &[FilePart { bytes: PDF }],
+        "B",
+    )
+    .unwrap();
+    let renamed = String::from_utf8_lossy(&body).replace(
+        "filename=\"Vedtak om skoleskyss.pdf\"",
+        "filename=\"annet.pdf\"",
+    );
+    let credentials = sandbox.server.credentials();
+    let token = sandbox
+        .maskinporten_with(
+            sandbox.certificate(),
+            &credentials.client_id.clone(),
+            &["ks:fiks"],
+        )
+        .token()
+        .await
+        .unwrap();
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/v2/kontoer/{}/forsendelser",
+            sandbox.server.endpoints().svarut,
+            credentials.svarut_konto_id
+        ))
+        .bearer_auth(token.token.expose())
+        .header("IntegrasjonId", &credentials.integrasjon_id)
+        .header("IntegrasjonPassord", &credentials.integrasjon_passord)
+        .header("Content-Type", "multipart/form-data; boundary=B")
+        .body(renamed.into_bytes())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("stemmer ikke med dokumentet"),
+        "{body}"
+    );
+    assert!(body["errorId"].is_string() && body["timestamp"].is_i64());
+}
