@@ -26,6 +26,7 @@ pub mod letters;
 pub mod logging;
 pub mod lookup;
 pub mod maskinporten;
+pub mod outbox;
 pub mod paths;
 pub mod routing;
 pub mod secret;

@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "draft_letter",
         sql: include_str!("../../migrations/20261201120000_draft_letter.sql"),
     },
+    Migration {
+        version: 20261201130000,
+        name: "outbox",
+        sql: include_str!("../../migrations/20261201130000_outbox.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

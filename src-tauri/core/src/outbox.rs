@@ -1,0 +1,247 @@
+//! The delivery worker: one callable step that sends the next due letter through SvarUt, and
+//! one that brings the statuses of sent letters up to date. A loop (app or CLI) calls them.
+//!
+//! Exactly once toward SvarUt: the letter's id is the forsendelse's `eksternReferanse`; the
+//! letter is marked `sending` in the store *before* the request leaves, so after a crash or a
+//! lost answer the next step looks it up by that reference and only sends if SvarUt has
+//! nothing. KRR is looked up again at send time (the terms of use require it); only the
+//! evidence — when, and the routing it gave — is kept with the letter.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rand::TryRngCore;
+
+use crate::clock::Clock;
+use crate::ident::Fnr;
+use crate::krr::KrrClient;
+use crate::routing::{route_organisation, route_person};
+use crate::store::{OutboxLetter, Store, StoreError};
+use crate::svarut::{FilePart, SvarUtClient, SvarUtError};
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Nothing was due.
+    Idle,
+    /// Sent and accepted.
+    Sent {
+        /// The letter.
+        letter: String,
+        /// SvarUt's id.
+        svarut_id: String,
+    },
+    /// A send whose answer was lost turned out to have arrived: recorded, not sent again.
+    Recovered {
+        /// The letter.
+        letter: String,
+        /// SvarUt's id.
+        svarut_id: String,
+    },
+    /// Not sent now; tried again later.
+    RetryLater {
+        /// The letter.
+        letter: String,
+        /// Why.
+        error: String,
+    },
+    /// Cannot be sent: in the exceptions inbox.
+    Failed {
+        /// The letter.
+        letter: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Sends and tracks letters.
+pub struct Worker {
+    store: Arc<Store>,
+    svarut: Arc<SvarUtClient>,
+    krr: Option<Arc<KrrClient>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").finish_non_exhaustive()
+    }
+}
+
+/// The wait before attempt `attempts + 1`: 5 s doubling up to 10 min, with ±50 % jitter so a
+/// mass mailing's retries do not arrive together.
+pub fn backoff(attempts: i64, jitter: f64) -> chrono::Duration {
+    let base = 5.0 * 2f64.powi(attempts.clamp(0, 20) as i32);
+    let capped = base.min(600.0);
+    chrono::Duration::milliseconds((capped * (0.5 + jitter.clamp(0.0, 1.0)) * 1000.0) as i64)
+}
+
+impl Worker {
+    /// A worker over `store`, sending with `svarut`, looking up with `krr` (none: no lookup,
+    /// e.g. in a test of SvarUt alone), on `clock`.
+    pub fn new(
+        store: Arc<Store>,
+        svarut: Arc<SvarUtClient>,
+        krr: Option<Arc<KrrClient>>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            svarut,
+            krr,
+            clock,
+        }
+    }
+
+    fn retry_at(&self, attempts: i64) -> DateTime<Utc> {
+        let jitter = rand::rngs::OsRng
+            .try_next_u32()
+            .map_or(0.5, |n| f64::from(n) / f64::from(u32::MAX));
+        self.clock.now() + backoff(attempts, jitter)
+    }
+
+    /// Handles the next due letter, if any.
+    pub async fn step(&self) -> Result<StepOutcome, StoreError> {
+        let Some(letter) = self.store.next_due_letter()? else {
+            return Ok(StepOutcome::Idle);
+        };
+        let id = letter.id.clone();
+        // A send that may have arrived: look before sending again.
+        if letter.attempts > 0 && letter.state == crate::store::OutboxState::Sending {
+            match self.svarut.ids_by_ekstern_ref(&id).await {
+                Ok(found) if !found.is_empty() => {
+                    self.store.mark_sent(&id, &found[0])?;
+                    return Ok(StepOutcome::Recovered {
+                        letter: id,
+                        svarut_id: found[0].clone(),
+                    });
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    let error = error.to_string();
+                    self.store
+                        .retry_letter(&id, self.retry_at(letter.attempts), &error, true)?;
+                    return Ok(StepOutcome::RetryLater { letter: id, error });
+                }
+            }
+        }
+        let evidence = match self.krr_evidence(&letter).await {
+            Ok(evidence) => evidence,
+            Err(error) => {
+                self.store
+                    .retry_letter(&id, self.retry_at(letter.attempts), &error, false)?;
+                return Ok(StepOutcome::RetryLater { letter: id, error });
+            }
+        };
+        let documents = self.store.letter_documents(&id)?;
+        let files: Vec<FilePart<'_>> = documents.iter().map(|b| FilePart { bytes: b }).collect();
+        // Stored before the request leaves: a crash from here on is recovered by the lookup.
+        self.store
+            .mark_sending(&id, self.retry_at(letter.attempts + 1), evidence.as_deref())?;
+        match self.svarut.send(&letter.forsendelse, &files).await {
+            Ok(svarut_id) => {
+                self.store.mark_sent(&id, &svarut_id)?;
+                Ok(StepOutcome::Sent {
+                    letter: id,
+                    svarut_id,
+                })
+            }
+            Err(error) if error.is_permanent() => {
+                let reason = error.to_string();
+                self.store.mark_failed(&id, &reason)?;
+                Ok(StepOutcome::Failed { letter: id, reason })
+            }
+            Err(error) => {
+                // Unknown outcome (timeout, 5xx, dropped connection) or a token problem: the
+                // letter stays `sending` and is looked up before any new send.
+                let text = error.to_string();
+                self.store
+                    .retry_letter(&id, self.retry_at(letter.attempts + 1), &text, true)?;
+                Ok(StepOutcome::RetryLater {
+                    letter: id,
+                    error: text,
+                })
+            }
+        }
+    }
+
+    /// The KRR lookup at send time for a person: "<time> KRR: <route> (<reason>)". No contact
+    /// information is kept.
+    async fn krr_evidence(&self, letter: &OutboxLetter) -> Result<Option<String>, String> {
+        let now = self.clock.now();
+        let Some(id) = letter.recipient_id.as_deref() else {
+            return Ok(Some(format!(
+                "{} ingen identifikator: papir",
+                now.to_rfc3339()
+            )));
+        };
+        let decision = if id.len() == 9 {
+            route_organisation()
+        } else {
+            let Some(krr) = &self.krr else {
+                return Ok(None);
+            };
+            let fnr = Fnr::parse(id).map_err(|e| format!("the recipient's number: {e}"))?;
+            let found = krr
+                .lookup_chunk(std::slice::from_ref(&fnr))
+                .await
+                .map_err(|e| format!("KRR: {e}"))?;
+            route_person(found.first(), now)
+        };
+        Ok(Some(format!(
+            "{} KRR: {} ({})",
+            now.to_rfc3339(),
+            serde_json::to_value(decision.route)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            serde_json::to_value(decision.reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        )))
+    }
+
+    /// Brings the statuses of sent letters up to date; returns how many changed.
+    pub async fn track(&self) -> Result<Result<usize, SvarUtError>, StoreError> {
+        let tracked = self.store.letters_to_track()?;
+        if tracked.is_empty() {
+            return Ok(Ok(0));
+        }
+        let ids: Vec<String> = tracked.iter().map(|(_, s)| s.clone()).collect();
+        let statuses = match self.svarut.statuses(&ids).await {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut changed = 0;
+        for status in statuses {
+            let Some((letter, _)) = tracked.iter().find(|(_, s)| *s == status.id) else {
+                continue;
+            };
+            if self.store.record_status(
+                letter,
+                status.status.as_str(),
+                &status.siste_status_endring,
+                status.status.is_final(),
+                status.status.is_failure(),
+            )? {
+                changed += 1;
+            }
+        }
+        Ok(Ok(changed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_ten_minutes_with_jitter() {
+        assert_eq!(backoff(0, 0.5), chrono::Duration::seconds(5));
+        assert_eq!(backoff(1, 0.5), chrono::Duration::seconds(10));
+        assert_eq!(backoff(30, 0.5), chrono::Duration::seconds(600));
+        assert_eq!(backoff(0, 0.0), chrono::Duration::milliseconds(2500));
+        assert_eq!(backoff(0, 1.0), chrono::Duration::milliseconds(7500));
+    }
+}

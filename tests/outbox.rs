@@ -1,0 +1,284 @@
+//! The outbox and its worker against the sandbox's KRR and SvarUt over HTTP: hold and recall,
+//! KRR at send time, exactly once under lost answers, crashes and injected faults, and statuses
+//! that reach their final state on an accelerated clock.
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kommunepost_core::outbox::{StepOutcome, Worker};
+use kommunepost_core::store::{NewLetter, OutboxState, Store};
+use kommunepost_core::svarut::model::{Adresse, Dokument, Forsendelse};
+use kommunepost_sandbox::KrrSituation;
+use kommunepost_sandbox::svarut::SvarUtFaults;
+use support::{Sandbox, fixed_clock, sandbox_with_clock};
+
+const PDF: &[u8] = b"%PDF-1.7\n%%EOF\n";
+
+fn new_letter(recipient: Option<&str>, hold_minutes: i64) -> NewLetter {
+    NewLetter {
+        mailing_id: Some("m1".into()),
+        recipient_name: "Åse Ødegård".into(),
+        recipient_id: recipient.map(str::to_owned),
+        forsendelse: Forsendelse {
+            tittel: "Vedtak om skoleskyss".into(),
+            mottaker: Adresse {
+                navn: "Åse Ødegård".into(),
+                digital_id: recipient.map(str::to_owned),
+                adresselinje1: Some("Storgata 1".into()),
+                postnummer: Some("7300".into()),
+                poststed: Some("ORKANGER".into()),
+                ..Adresse::default()
+            },
+            avgivende_system: Some("Kommunepost".into()),
+            dokumenter: vec![Dokument {
+                filnavn: "Vedtak om skoleskyss.pdf".into(),
+                mime_type: "application/pdf".into(),
+                ..Dokument::default()
+            }],
+            ..Forsendelse::default()
+        },
+        documents: vec![PDF.to_vec()],
+        hold: chrono::Duration::minutes(hold_minutes),
+    }
+}
+
+struct Setup {
+    sandbox: Sandbox,
+    clock: Arc<kommunepost_core::clock::FixedClock>,
+    store: Arc<Store>,
+}
+
+async fn setup(timeout: Duration) -> (Setup, Worker) {
+    let clock = fixed_clock();
+    let sandbox = sandbox_with_clock(200, clock.clone()).await;
+    let store = Arc::new(Store::open_in_memory(clock.clone()).unwrap());
+    let krr = Arc::new(sandbox.krr(sandbox.maskinporten(), Duration::from_secs(10)));
+    let svarut = Arc::new(sandbox.svarut_with(
+        &sandbox.server.credentials().integrasjon_passord.clone(),
+        timeout,
+    ));
+    let worker = Worker::new(store.clone(), svarut, Some(krr), clock.clone());
+    (
+        Setup {
+            sandbox,
+            clock,
+            store,
+        },
+        worker,
+    )
+}
+
+fn worker_for(setup: &Setup, timeout: Duration) -> Worker {
+    let krr = Arc::new(
+        setup
+            .sandbox
+            .krr(setup.sandbox.maskinporten(), Duration::from_secs(10)),
+    );
+    let svarut = Arc::new(
+        setup.sandbox.svarut_with(
+            &setup
+                .sandbox
+                .server
+                .credentials()
+                .integrasjon_passord
+                .clone(),
+            timeout,
+        ),
+    );
+    Worker::new(setup.store.clone(), svarut, Some(krr), setup.clock.clone())
+}
+
+#[tokio::test]
+async fn a_held_letter_can_be_recalled_and_a_released_one_is_sent_once_and_tracked_to_the_end() {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    let digital = setup
+        .sandbox
+        .population
+        .first_in(KrrSituation::DigitalDigipost)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let reserved = setup
+        .sandbox
+        .population
+        .first_in(KrrSituation::Reserved)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let a = setup
+        .store
+        .enqueue_letter(new_letter(Some(&digital), 5))
+        .unwrap();
+    let b = setup
+        .store
+        .enqueue_letter(new_letter(Some(&reserved), 5))
+        .unwrap();
+    let c = setup.store.enqueue_letter(new_letter(None, 5)).unwrap();
+    assert_eq!(a.state, OutboxState::Held);
+    assert_eq!(
+        a.forsendelse.ekstern_referanse.as_deref(),
+        Some(a.id.as_str())
+    );
+
+    // Held: nothing leaves, and the clerk can take one back.
+    assert_eq!(worker.step().await.unwrap(), StepOutcome::Idle);
+    setup.store.recall_letter(&c.id).unwrap();
+    setup.clock.advance(chrono::Duration::minutes(5));
+    let mut sent = 0;
+    while let StepOutcome::Sent { .. } = worker.step().await.unwrap() {
+        sent += 1;
+    }
+    assert_eq!(sent, 2);
+    assert!(
+        setup.store.recall_letter(&a.id).is_err(),
+        "a sent letter cannot be recalled"
+    );
+    assert_eq!(setup.sandbox.server.svarut_double.accepted().len(), 2);
+
+    // KRR was asked at send time; only the routing is kept.
+    let a = setup.store.get_letter(&a.id).unwrap();
+    let evidence = a.krr_evidence.unwrap();
+    assert!(
+        evidence.contains("KRR: digital_postkasse (has_mailbox)"),
+        "{evidence}"
+    );
+    let b_letter = setup.store.get_letter(&b.id).unwrap();
+    assert!(b_letter.krr_evidence.unwrap().contains("papir (reserved)"));
+
+    // Statuses on an accelerated clock: delivered digitally, printed.
+    setup.clock.advance(chrono::Duration::minutes(5));
+    worker.track().await.unwrap().unwrap();
+    assert_eq!(
+        setup.store.get_letter(&a.id).unwrap().state,
+        OutboxState::Final
+    );
+    assert_eq!(
+        setup.store.get_letter(&a.id).unwrap().status.as_deref(),
+        Some("LEVERT_SDP")
+    );
+    assert_eq!(
+        setup.store.get_letter(&b.id).unwrap().status.as_deref(),
+        Some("SENDT_PRINT")
+    );
+    setup.clock.advance(chrono::Duration::days(2));
+    worker.track().await.unwrap().unwrap();
+    let b = setup.store.get_letter(&b.id).unwrap();
+    assert_eq!(
+        (b.state, b.status.as_deref()),
+        (OutboxState::Final, Some("PRINTET"))
+    );
+    let timeline: Vec<String> = setup
+        .store
+        .letter_events(&b.id)
+        .unwrap()
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(timeline[0], "Lagt i utboksen");
+    assert!(timeline.iter().any(|t| t.starts_with("Mottatt av SvarUt")));
+    assert_eq!(timeline.last().unwrap(), "Status i SvarUt: PRINTET");
+}
+
+#[tokio::test]
+async fn a_worker_killed_after_the_request_left_is_restarted_and_nothing_is_sent_twice() {
+    let (setup, worker) = setup(Duration::from_secs(30)).await;
+    let letter = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
+    // SvarUt stores the forsendelse and then stalls; the worker is killed while waiting.
+    setup.sandbox.server.svarut_double.set_faults(SvarUtFaults {
+        stall_every: 1,
+        stall: Duration::from_secs(5),
+        ..SvarUtFaults::default()
+    });
+    let killed = tokio::time::timeout(Duration::from_millis(800), worker.step()).await;
+    assert!(killed.is_err(), "the step was cut off mid-request");
+    drop(worker);
+    assert_eq!(
+        setup.store.get_letter(&letter.id).unwrap().state,
+        OutboxState::Sending
+    );
+    assert_eq!(setup.sandbox.server.svarut_double.accepted().len(), 1);
+
+    // Restart: a new worker finds the letter by its reference instead of sending it again.
+    setup
+        .sandbox
+        .server
+        .svarut_double
+        .set_faults(SvarUtFaults::default());
+    let restarted = worker_for(&setup, Duration::from_secs(10));
+    setup.clock.advance(chrono::Duration::minutes(15));
+    let outcome = restarted.step().await.unwrap();
+    assert!(
+        matches!(outcome, StepOutcome::Recovered { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(setup.sandbox.server.svarut_double.accepted().len(), 1);
+    assert_eq!(
+        setup.store.get_letter(&letter.id).unwrap().state,
+        OutboxState::Sent
+    );
+}
+
+#[tokio::test]
+async fn with_one_send_in_five_failing_everything_is_delivered_exactly_once() {
+    let (setup, worker) = setup(Duration::from_millis(700)).await;
+    setup.sandbox.server.svarut_double.set_faults(SvarUtFaults {
+        fail_every: 5,
+        stall_every: 7,
+        stall: Duration::from_secs(2),
+        ..SvarUtFaults::default()
+    });
+    let ids: Vec<String> = (0..30)
+        .map(|_| setup.store.enqueue_letter(new_letter(None, 0)).unwrap().id)
+        .collect();
+    let mut steps = 0;
+    loop {
+        steps += 1;
+        assert!(steps < 400, "did not finish");
+        match worker.step().await.unwrap() {
+            StepOutcome::Idle => {
+                let open = ids
+                    .iter()
+                    .filter(|id| setup.store.get_letter(id).unwrap().state != OutboxState::Sent)
+                    .count();
+                if open == 0 {
+                    break;
+                }
+                // Retries are due later: let time pass.
+                setup.clock.advance(chrono::Duration::minutes(11));
+            }
+            StepOutcome::Failed { reason, .. } => panic!("no permanent error expected: {reason}"),
+            _ => {}
+        }
+    }
+    let accepted = setup.sandbox.server.svarut_double.accepted();
+    let references: HashSet<String> = accepted
+        .iter()
+        .map(|a| a.forsendelse.ekstern_referanse.clone().unwrap())
+        .collect();
+    assert_eq!(references.len(), 30, "every letter arrived");
+    assert_eq!(accepted.len(), 30, "and none twice");
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_goes_to_the_exceptions_with_the_reason() {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    let mut bad = new_letter(None, 0);
+    bad.forsendelse.mottaker.postnummer = None;
+    let letter = setup.store.enqueue_letter(bad).unwrap();
+    let outcome = worker.step().await.unwrap();
+    assert!(matches!(outcome, StepOutcome::Failed { .. }), "{outcome:?}");
+    let letter = setup.store.get_letter(&letter.id).unwrap();
+    assert_eq!(letter.state, OutboxState::Failed);
+    assert!(
+        letter
+            .last_error
+            .unwrap()
+            .contains("Postnummer og poststed")
+    );
+    assert!(setup.sandbox.server.svarut_double.accepted().is_empty());
+}
