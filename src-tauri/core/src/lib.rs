@@ -19,6 +19,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod dispatch;
 pub mod ident;
 pub mod jws;
 pub mod krr;
