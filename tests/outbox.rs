@@ -282,3 +282,87 @@ async fn a_permanent_refusal_goes_to_the_exceptions_with_the_reason() {
     );
     assert!(setup.sandbox.server.svarut_double.accepted().is_empty());
 }
+
+#[tokio::test]
+async fn letters_rendered_from_a_list_travel_through_the_outbox_to_their_channels() {
+    use kommunepost_core::dispatch::forsendelse_for;
+    use kommunepost_core::letters::compose::compose_for;
+    use kommunepost_core::letters::package::{AttachmentMode, package};
+    use kommunepost_core::letters::pdf::render;
+    use kommunepost_core::letters::recipients::read_recipients;
+    use kommunepost_core::letters::template::example;
+
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    let population = &setup.sandbox.population;
+    let digital = population
+        .first_in(KrrSituation::DigitalDigipost)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let reserved = population
+        .first_in(KrrSituation::Reserved)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let csv = format!(
+        "fodselsnummer;organisasjonsnummer;navn;adresselinje1;postnummer;poststed;tjeneste;saksnummer;fra_dato;belop;avdeling;saksbehandler\n\
+         {digital};;Digital Dagny;Storgata 1;7300;ORKANGER;bistand;2026/1;1. januar;100;Helse;Kari\n\
+         {reserved};;Papir Per;Storgata 2;7300;ORKANGER;bistand;2026/2;1. januar;100;Helse;Kari\n\
+         ;991825827;Firma AS;Industriveien 3;7300;ORKANGER;bistand;2026/3;1. januar;100;Helse;Kari\n"
+    );
+    let list = read_recipients(csv.as_bytes()).unwrap();
+    assert!(list.problems.is_empty(), "{:?}", list.problems);
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    for row in &list.recipients {
+        let letter = compose_for(&example(), row, date).unwrap();
+        let rendered = render(&letter).unwrap();
+        let package = package(
+            &letter.title,
+            rendered.bytes,
+            &[],
+            AttachmentMode::Separate,
+            false,
+        )
+        .unwrap();
+        setup
+            .store
+            .enqueue_letter(NewLetter {
+                mailing_id: Some("m".into()),
+                recipient_name: row.name.clone(),
+                recipient_id: Some(match &row.identifier {
+                    kommunepost_core::ident::Identifier::Person(f) => f.expose().to_owned(),
+                    kommunepost_core::ident::Identifier::Organisation(o) => o.to_string(),
+                }),
+                forsendelse: forsendelse_for(&letter.title, row, &package.documents),
+                documents: package.documents.iter().map(|d| d.bytes.clone()).collect(),
+                hold: chrono::Duration::zero(),
+            })
+            .unwrap();
+    }
+    while worker.step().await.unwrap() != StepOutcome::Idle {}
+    let accepted = setup.sandbox.server.svarut_double.accepted();
+    assert_eq!(accepted.len(), 3);
+    assert!(
+        accepted
+            .iter()
+            .all(|a| a.files[0].0.starts_with("Vedtak om bistand"))
+    );
+    setup.clock.advance(chrono::Duration::days(4));
+    worker.track().await.unwrap().unwrap();
+    let mut statuses: Vec<(String, String)> = setup
+        .store
+        .list_outbox(Some("m"))
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.recipient_name, l.status.unwrap_or_default()))
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses[0], ("Digital Dagny".into(), "LEVERT_SDP".into()));
+    assert!(
+        statuses[1].0 == "Firma AS" && ["LEST", "PRINTET"].contains(&statuses[1].1.as_str()),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[2], ("Papir Per".into(), "PRINTET".into()));
+}

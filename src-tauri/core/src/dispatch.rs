@@ -157,9 +157,72 @@ pub fn preview(inputs: Vec<PreviewInput>, prices: &PriceTable) -> DispatchPrevie
     out
 }
 
+/// The forsendelse for a letter to a recipient-list row: the recipient with `digitalId` and
+/// the postal address (for print), the documents in order (the letter first, named by its
+/// title), marked from Kommunepost. `eksternReferanse` is set when the letter is queued.
+pub fn forsendelse_for(
+    title: &str,
+    row: &crate::letters::recipients::RecipientRow,
+    documents: &[crate::letters::preflight::PackageDocument],
+) -> crate::svarut::model::Forsendelse {
+    use crate::ident::Identifier;
+    use crate::svarut::model::{Adresse, Dokument, Forsendelse};
+    let line = |i: usize| row.address_lines.get(i).cloned();
+    Forsendelse {
+        tittel: title.to_owned(),
+        mottaker: Adresse {
+            navn: row.name.clone(),
+            digital_id: Some(match &row.identifier {
+                Identifier::Person(fnr) => fnr.expose().to_owned(),
+                Identifier::Organisation(org) => org.to_string(),
+            }),
+            adresselinje1: line(0),
+            adresselinje2: line(1),
+            adresselinje3: line(2),
+            postnummer: Some(row.postcode.clone()).filter(|p| !p.is_empty()),
+            poststed: Some(row.city.clone()).filter(|p| !p.is_empty()),
+            land: Some(row.country.clone()).filter(|c| !c.is_empty()),
+        },
+        avgivende_system: Some("Kommunepost".into()),
+        dokumenter: documents
+            .iter()
+            .map(|d| Dokument {
+                filnavn: d.file_name.clone(),
+                mime_type: "application/pdf".into(),
+                skal_signeres: d.for_signing,
+                ..Dokument::default()
+            })
+            .collect(),
+        ..Forsendelse::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rows_forsendelse_has_the_recipient_address_and_documents_in_order() {
+        let csv = "fodselsnummer;navn;adresselinje1;adresselinje2;postnummer;poststed\n\
+                   20914695016;Åse Ødegård;Storgata 1;Leilighet 2;7300;ORKANGER\n";
+        let row = crate::letters::recipients::read_recipients(csv.as_bytes())
+            .unwrap()
+            .recipients
+            .remove(0);
+        let documents =
+            ["Vedtak.pdf", "vedlegg.pdf"].map(|n| crate::letters::preflight::PackageDocument {
+                file_name: n.into(),
+                bytes: b"%PDF-".to_vec(),
+                for_signing: false,
+            });
+        let f = forsendelse_for("Vedtak", &row, &documents);
+        assert_eq!(f.mottaker.digital_id.as_deref(), Some("20914695016"));
+        assert_eq!(f.mottaker.adresselinje2.as_deref(), Some("Leilighet 2"));
+        assert_eq!(f.mottaker.postnummer.as_deref(), Some("7300"));
+        assert_eq!(f.mottaker.land, None);
+        let names: Vec<&str> = f.dokumenter.iter().map(|d| d.filnavn.as_str()).collect();
+        assert_eq!(names, ["Vedtak.pdf", "vedlegg.pdf"]);
+    }
 
     fn decision(route: Route, reason: RouteReason) -> RoutingDecision {
         RoutingDecision {
