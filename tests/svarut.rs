@@ -257,3 +257,40 @@ async fn the_multipart_shape_is_checked_by_the_stand_in() {
     );
     assert!(body["errorId"].is_string() && body["timestamp"].is_i64());
 }
+
+#[tokio::test]
+async fn a_sandbox_started_later_still_answers_for_an_earlier_forsendelse() {
+    let clock = fixed_clock();
+    let first = sandbox_with_clock(50, clock.clone()).await;
+    let id = first
+        .svarut()
+        .send(
+            &letter(None, "brev-9"),
+            &[FilePart { bytes: PDF }, FilePart { bytes: PDF }],
+        )
+        .await
+        .unwrap();
+    first.server.stop().await;
+
+    // Another run of the program: a new sandbox, which never saw the forsendelse.
+    clock.advance(chrono::Duration::days(2));
+    let second = sandbox_with_clock(50, clock.clone()).await;
+    let statuses = second
+        .svarut()
+        .statuses(std::slice::from_ref(&id))
+        .await
+        .unwrap();
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].status, Status::Printet);
+    assert_eq!(
+        second
+            .svarut()
+            .hendelser(&id)
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .hendelse,
+        "Printet"
+    );
+}

@@ -68,6 +68,46 @@ pub struct Accepted {
     pub channel: Channel,
 }
 
+/// A forsendelse id that carries its receipt time and channel (a version-8 UUID: 48 bits of
+/// milliseconds, the channel in the version nibble's byte, a marker, then random bits), so a
+/// sandbox started later — another `kommunepost` run — still answers its status and events.
+pub fn encode_id(at: DateTime<Utc>, channel: Channel, random: [u8; 16]) -> String {
+    let millis = at.timestamp_millis().max(0) as u64;
+    let mut bytes = random;
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    bytes[6] = 0x80
+        | match channel {
+            Channel::Sdp => 0,
+            Channel::Altinn { read: true } => 1,
+            Channel::Altinn { read: false } => 2,
+            Channel::Print => 3,
+        };
+    bytes[7] = ID_MARKER;
+    bytes[8] = 0x80 | (bytes[8] & 0x3f);
+    uuid::Uuid::from_bytes(bytes).to_string()
+}
+
+const ID_MARKER: u8 = 0x5b;
+
+/// The receipt time and channel of an id made by [`encode_id`].
+pub fn decode_id(id: &str) -> Option<(DateTime<Utc>, Channel)> {
+    let bytes = *uuid::Uuid::parse_str(id).ok()?.as_bytes();
+    if bytes[6] >> 4 != 8 || bytes[7] != ID_MARKER {
+        return None;
+    }
+    let mut millis = [0u8; 8];
+    millis[2..].copy_from_slice(&bytes[..6]);
+    let at = DateTime::from_timestamp_millis(i64::try_from(u64::from_be_bytes(millis)).ok()?)?;
+    let channel = match bytes[6] & 0x0f {
+        0 => Channel::Sdp,
+        1 => Channel::Altinn { read: true },
+        2 => Channel::Altinn { read: false },
+        3 => Channel::Print,
+        _ => return None,
+    };
+    Some((at, channel))
+}
+
 /// The read deadline for Altinn before print (per account in the real SvarUt; §2.1).
 pub const LESEFRIST: chrono::Duration = chrono::Duration::days(2);
 
@@ -183,6 +223,27 @@ impl SvarUtDouble {
     /// Every forsendelse accepted so far.
     pub fn accepted(&self) -> Vec<Accepted> {
         self.accepted.lock().expect("not poisoned").clone()
+    }
+
+    /// A forsendelse this stand-in accepted, or one an earlier sandbox did (from its id).
+    fn find(&self, id: &str) -> Option<Accepted> {
+        if let Some(found) = self
+            .accepted
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .find(|a| a.id == id)
+        {
+            return Some(found.clone());
+        }
+        let (at, channel) = decode_id(id)?;
+        Some(Accepted {
+            id: id.to_owned(),
+            forsendelse: Forsendelse::default(),
+            files: Vec::new(),
+            at,
+            channel,
+        })
     }
 
     /// The routes, under `/api`.
@@ -496,9 +557,10 @@ async fn send(
     if let Err(message) = validate(&forsendelse, files) {
         return error(StatusCode::BAD_REQUEST, &message, &path, now);
     }
+    let channel = double.route(&forsendelse);
     let accepted = Accepted {
-        id: uuid::Uuid::new_v4().to_string(),
-        channel: double.route(&forsendelse),
+        id: encode_id(now, channel, *uuid::Uuid::new_v4().as_bytes()),
+        channel,
         files: files
             .iter()
             .map(|f| (f.filename.clone().unwrap_or_default(), f.body.len()))
@@ -570,11 +632,10 @@ async fn status_sok(
             now,
         );
     };
-    let accepted = double.accepted.lock().expect("not poisoned");
     let statuser: Vec<serde_json::Value> = ids
         .iter()
         .filter_map(|id| id.as_str())
-        .filter_map(|id| accepted.iter().find(|a| a.id == id))
+        .filter_map(|id| double.find(id))
         .filter_map(|a| {
             a.history(now).last().map(|(at, status, _)| {
                 json!({ "id": a.id, "sisteStatusEndring": iso(*at), "status": status.as_str() })
@@ -595,9 +656,8 @@ async fn hendelser(
     if let Err((status, message)) = double.authorise(&headers, None) {
         return error(status, &message, &path, now);
     }
-    let accepted = double.accepted.lock().expect("not poisoned");
     // 404 for an unknown id is documented for v1 only (UNCONFIRMED for v2): answered the same.
-    let Some(found) = accepted.iter().find(|a| a.id == id) else {
+    let Some(found) = double.find(&id) else {
         return error(StatusCode::NOT_FOUND, "Fant ikke forsendelsen", &path, now);
     };
     let hendelser: Vec<serde_json::Value> = found
@@ -611,6 +671,23 @@ async fn hendelser(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_carry_their_time_and_channel_for_a_later_sandbox() {
+        let at = DateTime::from_timestamp_millis(1_796_000_000_123).unwrap();
+        for channel in [
+            Channel::Sdp,
+            Channel::Altinn { read: true },
+            Channel::Altinn { read: false },
+            Channel::Print,
+        ] {
+            let id = encode_id(at, channel, [0xAB; 16]);
+            let parsed = uuid::Uuid::parse_str(&id).unwrap();
+            assert_eq!(parsed.get_version_num(), 8);
+            assert_eq!(decode_id(&id), Some((at, channel)));
+        }
+        assert_eq!(decode_id(&uuid::Uuid::new_v4().to_string()), None);
+    }
 
     #[test]
     fn multipart_parts_come_out_in_order_with_their_file_names() {
