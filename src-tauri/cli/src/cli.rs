@@ -67,6 +67,17 @@ pub enum Command {
     /// Letters: templates, rendering, attachment checks.
     #[command(subcommand)]
     Letter(LetterCommand),
+    /// Mass mailings: a template and a recipient list, kept in the store until sent.
+    #[command(subcommand)]
+    Mailing(MailingCommand),
+    /// Shows where each letter of a mass mailing would go and what it costs (KRR is looked up
+    /// now); with --yes puts the letters in the outbox, with --wait sends them through SvarUt.
+    Send(SendArgs),
+    /// The outbox.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Brings the statuses of sent letters up to date from SvarUt and lists the letters.
+    Status(StatusArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +130,104 @@ pub enum LetterCommand {
         /// digital_postkasse or altinn.
         #[arg(long, default_value = "papir")]
         channel: String,
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailingCommand {
+    /// Keeps a template and a recipient list as a mass mailing; prints its id. The list is
+    /// checked first: rows with problems are reported (they will not get a letter).
+    Create {
+        /// The template file.
+        #[arg(long, value_name = "FILE")]
+        template: std::path::PathBuf,
+        /// The recipient list (CSV).
+        #[arg(long, value_name = "FILE")]
+        data: std::path::PathBuf,
+        /// A title for lists.
+        #[arg(long)]
+        title: String,
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Maskinporten and SvarUt credentials (test and prod; the sandbox brings its own).
+#[derive(Debug, Clone, Args)]
+pub struct ServiceArgs {
+    /// Maskinporten client id.
+    #[arg(long, env = "KOMMUNEPOST_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// The enterprise certificate, PKCS#12; its password from KOMMUNEPOST_CERTIFICATE_PASSWORD
+    /// or --certificate-password-file.
+    #[arg(long, value_name = "FILE.p12")]
+    pub certificate: Option<std::path::PathBuf>,
+    /// File whose first line is the certificate's password.
+    #[arg(long, value_name = "FILE")]
+    pub certificate_password_file: Option<std::path::PathBuf>,
+    /// Maskinporten's token endpoint (default: the issuer + /token).
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// The SvarUt account (`kontoId`).
+    #[arg(long, env = "KOMMUNEPOST_KONTO_ID")]
+    pub konto_id: Option<String>,
+    /// The Fiks integration's id; its password from KOMMUNEPOST_INTEGRASJON_PASSORD or
+    /// --integrasjon-passord-file.
+    #[arg(long, env = "KOMMUNEPOST_INTEGRASJON_ID")]
+    pub integrasjon_id: Option<String>,
+    /// File whose first line is the integration's password.
+    #[arg(long, value_name = "FILE")]
+    pub integrasjon_passord_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The mass mailing (`mailing create` printed its id).
+    #[arg(long)]
+    pub mailing: String,
+    /// Put the letters in the outbox (without it, only the preview is shown).
+    #[arg(long)]
+    pub yes: bool,
+    /// Minutes the letters wait in the outbox before they leave (they can be recalled then).
+    #[arg(long, default_value_t = 5)]
+    pub hold: u32,
+    /// Send now and return when every letter is accepted by SvarUt or has failed for good;
+    /// exit code 1 if any failed.
+    #[arg(long)]
+    pub wait: bool,
+    /// The letters' date, YYYY-MM-DD (default: today).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// JSON instead of lines.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this mass mailing's letters.
+    #[arg(long)]
+    pub mailing: Option<String>,
+    /// JSON instead of lines.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Lists the letters in the outbox (recipients masked).
+    List {
+        /// Only this mass mailing's letters.
+        #[arg(long)]
+        mailing: Option<String>,
         /// JSON instead of lines.
         #[arg(long)]
         json: bool,

@@ -596,3 +596,132 @@ fn letter_render_refuses_a_broken_list_and_a_bad_attachment_before_writing_anyth
         "{err}"
     );
 }
+
+#[test]
+fn a_mass_mailing_is_previewed_queued_sent_through_svarut_and_tracked() {
+    let dir = tempfile::tempdir().unwrap();
+    passphrase_store(dir.path());
+    let people = one_per_situation(dir.path());
+    let fnr = |situation: &str| {
+        people
+            .iter()
+            .find(|(s, _)| s == situation)
+            .unwrap()
+            .1
+            .clone()
+    };
+    let template = dir.path().join("vedtak.kpmal.toml");
+    run(kommunepost(dir.path())
+        .args(["letter", "template", "example", "--out"])
+        .arg(&template));
+    let data = dir.path().join("liste.csv");
+    std::fs::write(
+        &data,
+        format!(
+            "fodselsnummer;organisasjonsnummer;navn;adresselinje1;postnummer;poststed;tjeneste;saksnummer;fra_dato;belop;avdeling;saksbehandler\n\
+             {};;Digital Dagny;Storgata 1;7300;ORKANGER;bistand;2026/1;1. januar;100;Helse;Kari\n\
+             {};;Papir Per;Storgata 2;7300;ORKANGER;bistand;2026/2;1. januar;100;Helse;Kari\n\
+             ;991825827;Firma AS;Industriveien 3;7300;ORKANGER;bistand;2026/3;1. januar;100;Helse;Kari\n",
+            fnr("digital_digipost"),
+            fnr("reserved")
+        ),
+    )
+    .unwrap();
+    let with_store = |command: &mut Command| {
+        command.env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase");
+    };
+
+    let mut create = kommunepost(dir.path());
+    create
+        .args([
+            "mailing",
+            "create",
+            "--title",
+            "Vedtak desember",
+            "--template",
+        ])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data);
+    with_store(&mut create);
+    let (code, out, err) = run(&mut create);
+    assert_eq!(code, 0, "{err}");
+    let mailing = out.trim().to_owned();
+
+    // Without --yes: the preview only, routed by a fresh KRR lookup.
+    let mut preview = kommunepost(dir.path());
+    preview.args(["send", "--mailing", &mailing]);
+    with_store(&mut preview);
+    let (code, out, err) = run(&mut preview);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Digital Dagny (") && out.contains("digital_postkasse (has_mailbox)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Papir Per (") && out.contains("papir (reserved)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Firma AS (991825827): altinn (organisation)"),
+        "{out}"
+    );
+    assert!(out.contains("1 digital, 1 Altinn, 1 paper"), "{out}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert!(!out.contains(&fnr("reserved")), "numbers are masked");
+
+    // Sent: every letter accepted by the sandbox's SvarUt.
+    let mut send = kommunepost(dir.path());
+    send.args([
+        "send",
+        "--mailing",
+        &mailing,
+        "--yes",
+        "--hold",
+        "0",
+        "--wait",
+        "--json",
+    ]);
+    with_store(&mut send);
+    let (code, out, err) = run(&mut send);
+    assert_eq!(code, 0, "{out}{err}");
+    let letters: serde_json::Value = serde_json::from_str(
+        out.lines()
+            .skip_while(|l| !l.starts_with('['))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_str(),
+    )
+    .unwrap();
+    assert_eq!(letters.as_array().unwrap().len(), 3);
+    assert!(
+        letters
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["state"] == "sent" && l["svarut_id"].is_string()),
+        "{letters}"
+    );
+
+    // A later run (its own sandbox) still finds the statuses.
+    let mut status = kommunepost(dir.path());
+    status.args(["status", "--mailing", &mailing, "--json"]);
+    with_store(&mut status);
+    let (code, out, err) = run(&mut status);
+    assert_eq!(code, 0, "{out}{err}");
+    let letters: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        letters
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["status"].is_string()),
+        "{letters}"
+    );
+    let mut list = kommunepost(dir.path());
+    list.args(["outbox", "list"]);
+    with_store(&mut list);
+    let (_, out, _) = run(&mut list);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(!out.contains(&fnr("digital_digipost")), "{out}");
+}

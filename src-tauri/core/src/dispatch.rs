@@ -197,6 +197,73 @@ pub fn forsendelse_for(
     }
 }
 
+/// A letter made for one row, ready to preview and queue.
+#[derive(Debug, Clone)]
+pub struct PreparedLetter {
+    /// The row.
+    pub row: crate::letters::recipients::RecipientRow,
+    /// The forsendelse (without `eksternReferanse`).
+    pub forsendelse: crate::svarut::model::Forsendelse,
+    /// The documents, in order.
+    pub documents: Vec<Vec<u8>>,
+    /// Pages of the letter.
+    pub pages: u32,
+    /// Preflight warnings (nothing blocking).
+    pub warnings: Vec<String>,
+}
+
+/// Makes every row's letter (merge, PDF/A, preflight for print, the strictest channel).
+/// Rows that cannot become a letter come back as (row, reason), with the list's own problems.
+pub fn prepare_letters(
+    template: &crate::letters::template::Template,
+    list: &crate::letters::recipients::RecipientList,
+    date: chrono::NaiveDate,
+) -> (Vec<PreparedLetter>, Vec<(usize, String)>) {
+    use crate::letters::compose::compose_for;
+    use crate::letters::package::{AttachmentMode, package};
+    use crate::letters::pdf::render;
+    use crate::letters::preflight::{PreflightChannel, blocks, preflight};
+    let mut ready = Vec::new();
+    let mut failed: Vec<(usize, String)> = list
+        .problems
+        .iter()
+        .map(|p| (p.row, p.message.clone()))
+        .collect();
+    for row in &list.recipients {
+        let made = (|| -> Result<PreparedLetter, String> {
+            let letter = compose_for(template, row, date).map_err(|e| e.to_string())?;
+            let rendered = render(&letter).map_err(|e| e.to_string())?;
+            let pages = u32::try_from(rendered.pages).unwrap_or(u32::MAX);
+            let package = package(
+                &letter.title,
+                rendered.bytes,
+                &[],
+                AttachmentMode::Separate,
+                false,
+            )
+            .map_err(|e| e.to_string())?;
+            let problems = preflight(&letter.title, &package.documents, PreflightChannel::Papir);
+            if blocks(&problems) {
+                let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+                return Err(format!("preflight: {}", messages.join("; ")));
+            }
+            Ok(PreparedLetter {
+                row: row.clone(),
+                forsendelse: forsendelse_for(&letter.title, row, &package.documents),
+                documents: package.documents.into_iter().map(|d| d.bytes).collect(),
+                pages,
+                warnings: problems.into_iter().map(|p| p.message).collect(),
+            })
+        })();
+        match made {
+            Ok(letter) => ready.push(letter),
+            Err(error) => failed.push((row.row, crate::letters::recipients::mask_text(&error))),
+        }
+    }
+    failed.sort_by_key(|(row, _)| *row);
+    (ready, failed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

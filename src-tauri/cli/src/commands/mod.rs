@@ -7,6 +7,7 @@ mod krr;
 mod letter;
 mod render;
 mod sandbox;
+mod send;
 mod store;
 
 use std::process::ExitCode;
@@ -25,5 +26,9 @@ pub fn run(command: Command, context: &Context) -> Result<ExitCode, CliError> {
         Command::Krr(command) => krr::run(command, context),
         Command::Audit(command) => audit::run(command, context),
         Command::Letter(command) => letter::run(command),
+        Command::Mailing(command) => send::mailing(command, context),
+        Command::Send(args) => send::send(args, context),
+        Command::Outbox(command) => send::outbox(command, context),
+        Command::Status(args) => send::status(args, context),
     }
 }

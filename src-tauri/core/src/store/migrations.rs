@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "outbox",
         sql: include_str!("../../migrations/20261201130000_outbox.sql"),
     },
+    Migration {
+        version: 20261201140000,
+        name: "mailings",
+        sql: include_str!("../../migrations/20261201140000_mailings.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

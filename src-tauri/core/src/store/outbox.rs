@@ -434,3 +434,52 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+/// A stored mass mailing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailing {
+    /// Its id.
+    pub id: String,
+    /// Its title (for lists).
+    pub title: String,
+    /// The template file.
+    pub template: String,
+    /// The recipient list as imported.
+    pub recipients: Vec<u8>,
+}
+
+impl Store {
+    /// Keeps a mass mailing (template file and recipient list); returns its id.
+    pub fn create_mailing(
+        &self,
+        title: &str,
+        template: &str,
+        recipients: &[u8],
+    ) -> Result<String, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.conn().execute(
+            "INSERT INTO mailings (id, title, template, recipients, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, title, template, recipients, self.clock.now().to_rfc3339()],
+        )?;
+        Ok(id)
+    }
+
+    /// One mass mailing.
+    pub fn get_mailing(&self, id: &str) -> Result<Mailing, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT id, title, template, recipients FROM mailings WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Mailing {
+                        id: r.get(0)?,
+                        title: r.get(1)?,
+                        template: r.get(2)?,
+                        recipients: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("mailing {id}")))
+    }
+}

@@ -402,3 +402,62 @@ mod tests {
         assert!(error_for(503, b"busy").outcome_unknown());
     }
 }
+
+/// A SvarUt client for `base_url` with its own Maskinporten token client (scope `ks:fiks`,
+/// the same enterprise certificate as for KRR).
+#[allow(clippy::too_many_arguments)]
+pub fn connect(
+    base_url: &str,
+    maskinporten_issuer: &str,
+    token_url: Option<String>,
+    client_id: &str,
+    credential: crate::maskinporten::ClientCredential,
+    account: SvarUtAccount,
+    timeouts: &crate::config::Timeouts,
+    clock: Arc<dyn crate::clock::Clock>,
+) -> Result<SvarUtClient, SvarUtError> {
+    use crate::maskinporten::{GrantRequest, MaskinportenConfig};
+    let token_url =
+        token_url.unwrap_or_else(|| format!("{}/token", maskinporten_issuer.trim_end_matches('/')));
+    let tokens = Arc::new(MaskinportenClient::new(
+        MaskinportenConfig {
+            token_url,
+            grant: GrantRequest {
+                audience: maskinporten_issuer.to_owned(),
+                client_id: client_id.to_owned(),
+                scopes: vec![SCOPE_KS_FIKS.to_owned()],
+                resource: None,
+                consumer_org: None,
+            },
+            connect_timeout: timeouts.connect(),
+            timeout: timeouts.request(),
+        },
+        credential,
+        clock,
+    )?);
+    SvarUtClient::new(
+        SvarUtConfig {
+            base_url: base_url.to_owned(),
+            konto_id: account.konto_id,
+            integrasjon_id: account.integrasjon_id,
+            integrasjon_passord: account.integrasjon_passord,
+            connect_timeout: timeouts.connect(),
+            timeout: timeouts.request(),
+            // Never shorter than SvarUt's own 15 minutes plus one.
+            send_timeout: SEND_TIMEOUT.max(Duration::from_secs(u64::from(timeouts.send_secs))),
+            status_batch: 100,
+        },
+        tokens,
+    )
+}
+
+/// The SvarUt account and the Fiks integration that may use it.
+#[derive(Debug)]
+pub struct SvarUtAccount {
+    /// `kontoId`.
+    pub konto_id: String,
+    /// `IntegrasjonId`.
+    pub integrasjon_id: String,
+    /// `IntegrasjonPassord`.
+    pub integrasjon_passord: Secret<String>,
+}

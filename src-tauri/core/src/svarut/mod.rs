@@ -4,5 +4,8 @@
 pub mod client;
 pub mod model;
 
-pub use client::{FilePart, SCOPE_KS_FIKS, SEND_TIMEOUT, SvarUtClient, SvarUtConfig, SvarUtError};
+pub use client::{
+    FilePart, SCOPE_KS_FIKS, SEND_TIMEOUT, SvarUtAccount, SvarUtClient, SvarUtConfig, SvarUtError,
+    connect,
+};
 pub use model::{Forsendelse, Status};

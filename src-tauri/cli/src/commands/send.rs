@@ -1,0 +1,492 @@
+//! `kommunepost mailing create`, `send`, `outbox list`, `status`: mass mailings through the
+//! outbox and SvarUt. In the sandbox (without address flags) a local sandbox serves KRR and
+//! SvarUt for the run; its forsendelse ids carry their time and channel, so a later `status`
+//! run's sandbox still answers for them.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use kommunepost_core::clock::{Clock, SystemClock};
+use kommunepost_core::config::{Endpoints, Environment};
+use kommunepost_core::dispatch::{PreviewInput, PriceTable, prepare_letters, preview};
+use kommunepost_core::ident::Identifier;
+use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient, KrrVersion, connect};
+use kommunepost_core::letters::batch::describe;
+use kommunepost_core::letters::recipients::read_recipients;
+use kommunepost_core::letters::template::Template;
+use kommunepost_core::lookup::{self, LookupContext, Plan, os_user};
+use kommunepost_core::maskinporten::ClientCredential;
+use kommunepost_core::outbox::{StepOutcome, Worker};
+use kommunepost_core::routing::{RoutingDecision, route_organisation};
+use kommunepost_core::secret::Secret;
+use kommunepost_core::store::{NewLetter, OutboxLetter, OutboxState};
+use kommunepost_core::svarut::{SvarUtAccount, SvarUtClient};
+use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
+use serde_json::json;
+
+use crate::cli::{MailingCommand, OutboxCommand, SendArgs, ServiceArgs, StatusArgs};
+use crate::context::Context;
+use crate::error::CliError;
+
+fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::Io {
+        context: format!("reading {}", path.display()),
+        source,
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Runtime::new().map_err(|source| CliError::Io {
+        context: "starting the async runtime".into(),
+        source,
+    })
+}
+
+pub fn mailing(command: MailingCommand, context: &Context) -> Result<ExitCode, CliError> {
+    let MailingCommand::Create {
+        template,
+        data,
+        title,
+        json,
+    } = command;
+    let template_text = String::from_utf8(read(&template)?)
+        .map_err(|_| CliError::Usage(format!("{}: not UTF-8 text", template.display())))?;
+    Template::from_file(template_text.as_bytes())
+        .map_err(|e| CliError::Usage(format!("{}: {e}", template.display())))?;
+    let csv = read(&data)?;
+    let list =
+        read_recipients(&csv).map_err(|e| CliError::Usage(format!("{}: {e}", data.display())))?;
+    let store = context.open_store(None)?;
+    let id = store.create_mailing(&title, &template_text, &csv)?;
+    if json {
+        println!(
+            "{}",
+            json!({ "id": id, "recipients": list.recipients.len(), "problems": list.problems })
+        );
+    } else {
+        println!("{id}");
+        eprintln!(
+            "{} recipient(s); {} row(s) with problems",
+            list.recipients.len(),
+            list.problems.len()
+        );
+        for problem in &list.problems {
+            eprintln!("  row {}: {}", problem.row, problem.message);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The clients for this run: KRR and SvarUt, from a local sandbox or from flags.
+struct Services {
+    krr: KrrClient,
+    svarut: SvarUtClient,
+    sandbox: Option<SandboxServer>,
+}
+
+async fn services(
+    context: &Context,
+    args: &ServiceArgs,
+    clock: Arc<dyn Clock>,
+) -> Result<Services, CliError> {
+    let timeouts = &context.settings.timeouts;
+    if context.environment == Environment::Sandbox && context.endpoint_flags.svarut.is_none() {
+        let population = Population::generate(&PopulationConfig {
+            seed: context.settings.sandbox.seed.into(),
+            persons: context.settings.sandbox.persons as usize,
+            as_of: clock.now(),
+        });
+        let sandbox = SandboxServer::start(Arc::new(population), clock.clone(), 0).await?;
+        let credentials = sandbox.credentials();
+        let credential = ClientCredential::from_pkcs12(&credentials.pkcs12, &credentials.password)?;
+        let endpoints = context.settings.endpoints(
+            Environment::Sandbox,
+            &context.endpoint_flags,
+            Some(&sandbox.endpoints()),
+        )?;
+        let (_, krr) = connect(
+            &endpoints,
+            KrrAccess {
+                client_id: credentials.client_id.clone(),
+                credential: credential.clone(),
+                token_url: None,
+                version: KrrVersion::V2,
+            },
+            timeouts,
+            clock.clone(),
+        )?;
+        let svarut = svarut_client(
+            &endpoints,
+            &credentials.client_id,
+            credential,
+            None,
+            SvarUtAccount {
+                konto_id: credentials.svarut_konto_id.clone(),
+                integrasjon_id: credentials.integrasjon_id.clone(),
+                integrasjon_passord: Secret::new(credentials.integrasjon_passord.clone()),
+            },
+            context,
+            clock,
+        )?;
+        return Ok(Services {
+            krr,
+            svarut,
+            sandbox: Some(sandbox),
+        });
+    }
+    let endpoints =
+        context
+            .settings
+            .endpoints(context.environment, &context.endpoint_flags, None)?;
+    let usage = |text: &str| CliError::Usage(text.to_owned());
+    let client_id = args.client_id.clone().ok_or_else(|| {
+        usage("give the Maskinporten client id with --client-id (or KOMMUNEPOST_CLIENT_ID)")
+    })?;
+    let certificate = args
+        .certificate
+        .as_ref()
+        .ok_or_else(|| usage("give the enterprise certificate with --certificate FILE.p12"))?;
+    let password = first_line_or_env(
+        args.certificate_password_file.as_deref(),
+        "KOMMUNEPOST_CERTIFICATE_PASSWORD",
+        "the certificate's password",
+        "--certificate-password-file",
+    )?;
+    let credential = ClientCredential::from_pkcs12(&read(certificate)?, &password)?;
+    let account = SvarUtAccount {
+        konto_id: args.konto_id.clone().ok_or_else(|| {
+            usage("give the SvarUt account with --konto-id (or KOMMUNEPOST_KONTO_ID)")
+        })?,
+        integrasjon_id: args.integrasjon_id.clone().ok_or_else(|| {
+            usage("give the Fiks integration with --integrasjon-id (or KOMMUNEPOST_INTEGRASJON_ID)")
+        })?,
+        integrasjon_passord: Secret::new(first_line_or_env(
+            args.integrasjon_passord_file.as_deref(),
+            "KOMMUNEPOST_INTEGRASJON_PASSORD",
+            "the integration's password",
+            "--integrasjon-passord-file",
+        )?),
+    };
+    let (_, krr) = connect(
+        &endpoints,
+        KrrAccess {
+            client_id: client_id.clone(),
+            credential: credential.clone(),
+            token_url: args.token_url.clone(),
+            version: KrrVersion::V2,
+        },
+        timeouts,
+        clock.clone(),
+    )?;
+    let svarut = svarut_client(
+        &endpoints,
+        &client_id,
+        credential,
+        args.token_url.clone(),
+        account,
+        context,
+        clock,
+    )?;
+    Ok(Services {
+        krr,
+        svarut,
+        sandbox: None,
+    })
+}
+
+fn svarut_client(
+    endpoints: &Endpoints,
+    client_id: &str,
+    credential: ClientCredential,
+    token_url: Option<String>,
+    account: SvarUtAccount,
+    context: &Context,
+    clock: Arc<dyn Clock>,
+) -> Result<SvarUtClient, CliError> {
+    kommunepost_core::svarut::connect(
+        &endpoints.svarut,
+        &endpoints.maskinporten,
+        token_url,
+        client_id,
+        credential,
+        account,
+        &context.settings.timeouts,
+        clock,
+    )
+    .map_err(|e| CliError::Usage(format!("SvarUt: {e}")))
+}
+
+fn first_line_or_env(
+    file: Option<&std::path::Path>,
+    variable: &str,
+    what: &str,
+    flag: &str,
+) -> Result<String, CliError> {
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file).map_err(|source| CliError::Io {
+            context: format!("reading {}", file.display()),
+            source,
+        })?;
+        return Ok(text.lines().next().unwrap_or("").to_owned());
+    }
+    std::env::var(variable)
+        .map_err(|_| CliError::Usage(format!("give {what} in {variable} or with {flag}")))
+}
+
+pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
+    let store = Arc::new(context.open_store(None)?);
+    let mailing = store.get_mailing(&args.mailing)?;
+    let template = Template::from_file(mailing.template.as_bytes())
+        .map_err(|e| CliError::Usage(format!("the mailing's template: {e}")))?;
+    let list = read_recipients(&mailing.recipients)
+        .map_err(|e| CliError::Usage(format!("the mailing's recipient list: {e}")))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let date = match &args.date {
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            CliError::Usage(format!("--date {text:?}: write the date as YYYY-MM-DD"))
+        })?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let (letters, failed) = prepare_letters(&template, &list, date);
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let services = services(context, &args.service, clock.clone()).await?;
+        // KRR now, for the preview (written to the audit log first).
+        let people: Vec<String> = letters
+            .iter()
+            .filter_map(|l| match &l.row.identifier {
+                Identifier::Person(fnr) => Some(fnr.expose().to_owned()),
+                Identifier::Organisation(_) => None,
+            })
+            .collect();
+        let plan = Plan::new(&people, context.environment);
+        let purpose = format!("Utsending: {}", mailing.title);
+        let rows = lookup::run(
+            &plan,
+            &services.krr,
+            &store,
+            &LookupContext {
+                actor: &os_user(),
+                environment: context.environment.as_str(),
+                purpose: Some(&purpose),
+                now: clock.now(),
+            },
+            &Cancel::default(),
+            &|_, _| {},
+        )
+        .await?;
+        let mut person_rows = rows.into_iter();
+        let inputs: Vec<PreviewInput> = letters
+            .iter()
+            .map(|letter| {
+                let decision = match &letter.row.identifier {
+                    Identifier::Organisation(_) => route_organisation(),
+                    Identifier::Person(_) => {
+                        let row = person_rows.next();
+                        RoutingDecision {
+                            route: row
+                                .as_ref()
+                                .and_then(|r| r.route)
+                                .unwrap_or(kommunepost_core::routing::Route::Papir),
+                            reason: row
+                                .as_ref()
+                                .and_then(|r| r.reason)
+                                .unwrap_or(kommunepost_core::routing::RouteReason::UnknownStatus),
+                            provider: row.as_ref().and_then(|r| r.postkasseleverandoer),
+                            notification: row
+                                .as_ref()
+                                .and_then(|r| r.notification)
+                                .unwrap_or_default(),
+                        }
+                    }
+                };
+                PreviewInput {
+                    recipient: describe(&letter.row),
+                    decision,
+                    bytes: letter.documents.iter().map(|d| d.len() as u64).sum(),
+                    pages: letter.pages,
+                    warnings: letter.warnings.clone(),
+                }
+            })
+            .collect();
+        let shown = preview(inputs, &PriceTable::default());
+        if args.json {
+            println!(
+                "{}",
+                json!({ "preview": shown, "failed": failed.iter().map(|(row, error)| json!({"row": row, "error": error})).collect::<Vec<_>>() })
+            );
+        } else {
+            for row in &shown.rows {
+                println!(
+                    "{}: {} ({}), {:.2} kr",
+                    row.recipient,
+                    serde_json::to_value(row.route).unwrap_or_default().as_str().unwrap_or(""),
+                    serde_json::to_value(row.reason).unwrap_or_default().as_str().unwrap_or(""),
+                    row.cost
+                );
+            }
+            for (row, error) in &failed {
+                println!("row {row}: no letter: {error}");
+            }
+            println!(
+                "{} digital, {} Altinn, {} paper; estimated {:.2} kr (saving {:.2} kr against paper)",
+                shown.digital.letters, shown.altinn.letters, shown.paper.letters, shown.total_cost, shown.saving
+            );
+        }
+        if !args.yes {
+            eprintln!("nothing was sent; add --yes to put the letters in the outbox");
+            if let Some(sandbox) = services.sandbox {
+                sandbox.stop().await;
+            }
+            return Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+        let mut queued = Vec::new();
+        for letter in letters {
+            let recipient_id = match &letter.row.identifier {
+                Identifier::Person(fnr) => fnr.expose().to_owned(),
+                Identifier::Organisation(org) => org.to_string(),
+            };
+            let stored = store.enqueue_letter(NewLetter {
+                mailing_id: Some(mailing.id.clone()),
+                recipient_name: letter.row.name.clone(),
+                recipient_id: Some(recipient_id),
+                forsendelse: letter.forsendelse,
+                documents: letter.documents,
+                hold: chrono::Duration::minutes(i64::from(args.hold)),
+            })?;
+            queued.push(stored.id);
+        }
+        eprintln!("{} letter(s) in the outbox, held {} minute(s)", queued.len(), args.hold);
+        let mut any_failed = !failed.is_empty();
+        if args.wait {
+            let worker = Worker::new(
+                store.clone(),
+                Arc::new(services.svarut),
+                Some(Arc::new(services.krr)),
+                clock.clone(),
+            );
+            loop {
+                match worker.step().await? {
+                    StepOutcome::Sent { .. } | StepOutcome::Recovered { .. } => {}
+                    StepOutcome::Failed { letter, reason } => {
+                        eprintln!("letter {letter}: failed: {reason}");
+                    }
+                    StepOutcome::RetryLater { error, .. } => {
+                        eprintln!("will try again: {error}");
+                    }
+                    StepOutcome::Idle => {
+                        let open = queued
+                            .iter()
+                            .map(|id| store.get_letter(id))
+                            .collect::<Result<Vec<_>, _>>()?
+                            .into_iter()
+                            .filter(|l| {
+                                matches!(
+                                    l.state,
+                                    OutboxState::Held | OutboxState::Queued | OutboxState::Sending
+                                )
+                            })
+                            .count();
+                        if open == 0 {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+            let letters: Vec<OutboxLetter> = queued
+                .iter()
+                .map(|id| store.get_letter(id))
+                .collect::<Result<_, _>>()?;
+            any_failed |= letters.iter().any(|l| l.state == OutboxState::Failed);
+            print_letters(&letters, args.json);
+        }
+        if let Some(sandbox) = services.sandbox {
+            sandbox.stop().await;
+        }
+        Ok(if any_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    })
+}
+
+fn masked(letter: &OutboxLetter) -> String {
+    match letter.recipient_id.as_deref() {
+        Some(id) if id.len() == 11 => kommunepost_core::ident::mask_raw(id),
+        Some(id) => id.to_owned(),
+        None => String::new(),
+    }
+}
+
+fn print_letters(letters: &[OutboxLetter], as_json: bool) {
+    if as_json {
+        let rows: Vec<serde_json::Value> = letters
+            .iter()
+            .map(|l| {
+                json!({
+                    "id": l.id, "mailing": l.mailing_id, "title": l.title,
+                    "recipient": format!("{} ({})", l.recipient_name, masked(l)),
+                    "state": l.state, "svarut_id": l.svarut_id, "status": l.status,
+                    "status_at": l.status_at, "error": l.last_error,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).expect("plain data serialises")
+        );
+        return;
+    }
+    for l in letters {
+        println!(
+            "{}  {} ({})  {}  {}{}",
+            l.id,
+            l.recipient_name,
+            masked(l),
+            serde_json::to_value(l.state)
+                .unwrap_or_default()
+                .as_str()
+                .unwrap_or(""),
+            l.status.as_deref().unwrap_or("-"),
+            l.last_error
+                .as_deref()
+                .map(|e| format!("  ({e})"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+pub fn outbox(command: OutboxCommand, context: &Context) -> Result<ExitCode, CliError> {
+    let OutboxCommand::List { mailing, json } = command;
+    let store = context.open_store(None)?;
+    print_letters(&store.list_outbox(mailing.as_deref())?, json);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError> {
+    let store = Arc::new(context.open_store(None)?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    runtime()?.block_on(async {
+        let services = services(context, &args.service, clock.clone()).await?;
+        let worker = Worker::new(
+            store.clone(),
+            Arc::new(services.svarut),
+            None,
+            clock.clone(),
+        );
+        if let Err(error) = worker.track().await? {
+            eprintln!("SvarUt: {error}");
+        }
+        if let Some(sandbox) = services.sandbox {
+            sandbox.stop().await;
+        }
+        Ok::<_, CliError>(())
+    })?;
+    let letters = store.list_outbox(args.mailing.as_deref())?;
+    print_letters(&letters, args.json);
+    Ok(if letters.iter().any(|l| l.state == OutboxState::Failed) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
