@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kommunepost_core::outbox::{StepOutcome, Worker};
+use kommunepost_core::outbox::{AuditAs, StepOutcome, Worker};
 use kommunepost_core::store::{NewLetter, OutboxState, Store};
 use kommunepost_core::svarut::model::{Adresse, Dokument, Forsendelse};
 use kommunepost_sandbox::KrrSituation;
@@ -60,7 +60,7 @@ async fn setup(timeout: Duration) -> (Setup, Worker) {
         &sandbox.server.credentials().integrasjon_passord.clone(),
         timeout,
     ));
-    let worker = Worker::new(store.clone(), svarut, Some(krr), clock.clone());
+    let worker = Worker::new(store.clone(), svarut, Some(krr), clock.clone(), audit_as());
     (
         Setup {
             sandbox,
@@ -88,7 +88,20 @@ fn worker_for(setup: &Setup, timeout: Duration) -> Worker {
             timeout,
         ),
     );
-    Worker::new(setup.store.clone(), svarut, Some(krr), setup.clock.clone())
+    Worker::new(
+        setup.store.clone(),
+        svarut,
+        Some(krr),
+        setup.clock.clone(),
+        audit_as(),
+    )
+}
+
+fn audit_as() -> AuditAs {
+    AuditAs {
+        actor: "test".into(),
+        environment: "sandbox".into(),
+    }
 }
 
 #[tokio::test]
@@ -149,6 +162,18 @@ async fn a_held_letter_can_be_recalled_and_a_released_one_is_sent_once_and_track
     );
     let b_letter = setup.store.get_letter(&b.id).unwrap();
     assert!(b_letter.krr_evidence.unwrap().contains("papir (reserved)"));
+    // Each send-time lookup is in the audit log, and the chain holds.
+    let audit = setup.store.list_audit(10).unwrap();
+    assert_eq!(audit.len(), 2);
+    assert!(
+        audit
+            .iter()
+            .all(|e| e.action == "krr_lookup" && e.count == 1)
+    );
+    assert_eq!(
+        audit[0].purpose.as_deref(),
+        Some("Utsending: Vedtak om skoleskyss")
+    );
 
     // Statuses on an accelerated clock: delivered digitally, printed.
     setup.clock.advance(chrono::Duration::minutes(5));

@@ -724,4 +724,12 @@ fn a_mass_mailing_is_previewed_queued_sent_through_svarut_and_tracked() {
     let (_, out, _) = run(&mut list);
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(!out.contains(&fnr("digital_digipost")), "{out}");
+
+    // Two previews' lookups and the two persons' lookups at send time, in an unbroken chain.
+    let mut audit = kommunepost(dir.path());
+    audit.args(["audit", "verify"]);
+    with_store(&mut audit);
+    let (code, out, _) = run(&mut audit);
+    assert_eq!(code, 0);
+    assert!(out.contains("4 entries verified"), "{out}");
 }

@@ -54,12 +54,22 @@ pub enum StepOutcome {
     },
 }
 
+/// Who the worker's KRR lookups are recorded as in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAs {
+    /// The OS user (or the app's user) the worker runs for.
+    pub actor: String,
+    /// `sandbox`, `test` or `prod`.
+    pub environment: String,
+}
+
 /// Sends and tracks letters.
 pub struct Worker {
     store: Arc<Store>,
     svarut: Arc<SvarUtClient>,
     krr: Option<Arc<KrrClient>>,
     clock: Arc<dyn Clock>,
+    audit: AuditAs,
 }
 
 impl std::fmt::Debug for Worker {
@@ -78,18 +88,20 @@ pub fn backoff(attempts: i64, jitter: f64) -> chrono::Duration {
 
 impl Worker {
     /// A worker over `store`, sending with `svarut`, looking up with `krr` (none: no lookup,
-    /// e.g. in a test of SvarUt alone), on `clock`.
+    /// e.g. only tracking), on `clock`; its KRR lookups are written to the audit log as `audit`.
     pub fn new(
         store: Arc<Store>,
         svarut: Arc<SvarUtClient>,
         krr: Option<Arc<KrrClient>>,
         clock: Arc<dyn Clock>,
+        audit: AuditAs,
     ) -> Self {
         Self {
             store,
             svarut,
             krr,
             clock,
+            audit,
         }
     }
 
@@ -182,6 +194,19 @@ impl Worker {
                 return Ok(None);
             };
             let fnr = Fnr::parse(id).map_err(|e| format!("the recipient's number: {e}"))?;
+            // Every KRR lookup is in the audit log, written before the lookup is made.
+            self.store
+                .append_audit(&crate::store::NewAuditEntry {
+                    actor: self.audit.actor.clone(),
+                    action: "krr_lookup".to_owned(),
+                    environment: self.audit.environment.clone(),
+                    count: 1,
+                    purpose: Some(crate::letters::recipients::mask_text(&format!(
+                        "Utsending: {}",
+                        letter.title
+                    ))),
+                })
+                .map_err(|e| format!("the audit log: {e}"))?;
             let found = krr
                 .lookup_chunk(std::slice::from_ref(&fnr))
                 .await

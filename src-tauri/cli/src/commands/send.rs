@@ -18,7 +18,7 @@ use kommunepost_core::letters::recipients::read_recipients;
 use kommunepost_core::letters::template::Template;
 use kommunepost_core::lookup::{self, LookupContext, Plan, os_user};
 use kommunepost_core::maskinporten::ClientCredential;
-use kommunepost_core::outbox::{StepOutcome, Worker};
+use kommunepost_core::outbox::{AuditAs, StepOutcome, Worker};
 use kommunepost_core::routing::{RoutingDecision, route_organisation};
 use kommunepost_core::secret::Secret;
 use kommunepost_core::store::{NewLetter, OutboxLetter, OutboxState};
@@ -366,6 +366,7 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 Arc::new(services.svarut),
                 Some(Arc::new(services.krr)),
                 clock.clone(),
+                audit_as(context),
             );
             loop {
                 match worker.step().await? {
@@ -408,6 +409,13 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
         }
         Ok(if any_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
     })
+}
+
+fn audit_as(context: &Context) -> AuditAs {
+    AuditAs {
+        actor: os_user(),
+        environment: context.environment.as_str().to_owned(),
+    }
 }
 
 fn masked(letter: &OutboxLetter) -> String {
@@ -473,6 +481,7 @@ pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError>
             Arc::new(services.svarut),
             None,
             clock.clone(),
+            audit_as(context),
         );
         if let Err(error) = worker.track().await? {
             eprintln!("SvarUt: {error}");
