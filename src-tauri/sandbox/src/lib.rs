@@ -7,12 +7,14 @@
 //! * [`ca`] – a test certificate authority and the sandbox client's enterprise certificate.
 //! * [`maskinporten`] – the Maskinporten stand-in (grant validation, access tokens).
 //! * [`krr`] – the KRR stand-in (`/rest/v1|v2/personer`) with fault injection.
+//! * [`multipart`] – a strict `multipart/form-data` reader for the SvarUt stand-in.
 //! * [`svarut`] – the SvarUt REST v2 stand-in: validation, routing through the population,
 //!   statuses on the sandbox clock, fault injection.
 
 pub mod ca;
 pub mod krr;
 pub mod maskinporten;
+pub mod multipart;
 pub mod names;
 pub mod population;
 pub mod server;

@@ -23,6 +23,7 @@ use kommunepost_core::svarut::model::{Forsendelse, Status};
 use openssl::pkey::{PKey, Public};
 use serde_json::json;
 
+use crate::multipart::{Part, parse_multipart};
 use crate::population::{KrrStatus, Population};
 
 /// Faults to inject.
@@ -437,64 +438,6 @@ fn validate(forsendelse: &Forsendelse, files: &[Part]) -> Result<(), String> {
     Ok(())
 }
 
-/// One part of a multipart body.
-#[derive(Debug)]
-struct Part {
-    name: Option<String>,
-    filename: Option<String>,
-    body: Vec<u8>,
-}
-
-fn disposition_value(line: &str, key: &str) -> Option<String> {
-    let start = line.find(&format!("{key}=\""))? + key.len() + 2;
-    let end = line[start..].find('"')? + start;
-    Some(line[start..end].to_owned())
-}
-
-/// A small, strict multipart/form-data reader (RFC 7578).
-fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, String> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))
-        .map(|b| b.trim_matches('"').to_owned())
-        .ok_or("Content-Type multipart/form-data med boundary mangler")?;
-    let delimiter = format!("--{boundary}").into_bytes();
-    let find = |haystack: &[u8], from: usize| {
-        haystack[from..]
-            .windows(delimiter.len())
-            .position(|w| w == delimiter.as_slice())
-            .map(|p| p + from)
-    };
-    let mut parts = Vec::new();
-    let mut at = find(body, 0).ok_or("Ingen deler i multipart")?;
-    loop {
-        let after = at + delimiter.len();
-        if body[after..].starts_with(b"--") {
-            break;
-        }
-        let start = after + 2; // CRLF
-        let next = find(body, start).ok_or("Multipart er ikke avsluttet")?;
-        let part = &body[start..next.saturating_sub(2).max(start)];
-        let split = part
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or("En del mangler headere")?;
-        let head = String::from_utf8_lossy(&part[..split]).into_owned();
-        let disposition = head
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-            .ok_or("En del mangler Content-Disposition")?;
-        parts.push(Part {
-            name: disposition_value(disposition, "name"),
-            filename: disposition_value(disposition, "filename"),
-            body: part[split + 4..].to_vec(),
-        });
-        at = next;
-    }
-    Ok(parts)
-}
-
 async fn pause(double: &SvarUtDouble) {
     let latency = double.faults.lock().expect("not poisoned").latency;
     if !latency.is_zero() {
@@ -687,17 +630,5 @@ mod tests {
             assert_eq!(decode_id(&id), Some((at, channel)));
         }
         assert_eq!(decode_id(&uuid::Uuid::new_v4().to_string()), None);
-    }
-
-    #[test]
-    fn multipart_parts_come_out_in_order_with_their_file_names() {
-        let body = b"--B\r\nContent-Disposition: form-data; name=\"forsendelse\"\r\nContent-Type: application/json\r\n\r\n{}\r\n--B\r\nContent-Disposition: form-data; name=\"filer_0\"; filename=\"a.pdf\"\r\n\r\n%PDF-1\r\n--B--\r\n";
-        let parts = parse_multipart("multipart/form-data; boundary=B", body).unwrap();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].name.as_deref(), Some("forsendelse"));
-        assert_eq!(parts[0].body, b"{}");
-        assert_eq!(parts[1].filename.as_deref(), Some("a.pdf"));
-        assert_eq!(parts[1].body, b"%PDF-1");
-        assert!(parse_multipart("multipart/form-data", body).is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod fonts;
 pub mod geometry;
 pub mod layout;
 pub mod logo;
+mod wrap;
 pub mod writer;
 
 use base64::Engine;
