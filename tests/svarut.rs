@@ -190,6 +190,17 @@ async fn refusals_have_their_own_errors() {
     let error = client.send(&letter(None, "v"), &files).await.unwrap_err();
     assert!(matches!(error, SvarUtError::Server { status: 503, .. }));
     assert!(error.outcome_unknown() && !error.is_permanent());
+
+    sandbox.server.svarut_double.set_faults(SvarUtFaults {
+        rate_limit_every: 1,
+        ..SvarUtFaults::default()
+    });
+    let error = client.statuses(&["x".to_owned()]).await.unwrap_err();
+    assert!(
+        matches!(error, SvarUtError::Server { status: 429, .. }),
+        "{error:?}"
+    );
+    assert!(!error.is_permanent(), "a rate limit is waited out");
 }
 
 #[tokio::test]

@@ -38,6 +38,8 @@ pub struct SvarUtFaults {
     pub stall_every: usize,
     /// How long a stalled answer is withheld.
     pub stall: Duration,
+    /// Every n-th request of any kind is refused with 429 Too Many Requests (0: never).
+    pub rate_limit_every: usize,
 }
 
 /// How a forsendelse is delivered.
@@ -161,6 +163,7 @@ pub struct SvarUtDouble {
     accepted: Mutex<Vec<Accepted>>,
     faults: Mutex<SvarUtFaults>,
     sends: AtomicUsize,
+    requests: AtomicUsize,
 }
 
 impl std::fmt::Debug for SvarUtDouble {
@@ -213,6 +216,7 @@ impl SvarUtDouble {
             accepted: Mutex::new(Vec::new()),
             faults: Mutex::new(SvarUtFaults::default()),
             sends: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
         }
     }
 
@@ -438,11 +442,26 @@ fn validate(forsendelse: &Forsendelse, files: &[Part]) -> Result<(), String> {
     Ok(())
 }
 
-async fn pause(double: &SvarUtDouble) {
-    let latency = double.faults.lock().expect("not poisoned").latency;
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+/// Latency, and a 429 for every n-th request when asked for.
+async fn pause(double: &SvarUtDouble) -> Option<Response> {
+    let faults = *double.faults.lock().expect("not poisoned");
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
     }
+    let n = double.requests.fetch_add(1, Ordering::SeqCst) + 1;
+    if faults.rate_limit_every > 0 && n % faults.rate_limit_every == 0 {
+        let mut response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "For mange forespørsler",
+            "",
+            double.clock.now(),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return Some(response);
+    }
+    None
 }
 
 async fn send(
@@ -451,7 +470,9 @@ async fn send(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    pause(&double).await;
+    if let Some(refused) = pause(&double).await {
+        return refused;
+    }
     let now = double.clock.now();
     let path = format!("/api/v2/kontoer/{konto}/forsendelser");
     if let Err((status, message)) = double.authorise(&headers, Some(&konto)) {
@@ -532,7 +553,9 @@ async fn by_ekstern_ref(
     Query(query): Query<EksternRef>,
     headers: HeaderMap,
 ) -> Response {
-    pause(&double).await;
+    if let Some(refused) = pause(&double).await {
+        return refused;
+    }
     let now = double.clock.now();
     let path = format!("/api/v2/kontoer/{konto}/forsendelser");
     if let Err((status, message)) = double.authorise(&headers, Some(&konto)) {
@@ -558,7 +581,9 @@ async fn status_sok(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    pause(&double).await;
+    if let Some(refused) = pause(&double).await {
+        return refused;
+    }
     let now = double.clock.now();
     let path = format!("/api/v2/kontoer/{konto}/forsendelser/status-sok");
     if let Err((status, message)) = double.authorise(&headers, Some(&konto)) {
@@ -593,7 +618,9 @@ async fn hendelser(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    pause(&double).await;
+    if let Some(refused) = pause(&double).await {
+        return refused;
+    }
     let now = double.clock.now();
     let path = format!("/api/v2/forsendelser/{id}/hendelser");
     if let Err((status, message)) = double.authorise(&headers, None) {
