@@ -449,7 +449,7 @@ async fn pause(double: &SvarUtDouble) -> Option<Response> {
         tokio::time::sleep(faults.latency).await;
     }
     let n = double.requests.fetch_add(1, Ordering::SeqCst) + 1;
-    if faults.rate_limit_every > 0 && n % faults.rate_limit_every == 0 {
+    if faults.rate_limit_every > 0 && n.is_multiple_of(faults.rate_limit_every) {
         let mut response = error(
             StatusCode::TOO_MANY_REQUESTS,
             "For mange forespørsler",
