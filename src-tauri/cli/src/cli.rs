@@ -156,14 +156,15 @@ pub enum MailingCommand {
     },
 }
 
-/// Maskinporten and SvarUt credentials (test and prod; the sandbox brings its own).
+/// The Maskinporten client and enterprise certificate (test and prod; the sandbox brings its
+/// own).
 #[derive(Debug, Clone, Args)]
-pub struct ServiceArgs {
-    /// Maskinporten client id.
+pub struct MaskinportenArgs {
+    /// Maskinporten client id (test and prod).
     #[arg(long, env = "KOMMUNEPOST_CLIENT_ID")]
     pub client_id: Option<String>,
-    /// The enterprise certificate, PKCS#12; its password from KOMMUNEPOST_CERTIFICATE_PASSWORD
-    /// or --certificate-password-file.
+    /// The enterprise certificate, PKCS#12 (test and prod). Its password comes from
+    /// KOMMUNEPOST_CERTIFICATE_PASSWORD or --certificate-password-file.
     #[arg(long, value_name = "FILE.p12")]
     pub certificate: Option<std::path::PathBuf>,
     /// File whose first line is the certificate's password.
@@ -172,6 +173,13 @@ pub struct ServiceArgs {
     /// Maskinporten's token endpoint (default: the issuer + /token).
     #[arg(long, value_name = "URL")]
     pub token_url: Option<String>,
+}
+
+/// Maskinporten and SvarUt credentials (test and prod; the sandbox brings its own).
+#[derive(Debug, Clone, Args)]
+pub struct ServiceArgs {
+    #[command(flatten)]
+    pub maskinporten: MaskinportenArgs,
     /// The SvarUt account (`kontoId`).
     #[arg(long, env = "KOMMUNEPOST_KONTO_ID")]
     pub konto_id: Option<String>,
@@ -273,19 +281,8 @@ pub struct KrrLookupArgs {
     /// A JSON array in input order instead of lines.
     #[arg(long)]
     pub json: bool,
-    /// Maskinporten client id (test and prod).
-    #[arg(long, env = "KOMMUNEPOST_CLIENT_ID")]
-    pub client_id: Option<String>,
-    /// The enterprise certificate, PKCS#12 (test and prod). Its password comes from
-    /// KOMMUNEPOST_CERTIFICATE_PASSWORD or --certificate-password-file.
-    #[arg(long, value_name = "FILE.p12")]
-    pub certificate: Option<std::path::PathBuf>,
-    /// File whose first line is the certificate's password.
-    #[arg(long, value_name = "FILE")]
-    pub certificate_password_file: Option<std::path::PathBuf>,
-    /// Maskinporten's token endpoint (default: the issuer + /token).
-    #[arg(long, value_name = "URL")]
-    pub token_url: Option<String>,
+    #[command(flatten)]
+    pub maskinporten: MaskinportenArgs,
     /// Maskinporten's issuer, the grant's `aud` (same as the global --maskinporten-url).
     #[arg(long, value_name = "URL")]
     pub maskinporten_issuer: Option<String>,

@@ -464,20 +464,35 @@ async fn pause(double: &SvarUtDouble) -> Option<Response> {
     None
 }
 
+/// What every request goes through first: latency and rate-limit faults, then the token,
+/// integration and account checks. The request's time, or the refusal.
+async fn begin(
+    double: &SvarUtDouble,
+    headers: &HeaderMap,
+    konto: Option<&str>,
+    path: &str,
+) -> Result<DateTime<Utc>, Response> {
+    if let Some(refused) = pause(double).await {
+        return Err(refused);
+    }
+    let now = double.clock.now();
+    double
+        .authorise(headers, konto)
+        .map_err(|(status, message)| error(status, &message, path, now))?;
+    Ok(now)
+}
+
 async fn send(
     State(double): State<Arc<SvarUtDouble>>,
     Path(konto): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = pause(&double).await {
-        return refused;
-    }
-    let now = double.clock.now();
     let path = format!("/api/v2/kontoer/{konto}/forsendelser");
-    if let Err((status, message)) = double.authorise(&headers, Some(&konto)) {
-        return error(status, &message, &path, now);
-    }
+    let now = match begin(&double, &headers, Some(&konto), &path).await {
+        Ok(now) => now,
+        Err(refused) => return refused,
+    };
     let n = double.sends.fetch_add(1, Ordering::SeqCst) + 1;
     let faults = *double.faults.lock().expect("not poisoned");
     if faults.fail_every > 0 && n % faults.fail_every == 0 {
@@ -553,14 +568,11 @@ async fn by_ekstern_ref(
     Query(query): Query<EksternRef>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(refused) = pause(&double).await {
-        return refused;
-    }
-    let now = double.clock.now();
     let path = format!("/api/v2/kontoer/{konto}/forsendelser");
-    if let Err((status, message)) = double.authorise(&headers, Some(&konto)) {
-        return error(status, &message, &path, now);
-    }
+    let now = match begin(&double, &headers, Some(&konto), &path).await {
+        Ok(now) => now,
+        Err(refused) => return refused,
+    };
     let Some(wanted) = query.ekstern_ref else {
         return error(StatusCode::BAD_REQUEST, "eksternRef mangler", &path, now);
     };
@@ -581,14 +593,11 @@ async fn status_sok(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = pause(&double).await {
-        return refused;
-    }
-    let now = double.clock.now();
     let path = format!("/api/v2/kontoer/{konto}/forsendelser/status-sok");
-    if let Err((status, message)) = double.authorise(&headers, Some(&konto)) {
-        return error(status, &message, &path, now);
-    }
+    let now = match begin(&double, &headers, Some(&konto), &path).await {
+        Ok(now) => now,
+        Err(refused) => return refused,
+    };
     let Ok(request) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "Ugyldig StatusSok", &path, now);
     };
@@ -618,14 +627,11 @@ async fn hendelser(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(refused) = pause(&double).await {
-        return refused;
-    }
-    let now = double.clock.now();
     let path = format!("/api/v2/forsendelser/{id}/hendelser");
-    if let Err((status, message)) = double.authorise(&headers, None) {
-        return error(status, &message, &path, now);
-    }
+    let now = match begin(&double, &headers, None, &path).await {
+        Ok(now) => now,
+        Err(refused) => return refused,
+    };
     // 404 for an unknown id is documented for v1 only (UNCONFIRMED for v2): answered the same.
     let Some(found) = double.find(&id) else {
         return error(StatusCode::NOT_FOUND, "Fant ikke forsendelsen", &path, now);

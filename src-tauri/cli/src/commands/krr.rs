@@ -122,7 +122,7 @@ fn access(
         let access = KrrAccess {
             client_id: credentials.client_id.clone(),
             credential,
-            token_url: args.token_url.clone(),
+            token_url: args.maskinporten.token_url.clone(),
             version,
         };
         return Ok((endpoints, access));
@@ -130,44 +130,16 @@ fn access(
     let endpoints = context
         .settings
         .endpoints(context.environment, &flags, None)?;
-    let client_id = args.client_id.clone().ok_or_else(|| {
-        CliError::Usage(
-            "give the Maskinporten client id with --client-id (or KOMMUNEPOST_CLIENT_ID)".into(),
-        )
-    })?;
-    let certificate = args.certificate.as_ref().ok_or_else(|| {
-        CliError::Usage("give the enterprise certificate with --certificate FILE.p12".into())
-    })?;
-    let der = std::fs::read(certificate).map_err(|source| CliError::Io {
-        context: format!("reading the certificate {}", certificate.display()),
-        source,
-    })?;
-    let password = certificate_password(args)?;
-    let credential = ClientCredential::from_pkcs12(&der, &password)?;
+    let (client_id, credential) = super::credentials::client(&args.maskinporten)?;
     Ok((
         endpoints,
         KrrAccess {
             client_id,
             credential,
-            token_url: args.token_url.clone(),
+            token_url: args.maskinporten.token_url.clone(),
             version,
         },
     ))
-}
-
-fn certificate_password(args: &KrrLookupArgs) -> Result<String, CliError> {
-    if let Some(file) = &args.certificate_password_file {
-        let text = std::fs::read_to_string(file).map_err(|source| CliError::Io {
-            context: format!("reading {}", file.display()),
-            source,
-        })?;
-        return Ok(text.lines().next().unwrap_or("").to_owned());
-    }
-    std::env::var("KOMMUNEPOST_CERTIFICATE_PASSWORD").map_err(|_| {
-        CliError::Usage(
-            "give the certificate's password in KOMMUNEPOST_CERTIFICATE_PASSWORD or with --certificate-password-file".into(),
-        )
-    })
 }
 
 fn print_rows(rows: &[LookupRow], json: bool) {

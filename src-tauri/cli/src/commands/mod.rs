@@ -2,6 +2,7 @@
 
 mod audit;
 mod config;
+mod credentials;
 mod ident;
 mod krr;
 mod letter;

@@ -141,20 +141,7 @@ async fn services(
             .settings
             .endpoints(context.environment, &context.endpoint_flags, None)?;
     let usage = |text: &str| CliError::Usage(text.to_owned());
-    let client_id = args.client_id.clone().ok_or_else(|| {
-        usage("give the Maskinporten client id with --client-id (or KOMMUNEPOST_CLIENT_ID)")
-    })?;
-    let certificate = args
-        .certificate
-        .as_ref()
-        .ok_or_else(|| usage("give the enterprise certificate with --certificate FILE.p12"))?;
-    let password = first_line_or_env(
-        args.certificate_password_file.as_deref(),
-        "KOMMUNEPOST_CERTIFICATE_PASSWORD",
-        "the certificate's password",
-        "--certificate-password-file",
-    )?;
-    let credential = ClientCredential::from_pkcs12(&read(certificate)?, &password)?;
+    let (client_id, credential) = super::credentials::client(&args.maskinporten)?;
     let account = SvarUtAccount {
         konto_id: args.konto_id.clone().ok_or_else(|| {
             usage("give the SvarUt account with --konto-id (or KOMMUNEPOST_KONTO_ID)")
@@ -162,7 +149,7 @@ async fn services(
         integrasjon_id: args.integrasjon_id.clone().ok_or_else(|| {
             usage("give the Fiks integration with --integrasjon-id (or KOMMUNEPOST_INTEGRASJON_ID)")
         })?,
-        integrasjon_passord: Secret::new(first_line_or_env(
+        integrasjon_passord: Secret::new(super::credentials::first_line_or_env(
             args.integrasjon_passord_file.as_deref(),
             "KOMMUNEPOST_INTEGRASJON_PASSORD",
             "the integration's password",
@@ -174,7 +161,7 @@ async fn services(
         KrrAccess {
             client_id: client_id.clone(),
             credential: credential.clone(),
-            token_url: args.token_url.clone(),
+            token_url: args.maskinporten.token_url.clone(),
             version: KrrVersion::V2,
         },
         timeouts,
@@ -184,7 +171,7 @@ async fn services(
         &endpoints,
         &client_id,
         credential,
-        args.token_url.clone(),
+        args.maskinporten.token_url.clone(),
         account,
         context,
         clock,
@@ -216,23 +203,6 @@ fn svarut_client(
         clock,
     )
     .map_err(|e| CliError::Usage(format!("SvarUt: {e}")))
-}
-
-fn first_line_or_env(
-    file: Option<&std::path::Path>,
-    variable: &str,
-    what: &str,
-    flag: &str,
-) -> Result<String, CliError> {
-    if let Some(file) = file {
-        let text = std::fs::read_to_string(file).map_err(|source| CliError::Io {
-            context: format!("reading {}", file.display()),
-            source,
-        })?;
-        return Ok(text.lines().next().unwrap_or("").to_owned());
-    }
-    std::env::var(variable)
-        .map_err(|_| CliError::Usage(format!("give {what} in {variable} or with {flag}")))
 }
 
 pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
