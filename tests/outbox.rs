@@ -256,6 +256,7 @@ async fn with_one_send_in_five_failing_everything_is_delivered_exactly_once() {
         stall_every: 7,
         stall: Duration::from_secs(2),
         rate_limit_every: 11,
+        drop_every: 13,
         ..SvarUtFaults::default()
     });
     let ids: Vec<String> = (0..30)

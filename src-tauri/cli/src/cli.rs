@@ -357,6 +357,29 @@ pub enum SandboxCommand {
         /// Fault injection: every n-th KRR request fails with 500 (0 = never).
         #[arg(long, default_value_t = 0)]
         krr_fail_every: usize,
+        /// SvarUt statuses progress this many times faster than real time (3600: an hour a
+        /// second), so a letter is printed within a minute.
+        #[arg(long, default_value_t = 1)]
+        svarut_speed: u32,
+        /// Fault injection: delay every SvarUt answer by this many milliseconds.
+        #[arg(long, default_value_t = 0)]
+        svarut_latency_ms: u64,
+        /// Fault injection: every n-th SvarUt send fails with 503 before anything is stored.
+        #[arg(long, default_value_t = 0)]
+        svarut_fail_every: usize,
+        /// Fault injection: every n-th SvarUt send is stored, then its answer is withheld for
+        /// `--svarut-stall-secs` (the client times out with the outcome unknown).
+        #[arg(long, default_value_t = 0)]
+        svarut_stall_every: usize,
+        /// How long a stalled SvarUt answer is withheld.
+        #[arg(long, default_value_t = 60)]
+        svarut_stall_secs: u64,
+        /// Fault injection: every n-th SvarUt send is stored, then the connection drops.
+        #[arg(long, default_value_t = 0)]
+        svarut_drop_every: usize,
+        /// Fault injection: every n-th SvarUt request is refused with 429.
+        #[arg(long, default_value_t = 0)]
+        svarut_rate_limit_every: usize,
     },
     /// Prints the synthetic population (all invented; numbers are Tenor test numbers).
     Population {

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -40,6 +40,9 @@ pub struct SvarUtFaults {
     pub stall: Duration,
     /// Every n-th request of any kind is refused with 429 Too Many Requests (0: never).
     pub rate_limit_every: usize,
+    /// Every n-th send is stored, then the connection breaks off in the middle of the answer
+    /// (the client sees a dropped connection with the outcome unknown; 0: never).
+    pub drop_every: usize,
 }
 
 /// How a forsendelse is delivered.
@@ -54,6 +57,14 @@ pub enum Channel {
     },
     /// Printed.
     Print,
+    /// To an organisation's receiving system (SvarInn): waits, then fetched.
+    SvarInn,
+    /// Digital delivery only (`kunDigitalLevering`) to someone who cannot be reached
+    /// digitally: `SENDT_DIGITALT`, then `IKKE_LEVERT`.
+    NotDelivered,
+    /// A document that is not what its mime type says: the forsendelse file cannot be built,
+    /// `AVVIST`.
+    Rejected,
 }
 
 /// An accepted forsendelse.
@@ -84,6 +95,9 @@ pub fn encode_id(at: DateTime<Utc>, channel: Channel, random: [u8; 16]) -> Strin
             Channel::Altinn { read: true } => 1,
             Channel::Altinn { read: false } => 2,
             Channel::Print => 3,
+            Channel::SvarInn => 4,
+            Channel::NotDelivered => 5,
+            Channel::Rejected => 6,
         };
     bytes[7] = ID_MARKER;
     bytes[8] = 0x80 | (bytes[8] & 0x3f);
@@ -106,6 +120,9 @@ pub fn decode_id(id: &str) -> Option<(DateTime<Utc>, Channel)> {
         1 => Channel::Altinn { read: true },
         2 => Channel::Altinn { read: false },
         3 => Channel::Print,
+        4 => Channel::SvarInn,
+        5 => Channel::NotDelivered,
+        6 => Channel::Rejected,
         _ => return None,
     };
     Some((at, channel))
@@ -115,39 +132,72 @@ pub fn decode_id(id: &str) -> Option<(DateTime<Utc>, Channel)> {
 pub const LESEFRIST: chrono::Duration = chrono::Duration::days(2);
 
 impl Accepted {
-    /// The statuses so far at `now`, with their times and event texts.
-    pub fn history(&self, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, Status, &'static str)> {
-        let t = |secs: i64| self.at + chrono::Duration::seconds(secs);
+    /// The statuses so far at `now`, with their times and event texts. `speed` runs the
+    /// progression faster than real time (1: as SvarUt; 3600: an hour per second), so a demo
+    /// or a test sees a letter printed without waiting a day.
+    pub fn history(
+        &self,
+        now: DateTime<Utc>,
+        speed: u32,
+    ) -> Vec<(DateTime<Utc>, Status, &'static str)> {
+        let s = chrono::Duration::seconds;
         let mut steps = vec![
-            (t(0), Status::Mottatt, "Mottatt, og tildelt forsendelse-id"),
-            (t(5), Status::Akseptert, "Akseptert for ekspedering"),
+            (s(0), Status::Mottatt, "Mottatt, og tildelt forsendelse-id"),
+            (s(5), Status::Akseptert, "Akseptert for ekspedering"),
         ];
         match self.channel {
             Channel::Sdp => {
-                steps.push((t(30), Status::SendtSdp, "Sendt til digital postkasse"));
-                steps.push((t(120), Status::LevertSdp, "Levert til digital postkasse"));
+                steps.push((s(30), Status::SendtSdp, "Sendt til digital postkasse"));
+                steps.push((s(120), Status::LevertSdp, "Levert til digital postkasse"));
             }
             Channel::Altinn { read } => {
-                steps.push((t(60), Status::Varslet, "Varslet i Altinn"));
+                steps.push((s(60), Status::Varslet, "Varslet i Altinn"));
                 if read {
-                    steps.push((t(3600), Status::Lest, "Lest av mottaker"));
+                    steps.push((s(3600), Status::Lest, "Lest av mottaker"));
                 } else {
-                    let deadline = self.at + LESEFRIST;
-                    steps.push((deadline, Status::SendtPrint, "Lesefrist utløpt."));
+                    steps.push((LESEFRIST, Status::SendtPrint, "Lesefrist utløpt."));
                     steps.push((
-                        deadline + chrono::Duration::days(1),
+                        LESEFRIST + chrono::Duration::days(1),
                         Status::Printet,
                         "Printet",
                     ));
                 }
             }
             Channel::Print => {
-                steps.push((t(60), Status::SendtPrint, "Sendt til print"));
-                steps.push((t(86_400), Status::Printet, "Printet"));
+                steps.push((s(60), Status::SendtPrint, "Sendt til print"));
+                steps.push((s(86_400), Status::Printet, "Printet"));
+            }
+            Channel::SvarInn => {
+                steps.push((
+                    s(30),
+                    Status::KlarForMottak,
+                    "Klar for mottak i mottakers system",
+                ));
+                steps.push((s(600), Status::Lest, "Lest av mottakers system"));
+            }
+            Channel::NotDelivered => {
+                steps.push((s(30), Status::SendtDigitalt, "Sendt digitalt"));
+                steps.push((
+                    LESEFRIST,
+                    Status::IkkeLevert,
+                    "Ikke levert: mottaker kan ikke nås digitalt",
+                ));
+            }
+            Channel::Rejected => {
+                steps.truncate(1);
+                steps.push((
+                    s(5),
+                    Status::Avvist,
+                    "Avvist: forsendelsesfilen kunne ikke lages",
+                ));
             }
         }
-        steps.retain(|(at, _, _)| *at <= now);
+        let speed = i32::try_from(speed.max(1)).unwrap_or(i32::MAX);
         steps
+            .into_iter()
+            .map(|(offset, status, text)| (self.at + offset / speed, status, text))
+            .filter(|(at, _, _)| *at <= now)
+            .collect()
     }
 }
 
@@ -164,6 +214,7 @@ pub struct SvarUtDouble {
     faults: Mutex<SvarUtFaults>,
     sends: AtomicUsize,
     requests: AtomicUsize,
+    speed: AtomicU32,
 }
 
 impl std::fmt::Debug for SvarUtDouble {
@@ -217,12 +268,23 @@ impl SvarUtDouble {
             faults: Mutex::new(SvarUtFaults::default()),
             sends: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
+            speed: AtomicU32::new(1),
         }
     }
 
     /// Sets the faults.
     pub fn set_faults(&self, faults: SvarUtFaults) {
         *self.faults.lock().expect("not poisoned") = faults;
+    }
+
+    /// Runs the status progression `speed` times faster than real time (1: as SvarUt).
+    pub fn set_speed(&self, speed: u32) {
+        self.speed.store(speed.max(1), Ordering::SeqCst);
+    }
+
+    /// How much faster than real time statuses progress.
+    pub fn speed(&self) -> u32 {
+        self.speed.load(Ordering::SeqCst)
     }
 
     /// Every forsendelse accepted so far.
@@ -322,14 +384,39 @@ impl SvarUtDouble {
     }
 
     /// How SvarUt would deliver to this recipient.
-    fn route(&self, forsendelse: &Forsendelse) -> Channel {
+    fn route(&self, forsendelse: &Forsendelse, files: &[Part]) -> Channel {
+        let declared_pdf = forsendelse
+            .dokumenter
+            .iter()
+            .zip(files)
+            .any(|(d, f)| d.mime_type == "application/pdf" && !f.body.starts_with(b"%PDF-"));
+        if declared_pdf {
+            return Channel::Rejected;
+        }
+        let channel = self.route_recipient(forsendelse);
+        if forsendelse.kun_digital_levering && channel == Channel::Print {
+            return Channel::NotDelivered;
+        }
+        channel
+    }
+
+    fn route_recipient(&self, forsendelse: &Forsendelse) -> Channel {
         let Some(id) = forsendelse.mottaker.digital_id.as_deref() else {
             return Channel::Print;
         };
         // Some organisations read in Altinn, others let the deadline pass (by their number).
         let read = id.bytes().map(u32::from).sum::<u32>() % 3 != 0;
         if id.len() == 9 {
-            return Channel::Altinn { read };
+            let svarinn = self
+                .population
+                .organisations
+                .iter()
+                .any(|o| o.orgnr.to_string() == id && o.has_receiving_system);
+            return if svarinn {
+                Channel::SvarInn
+            } else {
+                Channel::Altinn { read }
+            };
         }
         match self.population.person(id) {
             Some(person) if person.krr.status == KrrStatus::Aktiv && !person.krr.reserved => {
@@ -536,7 +623,7 @@ async fn send(
     if let Err(message) = validate(&forsendelse, files) {
         return error(StatusCode::BAD_REQUEST, &message, &path, now);
     }
-    let channel = double.route(&forsendelse);
+    let channel = double.route(&forsendelse, files);
     let accepted = Accepted {
         id: encode_id(now, channel, *uuid::Uuid::new_v4().as_bytes()),
         channel,
@@ -552,6 +639,20 @@ async fn send(
     if faults.stall_every > 0 && n % faults.stall_every == 0 {
         // Stored, but the answer never arrives in time: the client must look it up.
         tokio::time::sleep(faults.stall).await;
+    }
+    if faults.drop_every > 0 && n.is_multiple_of(faults.drop_every) {
+        // Stored, then the connection breaks off mid-answer: headers out, the body fails.
+        let broken = futures_util::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "sandbox: connection dropped",
+            ))
+        });
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from_stream(broken))
+            .expect("a valid response");
     }
     (StatusCode::OK, Json(json!({ "id": id }))).into_response()
 }
@@ -614,7 +715,7 @@ async fn status_sok(
         .filter_map(|id| id.as_str())
         .filter_map(|id| double.find(id))
         .filter_map(|a| {
-            a.history(now).last().map(|(at, status, _)| {
+            a.history(now, double.speed()).last().map(|(at, status, _)| {
                 json!({ "id": a.id, "sisteStatusEndring": iso(*at), "status": status.as_str() })
             })
         })
@@ -637,7 +738,7 @@ async fn hendelser(
         return error(StatusCode::NOT_FOUND, "Fant ikke forsendelsen", &path, now);
     };
     let hendelser: Vec<serde_json::Value> = found
-        .history(now)
+        .history(now, double.speed())
         .iter()
         .map(|(at, _, text)| json!({ "tidspunkt": iso(*at), "hendelse": text }))
         .collect();
@@ -656,6 +757,9 @@ mod tests {
             Channel::Altinn { read: true },
             Channel::Altinn { read: false },
             Channel::Print,
+            Channel::SvarInn,
+            Channel::NotDelivered,
+            Channel::Rejected,
         ] {
             let id = encode_id(at, channel, [0xAB; 16]);
             let parsed = uuid::Uuid::parse_str(&id).unwrap();
@@ -663,5 +767,50 @@ mod tests {
             assert_eq!(decode_id(&id), Some((at, channel)));
         }
         assert_eq!(decode_id(&uuid::Uuid::new_v4().to_string()), None);
+    }
+
+    fn accepted(channel: Channel) -> Accepted {
+        Accepted {
+            id: String::new(),
+            forsendelse: Forsendelse::default(),
+            files: Vec::new(),
+            at: DateTime::from_timestamp(1_796_000_000, 0).unwrap(),
+            channel,
+        }
+    }
+
+    fn last(a: &Accepted, after: chrono::Duration, speed: u32) -> String {
+        a.history(a.at + after, speed)
+            .last()
+            .map(|(_, s, _)| s.as_str().to_owned())
+            .unwrap()
+    }
+
+    #[test]
+    fn statuses_progress_on_the_clock_and_faster_when_accelerated() {
+        let print = accepted(Channel::Print);
+        let minute = chrono::Duration::minutes(1);
+        assert_eq!(last(&print, minute, 1), "SENDT_PRINT");
+        assert_eq!(last(&print, chrono::Duration::days(1), 1), "PRINTET");
+        // An hour a second: printed within half a minute.
+        assert_eq!(last(&print, chrono::Duration::seconds(25), 3600), "PRINTET");
+        let (times, _): (Vec<_>, Vec<_>) = print
+            .history(print.at + chrono::Duration::seconds(25), 3600)
+            .into_iter()
+            .map(|(t, s, _)| (t, s))
+            .unzip();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "in order");
+        assert_eq!(last(&accepted(Channel::Sdp), minute * 3, 1), "LEVERT_SDP");
+        assert_eq!(last(&accepted(Channel::SvarInn), minute * 11, 1), "LEST");
+        let failed = accepted(Channel::NotDelivered);
+        assert_eq!(last(&failed, minute, 1), "SENDT_DIGITALT");
+        assert_eq!(last(&failed, LESEFRIST, 1), "IKKE_LEVERT");
+        let rejected = accepted(Channel::Rejected);
+        let statuses: Vec<Status> = rejected
+            .history(rejected.at + minute, 1)
+            .into_iter()
+            .map(|(_, s, _)| s)
+            .collect();
+        assert_eq!(statuses, [Status::Mottatt, Status::Avvist]);
     }
 }

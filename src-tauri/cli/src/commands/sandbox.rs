@@ -2,9 +2,11 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use kommunepost_core::clock::{Clock, SystemClock};
 use kommunepost_sandbox::krr::KrrFaults;
+use kommunepost_sandbox::svarut::SvarUtFaults;
 use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
 
 use crate::cli::SandboxCommand;
@@ -27,6 +29,13 @@ pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliEr
             persons,
             krr_latency_ms,
             krr_fail_every,
+            svarut_speed,
+            svarut_latency_ms,
+            svarut_fail_every,
+            svarut_stall_every,
+            svarut_stall_secs,
+            svarut_drop_every,
+            svarut_rate_limit_every,
         } => {
             let population = Arc::new(population(seed, persons));
             let runtime = tokio::runtime::Runtime::new().map_err(|source| CliError::Io {
@@ -36,15 +45,25 @@ pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliEr
             runtime.block_on(async {
                 let server = SandboxServer::start(population, Arc::new(SystemClock), port).await?;
                 server.krr_double.set_faults(KrrFaults {
-                    latency: std::time::Duration::from_millis(krr_latency_ms),
+                    latency: Duration::from_millis(krr_latency_ms),
                     fail_every: krr_fail_every,
                     ..KrrFaults::default()
+                });
+                server.svarut_double.set_speed(svarut_speed);
+                server.svarut_double.set_faults(SvarUtFaults {
+                    latency: Duration::from_millis(svarut_latency_ms),
+                    fail_every: svarut_fail_every,
+                    stall_every: svarut_stall_every,
+                    stall: Duration::from_secs(svarut_stall_secs),
+                    rate_limit_every: svarut_rate_limit_every,
+                    drop_every: svarut_drop_every,
                 });
                 let endpoints = server.endpoints();
                 println!("{}", server.base_url());
                 eprintln!("sandbox serving on {} (Ctrl-C to stop)", server.base_url());
                 eprintln!("  maskinporten: {}", endpoints.maskinporten);
                 eprintln!("  krr:          {}", endpoints.krr);
+                eprintln!("  svarut:       {}", endpoints.svarut);
                 tokio::signal::ctrl_c()
                     .await
                     .map_err(|source| CliError::Io {

@@ -195,7 +195,7 @@ pub struct SendForsendelseResponse {
     pub id: String,
 }
 
-/// A forsendelse's status (v2's 13 values, and any other kept as written).
+/// A forsendelse's status (v2's 13 values, v3's four more, and any other kept as written).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Status {
     /// Received; an id assigned.
@@ -224,6 +224,14 @@ pub enum Status {
     KlarForMottak,
     /// Digital-only, not delivered.
     IkkeLevert,
+    /// v3: any failure during reception other than a validation rejection.
+    FeiletUnderMottak,
+    /// v3: the files and the non-statistics metadata have been deleted.
+    Slettet,
+    /// v3: sent to an NHN recipient, receipt not yet confirmed.
+    SendtNhnMottaker,
+    /// v3: the NHN recipient confirmed reception.
+    LevertNhnMottaker,
     /// A value this program does not know, shown as written.
     Unknown(String),
 }
@@ -245,6 +253,10 @@ impl Status {
             Self::LevertSdp => "LEVERT_SDP",
             Self::KlarForMottak => "KLAR_FOR_MOTTAK",
             Self::IkkeLevert => "IKKE_LEVERT",
+            Self::FeiletUnderMottak => "FEILET_UNDER_MOTTAK",
+            Self::Slettet => "SLETTET",
+            Self::SendtNhnMottaker => "SENDT_NHN_MOTTAKER",
+            Self::LevertNhnMottaker => "LEVERT_NHN_MOTTAKER",
             Self::Unknown(s) => s,
         }
     }
@@ -265,6 +277,10 @@ impl Status {
             "LEVERT_SDP" => Self::LevertSdp,
             "KLAR_FOR_MOTTAK" => Self::KlarForMottak,
             "IKKE_LEVERT" => Self::IkkeLevert,
+            "FEILET_UNDER_MOTTAK" => Self::FeiletUnderMottak,
+            "SLETTET" => Self::Slettet,
+            "SENDT_NHN_MOTTAKER" => Self::SendtNhnMottaker,
+            "LEVERT_NHN_MOTTAKER" => Self::LevertNhnMottaker,
             other => Self::Unknown(other.to_owned()),
         }
     }
@@ -281,12 +297,18 @@ impl Status {
                 | Self::IkkeLevert
                 | Self::ManueltHandtert
                 | Self::LevertSdp
+                | Self::FeiletUnderMottak
+                | Self::Slettet
+                | Self::LevertNhnMottaker
         )
     }
 
     /// A failure the clerk must act on.
     pub fn is_failure(&self) -> bool {
-        matches!(self, Self::Avvist | Self::IkkeLevert)
+        matches!(
+            self,
+            Self::Avvist | Self::IkkeLevert | Self::FeiletUnderMottak
+        )
     }
 }
 
@@ -383,6 +405,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_status_of_v2_and_v3_reads_back_and_an_unknown_one_is_kept() {
+        let all = [
+            "MOTTATT",
+            "AKSEPTERT",
+            "AVVIST",
+            "VARSLET",
+            "LEST",
+            "SENDT_PRINT",
+            "PRINTET",
+            "MANUELT_HANDTERT",
+            "SENDT_DIGITALT",
+            "SENDT_SDP",
+            "LEVERT_SDP",
+            "KLAR_FOR_MOTTAK",
+            "IKKE_LEVERT",
+            "FEILET_UNDER_MOTTAK",
+            "SLETTET",
+            "SENDT_NHN_MOTTAKER",
+            "LEVERT_NHN_MOTTAKER",
+        ];
+        for text in all {
+            let status = Status::parse(text);
+            assert!(!matches!(status, Status::Unknown(_)), "{text}");
+            assert_eq!(status.as_str(), text);
+        }
+        assert_eq!(
+            Status::parse("NYTT_I_V4"),
+            Status::Unknown("NYTT_I_V4".into())
+        );
+        assert!(Status::FeiletUnderMottak.is_failure() && Status::FeiletUnderMottak.is_final());
+    }
+
+    #[test]
     fn the_minimal_forsendelse_serialises_as_the_spec_shows() {
         let forsendelse = Forsendelse {
             tittel: "Vedtak".into(),
@@ -417,13 +472,13 @@ mod tests {
     fn unknown_statuses_are_kept_and_error_json_may_be_a_string_or_an_object() {
         let statuses: ForsendelseStatuser = serde_json::from_str(
             r#"{"statuser":[{"id":"a","sisteStatusEndring":"2023-01-01T11:33:55.008+01:00","status":"LEST","x":1},
-                            {"id":"b","sisteStatusEndring":"2023-01-01T11:33:55+01:00","status":"SLETTET"}]}"#,
+                            {"id":"b","sisteStatusEndring":"2023-01-01T11:33:55+01:00","status":"ARKIVERT_I_V9"}]}"#,
         )
         .unwrap();
         assert_eq!(statuses.statuser[0].status, Status::Lest);
         assert_eq!(
             statuses.statuser[1].status,
-            Status::Unknown("SLETTET".into())
+            Status::Unknown("ARKIVERT_I_V9".into())
         );
         let a: ErrorMessage =
             serde_json::from_str(r#"{"message":"m","errorJson":"{\"antall\":13}"}"#).unwrap();
