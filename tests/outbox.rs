@@ -42,6 +42,8 @@ fn new_letter(recipient: Option<&str>, hold_minutes: i64) -> NewLetter {
         },
         documents: vec![PDF.to_vec()],
         hold: chrono::Duration::minutes(hold_minutes),
+        kind: kommunepost_core::store::LetterKind::Ordinary,
+        pages: 1,
     }
 }
 
@@ -365,6 +367,8 @@ async fn letters_rendered_from_a_list_travel_through_the_outbox_to_their_channel
                 forsendelse: forsendelse_for(&letter.title, row, &package.documents),
                 documents: package.documents.iter().map(|d| d.bytes.clone()).collect(),
                 hold: chrono::Duration::zero(),
+                kind: kommunepost_core::store::LetterKind::Vedtak,
+                pages: 1,
             })
             .unwrap();
     }
@@ -392,4 +396,153 @@ async fn letters_rendered_from_a_list_travel_through_the_outbox_to_their_channel
         "{statuses:?}"
     );
     assert_eq!(statuses[2], ("Papir Per".into(), "PRINTET".into()));
+}
+
+#[tokio::test]
+async fn a_paused_mailing_waits_and_a_cancelled_one_is_recalled() {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    let mailing = setup
+        .store
+        .create_mailing("Skoleskyss", "mal", b"liste")
+        .unwrap();
+    let letters: Vec<String> = (0..3)
+        .map(|_| {
+            let mut letter = new_letter(None, 0);
+            letter.mailing_id = Some(mailing.clone());
+            setup.store.enqueue_letter(letter).unwrap().id
+        })
+        .collect();
+    setup.store.set_mailing_paused(&mailing, true).unwrap();
+    assert_eq!(worker.step().await.unwrap(), StepOutcome::Idle);
+    setup.store.set_mailing_paused(&mailing, false).unwrap();
+    assert!(matches!(
+        worker.step().await.unwrap(),
+        StepOutcome::Sent { .. }
+    ));
+    let progress = setup.store.mailing_progress(&mailing).unwrap();
+    assert_eq!((progress.total, progress.sent, progress.waiting), (3, 1, 2));
+
+    assert_eq!(setup.store.cancel_mailing(&mailing).unwrap(), 2);
+    assert_eq!(worker.step().await.unwrap(), StepOutcome::Idle);
+    let progress = setup.store.mailing_progress(&mailing).unwrap();
+    assert!(progress.cancelled);
+    assert_eq!((progress.sent, progress.recalled), (1, 2));
+    assert!(setup.store.set_mailing_paused(&mailing, false).is_err());
+    assert_eq!(setup.sandbox.server.svarut_double.accepted().len(), 1);
+    let recalled = setup.store.get_letter(&letters[2]).unwrap();
+    assert_eq!(recalled.state, OutboxState::Recalled);
+}
+
+#[tokio::test]
+async fn paper_letters_go_to_the_office_print_batch_when_set_and_are_marked_printed() {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    let worker = worker.print_at_office(true);
+    let reserved = setup
+        .sandbox
+        .population
+        .first_in(KrrSituation::Reserved)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let digital = setup
+        .sandbox
+        .population
+        .first_in(KrrSituation::DigitalDigipost)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let paper = setup
+        .store
+        .enqueue_letter(new_letter(Some(&reserved), 0))
+        .unwrap();
+    let mailbox = setup
+        .store
+        .enqueue_letter(new_letter(Some(&digital), 0))
+        .unwrap();
+    while worker.step().await.unwrap() != StepOutcome::Idle {}
+    // Only the digital one went to SvarUt.
+    assert_eq!(setup.sandbox.server.svarut_double.accepted().len(), 1);
+    let batch = setup.store.office_print_batch().unwrap();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(batch[0].id, paper.id);
+    assert_eq!(batch[0].route.as_deref(), Some("papir"));
+    assert_eq!(batch[0].status.as_deref(), Some("TIL_UTSKRIFT"));
+    assert!(setup.store.mark_printed_locally(&mailbox.id).is_err());
+    setup.store.mark_printed_locally(&paper.id).unwrap();
+    let printed = setup.store.get_letter(&paper.id).unwrap();
+    assert_eq!(
+        (printed.state, printed.status.as_deref()),
+        (OutboxState::Final, Some("PRINTET"))
+    );
+    assert!(setup.store.office_print_batch().unwrap().is_empty());
+    assert_eq!(
+        setup
+            .store
+            .get_letter(&mailbox.id)
+            .unwrap()
+            .route
+            .as_deref(),
+        Some("digital_postkasse")
+    );
+}
+
+#[tokio::test]
+async fn exceptions_are_retried_or_marked_handled_and_unread_decisions_are_reminded_after_a_week() {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    // A send refused for good: in the exceptions; fixed at SvarUt's side, tried again.
+    let mut bad = new_letter(None, 0);
+    bad.forsendelse.mottaker.postnummer = None;
+    let failed = setup.store.enqueue_letter(bad).unwrap();
+    worker.step().await.unwrap();
+    assert_eq!(setup.store.exceptions().unwrap().len(), 1);
+    assert!(setup.store.mark_handled(&failed.id, "  ").is_err());
+    setup.store.retry_failed(&failed.id).unwrap();
+    assert!(setup.store.exceptions().unwrap().is_empty());
+    worker.step().await.unwrap();
+    assert_eq!(setup.store.exceptions().unwrap().len(), 1, "refused again");
+    setup
+        .store
+        .mark_handled(&failed.id, "Sendt på papir fra arkivet")
+        .unwrap();
+    assert!(setup.store.exceptions().unwrap().is_empty());
+    let events = setup.store.letter_events(&failed.id).unwrap();
+    assert_eq!(
+        events.last().unwrap().1,
+        "Håndtert: Sendt på papir fra arkivet"
+    );
+
+    // A decision to a digital mailbox: delivered, not read → a reminder after 7 days.
+    let digital = setup
+        .sandbox
+        .population
+        .first_in(KrrSituation::DigitalEboks)
+        .unwrap()
+        .fnr
+        .expose()
+        .to_owned();
+    let mut decision = new_letter(Some(&digital), 0);
+    decision.kind = kommunepost_core::store::LetterKind::Vedtak;
+    let decision = setup.store.enqueue_letter(decision).unwrap();
+    let ordinary = setup
+        .store
+        .enqueue_letter(new_letter(Some(&digital), 0))
+        .unwrap();
+    while worker.step().await.unwrap() != StepOutcome::Idle {}
+    setup.clock.advance(chrono::Duration::days(1));
+    worker.track().await.unwrap().unwrap();
+    assert!(setup.store.unread_reminders().unwrap().is_empty());
+    setup.clock.advance(chrono::Duration::days(7));
+    worker.track().await.unwrap().unwrap();
+    let reminders = setup.store.unread_reminders().unwrap();
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].id, decision.id);
+    assert_eq!(reminders[0].status.as_deref(), Some("LEVERT_SDP"));
+    assert_ne!(reminders[0].id, ordinary.id);
+    setup
+        .store
+        .mark_handled(&decision.id, "Nytt varsel sendt")
+        .unwrap();
+    assert!(setup.store.unread_reminders().unwrap().is_empty());
 }

@@ -192,6 +192,27 @@ pub struct ServiceArgs {
     pub integrasjon_passord_file: Option<std::path::PathBuf>,
 }
 
+/// What kind of letter is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    /// An ordinary letter.
+    Ordinary,
+    /// An individual decision (enkeltvedtak).
+    Vedtak,
+    /// An advance notice (forhåndsvarsel).
+    Forhandsvarsel,
+}
+
+impl From<KindArg> for kommunepost_core::store::LetterKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Ordinary => Self::Ordinary,
+            KindArg::Vedtak => Self::Vedtak,
+            KindArg::Forhandsvarsel => Self::Forhandsvarsel,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// The mass mailing (`mailing create` printed its id).
@@ -207,6 +228,9 @@ pub struct SendArgs {
     /// exit code 1 if any failed.
     #[arg(long)]
     pub wait: bool,
+    /// A decision or advance notice is followed up when not read within 7 days (eFvf § 8).
+    #[arg(long, value_enum, default_value_t = KindArg::Ordinary)]
+    pub kind: KindArg,
     /// The letters' date, YYYY-MM-DD (default: today).
     #[arg(long)]
     pub date: Option<String>,

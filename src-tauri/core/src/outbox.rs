@@ -15,7 +15,7 @@ use rand::TryRngCore;
 use crate::clock::Clock;
 use crate::ident::Fnr;
 use crate::krr::KrrClient;
-use crate::routing::{route_organisation, route_person};
+use crate::routing::{Route, route_organisation, route_person};
 use crate::store::{OutboxLetter, Store, StoreError};
 use crate::svarut::{FilePart, SvarUtClient, SvarUtError};
 
@@ -45,6 +45,11 @@ pub enum StepOutcome {
         /// Why.
         error: String,
     },
+    /// Routed to paper and put in the office print batch (not sent to SvarUt).
+    OfficePrint {
+        /// The letter.
+        letter: String,
+    },
     /// Cannot be sent: in the exceptions inbox.
     Failed {
         /// The letter.
@@ -70,6 +75,7 @@ pub struct Worker {
     krr: Option<Arc<KrrClient>>,
     clock: Arc<dyn Clock>,
     audit: AuditAs,
+    print_at_office: bool,
 }
 
 impl std::fmt::Debug for Worker {
@@ -102,7 +108,15 @@ impl Worker {
             krr,
             clock,
             audit,
+            print_at_office: false,
         }
+    }
+
+    /// Letters KRR routes to paper are printed at the office (the print batch) instead of
+    /// going to SvarUt's print service.
+    pub fn print_at_office(mut self, yes: bool) -> Self {
+        self.print_at_office = yes;
+        self
     }
 
     fn retry_at(&self, attempts: i64) -> DateTime<Utc> {
@@ -137,19 +151,29 @@ impl Worker {
                 }
             }
         }
-        let evidence = match self.krr_evidence(&letter).await {
-            Ok(evidence) => evidence,
+        let (evidence, route) = match self.krr_evidence(&letter).await {
+            Ok(Some((evidence, route))) => (Some(evidence), Some(route)),
+            Ok(None) => (None, None),
             Err(error) => {
                 self.store
                     .retry_letter(&id, self.retry_at(letter.attempts), &error, false)?;
                 return Ok(StepOutcome::RetryLater { letter: id, error });
             }
         };
+        let route_name = route.map(route_name);
+        if self.print_at_office && route == Some(Route::Papir) && letter.attempts == 0 {
+            self.store.mark_local_print(&id, evidence.as_deref())?;
+            return Ok(StepOutcome::OfficePrint { letter: id });
+        }
         let documents = self.store.letter_documents(&id)?;
         let files: Vec<FilePart<'_>> = documents.iter().map(|b| FilePart { bytes: b }).collect();
         // Stored before the request leaves: a crash from here on is recovered by the lookup.
-        self.store
-            .mark_sending(&id, self.retry_at(letter.attempts + 1), evidence.as_deref())?;
+        self.store.mark_sending(
+            &id,
+            self.retry_at(letter.attempts + 1),
+            evidence.as_deref(),
+            route_name.as_deref(),
+        )?;
         match self.svarut.send(&letter.forsendelse, &files).await {
             Ok(svarut_id) => {
                 self.store.mark_sent(&id, &svarut_id)?;
@@ -177,14 +201,14 @@ impl Worker {
         }
     }
 
-    /// The KRR lookup at send time for a person: "<time> KRR: <route> (<reason>)". No contact
-    /// information is kept.
-    async fn krr_evidence(&self, letter: &OutboxLetter) -> Result<Option<String>, String> {
+    /// The KRR lookup at send time for a person: "<time> KRR: <route> (<reason>)", and the
+    /// route. No contact information is kept.
+    async fn krr_evidence(&self, letter: &OutboxLetter) -> Result<Option<(String, Route)>, String> {
         let now = self.clock.now();
         let Some(id) = letter.recipient_id.as_deref() else {
-            return Ok(Some(format!(
-                "{} ingen identifikator: papir",
-                now.to_rfc3339()
+            return Ok(Some((
+                format!("{} ingen identifikator: papir", now.to_rfc3339()),
+                Route::Papir,
             )));
         };
         let decision = if id.len() == 9 {
@@ -213,17 +237,17 @@ impl Worker {
                 .map_err(|e| format!("KRR: {e}"))?;
             route_person(found.first(), now)
         };
-        Ok(Some(format!(
-            "{} KRR: {} ({})",
-            now.to_rfc3339(),
-            serde_json::to_value(decision.route)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            serde_json::to_value(decision.reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
+        Ok(Some((
+            format!(
+                "{} KRR: {} ({})",
+                now.to_rfc3339(),
+                route_name(decision.route),
+                serde_json::to_value(decision.reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+            decision.route,
         )))
     }
 
@@ -233,14 +257,14 @@ impl Worker {
         if tracked.is_empty() {
             return Ok(Ok(0));
         }
-        let ids: Vec<String> = tracked.iter().map(|(_, s)| s.clone()).collect();
+        let ids: Vec<String> = tracked.iter().map(|(_, s, _)| s.clone()).collect();
         let statuses = match self.svarut.statuses(&ids).await {
             Ok(s) => s,
             Err(e) => return Ok(Err(e)),
         };
         let mut changed = 0;
         for status in statuses {
-            let Some((letter, _)) = tracked.iter().find(|(_, s)| *s == status.id) else {
+            let Some((letter, _, kind)) = tracked.iter().find(|(_, s, _)| *s == status.id) else {
                 continue;
             };
             if self.store.record_status(
@@ -250,11 +274,24 @@ impl Worker {
                 status.status.is_final(),
                 status.status.is_failure(),
             )? {
+                tracing::debug!(
+                    kind = kind.as_str(),
+                    status = status.status.as_str(),
+                    "status changed"
+                );
                 changed += 1;
             }
         }
         Ok(Ok(changed))
     }
+}
+
+/// A route as stored and shown: `digital_postkasse`, `altinn`, `papir`.
+pub fn route_name(route: Route) -> String {
+    serde_json::to_value(route)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

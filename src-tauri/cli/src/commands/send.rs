@@ -325,6 +325,8 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 forsendelse: letter.forsendelse,
                 documents: letter.documents,
                 hold: chrono::Duration::minutes(i64::from(args.hold)),
+                kind: args.kind.into(),
+                pages: letter.pages,
             })?;
             queued.push(stored.id);
         }
@@ -340,7 +342,9 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
             );
             loop {
                 match worker.step().await? {
-                    StepOutcome::Sent { .. } | StepOutcome::Recovered { .. } => {}
+                    StepOutcome::Sent { .. }
+                    | StepOutcome::Recovered { .. }
+                    | StepOutcome::OfficePrint { .. } => {}
                     StepOutcome::Failed { letter, reason } => {
                         eprintln!("letter {letter}: failed: {reason}");
                     }

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "mailings",
         sql: include_str!("../../migrations/20261201140000_mailings.sql"),
     },
+    Migration {
+        version: 20261202090000,
+        name: "outbox_tracking",
+        sql: include_str!("../../migrations/20261202090000_outbox_tracking.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

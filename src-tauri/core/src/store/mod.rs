@@ -28,7 +28,7 @@ pub use credentials::{CredentialError, CredentialStore, MemoryCredentials, OsKey
 pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary, TRASH_DAYS};
 pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};
 pub use meta::{KeySource, StoreMeta};
-pub use outbox::{Mailing, NewLetter, OutboxLetter, OutboxState};
+pub use outbox::{LetterKind, Mailing, MailingProgress, NewLetter, OutboxLetter, OutboxState};
 pub use session::{StoreSession, StoreState};
 pub use templates::{StoredTemplate, TemplateSummary};
 

@@ -63,6 +63,41 @@ impl OutboxState {
     }
 }
 
+/// What kind of letter: a decision (enkeltvedtak) or advance notice (forhåndsvarsel) must be
+/// read within a week or the party notified again (eFvf § 8); others are not followed up.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterKind {
+    /// An ordinary letter.
+    #[default]
+    Ordinary,
+    /// An individual decision (enkeltvedtak).
+    Vedtak,
+    /// An advance notice (forhåndsvarsel, fvl § 16).
+    Forhandsvarsel,
+}
+
+impl LetterKind {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ordinary => "ordinary",
+            Self::Vedtak => "vedtak",
+            Self::Forhandsvarsel => "forhandsvarsel",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "vedtak" => Self::Vedtak,
+            "forhandsvarsel" => Self::Forhandsvarsel,
+            _ => Self::Ordinary,
+        }
+    }
+}
+
 /// A letter to put in the outbox.
 #[derive(Debug, Clone)]
 pub struct NewLetter {
@@ -78,6 +113,10 @@ pub struct NewLetter {
     pub documents: Vec<Vec<u8>>,
     /// How long it is held before it may leave.
     pub hold: chrono::Duration,
+    /// Decision, advance notice or ordinary.
+    pub kind: LetterKind,
+    /// Pages of the letter (for the print estimate and the office print batch).
+    pub pages: u32,
 }
 
 /// A letter in the outbox.
@@ -115,10 +154,23 @@ pub struct OutboxLetter {
     pub last_error: Option<String>,
     /// Queued at.
     pub created_at: DateTime<Utc>,
+    /// The channel the send-time KRR lookup gave: `digital_postkasse`, `altinn`, `papir`.
+    pub route: Option<String>,
+    /// Decision, advance notice or ordinary.
+    pub kind: LetterKind,
+    /// Pages of the letter.
+    pub pages: u32,
+    /// Printed at the office instead of through SvarUt.
+    pub local_print: bool,
+    /// When the clerk marked an exception or reminder as dealt with.
+    pub handled_at: Option<String>,
+    /// What the clerk did.
+    pub handled_note: Option<String>,
 }
 
 const COLUMNS: &str = "id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, \
-     next_attempt_at, attempts, svarut_id, krr_evidence, status, status_at, last_error, created_at";
+     next_attempt_at, attempts, svarut_id, krr_evidence, status, status_at, last_error, created_at, \
+     route, kind, pages, local_print, handled_at, handled_note";
 
 fn time(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
@@ -144,6 +196,21 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
         row.get(12)?,
         row.get(13)?,
         row.get(14)?,
+    );
+    let more: (
+        Option<String>,
+        String,
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+    ) = (
+        row.get(16)?,
+        row.get(17)?,
+        row.get(18)?,
+        row.get(19)?,
+        row.get(20)?,
+        row.get(21)?,
     );
     Ok((|| {
         let (
@@ -177,6 +244,12 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
             status_at,
             last_error,
             created_at: time(&created)?,
+            route: more.0,
+            kind: LetterKind::parse(&more.1),
+            pages: u32::try_from(more.2).unwrap_or(1),
+            local_print: more.3 != 0,
+            handled_at: more.4,
+            handled_note: more.5,
         })
     })())
 }
@@ -198,8 +271,8 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO outbox (id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, next_attempt_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?9)",
+            "INSERT INTO outbox (id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, next_attempt_at, created_at, updated_at, kind, pages)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?9, ?10, ?11)",
             params![
                 id,
                 letter.mailing_id,
@@ -210,6 +283,8 @@ impl Store {
                 state.as_str(),
                 release.to_rfc3339(),
                 now.to_rfc3339(),
+                letter.kind.as_str(),
+                i64::from(letter.pages.max(1)),
             ],
         )?;
         for (position, bytes) in letter.documents.iter().enumerate() {
@@ -267,6 +342,7 @@ impl Store {
                 &format!(
                     "SELECT {COLUMNS} FROM outbox
                      WHERE state IN ('held', 'queued', 'sending') AND release_at <= ?1 AND next_attempt_at <= ?1
+                       AND (mailing_id IS NULL OR mailing_id NOT IN (SELECT id FROM mailings WHERE paused = 1))
                      ORDER BY next_attempt_at, created_at, id LIMIT 1"
                 ),
                 [now],
@@ -318,11 +394,12 @@ impl Store {
         id: &str,
         retry_at: DateTime<Utc>,
         krr_evidence: Option<&str>,
+        route: Option<&str>,
     ) -> Result<(), StoreError> {
         self.transition(
             id,
-            "state = 'sending', attempts = attempts + 1, next_attempt_at = ?3, krr_evidence = COALESCE(?4, krr_evidence)",
-            &[&retry_at.to_rfc3339(), &krr_evidence],
+            "state = 'sending', attempts = attempts + 1, next_attempt_at = ?3, krr_evidence = COALESCE(?4, krr_evidence), route = COALESCE(?5, route)",
+            &[&retry_at.to_rfc3339(), &krr_evidence, &route],
             &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
             "Sendes til SvarUt",
         )
@@ -385,14 +462,125 @@ impl Store {
         )
     }
 
-    /// Letters accepted by SvarUt and not yet final: (letter id, SvarUt id).
-    pub fn letters_to_track(&self) -> Result<Vec<(String, String)>, StoreError> {
+    /// Letters accepted by SvarUt whose status may still change: (letter id, SvarUt id,
+    /// kind). Not yet final; or a decision or advance notice delivered to a digital mailbox
+    /// and not yet read, for up to 30 days (eFvf § 8 asks whether it was read).
+    pub fn letters_to_track(&self) -> Result<Vec<(String, String, LetterKind)>, StoreError> {
+        let since = (self.clock.now() - chrono::Duration::days(30)).to_rfc3339();
         let conn = self.conn();
         let mut statement = conn.prepare(
-            "SELECT id, svarut_id FROM outbox WHERE state = 'sent' AND svarut_id IS NOT NULL ORDER BY created_at, id",
+            "SELECT id, svarut_id, kind FROM outbox WHERE svarut_id IS NOT NULL AND (state = 'sent'
+               OR (state = 'final' AND status = 'LEVERT_SDP' AND kind != 'ordinary' AND created_at >= ?1))
+             ORDER BY created_at, id",
         )?;
-        let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = statement.query_map([since], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                LetterKind::parse(&r.get::<_, String>(2)?),
+            ))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A letter for print at the office instead of through SvarUt: it waits in the print
+    /// batch (state `sent`, status `TIL_UTSKRIFT`) until marked printed.
+    pub fn mark_local_print(&self, id: &str, krr_evidence: Option<&str>) -> Result<(), StoreError> {
+        self.transition(
+            id,
+            "state = 'sent', local_print = 1, route = 'papir', status = 'TIL_UTSKRIFT', status_at = ?2, krr_evidence = COALESCE(?3, krr_evidence), last_error = NULL",
+            &[&krr_evidence],
+            &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
+            "Til utskrift på kontoret",
+        )
+    }
+
+    /// The office print batch: letters waiting to be printed here, oldest first.
+    pub fn office_print_batch(&self) -> Result<Vec<OutboxLetter>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE local_print = 1 AND state = 'sent' ORDER BY created_at, id"
+        ))?;
+        let rows = statement.query_map([], read)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Letters of the office print batch printed: final, status `PRINTET`.
+    pub fn mark_printed_locally(&self, id: &str) -> Result<(), StoreError> {
+        let letter = self.get_letter(id)?;
+        if !letter.local_print {
+            return Err(StoreError::Invalid(
+                "only letters for print at the office can be marked printed here".into(),
+            ));
+        }
+        self.transition(
+            id,
+            "state = 'final', status = 'PRINTET', status_at = ?2",
+            &[],
+            &[OutboxState::Sent],
+            "Skrevet ut på kontoret",
+        )
+    }
+
+    /// The clerk has dealt with an exception or a reminder (sent on paper, called the
+    /// recipient, …): it leaves the inbox, with the note in the timeline.
+    pub fn mark_handled(&self, id: &str, note: &str) -> Result<(), StoreError> {
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(StoreError::Invalid("say what was done".into()));
+        }
+        self.transition(
+            id,
+            "handled_at = ?2, handled_note = ?3",
+            &[&note],
+            &[OutboxState::Failed, OutboxState::Sent, OutboxState::Final],
+            &format!("Håndtert: {note}"),
+        )
+    }
+
+    /// A letter that failed before SvarUt accepted it goes back in the queue (a new attempt,
+    /// same reference: still never sent twice). A letter SvarUt rejected or could not deliver
+    /// is not resent this way; make a new letter.
+    pub fn retry_failed(&self, id: &str) -> Result<(), StoreError> {
+        let letter = self.get_letter(id)?;
+        if letter.svarut_id.is_some() {
+            return Err(StoreError::Invalid(
+                "SvarUt has this letter already; send a new letter instead".into(),
+            ));
+        }
+        self.transition(
+            id,
+            "state = 'sending', next_attempt_at = ?2, attempts = MAX(attempts, 1), handled_at = NULL",
+            &[],
+            &[OutboxState::Failed],
+            "Prøves igjen etter feil",
+        )
+    }
+
+    /// The exceptions inbox: failed letters not yet dealt with, newest first.
+    pub fn exceptions(&self) -> Result<Vec<OutboxLetter>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE state = 'failed' AND handled_at IS NULL ORDER BY updated_at DESC, id"
+        ))?;
+        let rows = statement.query_map([], read)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// eFvf § 8 reminders: decisions and advance notices sent digitally more than 7 days ago
+    /// and not read, not yet dealt with. Oldest first.
+    pub fn unread_reminders(&self) -> Result<Vec<OutboxLetter>, StoreError> {
+        let before = (self.clock.now() - chrono::Duration::days(7)).to_rfc3339();
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox
+             WHERE kind != 'ordinary' AND state IN ('sent', 'final') AND local_print = 0
+               AND COALESCE(route, '') != 'papir' AND COALESCE(status, '') NOT IN ('LEST', 'PRINTET', 'SENDT_PRINT')
+               AND handled_at IS NULL AND created_at <= ?1
+             ORDER BY created_at, id"
+        ))?;
+        let rows = statement.query_map([before], read)?;
+        rows.map(|r| r?).collect()
     }
 
     /// A status from SvarUt; a new one becomes an event. `final_` ends tracking; `failure`
@@ -446,6 +634,37 @@ pub struct Mailing {
     pub template: String,
     /// The recipient list as imported.
     pub recipients: Vec<u8>,
+    /// Paused: none of its letters leave until resumed.
+    pub paused: bool,
+    /// Cancelled: its letters not yet sent were recalled.
+    pub cancelled: bool,
+}
+
+/// How far a mass mailing has come: letters per state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct MailingProgress {
+    /// The mailing.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Paused.
+    pub paused: bool,
+    /// Cancelled.
+    pub cancelled: bool,
+    /// All its letters.
+    pub total: u32,
+    /// Held or queued, not yet sent.
+    pub waiting: u32,
+    /// Being sent (outcome not yet known).
+    pub sending: u32,
+    /// Accepted by SvarUt (or in the office print batch), not yet final.
+    pub sent: u32,
+    /// Final: delivered, read, printed.
+    pub done: u32,
+    /// Failed (exceptions).
+    pub failed: u32,
+    /// Recalled.
+    pub recalled: u32,
 }
 
 impl Store {
@@ -468,7 +687,7 @@ impl Store {
     pub fn get_mailing(&self, id: &str) -> Result<Mailing, StoreError> {
         self.conn()
             .query_row(
-                "SELECT id, title, template, recipients FROM mailings WHERE id = ?1",
+                "SELECT id, title, template, recipients, paused, cancelled FROM mailings WHERE id = ?1",
                 [id],
                 |r| {
                     Ok(Mailing {
@@ -476,10 +695,99 @@ impl Store {
                         title: r.get(1)?,
                         template: r.get(2)?,
                         recipients: r.get(3)?,
+                        paused: r.get::<_, i64>(4)? != 0,
+                        cancelled: r.get::<_, i64>(5)? != 0,
                     })
                 },
             )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("mailing {id}")))
+    }
+}
+
+impl Store {
+    /// Pauses or resumes a mass mailing: while paused none of its letters leave (a send
+    /// already under way finishes).
+    pub fn set_mailing_paused(&self, id: &str, paused: bool) -> Result<(), StoreError> {
+        let mailing = self.get_mailing(id)?;
+        if mailing.cancelled {
+            return Err(StoreError::Invalid("the mailing is cancelled".into()));
+        }
+        self.conn().execute(
+            "UPDATE mailings SET paused = ?2 WHERE id = ?1",
+            params![id, i64::from(paused)],
+        )?;
+        Ok(())
+    }
+
+    /// Cancels a mass mailing: every letter not yet sent is recalled (each in its own
+    /// transaction, with its event); those already sent or being sent are left as they are.
+    /// Returns how many were recalled.
+    pub fn cancel_mailing(&self, id: &str) -> Result<u32, StoreError> {
+        self.get_mailing(id)?;
+        self.conn().execute(
+            "UPDATE mailings SET cancelled = 1, paused = 1 WHERE id = ?1",
+            [id],
+        )?;
+        let waiting: Vec<String> = {
+            let conn = self.conn();
+            let mut statement = conn.prepare(
+                "SELECT id FROM outbox WHERE mailing_id = ?1 AND state IN ('held', 'queued')",
+            )?;
+            let rows = statement.query_map([id], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut recalled = 0;
+        for letter in waiting {
+            // A letter the worker took in the meantime is not recalled.
+            if self.recall_letter(&letter).is_ok() {
+                recalled += 1;
+            }
+        }
+        Ok(recalled)
+    }
+
+    /// Progress of a mass mailing.
+    pub fn mailing_progress(&self, id: &str) -> Result<MailingProgress, StoreError> {
+        let mailing = self.get_mailing(id)?;
+        let mut progress = MailingProgress {
+            id: mailing.id,
+            title: mailing.title,
+            paused: mailing.paused,
+            cancelled: mailing.cancelled,
+            ..MailingProgress::default()
+        };
+        let conn = self.conn();
+        let mut statement = conn
+            .prepare("SELECT state, COUNT(*) FROM outbox WHERE mailing_id = ?1 GROUP BY state")?;
+        let rows =
+            statement.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (state, count) = row?;
+            let count = u32::try_from(count).unwrap_or(u32::MAX);
+            progress.total += count;
+            match OutboxState::parse(&state)? {
+                OutboxState::Held | OutboxState::Queued => progress.waiting += count,
+                OutboxState::Sending => progress.sending += count,
+                OutboxState::Sent => progress.sent += count,
+                OutboxState::Final => progress.done += count,
+                OutboxState::Failed => progress.failed += count,
+                OutboxState::Recalled => progress.recalled += count,
+            }
+        }
+        Ok(progress)
+    }
+
+    /// Mass mailings that have letters, newest first.
+    pub fn list_mailings(&self) -> Result<Vec<MailingProgress>, StoreError> {
+        let ids: Vec<String> = {
+            let conn = self.conn();
+            let mut statement = conn.prepare(
+                "SELECT id FROM mailings WHERE id IN (SELECT mailing_id FROM outbox) ORDER BY created_at DESC, id",
+            )?;
+            let rows = statement.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        ids.iter().map(|id| self.mailing_progress(id)).collect()
     }
 }
