@@ -44,6 +44,7 @@ fn new_letter(recipient: Option<&str>, hold_minutes: i64) -> NewLetter {
         hold: chrono::Duration::minutes(hold_minutes),
         kind: kommunepost_core::store::LetterKind::Ordinary,
         pages: 1,
+        environment: "sandbox".into(),
     }
 }
 
@@ -369,6 +370,7 @@ async fn letters_rendered_from_a_list_travel_through_the_outbox_to_their_channel
                 hold: chrono::Duration::zero(),
                 kind: kommunepost_core::store::LetterKind::Vedtak,
                 pages: 1,
+                environment: "sandbox".into(),
             })
             .unwrap();
     }
@@ -428,6 +430,11 @@ async fn a_paused_mailing_waits_and_a_cancelled_one_is_recalled() {
     assert!(progress.cancelled);
     assert_eq!((progress.sent, progress.recalled), (1, 2));
     assert!(setup.store.set_mailing_paused(&mailing, false).is_err());
+    // A letter queued in another environment is never sent by this one's worker.
+    let mut production = new_letter(None, 0);
+    production.environment = "prod".into();
+    setup.store.enqueue_letter(production).unwrap();
+    assert_eq!(worker.step().await.unwrap(), StepOutcome::Idle);
     assert_eq!(setup.sandbox.server.svarut_double.accepted().len(), 1);
     let recalled = setup.store.get_letter(&letters[2]).unwrap();
     assert_eq!(recalled.state, OutboxState::Recalled);

@@ -1,6 +1,8 @@
 -- Tracking after the letter left: the channel KRR gave at send time, the kind of letter
 -- (a decision or advance notice is followed up after 7 days, eFvf § 8), letters printed at
--- the office instead of through SvarUt, and exceptions the clerk has dealt with.
+-- the office instead of through SvarUt, and exceptions the clerk has dealt with. Each letter
+-- belongs to the environment it was queued in: a sandbox letter never goes to production.
+ALTER TABLE outbox ADD COLUMN environment TEXT NOT NULL DEFAULT 'sandbox';
 ALTER TABLE outbox ADD COLUMN route TEXT;
 ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'ordinary';
 ALTER TABLE outbox ADD COLUMN pages INTEGER NOT NULL DEFAULT 1;

@@ -131,6 +131,12 @@ pub struct EnvironmentSettings {
     /// KRR's API version: `v2` (default) or `v1`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub krr_api: Option<KrrApi>,
+    /// The SvarUt account (`kontoId`) letters are sent from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub svarut_konto_id: Option<String>,
+    /// The Fiks integration's id (its password is in the OS credential store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrasjon_id: Option<String>,
 }
 
 /// KRR's API version.
@@ -212,6 +218,9 @@ pub struct SandboxSettings {
     pub seed: u32,
     /// Number of synthetic persons.
     pub persons: u32,
+    /// SvarUt statuses in the sandbox progress this many times faster than real time (1: as
+    /// SvarUt; 3600: an hour a second, for demos).
+    pub svarut_speed: u32,
 }
 
 impl Default for SandboxSettings {
@@ -219,12 +228,39 @@ impl Default for SandboxSettings {
         Self {
             seed: 2026,
             persons: 200,
+            svarut_speed: 1,
+        }
+    }
+}
+
+/// How letters are dispatched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct DispatchSettings {
+    /// Minutes a letter waits in the outbox before it leaves (it can be recalled then).
+    pub hold_minutes: u32,
+    /// Letters KRR routes to paper are collected for print at the office instead of going to
+    /// SvarUt's print service.
+    pub print_at_office: bool,
+    /// The price table for the cost estimate.
+    pub prices: crate::dispatch::PriceTable,
+    /// What one letter not sent on paper saves, for the dashboard (NOK; the seed's figure).
+    pub saving_per_letter: f64,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        Self {
+            hold_minutes: 5,
+            print_at_office: false,
+            prices: crate::dispatch::PriceTable::default(),
+            saving_per_letter: 10.0,
         }
     }
 }
 
 /// The settings file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(default)]
 pub struct Settings {
     /// The environment the app starts in.
@@ -237,6 +273,8 @@ pub struct Settings {
     pub sandbox: SandboxSettings,
     /// Client timeouts.
     pub timeouts: Timeouts,
+    /// Dispatch: hold time, office print, prices.
+    pub dispatch: DispatchSettings,
 }
 
 /// A settings problem.

@@ -220,9 +220,18 @@ pub fn prepare_letters(
     date: chrono::NaiveDate,
 ) -> (Vec<PreparedLetter>, Vec<(usize, String)>) {
     use crate::letters::compose::compose_for;
-    use crate::letters::package::{AttachmentMode, package};
-    use crate::letters::pdf::render;
-    use crate::letters::preflight::{PreflightChannel, blocks, preflight};
+    prepare_rows(list, |row| {
+        let letter = compose_for(template, row, date).map_err(|e| e.to_string())?;
+        prepare_one(letter, row, &[], AttachmentMode::Separate)
+    })
+}
+
+use crate::letters::package::AttachmentMode;
+
+fn prepare_rows(
+    list: &crate::letters::recipients::RecipientList,
+    make: impl Fn(&crate::letters::recipients::RecipientRow) -> Result<PreparedLetter, String>,
+) -> (Vec<PreparedLetter>, Vec<(usize, String)>) {
     let mut ready = Vec::new();
     let mut failed: Vec<(usize, String)> = list
         .problems
@@ -230,38 +239,159 @@ pub fn prepare_letters(
         .map(|p| (p.row, p.message.clone()))
         .collect();
     for row in &list.recipients {
-        let made = (|| -> Result<PreparedLetter, String> {
-            let letter = compose_for(template, row, date).map_err(|e| e.to_string())?;
-            let rendered = render(&letter).map_err(|e| e.to_string())?;
-            let pages = u32::try_from(rendered.pages).unwrap_or(u32::MAX);
-            let package = package(
-                &letter.title,
-                rendered.bytes,
-                &[],
-                AttachmentMode::Separate,
-                false,
-            )
-            .map_err(|e| e.to_string())?;
-            let problems = preflight(&letter.title, &package.documents, PreflightChannel::Papir);
-            if blocks(&problems) {
-                let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
-                return Err(format!("preflight: {}", messages.join("; ")));
-            }
-            Ok(PreparedLetter {
-                row: row.clone(),
-                forsendelse: forsendelse_for(&letter.title, row, &package.documents),
-                documents: package.documents.into_iter().map(|d| d.bytes).collect(),
-                pages,
-                warnings: problems.into_iter().map(|p| p.message).collect(),
-            })
-        })();
-        match made {
+        match make(row) {
             Ok(letter) => ready.push(letter),
             Err(error) => failed.push((row.row, crate::letters::recipients::mask_text(&error))),
         }
     }
     failed.sort_by_key(|(row, _)| *row);
     (ready, failed)
+}
+
+/// One composed letter for `row`: rendered as PDF/A, packaged with the attachments, checked
+/// for print (the strictest channel).
+fn prepare_one(
+    letter: crate::letters::compose::Letter,
+    row: &crate::letters::recipients::RecipientRow,
+    attachments: &[crate::letters::package::Attachment],
+    mode: AttachmentMode,
+) -> Result<PreparedLetter, String> {
+    use crate::letters::package::package;
+    use crate::letters::pdf::render;
+    use crate::letters::preflight::{PreflightChannel, blocks, preflight};
+    let rendered = render(&letter).map_err(|e| e.to_string())?;
+    let pages = u32::try_from(rendered.pages).unwrap_or(u32::MAX);
+    let package = package(&letter.title, rendered.bytes, attachments, mode, false)
+        .map_err(|e| e.to_string())?;
+    let problems = preflight(&letter.title, &package.documents, PreflightChannel::Papir);
+    if blocks(&problems) {
+        let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+        return Err(format!("preflight: {}", messages.join("; ")));
+    }
+    Ok(PreparedLetter {
+        row: row.clone(),
+        forsendelse: forsendelse_for(&letter.title, row, &package.documents),
+        documents: package.documents.into_iter().map(|d| d.bytes).collect(),
+        pages,
+        warnings: problems.into_iter().map(|p| p.message).collect(),
+    })
+}
+
+/// Why a draft cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrepareError {
+    /// The draft itself (list, attachments, fields).
+    #[error(transparent)]
+    Draft(#[from] crate::letters::draft::DraftError),
+    /// A single letter needs a recipient that SvarUt can reach.
+    #[error("the letter needs the recipient's fødselsnummer, name and postal address")]
+    NoRecipient,
+    /// The single letter cannot be made.
+    #[error("the letter cannot be made: {0}")]
+    Letter(String),
+}
+
+/// Every letter of a draft: one per row of its recipient list, or its single recipient.
+/// For a list, rows that cannot become a letter come back as (row, reason).
+pub fn prepare_draft(
+    draft: &crate::letters::draft::DraftLetter,
+    text: crate::letters::draft::DraftText<'_>,
+    template: Option<&crate::letters::template::Template>,
+    date: chrono::NaiveDate,
+) -> Result<(Vec<PreparedLetter>, Vec<(usize, String)>), PrepareError> {
+    use crate::ident::Identifier;
+    use crate::letters::recipients::RecipientRow;
+    let attachments = draft.attachment_files()?;
+    if let Some(list) = draft.recipients()? {
+        return Ok(prepare_rows(&list, |row| {
+            let letter = draft
+                .compose(text, template, Some(row.row), date)
+                .map_err(|e| e.to_string())?;
+            prepare_one(letter, row, &attachments, draft.attachment_mode)
+        }));
+    }
+    let fnr = text.recipient_fnr.ok_or(PrepareError::NoRecipient)?;
+    let letter = draft.compose(text, template, None, date)?;
+    if letter.recipient.is_none() {
+        return Err(PrepareError::NoRecipient);
+    }
+    let row = RecipientRow {
+        row: 1,
+        identifier: Identifier::Person(fnr.clone()),
+        name: text.recipient_name.trim().to_owned(),
+        address_lines: draft
+            .address_lines
+            .iter()
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        postcode: draft.postcode.trim().to_owned(),
+        city: draft.city.trim().to_owned(),
+        country: String::new(),
+        values: crate::letters::merge::MergeValues::new(Vec::new()),
+    };
+    let letter = prepare_one(letter, &row, &attachments, draft.attachment_mode)
+        .map_err(|e| PrepareError::Letter(crate::letters::recipients::mask_text(&e)))?;
+    Ok((vec![letter], Vec::new()))
+}
+
+/// Routes prepared letters for the preview: persons by a fresh KRR lookup (written to the
+/// audit log first, as every lookup is), organisations to Altinn. One input per letter.
+pub async fn route_letters(
+    letters: &[PreparedLetter],
+    krr: &crate::krr::KrrClient,
+    store: &crate::store::Store,
+    context: &crate::lookup::LookupContext<'_>,
+    environment: crate::config::Environment,
+    cancel: &crate::krr::Cancel,
+) -> Result<Vec<PreviewInput>, crate::lookup::LookupError> {
+    use crate::ident::Identifier;
+    use crate::letters::batch::describe;
+    use crate::routing::route_organisation;
+    let people: Vec<String> = letters
+        .iter()
+        .filter_map(|l| match &l.row.identifier {
+            Identifier::Person(fnr) => Some(fnr.expose().to_owned()),
+            Identifier::Organisation(_) => None,
+        })
+        .collect();
+    let rows = if people.is_empty() {
+        Vec::new()
+    } else {
+        let plan = crate::lookup::Plan::new(&people, environment);
+        crate::lookup::run(&plan, krr, store, context, cancel, &|_, _| {}).await?
+    };
+    let mut person_rows = rows.into_iter();
+    Ok(letters
+        .iter()
+        .map(|letter| {
+            let decision = match &letter.row.identifier {
+                Identifier::Organisation(_) => route_organisation(),
+                Identifier::Person(_) => {
+                    let row = person_rows.next();
+                    RoutingDecision {
+                        route: row.as_ref().and_then(|r| r.route).unwrap_or(Route::Papir),
+                        reason: row
+                            .as_ref()
+                            .and_then(|r| r.reason)
+                            .unwrap_or(RouteReason::UnknownStatus),
+                        provider: row.as_ref().and_then(|r| r.postkasseleverandoer),
+                        notification: row
+                            .as_ref()
+                            .and_then(|r| r.notification)
+                            .unwrap_or_default(),
+                    }
+                }
+            };
+            PreviewInput {
+                recipient: describe(&letter.row),
+                decision,
+                bytes: letter.documents.iter().map(|d| d.len() as u64).sum(),
+                pages: letter.pages,
+                warnings: letter.warnings.clone(),
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -59,7 +59,8 @@ pub enum StepOutcome {
     },
 }
 
-/// Who the worker's KRR lookups are recorded as in the audit log.
+/// Who the worker's KRR lookups are recorded as in the audit log, and the environment it
+/// works in (it sends and tracks only that environment's letters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditAs {
     /// The OS user (or the app's user) the worker runs for.
@@ -128,7 +129,7 @@ impl Worker {
 
     /// Handles the next due letter, if any.
     pub async fn step(&self) -> Result<StepOutcome, StoreError> {
-        let Some(letter) = self.store.next_due_letter()? else {
+        let Some(letter) = self.store.next_due_letter(&self.audit.environment)? else {
             return Ok(StepOutcome::Idle);
         };
         let id = letter.id.clone();
@@ -253,7 +254,7 @@ impl Worker {
 
     /// Brings the statuses of sent letters up to date; returns how many changed.
     pub async fn track(&self) -> Result<Result<usize, SvarUtError>, StoreError> {
-        let tracked = self.store.letters_to_track()?;
+        let tracked = self.store.letters_to_track(&self.audit.environment)?;
         if tracked.is_empty() {
             return Ok(Ok(0));
         }

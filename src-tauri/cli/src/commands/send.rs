@@ -10,16 +10,14 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use kommunepost_core::clock::{Clock, SystemClock};
 use kommunepost_core::config::{Endpoints, Environment};
-use kommunepost_core::dispatch::{PreviewInput, PriceTable, prepare_letters, preview};
+use kommunepost_core::dispatch::{PriceTable, prepare_letters, preview, route_letters};
 use kommunepost_core::ident::Identifier;
 use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient, KrrVersion, connect};
-use kommunepost_core::letters::batch::describe;
 use kommunepost_core::letters::recipients::read_recipients;
 use kommunepost_core::letters::template::Template;
-use kommunepost_core::lookup::{self, LookupContext, Plan, os_user};
+use kommunepost_core::lookup::{LookupContext, os_user};
 use kommunepost_core::maskinporten::ClientCredential;
 use kommunepost_core::outbox::{AuditAs, StepOutcome, Worker};
-use kommunepost_core::routing::{RoutingDecision, route_organisation};
 use kommunepost_core::secret::Secret;
 use kommunepost_core::store::{NewLetter, OutboxLetter, OutboxState};
 use kommunepost_core::svarut::{SvarUtAccount, SvarUtClient};
@@ -224,17 +222,9 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
     runtime.block_on(async {
         let services = services(context, &args.service, clock.clone()).await?;
         // KRR now, for the preview (written to the audit log first).
-        let people: Vec<String> = letters
-            .iter()
-            .filter_map(|l| match &l.row.identifier {
-                Identifier::Person(fnr) => Some(fnr.expose().to_owned()),
-                Identifier::Organisation(_) => None,
-            })
-            .collect();
-        let plan = Plan::new(&people, context.environment);
         let purpose = format!("Utsending: {}", mailing.title);
-        let rows = lookup::run(
-            &plan,
+        let inputs = route_letters(
+            &letters,
             &services.krr,
             &store,
             &LookupContext {
@@ -243,44 +233,10 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 purpose: Some(&purpose),
                 now: clock.now(),
             },
+            context.environment,
             &Cancel::default(),
-            &|_, _| {},
         )
         .await?;
-        let mut person_rows = rows.into_iter();
-        let inputs: Vec<PreviewInput> = letters
-            .iter()
-            .map(|letter| {
-                let decision = match &letter.row.identifier {
-                    Identifier::Organisation(_) => route_organisation(),
-                    Identifier::Person(_) => {
-                        let row = person_rows.next();
-                        RoutingDecision {
-                            route: row
-                                .as_ref()
-                                .and_then(|r| r.route)
-                                .unwrap_or(kommunepost_core::routing::Route::Papir),
-                            reason: row
-                                .as_ref()
-                                .and_then(|r| r.reason)
-                                .unwrap_or(kommunepost_core::routing::RouteReason::UnknownStatus),
-                            provider: row.as_ref().and_then(|r| r.postkasseleverandoer),
-                            notification: row
-                                .as_ref()
-                                .and_then(|r| r.notification)
-                                .unwrap_or_default(),
-                        }
-                    }
-                };
-                PreviewInput {
-                    recipient: describe(&letter.row),
-                    decision,
-                    bytes: letter.documents.iter().map(|d| d.len() as u64).sum(),
-                    pages: letter.pages,
-                    warnings: letter.warnings.clone(),
-                }
-            })
-            .collect();
         let shown = preview(inputs, &PriceTable::default());
         if args.json {
             println!(
@@ -327,6 +283,7 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 hold: chrono::Duration::minutes(i64::from(args.hold)),
                 kind: args.kind.into(),
                 pages: letter.pages,
+                environment: context.environment.as_str().to_owned(),
             })?;
             queued.push(stored.id);
         }

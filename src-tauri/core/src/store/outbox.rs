@@ -117,6 +117,9 @@ pub struct NewLetter {
     pub kind: LetterKind,
     /// Pages of the letter (for the print estimate and the office print batch).
     pub pages: u32,
+    /// The environment it is sent in (`sandbox`, `test`, `prod`); only a worker of that
+    /// environment sends or tracks it.
+    pub environment: String,
 }
 
 /// A letter in the outbox.
@@ -166,11 +169,13 @@ pub struct OutboxLetter {
     pub handled_at: Option<String>,
     /// What the clerk did.
     pub handled_note: Option<String>,
+    /// The environment it is sent in.
+    pub environment: String,
 }
 
 const COLUMNS: &str = "id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, \
      next_attempt_at, attempts, svarut_id, krr_evidence, status, status_at, last_error, created_at, \
-     route, kind, pages, local_print, handled_at, handled_note";
+     route, kind, pages, local_print, handled_at, handled_note, environment";
 
 fn time(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
@@ -197,6 +202,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
         row.get(13)?,
         row.get(14)?,
     );
+    let environment: String = row.get(22)?;
     let more: (
         Option<String>,
         String,
@@ -250,6 +256,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
             local_print: more.3 != 0,
             handled_at: more.4,
             handled_note: more.5,
+            environment,
         })
     })())
 }
@@ -271,8 +278,8 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO outbox (id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, next_attempt_at, created_at, updated_at, kind, pages)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?9, ?10, ?11)",
+            "INSERT INTO outbox (id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, next_attempt_at, created_at, updated_at, kind, pages, environment)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?9, ?10, ?11, ?12)",
             params![
                 id,
                 letter.mailing_id,
@@ -285,6 +292,7 @@ impl Store {
                 now.to_rfc3339(),
                 letter.kind.as_str(),
                 i64::from(letter.pages.max(1)),
+                letter.environment,
             ],
         )?;
         for (position, bytes) in letter.documents.iter().enumerate() {
@@ -333,9 +341,9 @@ impl Store {
         rows.map(|r| r?).collect()
     }
 
-    /// The letter the worker should handle next at the store clock's now: a held or queued
-    /// letter whose time has come, or one whose send outcome is unknown.
-    pub fn next_due_letter(&self) -> Result<Option<OutboxLetter>, StoreError> {
+    /// The letter of `environment` the worker should handle next at the store clock's now: a
+    /// held or queued letter whose time has come, or one whose send outcome is unknown.
+    pub fn next_due_letter(&self, environment: &str) -> Result<Option<OutboxLetter>, StoreError> {
         let now = self.clock.now().to_rfc3339();
         self.conn()
             .query_row(
@@ -343,9 +351,10 @@ impl Store {
                     "SELECT {COLUMNS} FROM outbox
                      WHERE state IN ('held', 'queued', 'sending') AND release_at <= ?1 AND next_attempt_at <= ?1
                        AND (mailing_id IS NULL OR mailing_id NOT IN (SELECT id FROM mailings WHERE paused = 1))
+                       AND environment = ?2
                      ORDER BY next_attempt_at, created_at, id LIMIT 1"
                 ),
-                [now],
+                [now.as_str(), environment],
                 read,
             )
             .optional()?
@@ -465,15 +474,18 @@ impl Store {
     /// Letters accepted by SvarUt whose status may still change: (letter id, SvarUt id,
     /// kind). Not yet final; or a decision or advance notice delivered to a digital mailbox
     /// and not yet read, for up to 30 days (eFvf § 8 asks whether it was read).
-    pub fn letters_to_track(&self) -> Result<Vec<(String, String, LetterKind)>, StoreError> {
+    pub fn letters_to_track(
+        &self,
+        environment: &str,
+    ) -> Result<Vec<(String, String, LetterKind)>, StoreError> {
         let since = (self.clock.now() - chrono::Duration::days(30)).to_rfc3339();
         let conn = self.conn();
         let mut statement = conn.prepare(
-            "SELECT id, svarut_id, kind FROM outbox WHERE svarut_id IS NOT NULL AND (state = 'sent'
+            "SELECT id, svarut_id, kind FROM outbox WHERE svarut_id IS NOT NULL AND environment = ?2 AND (state = 'sent'
                OR (state = 'final' AND status = 'LEVERT_SDP' AND kind != 'ordinary' AND created_at >= ?1))
              ORDER BY created_at, id",
         )?;
-        let rows = statement.query_map([since], |r| {
+        let rows = statement.query_map([since.as_str(), environment], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,

@@ -461,3 +461,24 @@ pub struct SvarUtAccount {
     /// `IntegrasjonPassord`.
     pub integrasjon_passord: Secret<String>,
 }
+
+fn password_account(environment: crate::config::Environment) -> String {
+    format!("svarut-integrasjon-passord:{}", environment.as_str())
+}
+
+/// Saves the Fiks integration's password for `environment` in the OS credential store.
+pub fn save_integration_password(
+    store: &dyn crate::store::CredentialStore,
+    environment: crate::config::Environment,
+    password: &str,
+) -> Result<(), crate::store::CredentialError> {
+    store.set(&password_account(environment), password)
+}
+
+/// The Fiks integration's password for `environment`, if saved.
+pub fn load_integration_password(
+    store: &dyn crate::store::CredentialStore,
+    environment: crate::config::Environment,
+) -> Result<Option<Secret<String>>, crate::store::CredentialError> {
+    store.get(&password_account(environment))
+}

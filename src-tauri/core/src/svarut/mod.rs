@@ -6,6 +6,6 @@ pub mod model;
 
 pub use client::{
     FilePart, SCOPE_KS_FIKS, SEND_TIMEOUT, SvarUtAccount, SvarUtClient, SvarUtConfig, SvarUtError,
-    connect,
+    connect, load_integration_password, save_integration_password,
 };
 pub use model::{Forsendelse, Status};
