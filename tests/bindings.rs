@@ -102,6 +102,27 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
             kommunepost_core::letters::package::AttachmentMode::Merged,
         ]),
         serde_json::to_value([
+            kommunepost_core::store::OutboxState::Held,
+            kommunepost_core::store::OutboxState::Queued,
+            kommunepost_core::store::OutboxState::Sending,
+            kommunepost_core::store::OutboxState::Sent,
+            kommunepost_core::store::OutboxState::Final,
+            kommunepost_core::store::OutboxState::Failed,
+            kommunepost_core::store::OutboxState::Recalled,
+        ]),
+        serde_json::to_value([
+            kommunepost_core::store::LetterKind::Ordinary,
+            kommunepost_core::store::LetterKind::Vedtak,
+            kommunepost_core::store::LetterKind::Forhandsvarsel,
+        ]),
+        serde_json::to_value([
+            kommunepost_app::dispatch::Advice::FixLetter,
+            kommunepost_app::dispatch::Advice::CheckSettings,
+            kommunepost_app::dispatch::Advice::SendOnPaper,
+            kommunepost_app::dispatch::Advice::CheckDocuments,
+            kommunepost_app::dispatch::Advice::ContactSupport,
+        ]),
+        serde_json::to_value([
             Environment::Sandbox,
             Environment::Test,
             Environment::Production,

@@ -11,6 +11,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod connection;
+pub mod dispatch;
 pub mod error;
 pub mod lookups;
 pub mod state;
@@ -25,6 +26,43 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     let mut context = tauri::generate_context!();
     context.config_mut().identifier = build_identifier().to_owned();
     context
+}
+
+/// The outbox worker in the background: every 2 seconds it sends what is due in the current
+/// environment, and every 10 seconds it brings statuses up to date. A locked store or a
+/// missing SvarUt setup only waits; letters stay queued until it can send them.
+fn spawn_outbox_worker<R: Runtime>(app: tauri::AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        let mut rounds: u64 = 0;
+        let mut last_problem = String::new();
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let state = app.state::<state::AppState>();
+            let track = rounds.is_multiple_of(5);
+            rounds += 1;
+            match state.outbox_round(track).await {
+                Ok(round) => {
+                    if round != dispatch::Round::default() {
+                        tracing::info!(
+                            sent = round.sent,
+                            failed = round.failed,
+                            statuses = round.statuses,
+                            "outbox round"
+                        );
+                    }
+                    last_problem.clear();
+                }
+                Err(error) if error.code == error::ErrorCode::StoreLocked => {}
+                Err(error) => {
+                    // Said once per kind of problem, not every 2 seconds.
+                    if error.message != last_problem {
+                        tracing::warn!(%error, "the outbox is waiting");
+                        last_problem = error.message;
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// Starts the app.
@@ -49,6 +87,7 @@ pub fn run() {
                 tracing::error!(%error, "the sandbox services did not start");
             }
             app.manage(state);
+            spawn_outbox_worker(app.handle().clone());
             Ok(())
         })
         .run(context());

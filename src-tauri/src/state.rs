@@ -9,6 +9,7 @@ use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient, KrrVersion, connect};
 use kommunepost_core::maskinporten::{ClientCredential, load_credential};
 use kommunepost_core::paths::{AppPaths, build_identifier};
 use kommunepost_core::store::{CredentialStore, OsKeyring, StoreSession};
+use kommunepost_core::svarut::SvarUtClient;
 use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
 use serde::Serialize;
 
@@ -58,6 +59,8 @@ pub struct AppState {
     pub(crate) krr: tokio::sync::Mutex<Option<(Environment, Arc<KrrClient>)>>,
     /// Running lookups by id, to cancel them.
     pub(crate) lookups: Mutex<HashMap<String, Cancel>>,
+    /// The SvarUt client of the current environment, kept so its token is reused.
+    pub(crate) svarut: tokio::sync::Mutex<Option<(Environment, Arc<SvarUtClient>)>>,
 }
 
 impl AppState {
@@ -87,6 +90,7 @@ impl AppState {
             credentials,
             krr: tokio::sync::Mutex::new(None),
             lookups: Mutex::new(HashMap::new()),
+            svarut: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -133,6 +137,7 @@ impl AppState {
         self.update_settings(|settings| settings.environment = environment)?;
         tracing::info!(environment = environment.as_str(), "environment changed");
         *self.krr.lock().await = None;
+        *self.svarut.lock().await = None;
         self.ensure_sandbox().await?;
         Ok(self.app_info())
     }
@@ -232,6 +237,22 @@ impl AppState {
         ))
     }
 
+    /// The sandbox's own client and SvarUt account (only while the sandbox runs).
+    pub async fn sandbox_credentials(
+        &self,
+    ) -> Result<kommunepost_sandbox::SandboxCredentials, CommandError> {
+        let sandbox = self.sandbox.lock().await;
+        sandbox
+            .as_ref()
+            .map(|server| server.credentials().clone())
+            .ok_or_else(|| {
+                CommandError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "the sandbox services are not running",
+                )
+            })
+    }
+
     /// Runs the sandbox services exactly when the environment is Sandbox.
     pub async fn ensure_sandbox(&self) -> Result<(), CommandError> {
         let settings = self.settings();
@@ -245,6 +266,9 @@ impl AppState {
                 });
                 let server =
                     SandboxServer::start(Arc::new(population), self.clock.clone(), 0).await?;
+                server
+                    .svarut_double
+                    .set_speed(settings.sandbox.svarut_speed);
                 *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) =
                     Some(server.base_url());
                 *sandbox = Some(server);

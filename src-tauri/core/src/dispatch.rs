@@ -218,7 +218,7 @@ pub fn prepare_letters(
     template: &crate::letters::template::Template,
     list: &crate::letters::recipients::RecipientList,
     date: chrono::NaiveDate,
-) -> (Vec<PreparedLetter>, Vec<(usize, String)>) {
+) -> Prepared {
     use crate::letters::compose::compose_for;
     prepare_rows(list, |row| {
         let letter = compose_for(template, row, date).map_err(|e| e.to_string())?;
@@ -231,7 +231,7 @@ use crate::letters::package::AttachmentMode;
 fn prepare_rows(
     list: &crate::letters::recipients::RecipientList,
     make: impl Fn(&crate::letters::recipients::RecipientRow) -> Result<PreparedLetter, String>,
-) -> (Vec<PreparedLetter>, Vec<(usize, String)>) {
+) -> Prepared {
     let mut ready = Vec::new();
     let mut failed: Vec<(usize, String)> = list
         .problems
@@ -277,6 +277,9 @@ fn prepare_one(
     })
 }
 
+/// The letters made, and the rows that could not become one: (row, reason).
+pub type Prepared = (Vec<PreparedLetter>, Vec<(usize, String)>);
+
 /// Why a draft cannot be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrepareError {
@@ -298,7 +301,7 @@ pub fn prepare_draft(
     text: crate::letters::draft::DraftText<'_>,
     template: Option<&crate::letters::template::Template>,
     date: chrono::NaiveDate,
-) -> Result<(Vec<PreparedLetter>, Vec<(usize, String)>), PrepareError> {
+) -> Result<Prepared, PrepareError> {
     use crate::ident::Identifier;
     use crate::letters::recipients::RecipientRow;
     let attachments = draft.attachment_files()?;

@@ -365,6 +365,224 @@ async draftFields(draft: DraftForm) : Promise<Result<UsedField[], CommandError>>
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Makes the draft's letters and shows where each goes, why, its notices, warnings and cost,
+ * after a fresh KRR lookup. Nothing leaves.
+ */
+async dispatchPreview(draft: DraftForm) : Promise<Result<DispatchPlan, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("dispatch_preview", { draft }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Puts the draft's letters in the outbox (the clerk confirmed the preview). They wait the
+ * hold time, during which they can be recalled.
+ */
+async sendDraft(draft: DraftForm, kind: LetterKind) : Promise<Result<Queued, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_draft", { draft, kind }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Letters in the outbox and sent, newest first (of one mass mailing when given).
+ */
+async outboxLetters(mailingId: string | null) : Promise<Result<OutboxRow[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("outbox_letters", { mailingId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A letter with its timeline and SvarUt's events.
+ */
+async letterDetail(id: string) : Promise<Result<LetterDetail, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("letter_detail", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Takes a held or queued letter back.
+ */
+async recallLetter(id: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("recall_letter", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Tries a letter that failed before SvarUt accepted it again.
+ */
+async retryLetter(id: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_letter", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Marks an exception or reminder as dealt with, saying what was done.
+ */
+async markLetterHandled(id: string, note: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mark_letter_handled", { id, note }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The exceptions inbox: failed letters not yet dealt with.
+ */
+async exceptions() : Promise<Result<ExceptionRow[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("exceptions") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Decisions and advance notices sent digitally more than 7 days ago and not read (eFvf § 8).
+ */
+async unreadReminders() : Promise<Result<OutboxRow[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unread_reminders") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Mass mailings with their progress, newest first.
+ */
+async mailings() : Promise<Result<MailingProgress[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mailings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Pauses or resumes a mass mailing.
+ */
+async pauseMailing(id: string, paused: boolean) : Promise<Result<MailingProgress, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pause_mailing", { id, paused }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels a mass mailing: letters not yet sent are recalled.
+ */
+async cancelMailing(id: string) : Promise<Result<MailingProgress, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_mailing", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Letters by channel and status this month, and the saving against paper.
+ */
+async dispatchDashboard() : Promise<Result<Dashboard, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("dispatch_dashboard") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Letters waiting to be printed at the office.
+ */
+async officePrintBatch() : Promise<Result<OutboxRow[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("office_print_batch") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the chosen letters of the print batch as one PDF to Downloads; returns where.
+ */
+async exportPrintBatch(ids: string[]) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_print_batch", { ids }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Marks letters of the print batch as printed.
+ */
+async markPrinted(ids: string[]) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("mark_printed", { ids }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The dispatch settings (hold time, office print, prices).
+ */
+async dispatchSettings() : Promise<DispatchSettings> {
+    return await TAURI_INVOKE("dispatch_settings");
+},
+/**
+ * Saves the dispatch settings.
+ */
+async saveDispatchSettings(settings: DispatchSettings) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_dispatch_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The SvarUt account and integration of a real environment.
+ */
+async svarutSetup(environment: Environment) : Promise<Result<SvarUtSetup, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("svarut_setup", { environment }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the SvarUt account and integration of a real environment; the password (when
+ * given) goes only to the OS credential store.
+ */
+async saveSvarutSetup(environment: Environment, kontoId: string, integrasjonId: string, password: string | null) : Promise<Result<SvarUtSetup, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_svarut_setup", { environment, kontoId, integrasjonId, password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -378,6 +596,30 @@ async draftFields(draft: DraftForm) : Promise<Result<UsedField[], CommandError>>
 
 /** user-defined types **/
 
+/**
+ * What the clerk should do about an exception.
+ */
+export type Advice = 
+/**
+ * SvarUt refused the forsendelse (validation): correct the letter and send a new one.
+ */
+"fix_letter" | 
+/**
+ * The integration, account or access is wrong: check the SvarUt settings, then retry.
+ */
+"check_settings" | 
+/**
+ * Digital delivery only, and it failed: send the letter on paper.
+ */
+"send_on_paper" | 
+/**
+ * SvarUt could not build the forsendelse from the documents: check them, send anew.
+ */
+"check_documents" | 
+/**
+ * Something else failed at SvarUt: contact KS Fiks support with the forsendelse id.
+ */
+"contact_support"
 /**
  * Facts about the running app, for the header and settings screen.
  */
@@ -459,6 +701,46 @@ valid_to: string | null;
  */
 kid: string | null }
 /**
+ * Letters by channel this month.
+ */
+export type ChannelStats = { 
+/**
+ * `digital_postkasse`, `altinn`, `papir`, or `unrouted` (not yet sent).
+ */
+route: string; 
+/**
+ * All.
+ */
+total: number; 
+/**
+ * Waiting in the outbox.
+ */
+waiting: number; 
+/**
+ * Accepted, on their way.
+ */
+underway: number; 
+/**
+ * Delivered, read or printed.
+ */
+done: number; 
+/**
+ * Failed.
+ */
+failed: number }
+/**
+ * Totals per channel.
+ */
+export type ChannelTotal = { 
+/**
+ * Letters.
+ */
+letters: number; 
+/**
+ * Estimated cost (NOK).
+ */
+cost: number }
+/**
  * Which control-digit rule the number satisfies.
  */
 export type ChecksumRule = 
@@ -523,6 +805,119 @@ export type CredentialKind =
  * A key registered on the client, PEM; the secret is its `kid`.
  */
 "key"
+/**
+ * The dashboard.
+ */
+export type Dashboard = { 
+/**
+ * `YYYY-MM`.
+ */
+month: string; 
+/**
+ * Letters queued this month.
+ */
+letters: number; 
+/**
+ * By channel.
+ */
+channels: ChannelStats[]; 
+/**
+ * By SvarUt status.
+ */
+statuses: StatusCount[]; 
+/**
+ * Letters that did not go on paper, times the saving per letter (NOK).
+ */
+saving: number; 
+/**
+ * The saving per letter used.
+ */
+saving_per_letter: number; 
+/**
+ * Open exceptions.
+ */
+exceptions: number; 
+/**
+ * Unread decisions and advance notices older than 7 days.
+ */
+reminders: number; 
+/**
+ * Letters waiting in the office print batch.
+ */
+to_print: number }
+/**
+ * The routing and cost preview of a draft, before the clerk confirms.
+ */
+export type DispatchPlan = { 
+/**
+ * Per recipient and in totals.
+ */
+preview: DispatchPreview; 
+/**
+ * Rows that will not be sent.
+ */
+failed: RowFailure[]; 
+/**
+ * Minutes the letters wait before they leave.
+ */
+hold_minutes: number; 
+/**
+ * Paper letters go to the office print batch.
+ */
+print_at_office: boolean; 
+/**
+ * The environment they will be sent in.
+ */
+environment: Environment }
+/**
+ * The whole preview.
+ */
+export type DispatchPreview = { 
+/**
+ * One per recipient, in order.
+ */
+rows: PreviewRow[]; 
+/**
+ * Digital mailbox.
+ */
+digital: ChannelTotal; 
+/**
+ * Altinn.
+ */
+altinn: ChannelTotal; 
+/**
+ * Paper.
+ */
+paper: ChannelTotal; 
+/**
+ * All letters.
+ */
+total_cost: number; 
+/**
+ * What the same letters would cost all on paper, less the estimate: the saving.
+ */
+saving: number }
+/**
+ * How letters are dispatched.
+ */
+export type DispatchSettings = { 
+/**
+ * Minutes a letter waits in the outbox before it leaves (it can be recalled then).
+ */
+hold_minutes: number; 
+/**
+ * Letters KRR routes to paper are collected for print at the office instead of going to
+ * SvarUt's print service.
+ */
+print_at_office: boolean; 
+/**
+ * The price table for the cost estimate.
+ */
+prices: PriceTable; 
+/**
+ * What one letter not sent on paper saves, for the dashboard (NOK; the seed's figure).
+ */
+saving_per_letter: number }
 /**
  * An attachment kept with a draft.
  */
@@ -755,6 +1150,18 @@ export type ErrorCode =
  */
 "internal"
 /**
+ * An exception and what to do about it.
+ */
+export type ExceptionRow = { 
+/**
+ * The letter.
+ */
+letter: OutboxRow; 
+/**
+ * What to do.
+ */
+advice: Advice }
+/**
  * A merge value typed for a single letter.
  */
 export type FieldValue = { 
@@ -872,6 +1279,55 @@ export type KeySource =
  * A key derived from the user's passphrase (Argon2id).
  */
 "passphrase"
+/**
+ * A letter with its timeline.
+ */
+export type LetterDetail = { 
+/**
+ * The letter.
+ */
+letter: OutboxRow; 
+/**
+ * What happened in the outbox, oldest first.
+ */
+events: TimelineEvent[]; 
+/**
+ * SvarUt's own events (`hendelser`), when it has the letter.
+ */
+svarut_events: TimelineEvent[]; 
+/**
+ * Why SvarUt's events could not be fetched.
+ */
+svarut_error: string | null; 
+/**
+ * SvarUt's id.
+ */
+svarut_id: string | null; 
+/**
+ * The send-time KRR lookup: when, and the routing it gave.
+ */
+krr_evidence: string | null; 
+/**
+ * What to do, when it failed.
+ */
+advice: Advice | null }
+/**
+ * What kind of letter: a decision (enkeltvedtak) or advance notice (forhåndsvarsel) must be
+ * read within a week or the party notified again (eFvf § 8); others are not followed up.
+ */
+export type LetterKind = 
+/**
+ * An ordinary letter.
+ */
+"ordinary" | 
+/**
+ * An individual decision (enkeltvedtak).
+ */
+"vedtak" | 
+/**
+ * An advance notice (forhåndsvarsel, fvl § 16).
+ */
+"forhandsvarsel"
 /**
  * A rendered letter for the viewer.
  */
@@ -999,6 +1455,54 @@ export type MailboxProvider =
  */
 "other"
 /**
+ * How far a mass mailing has come: letters per state.
+ */
+export type MailingProgress = { 
+/**
+ * The mailing.
+ */
+id: string; 
+/**
+ * Its title.
+ */
+title: string; 
+/**
+ * Paused.
+ */
+paused: boolean; 
+/**
+ * Cancelled.
+ */
+cancelled: boolean; 
+/**
+ * All its letters.
+ */
+total: number; 
+/**
+ * Held or queued, not yet sent.
+ */
+waiting: number; 
+/**
+ * Being sent (outcome not yet known).
+ */
+sending: number; 
+/**
+ * Accepted by SvarUt (or in the office print batch), not yet final.
+ */
+sent: number; 
+/**
+ * Final: delivered, read, printed.
+ */
+done: number; 
+/**
+ * Failed (exceptions).
+ */
+failed: number; 
+/**
+ * Recalled.
+ */
+recalled: number }
+/**
  * Which notification channels may be used for a notice (eForvaltningsforskriften § 8, § 32).
  */
 export type NotificationChannels = { 
@@ -1010,6 +1514,102 @@ email: boolean;
  * SMS may be used.
  */
 sms: boolean }
+/**
+ * A letter in a list: the recipient masked, where it went and how far it has come.
+ */
+export type OutboxRow = { 
+/**
+ * The letter's id (also SvarUt's `eksternReferanse`).
+ */
+id: string; 
+/**
+ * Its mass mailing.
+ */
+mailing_id: string | null; 
+/**
+ * Title.
+ */
+title: string; 
+/**
+ * Name and masked identifier.
+ */
+recipient: string; 
+/**
+ * Decision, advance notice or ordinary.
+ */
+kind: LetterKind; 
+/**
+ * Where it is in the outbox.
+ */
+state: OutboxState; 
+/**
+ * The channel KRR gave at send time: `digital_postkasse`, `altinn`, `papir`.
+ */
+route: string | null; 
+/**
+ * The last SvarUt status (any value, shown as written when unknown).
+ */
+status: string | null; 
+/**
+ * When that status was set.
+ */
+status_at: string | null; 
+/**
+ * Queued at (RFC 3339).
+ */
+created_at: string; 
+/**
+ * When it may leave (held letters can be recalled until then).
+ */
+release_at: string; 
+/**
+ * The last error, identifiers masked.
+ */
+last_error: string | null; 
+/**
+ * Printed at the office instead of through SvarUt.
+ */
+local_print: boolean; 
+/**
+ * What the clerk did about an exception or reminder.
+ */
+handled_note: string | null; 
+/**
+ * Pages.
+ */
+pages: number }
+/**
+ * Where a letter is.
+ */
+export type OutboxState = 
+/**
+ * Waiting out the hold-before-release time; can be recalled.
+ */
+"held" | 
+/**
+ * Ready to go (waiting for its next attempt).
+ */
+"queued" | 
+/**
+ * A send was started; its outcome is not yet stored.
+ */
+"sending" | 
+/**
+ * Accepted by SvarUt; being tracked.
+ */
+"sent" | 
+/**
+ * A final status (read, printed, delivered, …).
+ */
+"final" | 
+/**
+ * Cannot be sent or was not delivered: in the exceptions inbox.
+ */
+"failed" | 
+/**
+ * Taken back by the clerk before it left.
+ */
+"recalled"
 /**
  * One problem found.
  */
@@ -1032,6 +1632,84 @@ message: string;
  * A warning does not stop the letter; an error does.
  */
 blocking: boolean }
+/**
+ * One recipient in the preview.
+ */
+export type PreviewRow = { 
+/**
+ * Name and masked identifier.
+ */
+recipient: string; 
+/**
+ * Where the letter goes.
+ */
+route: Route; 
+/**
+ * Why.
+ */
+reason: RouteReason; 
+/**
+ * Digipost or e-Boks, for a digital mailbox.
+ */
+provider: MailboxProvider | null; 
+/**
+ * Notices that apply.
+ */
+notification: NotificationChannels; 
+/**
+ * Preflight warnings for this letter.
+ */
+warnings: string[]; 
+/**
+ * Estimated cost (NOK).
+ */
+cost: number }
+/**
+ * Prices in NOK excluding VAT. Defaults from Digdir's DPI price model as of 01.01.2024 and
+ * Digipost's print example (`rules-and-limits.md` §6.3 [S35][S21]); tiers the sources do not
+ * give, and Altinn's price, are UNCONFIRMED defaults — set your contract's prices.
+ */
+export type PriceTable = { 
+/**
+ * DPI price by message size: (up to bytes, NOK), ascending; above the last, the last.
+ */
+digital_tiers: ([number, number])[]; 
+/**
+ * DPI transport per message (KS Fiks users).
+ */
+digital_transport: number; 
+/**
+ * An Altinn message (UNCONFIRMED: 0 until set).
+ */
+altinn: number; 
+/**
+ * Print and postage, first sheet (Digipost's example: 30.90, postage included).
+ */
+print_first_sheet: number; 
+/**
+ * Each further sheet.
+ */
+print_extra_sheet: number; 
+/**
+ * Postage on top of the print price (0 when the print price includes it).
+ */
+postage: number }
+/**
+ * What queuing did.
+ */
+export type Queued = { 
+/**
+ * The mass mailing (a draft with a recipient list).
+ */
+mailing_id: string | null; 
+/**
+ * The letters now in the outbox.
+ */
+letters: string[]; 
+/**
+ * Rows not sent.
+ */
+failed: RowFailure[] }
 /**
  * One recipient in the import preview (identifier masked).
  */
@@ -1157,6 +1835,18 @@ export type RouteReason =
  */
 "organisation"
 /**
+ * A row the preview could not make a letter of.
+ */
+export type RowFailure = { 
+/**
+ * The list's row (header = 1).
+ */
+row: number; 
+/**
+ * Why (identifiers masked).
+ */
+error: string }
+/**
  * A row that cannot be used, and why.
  */
 export type RowProblem = { 
@@ -1189,6 +1879,18 @@ export type Separator =
  */
 "tab"
 /**
+ * A status and how many letters have it.
+ */
+export type StatusCount = { 
+/**
+ * SvarUt's status as written.
+ */
+status: string; 
+/**
+ * Letters.
+ */
+count: number }
+/**
  * What the user sees of the store.
  */
 export type StoreState = 
@@ -1208,6 +1910,22 @@ export type StoreState =
  * The key cannot be had from the credential store: the recovery key opens the store.
  */
 { state: "needs_recovery_key"; reason: string }
+/**
+ * The SvarUt setup of a real environment.
+ */
+export type SvarUtSetup = { 
+/**
+ * `kontoId`.
+ */
+konto_id: string; 
+/**
+ * The Fiks integration's id.
+ */
+integrasjon_id: string; 
+/**
+ * Whether its password is in the OS credential store.
+ */
+has_password: boolean }
 /**
  * A template in a list.
  */
@@ -1240,6 +1958,18 @@ export type TextEncoding =
  * Windows-1252 (Excel's plain "CSV" on Norwegian Windows).
  */
 "windows1252"
+/**
+ * One line of a timeline.
+ */
+export type TimelineEvent = { 
+/**
+ * When (RFC 3339 or as SvarUt wrote it).
+ */
+at: string; 
+/**
+ * What happened.
+ */
+text: string }
 /**
  * A merge field the letter uses and whether the clerk must type its value.
  */

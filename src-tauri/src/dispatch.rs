@@ -1,0 +1,786 @@
+//! Utsending in the app: the SvarUt client of the current environment, the routing and cost
+//! preview of a draft, queuing it, and the background worker that sends and tracks. What
+//! crosses to the UI is masked: names and `010180 *****`, never a full fødselsnummer.
+
+use std::sync::Arc;
+
+use chrono::{Datelike, TimeZone};
+use kommunepost_core::config::{DispatchSettings, Environment};
+use kommunepost_core::dispatch::{
+    DispatchPreview, PrepareError, Prepared, prepare_draft, preview, route_letters,
+};
+use kommunepost_core::ident::Fnr;
+use kommunepost_core::krr::Cancel;
+use kommunepost_core::letters::draft::DraftText;
+use kommunepost_core::letters::recipients::mask_text;
+use kommunepost_core::lookup::{LookupContext, os_user};
+use kommunepost_core::outbox::{AuditAs, StepOutcome, Worker};
+use kommunepost_core::secret::Secret;
+use kommunepost_core::store::{LetterKind, NewLetter, OutboxLetter, OutboxState, Store};
+use kommunepost_core::svarut::{
+    SvarUtAccount, SvarUtClient, load_integration_password, save_integration_password,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::commands::letters::DraftForm;
+use crate::error::{CommandError, ErrorCode};
+use crate::state::AppState;
+
+/// A letter in a list: the recipient masked, where it went and how far it has come.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct OutboxRow {
+    /// The letter's id (also SvarUt's `eksternReferanse`).
+    pub id: String,
+    /// Its mass mailing.
+    pub mailing_id: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Name and masked identifier.
+    pub recipient: String,
+    /// Decision, advance notice or ordinary.
+    pub kind: LetterKind,
+    /// Where it is in the outbox.
+    pub state: OutboxState,
+    /// The channel KRR gave at send time: `digital_postkasse`, `altinn`, `papir`.
+    pub route: Option<String>,
+    /// The last SvarUt status (any value, shown as written when unknown).
+    pub status: Option<String>,
+    /// When that status was set.
+    pub status_at: Option<String>,
+    /// Queued at (RFC 3339).
+    pub created_at: String,
+    /// When it may leave (held letters can be recalled until then).
+    pub release_at: String,
+    /// The last error, identifiers masked.
+    pub last_error: Option<String>,
+    /// Printed at the office instead of through SvarUt.
+    pub local_print: bool,
+    /// What the clerk did about an exception or reminder.
+    pub handled_note: Option<String>,
+    /// Pages.
+    pub pages: u32,
+}
+
+fn masked_id(id: &str) -> String {
+    match Fnr::parse(id) {
+        Ok(fnr) => fnr.masked(),
+        Err(_) => mask_text(id),
+    }
+}
+
+impl From<&OutboxLetter> for OutboxRow {
+    fn from(letter: &OutboxLetter) -> Self {
+        let recipient = match &letter.recipient_id {
+            Some(id) => format!("{} ({})", letter.recipient_name, masked_id(id)),
+            None => letter.recipient_name.clone(),
+        };
+        Self {
+            id: letter.id.clone(),
+            mailing_id: letter.mailing_id.clone(),
+            title: letter.title.clone(),
+            recipient,
+            kind: letter.kind,
+            state: letter.state,
+            route: letter.route.clone(),
+            status: letter.status.clone(),
+            status_at: letter.status_at.clone(),
+            created_at: letter.created_at.to_rfc3339(),
+            release_at: letter.release_at.to_rfc3339(),
+            last_error: letter.last_error.as_deref().map(mask_text),
+            local_print: letter.local_print,
+            handled_note: letter.handled_note.clone(),
+            pages: letter.pages,
+        }
+    }
+}
+
+/// One line of a timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct TimelineEvent {
+    /// When (RFC 3339 or as SvarUt wrote it).
+    pub at: String,
+    /// What happened.
+    pub text: String,
+}
+
+/// What the clerk should do about an exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Advice {
+    /// SvarUt refused the forsendelse (validation): correct the letter and send a new one.
+    FixLetter,
+    /// The integration, account or access is wrong: check the SvarUt settings, then retry.
+    CheckSettings,
+    /// Digital delivery only, and it failed: send the letter on paper.
+    SendOnPaper,
+    /// SvarUt could not build the forsendelse from the documents: check them, send anew.
+    CheckDocuments,
+    /// Something else failed at SvarUt: contact KS Fiks support with the forsendelse id.
+    ContactSupport,
+}
+
+/// What to do about a failed letter.
+pub fn advice_for(letter: &OutboxLetter) -> Advice {
+    match letter.status.as_deref() {
+        Some("IKKE_LEVERT") => Advice::SendOnPaper,
+        Some("AVVIST") => Advice::CheckDocuments,
+        Some(_) => Advice::ContactSupport,
+        None => {
+            let error = letter.last_error.as_deref().unwrap_or("").to_lowercase();
+            let settings = ["integrasjon", "konto", "tilgang", "401", "403", "access"];
+            if settings.iter().any(|s| error.contains(s)) {
+                Advice::CheckSettings
+            } else {
+                Advice::FixLetter
+            }
+        }
+    }
+}
+
+/// A letter with its timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct LetterDetail {
+    /// The letter.
+    pub letter: OutboxRow,
+    /// What happened in the outbox, oldest first.
+    pub events: Vec<TimelineEvent>,
+    /// SvarUt's own events (`hendelser`), when it has the letter.
+    pub svarut_events: Vec<TimelineEvent>,
+    /// Why SvarUt's events could not be fetched.
+    pub svarut_error: Option<String>,
+    /// SvarUt's id.
+    pub svarut_id: Option<String>,
+    /// The send-time KRR lookup: when, and the routing it gave.
+    pub krr_evidence: Option<String>,
+    /// What to do, when it failed.
+    pub advice: Option<Advice>,
+}
+
+/// A row the preview could not make a letter of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RowFailure {
+    /// The list's row (header = 1).
+    pub row: u32,
+    /// Why (identifiers masked).
+    pub error: String,
+}
+
+/// The routing and cost preview of a draft, before the clerk confirms.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct DispatchPlan {
+    /// Per recipient and in totals.
+    pub preview: DispatchPreview,
+    /// Rows that will not be sent.
+    pub failed: Vec<RowFailure>,
+    /// Minutes the letters wait before they leave.
+    pub hold_minutes: u32,
+    /// Paper letters go to the office print batch.
+    pub print_at_office: bool,
+    /// The environment they will be sent in.
+    pub environment: Environment,
+}
+
+/// What queuing did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Queued {
+    /// The mass mailing (a draft with a recipient list).
+    pub mailing_id: Option<String>,
+    /// The letters now in the outbox.
+    pub letters: Vec<String>,
+    /// Rows not sent.
+    pub failed: Vec<RowFailure>,
+}
+
+/// Letters by channel this month.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
+pub struct ChannelStats {
+    /// `digital_postkasse`, `altinn`, `papir`, or `unrouted` (not yet sent).
+    pub route: String,
+    /// All.
+    pub total: u32,
+    /// Waiting in the outbox.
+    pub waiting: u32,
+    /// Accepted, on their way.
+    pub underway: u32,
+    /// Delivered, read or printed.
+    pub done: u32,
+    /// Failed.
+    pub failed: u32,
+}
+
+/// A status and how many letters have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct StatusCount {
+    /// SvarUt's status as written.
+    pub status: String,
+    /// Letters.
+    pub count: u32,
+}
+
+/// The dashboard.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
+pub struct Dashboard {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Letters queued this month.
+    pub letters: u32,
+    /// By channel.
+    pub channels: Vec<ChannelStats>,
+    /// By SvarUt status.
+    pub statuses: Vec<StatusCount>,
+    /// Letters that did not go on paper, times the saving per letter (NOK).
+    pub saving: f64,
+    /// The saving per letter used.
+    pub saving_per_letter: f64,
+    /// Open exceptions.
+    pub exceptions: u32,
+    /// Unread decisions and advance notices older than 7 days.
+    pub reminders: u32,
+    /// Letters waiting in the office print batch.
+    pub to_print: u32,
+}
+
+/// The SvarUt setup of a real environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct SvarUtSetup {
+    /// `kontoId`.
+    pub konto_id: String,
+    /// The Fiks integration's id.
+    pub integrasjon_id: String,
+    /// Whether its password is in the OS credential store.
+    pub has_password: bool,
+}
+
+/// What one round of the background worker did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Letters sent or recovered.
+    pub sent: usize,
+    /// Letters that failed for good.
+    pub failed: usize,
+    /// Statuses that changed.
+    pub statuses: usize,
+}
+
+fn row_failures(failed: Vec<(usize, String)>) -> Vec<RowFailure> {
+    failed
+        .into_iter()
+        .map(|(row, error)| RowFailure {
+            row: u32::try_from(row).unwrap_or(u32::MAX),
+            error,
+        })
+        .collect()
+}
+
+impl From<PrepareError> for CommandError {
+    fn from(error: PrepareError) -> Self {
+        match error {
+            PrepareError::Draft(draft) => draft.into(),
+            other => Self::new(ErrorCode::LetterNotReady, other),
+        }
+    }
+}
+
+impl From<kommunepost_core::svarut::SvarUtError> for CommandError {
+    fn from(error: kommunepost_core::svarut::SvarUtError) -> Self {
+        let code = if error.is_permanent() {
+            ErrorCode::ServiceRefused
+        } else {
+            ErrorCode::ServiceUnavailable
+        };
+        Self::new(code, mask_text(&error.to_string()))
+    }
+}
+
+impl AppState {
+    fn store(&self) -> Result<Arc<Store>, CommandError> {
+        Ok(self.session().store()?)
+    }
+
+    /// The SvarUt client of the current environment (built once, then reused with its token).
+    pub async fn svarut_client(&self) -> Result<(Environment, Arc<SvarUtClient>), CommandError> {
+        let mut cached = self.svarut.lock().await;
+        let environment = self.settings().environment;
+        if let Some((env, client)) = cached.as_ref()
+            && *env == environment
+        {
+            return Ok((*env, client.clone()));
+        }
+        let (endpoints, access) = self.access_for(environment).await?;
+        let account = match environment {
+            Environment::Sandbox => {
+                let credentials = self.sandbox_credentials().await?;
+                SvarUtAccount {
+                    konto_id: credentials.svarut_konto_id,
+                    integrasjon_id: credentials.integrasjon_id,
+                    integrasjon_passord: Secret::new(credentials.integrasjon_passord),
+                }
+            }
+            _ => {
+                let settings = self.settings();
+                let env = settings
+                    .environment_settings(environment)
+                    .cloned()
+                    .unwrap_or_default();
+                let missing = || {
+                    CommandError::new(
+                        ErrorCode::NoCredentials,
+                        format!(
+                            "no SvarUt account and Fiks integration are set up for {}",
+                            environment.as_str()
+                        ),
+                    )
+                };
+                let store = self
+                    .credentials
+                    .clone()
+                    .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+                SvarUtAccount {
+                    konto_id: env.svarut_konto_id.ok_or_else(missing)?,
+                    integrasjon_id: env.integrasjon_id.ok_or_else(missing)?,
+                    integrasjon_passord: load_integration_password(store.as_ref(), environment)
+                        .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?
+                        .ok_or_else(missing)?,
+                }
+            }
+        };
+        let settings = self.settings();
+        let client = kommunepost_core::svarut::connect(
+            &endpoints.svarut,
+            &endpoints.maskinporten,
+            access.token_url.clone(),
+            &access.client_id,
+            access.credential,
+            account,
+            &settings.timeouts,
+            self.clock(),
+        )
+        .map_err(|e| CommandError::new(ErrorCode::InvalidSettings, e))?;
+        let client = Arc::new(client);
+        *cached = Some((environment, client.clone()));
+        Ok((environment, client))
+    }
+
+    /// Saves the SvarUt account and Fiks integration of a real environment; the password (when
+    /// given) only in the OS credential store.
+    pub async fn save_svarut_setup(
+        &self,
+        environment: Environment,
+        konto_id: &str,
+        integrasjon_id: &str,
+        password: Option<&str>,
+    ) -> Result<SvarUtSetup, CommandError> {
+        let (konto_id, integrasjon_id) = (konto_id.trim(), integrasjon_id.trim());
+        let uuid = |text: &str| {
+            text.len() == 36
+                && text.char_indices().all(|(i, c)| {
+                    if matches!(i, 8 | 13 | 18 | 23) {
+                        c == '-'
+                    } else {
+                        c.is_ascii_hexdigit()
+                    }
+                })
+        };
+        if environment == Environment::Sandbox {
+            return Err(CommandError::new(
+                ErrorCode::InvalidSettings,
+                "the sandbox has its own SvarUt account",
+            ));
+        }
+        if !uuid(konto_id) || !uuid(integrasjon_id) {
+            return Err(CommandError::new(
+                ErrorCode::InvalidSettings,
+                "the account id and the integration id are UUIDs (as in the KS Fiks configuration)",
+            ));
+        }
+        if let Some(password) = password.filter(|p| !p.is_empty()) {
+            let store = self
+                .credentials
+                .clone()
+                .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+            save_integration_password(store.as_ref(), environment, password)
+                .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+        }
+        self.update_settings(|settings| {
+            if let Some(env) = settings.environment_settings_mut(environment) {
+                env.svarut_konto_id = Some(konto_id.to_owned());
+                env.integrasjon_id = Some(integrasjon_id.to_owned());
+            }
+        })?;
+        *self.svarut.lock().await = None;
+        self.svarut_setup(environment)
+    }
+
+    /// The SvarUt setup of a real environment (`None` for the sandbox or when not set up).
+    pub fn svarut_setup(&self, environment: Environment) -> Result<SvarUtSetup, CommandError> {
+        let settings = self.settings();
+        let env = settings
+            .environment_settings(environment)
+            .cloned()
+            .unwrap_or_default();
+        let has_password = match &self.credentials {
+            Ok(store) => load_integration_password(store.as_ref(), environment)
+                .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?
+                .is_some(),
+            Err(_) => false,
+        };
+        Ok(SvarUtSetup {
+            konto_id: env.svarut_konto_id.unwrap_or_default(),
+            integrasjon_id: env.integrasjon_id.unwrap_or_default(),
+            has_password,
+        })
+    }
+
+    /// Saves hold time, office print and prices.
+    pub fn save_dispatch_settings(&self, dispatch: DispatchSettings) -> Result<(), CommandError> {
+        if dispatch.hold_minutes > 24 * 60 {
+            return Err(CommandError::new(
+                ErrorCode::InvalidSettings,
+                "hold letters at most 24 hours",
+            ));
+        }
+        let prices = &dispatch.prices;
+        let all = [
+            prices.digital_transport,
+            prices.altinn,
+            prices.print_first_sheet,
+            prices.print_extra_sheet,
+            prices.postage,
+            dispatch.saving_per_letter,
+        ];
+        if all
+            .iter()
+            .chain(prices.digital_tiers.iter().map(|(_, kr)| kr))
+            .any(|kr| !kr.is_finite() || *kr < 0.0)
+        {
+            return Err(CommandError::new(
+                ErrorCode::InvalidSettings,
+                "prices are amounts of 0 kr or more",
+            ));
+        }
+        self.update_settings(|settings| settings.dispatch = dispatch)
+    }
+
+    fn prepare(&self, draft: &DraftForm) -> Result<Prepared, CommandError> {
+        let template = match &draft.letter.template_id {
+            Some(id) => Some(self.store()?.get_template(id)?.template),
+            None => None,
+        };
+        let fnr = match draft.recipient_fnr.trim() {
+            "" => None,
+            text => Some(
+                Fnr::parse(text).map_err(|e| CommandError::new(ErrorCode::InvalidIdentifier, e))?,
+            ),
+        };
+        let date = self
+            .clock()
+            .now()
+            .with_timezone(&chrono::Local)
+            .date_naive();
+        let text = DraftText {
+            title: &draft.title,
+            body: &draft.body,
+            recipient_fnr: fnr.as_ref(),
+            recipient_name: &draft.recipient_name,
+        };
+        Ok(prepare_draft(&draft.letter, text, template.as_ref(), date)?)
+    }
+
+    /// Makes the draft's letters and routes them with a fresh KRR lookup (audited): the
+    /// preview the clerk confirms. Nothing is queued.
+    pub async fn dispatch_plan(&self, draft: &DraftForm) -> Result<DispatchPlan, CommandError> {
+        let (letters, failed) = self.prepare(draft)?;
+        let store = self.store()?;
+        let (environment, krr) = self.krr_client().await?;
+        let purpose = format!("Utsending: {}", draft.title.trim());
+        let inputs = route_letters(
+            &letters,
+            &krr,
+            &store,
+            &LookupContext {
+                actor: &os_user(),
+                environment: environment.as_str(),
+                purpose: Some(&purpose),
+                now: self.clock().now(),
+            },
+            environment,
+            &Cancel::default(),
+        )
+        .await?;
+        let settings = self.settings();
+        Ok(DispatchPlan {
+            preview: preview(inputs, &settings.dispatch.prices),
+            failed: row_failures(failed),
+            hold_minutes: settings.dispatch.hold_minutes,
+            print_at_office: settings.dispatch.print_at_office,
+            environment,
+        })
+    }
+
+    /// Puts the draft's letters in the outbox, held for the configured time. KRR is looked up
+    /// again when each letter leaves.
+    pub fn queue_draft(&self, draft: &DraftForm, kind: LetterKind) -> Result<Queued, CommandError> {
+        let (letters, failed) = self.prepare(draft)?;
+        if letters.is_empty() {
+            return Err(CommandError::new(
+                ErrorCode::LetterNotReady,
+                "no letter can be made from the draft; see the rows' problems",
+            ));
+        }
+        let store = self.store()?;
+        let settings = self.settings();
+        let mailing_id = match &draft.letter.recipients_csv_base64 {
+            Some(_) => {
+                let source = serde_json::to_string(&draft.letter).expect("plain data serialises");
+                let list = draft.letter.recipients_csv_base64.as_deref().unwrap_or("");
+                Some(store.create_mailing(draft.title.trim(), &source, list.as_bytes())?)
+            }
+            None => None,
+        };
+        let mut queued = Vec::new();
+        for letter in letters {
+            let recipient_id = match &letter.row.identifier {
+                kommunepost_core::ident::Identifier::Person(fnr) => fnr.expose().to_owned(),
+                kommunepost_core::ident::Identifier::Organisation(org) => org.to_string(),
+            };
+            let stored = store.enqueue_letter(NewLetter {
+                mailing_id: mailing_id.clone(),
+                recipient_name: letter.row.name.clone(),
+                recipient_id: Some(recipient_id),
+                forsendelse: letter.forsendelse,
+                documents: letter.documents,
+                hold: chrono::Duration::minutes(i64::from(settings.dispatch.hold_minutes)),
+                kind,
+                pages: letter.pages,
+                environment: settings.environment.as_str().to_owned(),
+            })?;
+            queued.push(stored.id);
+        }
+        tracing::info!(
+            letters = queued.len(),
+            environment = settings.environment.as_str(),
+            "letters queued"
+        );
+        Ok(Queued {
+            mailing_id,
+            letters: queued,
+            failed: row_failures(failed),
+        })
+    }
+
+    /// One round of the background worker in the current environment: every due letter, then
+    /// the statuses of sent ones when `track` is set.
+    pub async fn outbox_round(&self, track: bool) -> Result<Round, CommandError> {
+        let store = self.store()?;
+        let (environment, svarut) = self.svarut_client().await?;
+        let (_, krr) = self.krr_client().await?;
+        let settings = self.settings();
+        let worker = Worker::new(
+            store,
+            svarut,
+            Some(krr),
+            self.clock(),
+            AuditAs {
+                actor: os_user(),
+                environment: environment.as_str().to_owned(),
+            },
+        )
+        .print_at_office(settings.dispatch.print_at_office);
+        let mut round = Round::default();
+        // A bounded number of letters per round, so tracking and the UI keep up.
+        for _ in 0..200 {
+            match worker.step().await? {
+                StepOutcome::Idle => break,
+                StepOutcome::Sent { .. }
+                | StepOutcome::Recovered { .. }
+                | StepOutcome::OfficePrint { .. } => round.sent += 1,
+                StepOutcome::Failed { .. } => round.failed += 1,
+                StepOutcome::RetryLater { error, .. } => {
+                    tracing::warn!(error = %mask_text(&error), "a letter will be tried again");
+                    break;
+                }
+            }
+        }
+        if track {
+            match worker.track().await? {
+                Ok(changed) => round.statuses = changed,
+                Err(error) => {
+                    tracing::warn!(error = %mask_text(&error.to_string()), "status update failed")
+                }
+            }
+        }
+        Ok(round)
+    }
+
+    /// Letters, newest first (of one mass mailing when given).
+    pub fn outbox_rows(&self, mailing_id: Option<&str>) -> Result<Vec<OutboxRow>, CommandError> {
+        Ok(self
+            .store()?
+            .list_outbox(mailing_id)?
+            .iter()
+            .map(OutboxRow::from)
+            .collect())
+    }
+
+    /// A letter with its timeline and, when SvarUt has it, SvarUt's events.
+    pub async fn letter_detail(&self, id: &str) -> Result<LetterDetail, CommandError> {
+        let store = self.store()?;
+        let letter = store.get_letter(id)?;
+        let events = store
+            .letter_events(id)?
+            .into_iter()
+            .map(|(at, text)| TimelineEvent {
+                at,
+                text: mask_text(&text),
+            })
+            .collect();
+        let (mut svarut_events, mut svarut_error) = (Vec::new(), None);
+        if let Some(svarut_id) = &letter.svarut_id
+            && letter.environment == self.settings().environment.as_str()
+        {
+            match self.svarut_client().await {
+                Ok((_, client)) => match client.hendelser(svarut_id).await {
+                    Ok(found) => {
+                        svarut_events = found
+                            .into_iter()
+                            .map(|h| TimelineEvent {
+                                at: h.tidspunkt,
+                                text: mask_text(&h.hendelse),
+                            })
+                            .collect();
+                    }
+                    Err(error) => svarut_error = Some(mask_text(&error.to_string())),
+                },
+                Err(error) => svarut_error = Some(error.message),
+            }
+        }
+        Ok(LetterDetail {
+            letter: OutboxRow::from(&letter),
+            events,
+            svarut_events,
+            svarut_error,
+            svarut_id: letter.svarut_id.clone(),
+            krr_evidence: letter.krr_evidence.clone(),
+            advice: (letter.state == OutboxState::Failed).then(|| advice_for(&letter)),
+        })
+    }
+
+    /// The exceptions inbox, with what to do for each.
+    pub fn exception_rows(&self) -> Result<Vec<(OutboxRow, Advice)>, CommandError> {
+        Ok(self
+            .store()?
+            .exceptions()?
+            .iter()
+            .map(|l| (OutboxRow::from(l), advice_for(l)))
+            .collect())
+    }
+
+    /// The dashboard for the current month (local time).
+    pub fn dashboard(&self) -> Result<Dashboard, CommandError> {
+        let store = self.store()?;
+        let settings = self.settings();
+        let now = self.clock().now().with_timezone(&chrono::Local);
+        let start = chrono::Local
+            .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+            .earliest()
+            .map_or(now.to_utc(), |t| t.to_utc());
+        let mut dashboard = Dashboard {
+            month: format!("{:04}-{:02}", now.year(), now.month()),
+            saving_per_letter: settings.dispatch.saving_per_letter,
+            ..Dashboard::default()
+        };
+        let environment = settings.environment.as_str();
+        for letter in store.list_outbox(None)? {
+            if letter.created_at < start
+                || letter.environment != environment
+                || letter.state == OutboxState::Recalled
+            {
+                continue;
+            }
+            dashboard.letters += 1;
+            let route = letter.route.clone().unwrap_or_else(|| "unrouted".into());
+            let index = match dashboard.channels.iter().position(|c| c.route == route) {
+                Some(i) => i,
+                None => {
+                    dashboard.channels.push(ChannelStats {
+                        route: route.clone(),
+                        ..ChannelStats::default()
+                    });
+                    dashboard.channels.len() - 1
+                }
+            };
+            let channel = &mut dashboard.channels[index];
+            channel.total += 1;
+            match letter.state {
+                OutboxState::Held | OutboxState::Queued | OutboxState::Sending => {
+                    channel.waiting += 1
+                }
+                OutboxState::Sent => channel.underway += 1,
+                OutboxState::Final => channel.done += 1,
+                OutboxState::Failed => channel.failed += 1,
+                OutboxState::Recalled => {}
+            }
+            if let Some(status) = &letter.status {
+                match dashboard.statuses.iter_mut().find(|s| &s.status == status) {
+                    Some(found) => found.count += 1,
+                    None => dashboard.statuses.push(StatusCount {
+                        status: status.clone(),
+                        count: 1,
+                    }),
+                }
+            }
+            let left = matches!(letter.state, OutboxState::Sent | OutboxState::Final);
+            if left && matches!(route.as_str(), "digital_postkasse" | "altinn") {
+                dashboard.saving += settings.dispatch.saving_per_letter;
+            }
+        }
+        dashboard.channels.sort_by(|a, b| a.route.cmp(&b.route));
+        dashboard
+            .statuses
+            .sort_by_key(|s| std::cmp::Reverse(s.count));
+        dashboard.exceptions = u32::try_from(store.exceptions()?.len()).unwrap_or(u32::MAX);
+        dashboard.reminders = u32::try_from(store.unread_reminders()?.len()).unwrap_or(u32::MAX);
+        dashboard.to_print = u32::try_from(store.office_print_batch()?.len()).unwrap_or(u32::MAX);
+        Ok(dashboard)
+    }
+
+    /// Writes the office print batch (the given letters, in order) as one PDF to the Downloads
+    /// folder; returns where. The file holds letters as they would be posted (name and
+    /// address, never a fødselsnummer on the first page).
+    pub fn export_print_batch(&self, ids: &[String]) -> Result<String, CommandError> {
+        if ids.is_empty() {
+            return Err(CommandError::new(
+                ErrorCode::LetterNotReady,
+                "choose the letters to print",
+            ));
+        }
+        let store = self.store()?;
+        let mut documents = Vec::new();
+        for id in ids {
+            let letter = store.get_letter(id)?;
+            if !letter.local_print || letter.state != OutboxState::Sent {
+                return Err(CommandError::new(
+                    ErrorCode::LetterNotReady,
+                    format!("«{}» is not waiting for print at the office", letter.title),
+                ));
+            }
+            documents.extend(store.letter_documents(id)?);
+        }
+        let (first, rest) = documents.split_first().expect("at least one letter");
+        let rest: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
+        let merged = kommunepost_core::letters::pdf::append::append(first, &rest)
+            .map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))?;
+        let stamp = self
+            .clock()
+            .now()
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d-%H%M");
+        let name = format!("utskrift-{stamp}.pdf");
+        let path =
+            kommunepost_core::paths::export_file(&self.paths().export_dir, &name, &merged.bytes)
+                .map_err(|e| {
+                    CommandError::new(ErrorCode::Internal, format!("writing {name}: {e}"))
+                })?;
+        Ok(path.display().to_string())
+    }
+}

@@ -1,0 +1,211 @@
+//! Utsending through the app's state against the sandbox: the routing and cost preview of a
+//! three-recipient draft (digital, reserved, organisation), queuing, the background worker's
+//! rounds, statuses to their final state on an accelerated SvarUt clock, timelines with
+//! SvarUt's events, the dashboard, and the settings' checks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use kommunepost_app::commands::letters::DraftForm;
+use kommunepost_app::error::ErrorCode;
+use kommunepost_app::state::AppState;
+use kommunepost_core::clock::SystemClock;
+use kommunepost_core::config::{Environment, Settings};
+use kommunepost_core::paths::AppPaths;
+use kommunepost_core::routing::Route;
+use kommunepost_core::store::{CredentialStore, LetterKind, MemoryCredentials, OutboxState};
+use kommunepost_sandbox::{KrrSituation, Population, PopulationConfig};
+use serde_json::json;
+
+fn population() -> Population {
+    let settings = Settings::default();
+    Population::generate(&PopulationConfig {
+        seed: settings.sandbox.seed.into(),
+        persons: settings.sandbox.persons as usize,
+        as_of: chrono::Utc::now(),
+    })
+}
+
+async fn sandbox_state(dir: &std::path::Path) -> AppState {
+    let credentials: Arc<dyn CredentialStore> = Arc::new(MemoryCredentials::new());
+    let state =
+        AppState::with_credentials(AppPaths::under(dir), Ok(credentials), Arc::new(SystemClock))
+            .unwrap();
+    // An hour of SvarUt time per tenth of a second: a day's print run in under 3 seconds.
+    state
+        .update_settings(|s| s.sandbox.svarut_speed = 36_000)
+        .unwrap();
+    state.ensure_sandbox().await.unwrap();
+    state
+}
+
+fn three_recipient_draft() -> DraftForm {
+    let population = population();
+    let person = |situation| {
+        let p = population.first_in(situation).unwrap();
+        (
+            p.fnr.expose().to_owned(),
+            format!("{} {}", p.given_name, p.family_name),
+        )
+    };
+    let (digital, digital_name) = person(KrrSituation::DigitalDigipost);
+    let (reserved, reserved_name) = person(KrrSituation::Reserved);
+    let org = population
+        .organisations
+        .iter()
+        .find(|o| !o.has_receiving_system)
+        .unwrap();
+    let csv = format!(
+        "fodselsnummer;organisasjonsnummer;navn;adresselinje1;postnummer;poststed\n\
+         {digital};;{digital_name};Storgata 1;7300;ORKANGER\n\
+         {reserved};;{reserved_name};Storgata 2;7300;ORKANGER\n\
+         ;{};{};Rådhusgata 1;7300;ORKANGER\n",
+        org.orgnr, org.name
+    );
+    serde_json::from_value(json!({
+        "id": null, "title": "Vedtak om skoleskyss", "recipient_fnr": "", "recipient_name": "",
+        "body": "Hei {{navn}}, du har fått skoleskyss.",
+        "letter": {
+            "template_id": null, "address_lines": [], "postcode": "", "city": "", "fields": [],
+            "recipients_csv_base64": base64::engine::general_purpose::STANDARD.encode(csv),
+            "recipients_file_name": "liste.csv", "column_map": [], "attachments": [],
+            "attachment_mode": "separate"
+        }
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_three_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = sandbox_state(dir.path()).await;
+    let draft = three_recipient_draft();
+
+    let plan = state.dispatch_plan(&draft).await.unwrap();
+    let routes: Vec<Route> = plan.preview.rows.iter().map(|r| r.route).collect();
+    assert_eq!(
+        routes,
+        [Route::DigitalPostkasse, Route::Papir, Route::Altinn]
+    );
+    assert_eq!(plan.hold_minutes, 5);
+    assert_eq!(plan.environment, Environment::Sandbox);
+    assert!(plan.preview.paper.cost > 30.0);
+    assert!(plan.preview.saving > 0.0);
+    let shown = serde_json::to_string(&plan).unwrap();
+    assert!(plan.preview.rows[0].recipient.ends_with("*****)"));
+    assert!(
+        !population()
+            .persons
+            .iter()
+            .any(|p| shown.contains(p.fnr.expose())),
+        "a full number in the preview"
+    );
+    // The preview's lookup is in the audit log.
+    let store = state.session().store().unwrap();
+    assert_eq!(store.list_audit(10).unwrap().len(), 1);
+
+    // Held 5 minutes by default: nothing leaves yet, and a held letter can be recalled.
+    let queued = state.queue_draft(&draft, LetterKind::Vedtak).unwrap();
+    assert_eq!(queued.letters.len(), 3);
+    assert!(queued.mailing_id.is_some());
+    let round = state.outbox_round(true).await.unwrap();
+    assert_eq!(round.sent, 0);
+    let rows = state.outbox_rows(queued.mailing_id.as_deref()).unwrap();
+    assert!(rows.iter().all(|r| r.state == OutboxState::Held));
+    store.recall_letter(&queued.letters[0]).unwrap();
+    store
+        .cancel_mailing(queued.mailing_id.as_deref().unwrap())
+        .unwrap();
+
+    // Without a hold they leave on the next round.
+    let mut dispatch = state.settings().dispatch;
+    dispatch.hold_minutes = 0;
+    state.save_dispatch_settings(dispatch).unwrap();
+    let queued = state.queue_draft(&draft, LetterKind::Ordinary).unwrap();
+    let round = state.outbox_round(true).await.unwrap();
+    assert_eq!(round.sent, 3);
+    let mut finished = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        state.outbox_round(true).await.unwrap();
+        let rows = state.outbox_rows(queued.mailing_id.as_deref()).unwrap();
+        if rows.iter().all(|r| r.state == OutboxState::Final) {
+            finished = true;
+            break;
+        }
+    }
+    assert!(finished, "every letter reached a final status");
+    let rows = state.outbox_rows(queued.mailing_id.as_deref()).unwrap();
+    let by_route = |route: &str| {
+        rows.iter()
+            .find(|r| r.route.as_deref() == Some(route))
+            .unwrap()
+            .status
+            .clone()
+            .unwrap()
+    };
+    assert_eq!(by_route("digital_postkasse"), "LEVERT_SDP");
+    assert_eq!(by_route("papir"), "PRINTET");
+    assert!(["LEST", "PRINTET"].contains(&by_route("altinn").as_str()));
+
+    let paper = rows
+        .iter()
+        .find(|r| r.route.as_deref() == Some("papir"))
+        .unwrap();
+    let detail = state.letter_detail(&paper.id).await.unwrap();
+    assert!(detail.svarut_error.is_none(), "{:?}", detail.svarut_error);
+    let texts: Vec<&str> = detail
+        .svarut_events
+        .iter()
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(texts.first(), Some(&"Mottatt, og tildelt forsendelse-id"));
+    assert_eq!(texts.last(), Some(&"Printet"));
+    assert!(detail.krr_evidence.unwrap().contains("papir (reserved)"));
+    assert_eq!(detail.advice, None);
+
+    let dashboard = state.dashboard().unwrap();
+    assert_eq!(dashboard.letters, 3, "recalled letters are not counted");
+    assert!(
+        (dashboard.saving - 20.0).abs() < 1e-9,
+        "{}",
+        dashboard.saving
+    );
+    assert_eq!(dashboard.exceptions, 0);
+}
+
+#[tokio::test]
+async fn without_a_svarut_setup_the_test_environment_says_so_and_bad_settings_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = sandbox_state(dir.path()).await;
+    state.set_environment(Environment::Test).await.unwrap();
+    let error = state.outbox_round(false).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::NoCredentials);
+
+    let error = state
+        .save_svarut_setup(Environment::Test, "konto", "integrasjon", Some("pw"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidSettings);
+    let konto = "6b3c3d3e-1f2a-4b5c-8d9e-0a1b2c3d4e5f";
+    let integrasjon = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
+    let setup = state
+        .save_svarut_setup(Environment::Test, konto, integrasjon, Some("hemmelig"))
+        .await
+        .unwrap();
+    assert!(setup.has_password);
+    assert_eq!(setup.konto_id, konto);
+    // The password is not in the settings file.
+    let settings_file =
+        std::fs::read_to_string(AppPaths::under(dir.path()).settings_file()).unwrap();
+    assert!(settings_file.contains(konto));
+    assert!(!settings_file.contains("hemmelig"));
+
+    let mut dispatch = state.settings().dispatch;
+    dispatch.prices.print_first_sheet = -1.0;
+    assert_eq!(
+        state.save_dispatch_settings(dispatch).unwrap_err().code,
+        ErrorCode::InvalidSettings
+    );
+}
