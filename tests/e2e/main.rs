@@ -132,6 +132,15 @@ async fn check_identifier(client: &Client, number: &str, expected: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust() {
     let data_dir = tempfile::tempdir().expect("temp dir");
+    // Letters leave at once, and the sandbox's SvarUt runs two hours a second, so a printed
+    // letter is seen within the test.
+    let settings_file = kommunepost_core::paths::AppPaths::under(data_dir.path()).settings_file();
+    std::fs::create_dir_all(settings_file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &settings_file,
+        "[sandbox]\nsvarut_speed = 7200\n\n[dispatch]\nhold_minutes = 0\n",
+    )
+    .unwrap();
     let driver = TauriDriver::start(data_dir.path()).await;
     let client = driver.session(env!("CARGO_BIN_EXE_kommunepost-app")).await;
 
@@ -427,6 +436,8 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         .unwrap()
         .unwrap_or_default();
     assert_eq!(body, "Hei {{navn}}. Du har fått skoleskyss fra {{dato}}.");
+
+    send_to_three_channels_and_watch_the_statuses(&client).await;
     client.close().await.expect("close the session");
     driver.stop();
 
@@ -437,4 +448,175 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         !db.windows(15).any(|w| w == b"SQLite format 3"),
         "the store file is not encrypted"
     );
+}
+
+/// Utsending: a letter to three recipients of the sandbox — one with a digital mailbox, one
+/// reserved, one organisation — previewed with its routing, sent, and followed until SvarUt
+/// says delivered, printed and read.
+async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
+    let population = sandbox_population();
+    let person = |situation| population.first_in(situation).unwrap();
+    let digital = person(KrrSituation::DigitalDigipost);
+    let reserved = person(KrrSituation::Reserved);
+    // An organisation without its own receiving system that reads in Altinn.
+    let org = population
+        .organisations
+        .iter()
+        .find(|o| {
+            let id = o.orgnr.to_string();
+            !o.has_receiving_system && id.bytes().map(u32::from).sum::<u32>() % 3 != 0
+        })
+        .expect("a reading organisation");
+    let csv = format!(
+        "fodselsnummer\torganisasjonsnummer\tnavn\tadresselinje1\tpostnummer\tpoststed\n\
+         {}\t\t{} {}\tStorgata 1\t7300\tORKANGER\n\
+         {}\t\t{} {}\tStorgata 2\t7300\tORKANGER\n\
+         \t{}\t{}\tRådhusgata 1\t7300\tORKANGER\n",
+        digital.fnr.expose(),
+        digital.given_name,
+        digital.family_name,
+        reserved.fnr.expose(),
+        reserved.given_name,
+        reserved.family_name,
+        org.orgnr,
+        org.name
+    );
+    wait_for(client, "[data-testid=new-draft]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "[data-testid=draft-title]")
+        .await
+        .send_keys("Vedtak om bostøtte")
+        .await
+        .unwrap();
+    wait_for(client, "[data-testid=draft-body]")
+        .await
+        .send_keys("Hei {{navn}}. Du har fått bostøtte.")
+        .await
+        .unwrap();
+    client
+        .execute(
+            "const area = document.querySelector('[data-testid=recipients-paste]');\
+             area.value = arguments[0];\
+             area.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::json!(csv)],
+        )
+        .await
+        .unwrap();
+    wait_for(client, "[data-testid=recipients-use]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        wait_for_contains(client, "[data-testid=recipient-report]", "3 av 3 rader").await,
+        "the list was not read"
+    );
+
+    // The preview: KRR is asked, each recipient's channel shown; nothing is sent yet.
+    wait_for(client, "[data-testid=send-open]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "[data-testid=send-preview]").await;
+    let mut routes = Vec::new();
+    for row in client
+        .find_all(Locator::Css("[data-testid=send-preview] tbody tr"))
+        .await
+        .unwrap()
+    {
+        routes.push(row.attr("data-route").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(routes, ["digital_postkasse", "papir", "altinn"]);
+    let preview = wait_for(client, "[data-testid=send-dialog]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        preview.contains("Digital postkasse – Digipost"),
+        "{preview}"
+    );
+    assert!(preview.contains("Reservert – sendes på papir"), "{preview}");
+    assert!(preview.contains("Organisasjon – Altinn"), "{preview}");
+    assert!(
+        !preview.contains(digital.fnr.expose()),
+        "a full number in the preview"
+    );
+    screenshot(client, "11-utsending-forhandsvisning").await;
+    wait_for(client, "[data-testid=send-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        wait_for_contains(
+            client,
+            "[data-testid=send-done]",
+            "3 brev er lagt i utboksen"
+        )
+        .await,
+        "the letters were not queued"
+    );
+
+    // Utsending: the background worker sends them; the statuses reach their end.
+    wait_for(client, "nav [data-section=utsending]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    for (route, status) in [
+        ("digital_postkasse", "LEVERT_SDP"),
+        ("altinn", "LEST"),
+        ("papir", "PRINTET"),
+    ] {
+        let css = format!("[data-testid=sent-list] tr[data-route={route}][data-status={status}]");
+        let reached = client
+            .wait()
+            .at_most(Duration::from_secs(120))
+            .for_element(Locator::Css(&css))
+            .await;
+        if reached.is_err() {
+            screenshot(client, "failure-utsending").await;
+            let list = client
+                .find(Locator::Css("main"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap_or_default();
+            panic!("{route} did not reach {status}:\n{list}");
+        }
+    }
+    let list = wait_for(client, "[data-testid=sent-list]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Levert i digital postkasse"), "{list}");
+    assert!(list.contains("Skrevet ut og postlagt"), "{list}");
+    screenshot(client, "12-utsending-brev").await;
+
+    // The printed letter's timeline, with SvarUt's own events.
+    client
+        .find(Locator::Css(
+            "[data-testid=sent-list] tr[data-route=papir] button",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        wait_for_contains(client, "[data-testid=svarut-events]", "Printet").await,
+        "the timeline has no events from SvarUt"
+    );
+    assert!(
+        wait_for_contains(client, "[data-testid=letter-timeline]", "papir (reserved)").await,
+        "the send-time KRR lookup is not shown"
+    );
+    screenshot(client, "13-utsending-tidslinje").await;
 }
