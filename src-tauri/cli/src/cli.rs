@@ -214,16 +214,21 @@ impl From<KindArg> for kommunepost_core::store::LetterKind {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["mailing", "draft"])))]
 pub struct SendArgs {
     /// The mass mailing (`mailing create` printed its id).
     #[arg(long)]
-    pub mailing: String,
+    pub mailing: Option<String>,
+    /// A draft saved in the app (one letter, or one per row of its recipient list).
+    #[arg(long)]
+    pub draft: Option<String>,
     /// Put the letters in the outbox (without it, only the preview is shown).
     #[arg(long)]
     pub yes: bool,
-    /// Minutes the letters wait in the outbox before they leave (they can be recalled then).
-    #[arg(long, default_value_t = 5)]
-    pub hold: u32,
+    /// Minutes the letters wait in the outbox before they leave (they can be recalled then);
+    /// default: the settings' hold time (5 minutes unless changed).
+    #[arg(long)]
+    pub hold: Option<u32>,
     /// Send now and return when every letter is accepted by SvarUt or has failed for good;
     /// exit code 1 if any failed.
     #[arg(long)]
@@ -246,6 +251,13 @@ pub struct StatusArgs {
     /// Only this mass mailing's letters.
     #[arg(long)]
     pub mailing: Option<String>,
+    /// Keep checking and print the letters again when a status changes; ends when every
+    /// letter has a final status (Ctrl-C stops earlier).
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between checks with `--watch`.
+    #[arg(long, default_value_t = 30)]
+    pub interval: u64,
     /// JSON instead of lines.
     #[arg(long)]
     pub json: bool,
@@ -255,6 +267,16 @@ pub struct StatusArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
+    /// Runs the outbox worker: sends every letter due (held ones when their time comes) and
+    /// brings statuses up to date, until no letter is waiting. For batch jobs; the app does
+    /// the same in the background.
+    Run {
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
     /// Lists the letters in the outbox (recipients masked).
     List {
         /// Only this mass mailing's letters.

@@ -733,3 +733,87 @@ fn a_mass_mailing_is_previewed_queued_sent_through_svarut_and_tracked() {
     assert_eq!(code, 0);
     assert!(out.contains("4 entries verified"), "{out}");
 }
+
+#[test]
+fn a_draft_from_the_app_is_sent_by_the_outbox_worker_and_watched_until_printed() {
+    use kommunepost_core::store::{DraftInput, DraftKind, Store, UnlockWith};
+    let dir = tempfile::tempdir().unwrap();
+    passphrase_store(dir.path());
+    // The sandbox's SvarUt runs a day in under a second: the letter is printed while watched.
+    let settings = kommunepost_core::paths::AppPaths::under(dir.path()).settings_file();
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(&settings, "[sandbox]\nsvarut_speed = 200000\n").unwrap();
+    let people = one_per_situation(dir.path());
+    let reserved = people
+        .iter()
+        .find(|(s, _)| s == "reserved")
+        .unwrap()
+        .1
+        .clone();
+
+    // A single letter saved in the app's store.
+    let store = Store::open(
+        dir.path(),
+        UnlockWith::Passphrase(kommunepost_core::secret::Secret::new(
+            "cli passordfrase".into(),
+        )),
+        std::sync::Arc::new(kommunepost_core::clock::SystemClock),
+    )
+    .unwrap();
+    let draft = store
+        .upsert_draft(DraftInput {
+            id: None,
+            kind: DraftKind::Letter,
+            title: "Svar på søknad".into(),
+            recipient_fnr: Some(kommunepost_core::ident::Fnr::parse(&reserved).unwrap()),
+            recipient_name: Some("Papir Per".into()),
+            body: "Hei {{navn}}. Søknaden er innvilget.".into(),
+            letter: kommunepost_core::letters::draft::DraftLetter {
+                address_lines: vec!["Storgata 2".into()],
+                postcode: "7300".into(),
+                city: "ORKANGER".into(),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    drop(store);
+    let with_store = |command: &mut Command| {
+        command.env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase");
+    };
+
+    // Neither or both of --mailing and --draft is a usage error.
+    let (code, _, err) = run(kommunepost(dir.path()).args(["send", "--yes"]));
+    assert_eq!(code, 2, "{err}");
+
+    let mut send = kommunepost(dir.path());
+    send.args([
+        "send", "--draft", &draft.id, "--yes", "--hold", "0", "--kind", "vedtak",
+    ]);
+    with_store(&mut send);
+    let (code, out, err) = run(&mut send);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Papir Per (") && out.contains("papir (reserved)"),
+        "{out}"
+    );
+    assert!(err.contains("1 letter(s) in the outbox"), "{err}");
+
+    // The worker run for batch jobs sends what is due.
+    let mut worker = kommunepost(dir.path());
+    worker.args(["outbox", "run", "--json"]);
+    with_store(&mut worker);
+    let (code, out, err) = run(&mut worker);
+    assert_eq!(code, 0, "{out}{err}");
+    let outcome: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(outcome, serde_json::json!({ "sent": 1, "failed": 0 }));
+
+    // Watched until final: printed.
+    let mut watch = kommunepost(dir.path());
+    watch.args(["status", "--watch", "--interval", "1"]);
+    with_store(&mut watch);
+    let (code, out, err) = run(&mut watch);
+    assert_eq!(code, 0, "{out}{err}");
+    let last = out.lines().last().unwrap();
+    assert!(last.contains("final") && last.contains("PRINTET"), "{out}");
+    assert!(!out.contains(&reserved), "{out}");
+}

@@ -10,9 +10,12 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use kommunepost_core::clock::{Clock, SystemClock};
 use kommunepost_core::config::{Endpoints, Environment};
-use kommunepost_core::dispatch::{PriceTable, prepare_letters, preview, route_letters};
+use kommunepost_core::dispatch::{
+    Prepared, prepare_draft, prepare_letters, preview, route_letters,
+};
 use kommunepost_core::ident::Identifier;
 use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient, KrrVersion, connect};
+use kommunepost_core::letters::draft::DraftText;
 use kommunepost_core::letters::recipients::read_recipients;
 use kommunepost_core::letters::template::Template;
 use kommunepost_core::lookup::{LookupContext, os_user};
@@ -97,6 +100,9 @@ async fn services(
             as_of: clock.now(),
         });
         let sandbox = SandboxServer::start(Arc::new(population), clock.clone(), 0).await?;
+        sandbox
+            .svarut_double
+            .set_speed(context.settings.sandbox.svarut_speed);
         let credentials = sandbox.credentials();
         let credential = ClientCredential::from_pkcs12(&credentials.pkcs12, &credentials.password)?;
         let endpoints = context.settings.endpoints(
@@ -203,13 +209,56 @@ fn svarut_client(
     .map_err(|e| CliError::Usage(format!("SvarUt: {e}")))
 }
 
+/// The letters of a mass mailing, or of a draft saved in the app (a draft with a recipient
+/// list becomes a mass mailing here): (title, mailing id, letters, rows not made).
+fn letters_to_send(
+    args: &SendArgs,
+    store: &kommunepost_core::store::Store,
+    date: NaiveDate,
+) -> Result<(String, Option<String>, Prepared), CliError> {
+    if let Some(id) = &args.mailing {
+        let mailing = store.get_mailing(id)?;
+        let template = Template::from_file(mailing.template.as_bytes())
+            .map_err(|e| CliError::Usage(format!("the mailing's template: {e}")))?;
+        let list = read_recipients(&mailing.recipients)
+            .map_err(|e| CliError::Usage(format!("the mailing's recipient list: {e}")))?;
+        return Ok((
+            mailing.title,
+            Some(mailing.id),
+            prepare_letters(&template, &list, date),
+        ));
+    }
+    let id = args
+        .draft
+        .as_deref()
+        .ok_or_else(|| CliError::Usage("give --mailing ID or --draft ID".into()))?;
+    let draft = store.get_draft(id)?;
+    let template = match &draft.letter.template_id {
+        Some(template) => Some(store.get_template(template)?.template),
+        None => None,
+    };
+    let name = draft.recipient_name.clone().unwrap_or_default();
+    let text = DraftText {
+        title: &draft.title,
+        body: &draft.body,
+        recipient_fnr: draft.recipient_fnr.as_ref(),
+        recipient_name: &name,
+    };
+    let prepared = prepare_draft(&draft.letter, text, template.as_ref(), date)
+        .map_err(|e| CliError::Usage(format!("the draft: {e}")))?;
+    let mailing = match &draft.letter.recipients_csv_base64 {
+        Some(list) => Some(store.create_mailing(
+            draft.title.trim(),
+            &serde_json::to_string(&draft.letter).expect("plain data serialises"),
+            list.as_bytes(),
+        )?),
+        None => None,
+    };
+    Ok((draft.title.trim().to_owned(), mailing, prepared))
+}
+
 pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
     let store = Arc::new(context.open_store(None)?);
-    let mailing = store.get_mailing(&args.mailing)?;
-    let template = Template::from_file(mailing.template.as_bytes())
-        .map_err(|e| CliError::Usage(format!("the mailing's template: {e}")))?;
-    let list = read_recipients(&mailing.recipients)
-        .map_err(|e| CliError::Usage(format!("the mailing's recipient list: {e}")))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let date = match &args.date {
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
@@ -217,12 +266,12 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
         })?,
         None => chrono::Local::now().date_naive(),
     };
-    let (letters, failed) = prepare_letters(&template, &list, date);
+    let (title, mailing_id, (letters, failed)) = letters_to_send(&args, &store, date)?;
     let runtime = runtime()?;
     runtime.block_on(async {
         let services = services(context, &args.service, clock.clone()).await?;
         // KRR now, for the preview (written to the audit log first).
-        let purpose = format!("Utsending: {}", mailing.title);
+        let purpose = format!("Utsending: {title}");
         let inputs = route_letters(
             &letters,
             &services.krr,
@@ -237,7 +286,7 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
             &Cancel::default(),
         )
         .await?;
-        let shown = preview(inputs, &PriceTable::default());
+        let shown = preview(inputs, &context.settings.dispatch.prices);
         if args.json {
             println!(
                 "{}",
@@ -268,6 +317,7 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
             }
             return Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
         }
+        let hold = args.hold.unwrap_or(context.settings.dispatch.hold_minutes);
         let mut queued = Vec::new();
         for letter in letters {
             let recipient_id = match &letter.row.identifier {
@@ -275,19 +325,19 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 Identifier::Organisation(org) => org.to_string(),
             };
             let stored = store.enqueue_letter(NewLetter {
-                mailing_id: Some(mailing.id.clone()),
+                mailing_id: mailing_id.clone(),
                 recipient_name: letter.row.name.clone(),
                 recipient_id: Some(recipient_id),
                 forsendelse: letter.forsendelse,
                 documents: letter.documents,
-                hold: chrono::Duration::minutes(i64::from(args.hold)),
+                hold: chrono::Duration::minutes(i64::from(hold)),
                 kind: args.kind.into(),
                 pages: letter.pages,
                 environment: context.environment.as_str().to_owned(),
             })?;
             queued.push(stored.id);
         }
-        eprintln!("{} letter(s) in the outbox, held {} minute(s)", queued.len(), args.hold);
+        eprintln!("{} letter(s) in the outbox, held {hold} minute(s)", queued.len());
         let mut any_failed = !failed.is_empty();
         if args.wait {
             let worker = Worker::new(
@@ -396,24 +446,72 @@ fn print_letters(letters: &[OutboxLetter], as_json: bool) {
 }
 
 pub fn outbox(command: OutboxCommand, context: &Context) -> Result<ExitCode, CliError> {
-    let OutboxCommand::List { mailing, json } = command;
-    let store = context.open_store(None)?;
-    print_letters(&store.list_outbox(mailing.as_deref())?, json);
-    Ok(ExitCode::SUCCESS)
+    match command {
+        OutboxCommand::List { mailing, json } => {
+            let store = context.open_store(None)?;
+            print_letters(&store.list_outbox(mailing.as_deref())?, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxCommand::Run { json, service } => run_outbox(context, &service, json),
+    }
 }
 
-pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError> {
+/// Letters of this environment still to send: held, queued, or with an unknown outcome.
+fn waiting(store: &kommunepost_core::store::Store, environment: &str) -> Result<usize, CliError> {
+    Ok(store
+        .list_outbox(None)?
+        .iter()
+        .filter(|l| {
+            l.environment == environment
+                && matches!(
+                    l.state,
+                    OutboxState::Held | OutboxState::Queued | OutboxState::Sending
+                )
+        })
+        .count())
+}
+
+fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<ExitCode, CliError> {
     let store = Arc::new(context.open_store(None)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let environment = context.environment.as_str();
+    let (mut sent, mut failed) = (0usize, 0usize);
     runtime()?.block_on(async {
-        let services = services(context, &args.service, clock.clone()).await?;
+        let services = services(context, service, clock.clone()).await?;
         let worker = Worker::new(
             store.clone(),
             Arc::new(services.svarut),
-            None,
+            Some(Arc::new(services.krr)),
             clock.clone(),
             audit_as(context),
-        );
+        )
+        .print_at_office(context.settings.dispatch.print_at_office);
+        loop {
+            match worker.step().await? {
+                StepOutcome::Sent { letter, .. }
+                | StepOutcome::Recovered { letter, .. }
+                | StepOutcome::OfficePrint { letter } => {
+                    sent += 1;
+                    if !json {
+                        eprintln!("sent {letter}");
+                    }
+                }
+                StepOutcome::Failed { letter, reason } => {
+                    failed += 1;
+                    eprintln!("letter {letter}: failed: {reason}");
+                }
+                StepOutcome::RetryLater { error, .. } => eprintln!("will try again: {error}"),
+                StepOutcome::Idle => {
+                    if waiting(&store, environment)? == 0 {
+                        break;
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                        _ = tokio::signal::ctrl_c() => break,
+                    }
+                }
+            }
+        }
         if let Err(error) = worker.track().await? {
             eprintln!("SvarUt: {error}");
         }
@@ -422,8 +520,67 @@ pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError>
         }
         Ok::<_, CliError>(())
     })?;
-    let letters = store.list_outbox(args.mailing.as_deref())?;
-    print_letters(&letters, args.json);
+    if json {
+        println!("{}", json!({ "sent": sent, "failed": failed }));
+    } else {
+        eprintln!("{sent} sent, {failed} failed");
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError> {
+    let store = Arc::new(context.open_store(None)?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let interval = Duration::from_secs(args.interval.max(1));
+    let open = |l: &OutboxLetter| {
+        matches!(
+            l.state,
+            OutboxState::Held | OutboxState::Queued | OutboxState::Sending | OutboxState::Sent
+        )
+    };
+    let letters = runtime()?.block_on(async {
+        let services = services(context, &args.service, clock.clone()).await?;
+        let worker = Worker::new(
+            store.clone(),
+            Arc::new(services.svarut),
+            None,
+            clock.clone(),
+            audit_as(context),
+        );
+        let mut shown: Option<Vec<(Option<String>, OutboxState)>> = None;
+        let letters = loop {
+            if let Err(error) = worker.track().await? {
+                eprintln!("SvarUt: {error}");
+            }
+            let letters = store.list_outbox(args.mailing.as_deref())?;
+            let now: Vec<_> = letters
+                .iter()
+                .map(|l| (l.status.clone(), l.state))
+                .collect();
+            if shown.as_ref() != Some(&now) {
+                if args.watch && !args.json {
+                    println!("-- {}", chrono::Local::now().format("%H:%M:%S"));
+                }
+                print_letters(&letters, args.json);
+                shown = Some(now);
+            }
+            if !args.watch || !letters.iter().any(open) {
+                break letters;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = tokio::signal::ctrl_c() => break letters,
+            }
+        };
+        if let Some(sandbox) = services.sandbox {
+            sandbox.stop().await;
+        }
+        Ok::<_, CliError>(letters)
+    })?;
     Ok(if letters.iter().any(|l| l.state == OutboxState::Failed) {
         ExitCode::from(1)
     } else {
