@@ -111,6 +111,10 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
             kommunepost_core::store::OutboxState::Recalled,
         ]),
         serde_json::to_value([
+            kommunepost_core::svarut::SvarUtApi::V2,
+            kommunepost_core::svarut::SvarUtApi::V3,
+        ]),
+        serde_json::to_value([
             kommunepost_core::store::LetterKind::Ordinary,
             kommunepost_core::store::LetterKind::Vedtak,
             kommunepost_core::store::LetterKind::Forhandsvarsel,

@@ -121,7 +121,7 @@ async fn a_three_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_
     // Without a hold they leave on the next round.
     let mut dispatch = state.settings().dispatch;
     dispatch.hold_minutes = 0;
-    state.save_dispatch_settings(dispatch).unwrap();
+    state.save_dispatch_settings(dispatch).await.unwrap();
     let queued = state.queue_draft(&draft, LetterKind::Ordinary).unwrap();
     let round = state.outbox_round(true).await.unwrap();
     assert_eq!(round.sent, 3);
@@ -205,7 +205,11 @@ async fn without_a_svarut_setup_the_test_environment_says_so_and_bad_settings_ar
     let mut dispatch = state.settings().dispatch;
     dispatch.prices.print_first_sheet = -1.0;
     assert_eq!(
-        state.save_dispatch_settings(dispatch).unwrap_err().code,
+        state
+            .save_dispatch_settings(dispatch)
+            .await
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidSettings
     );
 }

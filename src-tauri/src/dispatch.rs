@@ -355,7 +355,8 @@ impl AppState {
             &settings.timeouts,
             self.clock(),
         )
-        .map_err(|e| CommandError::new(ErrorCode::InvalidSettings, e))?;
+        .map_err(|e| CommandError::new(ErrorCode::InvalidSettings, e))?
+        .with_api(settings.dispatch.svarut_api);
         let client = Arc::new(client);
         *cached = Some((environment, client.clone()));
         Ok((environment, client))
@@ -432,7 +433,10 @@ impl AppState {
     }
 
     /// Saves hold time, office print and prices.
-    pub fn save_dispatch_settings(&self, dispatch: DispatchSettings) -> Result<(), CommandError> {
+    pub async fn save_dispatch_settings(
+        &self,
+        dispatch: DispatchSettings,
+    ) -> Result<(), CommandError> {
         if dispatch.hold_minutes > 24 * 60 {
             return Err(CommandError::new(
                 ErrorCode::InvalidSettings,
@@ -458,7 +462,10 @@ impl AppState {
                 "prices are amounts of 0 kr or more",
             ));
         }
-        self.update_settings(|settings| settings.dispatch = dispatch)
+        self.update_settings(|settings| settings.dispatch = dispatch)?;
+        // The REST flavour may have changed: the next use builds the client anew.
+        *self.svarut.lock().await = None;
+        Ok(())
     }
 
     fn prepare(&self, draft: &DraftForm) -> Result<Prepared, CommandError> {

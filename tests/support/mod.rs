@@ -143,6 +143,7 @@ impl Sandbox {
                 timeout,
                 send_timeout: timeout,
                 status_batch: 2,
+                api: kommunepost_core::svarut::SvarUtApi::V2,
             },
             tokens,
         )

@@ -190,6 +190,27 @@ pub struct ServiceArgs {
     /// File whose first line is the integration's password.
     #[arg(long, value_name = "FILE")]
     pub integrasjon_passord_file: Option<std::path::PathBuf>,
+    /// SvarUt's REST flavour for send and status (default: the settings', v2 unless changed).
+    #[arg(long, value_enum)]
+    pub svarut_api: Option<ApiArg>,
+}
+
+/// SvarUt's REST flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApiArg {
+    /// REST v2.
+    V2,
+    /// REST v3.
+    V3,
+}
+
+impl From<ApiArg> for kommunepost_core::svarut::SvarUtApi {
+    fn from(api: ApiArg) -> Self {
+        match api {
+            ApiArg::V2 => Self::V2,
+            ApiArg::V3 => Self::V3,
+        }
+    }
 }
 
 /// What kind of letter is sent.

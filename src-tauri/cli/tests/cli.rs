@@ -798,9 +798,9 @@ fn a_draft_from_the_app_is_sent_by_the_outbox_worker_and_watched_until_printed()
     );
     assert!(err.contains("1 letter(s) in the outbox"), "{err}");
 
-    // The worker run for batch jobs sends what is due.
+    // The worker run for batch jobs sends what is due (here through REST v3).
     let mut worker = kommunepost(dir.path());
-    worker.args(["outbox", "run", "--json"]);
+    worker.args(["outbox", "run", "--json", "--svarut-api", "v3"]);
     with_store(&mut worker);
     let (code, out, err) = run(&mut worker);
     assert_eq!(code, 0, "{out}{err}");

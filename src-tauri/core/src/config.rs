@@ -246,6 +246,8 @@ pub struct DispatchSettings {
     pub prices: crate::dispatch::PriceTable,
     /// What one letter not sent on paper saves, for the dashboard (NOK; the seed's figure).
     pub saving_per_letter: f64,
+    /// SvarUt's REST flavour for send and status: `v2` (default) or `v3`.
+    pub svarut_api: crate::svarut::SvarUtApi,
 }
 
 impl Default for DispatchSettings {
@@ -255,6 +257,7 @@ impl Default for DispatchSettings {
             print_at_office: false,
             prices: crate::dispatch::PriceTable::default(),
             saving_per_letter: 10.0,
+            svarut_api: crate::svarut::SvarUtApi::V2,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod names;
 pub mod population;
 pub mod server;
 pub mod svarut;
+pub mod svarut_v3;
 
 pub use population::{
     ContactPoint, KrrRecord, KrrSituation, KrrStatus, Mailbox, MailboxProvider, Population,

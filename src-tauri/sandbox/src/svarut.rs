@@ -206,13 +206,13 @@ pub struct SvarUtDouble {
     population: Arc<Population>,
     token_key: PKey<Public>,
     issuer: String,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     konto_id: String,
     integrasjon_id: String,
     integrasjon_passord: String,
     accepted: Mutex<Vec<Accepted>>,
-    faults: Mutex<SvarUtFaults>,
-    sends: AtomicUsize,
+    pub(crate) faults: Mutex<SvarUtFaults>,
+    pub(crate) sends: AtomicUsize,
     requests: AtomicUsize,
     speed: AtomicU32,
 }
@@ -225,7 +225,7 @@ impl std::fmt::Debug for SvarUtDouble {
     }
 }
 
-fn error(status: StatusCode, message: &str, path: &str, now: DateTime<Utc>) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str, path: &str, now: DateTime<Utc>) -> Response {
     (
         status,
         Json(json!({
@@ -241,7 +241,7 @@ fn error(status: StatusCode, message: &str, path: &str, now: DateTime<Utc>) -> R
         .into_response()
 }
 
-fn iso(at: DateTime<Utc>) -> String {
+pub(crate) fn iso(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string()
 }
 
@@ -277,6 +277,23 @@ impl SvarUtDouble {
         *self.faults.lock().expect("not poisoned") = faults;
     }
 
+    /// `ForsendelseStatus` for each id it knows, as of `now` (v2 and v3 answer alike).
+    pub(crate) fn statuser(
+        &self,
+        ids: &[serde_json::Value],
+        now: DateTime<Utc>,
+    ) -> Vec<serde_json::Value> {
+        ids.iter()
+            .filter_map(|id| id.as_str())
+            .filter_map(|id| self.find(id))
+            .filter_map(|a| {
+                a.history(now, self.speed()).last().map(|(at, status, _)| {
+                    json!({ "id": a.id, "sisteStatusEndring": iso(*at), "status": status.as_str() })
+                })
+            })
+            .collect()
+    }
+
     /// Runs the status progression `speed` times faster than real time (1: as SvarUt).
     pub fn set_speed(&self, speed: u32) {
         self.speed.store(speed.max(1), Ordering::SeqCst);
@@ -293,7 +310,7 @@ impl SvarUtDouble {
     }
 
     /// A forsendelse this stand-in accepted, or one an earlier sandbox did (from its id).
-    fn find(&self, id: &str) -> Option<Accepted> {
+    pub(crate) fn find(&self, id: &str) -> Option<Accepted> {
         if let Some(found) = self
             .accepted
             .lock()
@@ -326,6 +343,14 @@ impl SvarUtDouble {
                 post(status_sok),
             )
             .route("/api/v2/forsendelser/{id}/hendelser", get(hendelser))
+            .route(
+                "/api/v3/kontoer/{konto}/forsendelser/{kind}",
+                post(crate::svarut_v3::send),
+            )
+            .route(
+                "/api/v3/kontoer/{konto}/forsendelser/status/sok",
+                post(crate::svarut_v3::status_sok),
+            )
             .with_state(self)
     }
 
@@ -553,7 +578,7 @@ async fn pause(double: &SvarUtDouble) -> Option<Response> {
 
 /// What every request goes through first: latency and rate-limit faults, then the token,
 /// integration and account checks. The request's time, or the refusal.
-async fn begin(
+pub(crate) async fn begin(
     double: &SvarUtDouble,
     headers: &HeaderMap,
     konto: Option<&str>,
@@ -569,6 +594,62 @@ async fn begin(
     Ok(now)
 }
 
+/// A send request's common part, v2 and v3: faults, token and account, the multipart body
+/// with the `forsendelse` part first. The request's time, its number, the faults in force,
+/// the `forsendelse` JSON and the files.
+pub(crate) struct Received {
+    pub now: DateTime<Utc>,
+    pub n: usize,
+    pub faults: SvarUtFaults,
+    pub json: Bytes,
+    pub files: Vec<Part>,
+}
+
+pub(crate) async fn receive(
+    double: &SvarUtDouble,
+    headers: &HeaderMap,
+    konto: &str,
+    path: &str,
+    body: &Bytes,
+) -> Result<Received, Response> {
+    let now = begin(double, headers, Some(konto), path).await?;
+    let n = double.sends.fetch_add(1, Ordering::SeqCst) + 1;
+    let faults = *double.faults.lock().expect("not poisoned");
+    if faults.fail_every > 0 && n.is_multiple_of(faults.fail_every) {
+        return Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Tjenesten er midlertidig utilgjengelig",
+            path,
+            now,
+        ));
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut parts = parse_multipart(content_type, body)
+        .map_err(|message| error(StatusCode::BAD_REQUEST, &message, path, now))?;
+    if parts.is_empty() {
+        return Err(error(StatusCode::BAD_REQUEST, "Tom forespørsel", path, now));
+    }
+    let first = parts.remove(0);
+    if first.name.as_deref() != Some("forsendelse") {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "Første del må hete forsendelse",
+            path,
+            now,
+        ));
+    }
+    Ok(Received {
+        now,
+        n,
+        faults,
+        json: Bytes::from(first.body),
+        files: parts,
+    })
+}
+
 async fn send(
     State(double): State<Arc<SvarUtDouble>>,
     Path(konto): Path<String>,
@@ -576,52 +657,46 @@ async fn send(
     body: Bytes,
 ) -> Response {
     let path = format!("/api/v2/kontoer/{konto}/forsendelser");
-    let now = match begin(&double, &headers, Some(&konto), &path).await {
-        Ok(now) => now,
+    let received = match receive(&double, &headers, &konto, &path, &body).await {
+        Ok(received) => received,
         Err(refused) => return refused,
     };
-    let n = double.sends.fetch_add(1, Ordering::SeqCst) + 1;
-    let faults = *double.faults.lock().expect("not poisoned");
-    if faults.fail_every > 0 && n % faults.fail_every == 0 {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Tjenesten er midlertidig utilgjengelig",
-            &path,
-            now,
-        );
-    }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let parts = match parse_multipart(content_type, &body) {
-        Ok(parts) => parts,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message, &path, now),
-    };
-    let Some((first, files)) = parts.split_first() else {
-        return error(StatusCode::BAD_REQUEST, "Tom forespørsel", &path, now);
-    };
-    if first.name.as_deref() != Some("forsendelse") {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Første del må hete forsendelse",
-            &path,
-            now,
-        );
-    }
-    let forsendelse: Forsendelse = match serde_json::from_slice(&first.body) {
+    let forsendelse: Forsendelse = match serde_json::from_slice(&received.json) {
         Ok(f) => f,
         Err(e) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 &format!("Ugyldig forsendelse: {e}"),
                 &path,
-                now,
+                received.now,
             );
         }
     };
+    accept(
+        &double,
+        forsendelse,
+        &received.files,
+        &path,
+        received.now,
+        received.n,
+        received.faults,
+    )
+    .await
+}
+
+/// Validates, routes and records a forsendelse (v2, or v3 read into the v2 model), then
+/// answers `{"id": …}` — or, with the faults asked for, stalls or drops the answer.
+pub(crate) async fn accept(
+    double: &SvarUtDouble,
+    forsendelse: Forsendelse,
+    files: &[Part],
+    path: &str,
+    now: DateTime<Utc>,
+    n: usize,
+    faults: SvarUtFaults,
+) -> Response {
     if let Err(message) = validate(&forsendelse, files) {
-        return error(StatusCode::BAD_REQUEST, &message, &path, now);
+        return error(StatusCode::BAD_REQUEST, &message, path, now);
     }
     let channel = double.route(&forsendelse, files);
     let accepted = Accepted {
@@ -636,7 +711,7 @@ async fn send(
     };
     let id = accepted.id.clone();
     double.accepted.lock().expect("not poisoned").push(accepted);
-    if faults.stall_every > 0 && n % faults.stall_every == 0 {
+    if faults.stall_every > 0 && n.is_multiple_of(faults.stall_every) {
         // Stored, but the answer never arrives in time: the client must look it up.
         tokio::time::sleep(faults.stall).await;
     }
@@ -710,17 +785,7 @@ async fn status_sok(
             now,
         );
     };
-    let statuser: Vec<serde_json::Value> = ids
-        .iter()
-        .filter_map(|id| id.as_str())
-        .filter_map(|id| double.find(id))
-        .filter_map(|a| {
-            a.history(now, double.speed()).last().map(|(at, status, _)| {
-                json!({ "id": a.id, "sisteStatusEndring": iso(*at), "status": status.as_str() })
-            })
-        })
-        .collect();
-    Json(json!({ "statuser": statuser })).into_response()
+    Json(json!({ "statuser": double.statuser(ids, now) })).into_response()
 }
 
 async fn hendelser(

@@ -198,11 +198,11 @@ pub fn dispatch_settings(state: State<'_, AppState>) -> DispatchSettings {
 /// Saves the dispatch settings.
 #[tauri::command]
 #[specta::specta]
-pub fn save_dispatch_settings(
+pub async fn save_dispatch_settings(
     state: State<'_, AppState>,
     settings: DispatchSettings,
 ) -> Result<(), CommandError> {
-    state.save_dispatch_settings(settings)
+    state.save_dispatch_settings(settings).await
 }
 
 /// The SvarUt account and integration of a real environment.

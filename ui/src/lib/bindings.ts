@@ -917,7 +917,11 @@ prices: PriceTable;
 /**
  * What one letter not sent on paper saves, for the dashboard (NOK; the seed's figure).
  */
-saving_per_letter: number }
+saving_per_letter: number; 
+/**
+ * SvarUt's REST flavour for send and status: `v2` (default) or `v3`.
+ */
+svarut_api: SvarUtApi }
 /**
  * An attachment kept with a draft.
  */
@@ -1910,6 +1914,19 @@ export type StoreState =
  * The key cannot be had from the credential store: the recovery key opens the store.
  */
 { state: "needs_recovery_key"; reason: string }
+/**
+ * Which REST flavour sends and searches statuses (`svarut-dpi.md` §1.2): v2 (the default;
+ * frozen and documented for years) or v3 (one endpoint per kind of recipient).
+ */
+export type SvarUtApi = 
+/**
+ * `/api/v2/...`.
+ */
+"v2" | 
+/**
+ * `/api/v3/...` for send and status.
+ */
+"v3"
 /**
  * The SvarUt setup of a real environment.
  */

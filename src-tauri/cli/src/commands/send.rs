@@ -136,7 +136,7 @@ async fn services(
         )?;
         return Ok(Services {
             krr,
-            svarut,
+            svarut: with_flag(svarut, args),
             sandbox: Some(sandbox),
         });
     }
@@ -182,9 +182,17 @@ async fn services(
     )?;
     Ok(Services {
         krr,
-        svarut,
+        svarut: with_flag(svarut, args),
         sandbox: None,
     })
+}
+
+/// `--svarut-api` over the settings' flavour.
+fn with_flag(svarut: SvarUtClient, args: &ServiceArgs) -> SvarUtClient {
+    match args.svarut_api {
+        Some(api) => svarut.with_api(api.into()),
+        None => svarut,
+    }
 }
 
 fn svarut_client(
@@ -206,6 +214,7 @@ fn svarut_client(
         &context.settings.timeouts,
         clock,
     )
+    .map(|client| client.with_api(context.settings.dispatch.svarut_api))
     .map_err(|e| CliError::Usage(format!("SvarUt: {e}")))
 }
 

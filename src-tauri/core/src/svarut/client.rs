@@ -19,6 +19,21 @@ pub const SCOPE_KS_FIKS: &str = "ks:fiks";
 /// How long a send may take: one minute more than SvarUt's own 15.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(16 * 60);
 
+/// Which REST flavour sends and searches statuses (`svarut-dpi.md` §1.2): v2 (the default;
+/// frozen and documented for years) or v3 (one endpoint per kind of recipient).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,
+)]
+pub enum SvarUtApi {
+    /// `/api/v2/...`.
+    #[default]
+    #[serde(rename = "v2")]
+    V2,
+    /// `/api/v3/...` for send and status.
+    #[serde(rename = "v3")]
+    V3,
+}
+
 /// Where and as whom to reach SvarUt.
 #[derive(Debug, Clone)]
 pub struct SvarUtConfig {
@@ -38,6 +53,8 @@ pub struct SvarUtConfig {
     pub send_timeout: Duration,
     /// Ids per status search (the real limit is UNCONFIRMED: §1.8; 100 is a cautious choice).
     pub status_batch: usize,
+    /// REST v2 or v3 for send and status.
+    pub api: SvarUtApi,
 }
 
 /// What went wrong, in the terms the clerk and the outbox need.
@@ -145,6 +162,34 @@ pub fn multipart_body(
     files: &[FilePart<'_>],
     boundary: &str,
 ) -> Result<Vec<u8>, SvarUtError> {
+    let json =
+        serde_json::to_vec(forsendelse).map_err(|e| SvarUtError::Malformed(e.to_string()))?;
+    multipart(&json, forsendelse, files, boundary, |i| {
+        format!("filer_{i}")
+    })
+}
+
+/// The v3 multipart body: the v3 JSON first, then the documents (v3 ignores the parts' names
+/// and checks the order by `filename`; they are named `dokumenter` as in the schema).
+pub fn multipart_body_v3(
+    json: &serde_json::Value,
+    forsendelse: &Forsendelse,
+    files: &[FilePart<'_>],
+    boundary: &str,
+) -> Result<Vec<u8>, SvarUtError> {
+    let json = serde_json::to_vec(json).map_err(|e| SvarUtError::Malformed(e.to_string()))?;
+    multipart(&json, forsendelse, files, boundary, |_| {
+        "dokumenter".to_owned()
+    })
+}
+
+fn multipart(
+    json: &[u8],
+    forsendelse: &Forsendelse,
+    files: &[FilePart<'_>],
+    boundary: &str,
+    part_name: impl Fn(usize) -> String,
+) -> Result<Vec<u8>, SvarUtError> {
     if files.len() != forsendelse.dokumenter.len() {
         return Err(SvarUtError::Rejected {
             message: format!(
@@ -155,8 +200,6 @@ pub fn multipart_body(
             code: None,
         });
     }
-    let json =
-        serde_json::to_vec(forsendelse).map_err(|e| SvarUtError::Malformed(e.to_string()))?;
     let mut body =
         Vec::with_capacity(json.len() + files.iter().map(|f| f.bytes.len() + 200).sum::<usize>());
     body.extend_from_slice(
@@ -165,13 +208,14 @@ pub fn multipart_body(
         )
         .as_bytes(),
     );
-    body.extend_from_slice(&json);
+    body.extend_from_slice(json);
     body.extend_from_slice(b"\r\n");
     for (i, (file, dokument)) in files.iter().zip(&forsendelse.dokumenter).enumerate() {
         // File names are checked to hold no quote or backslash (preflight), so they go as is.
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"filer_{i}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                part_name(i),
                 dokument.filnavn.replace(['"', '\\', '\r', '\n'], "_"),
                 dokument.mime_type
             )
@@ -193,6 +237,17 @@ impl SvarUtClient {
             config,
             tokens,
         })
+    }
+
+    /// The same client using REST `api` for send and status.
+    pub fn with_api(mut self, api: SvarUtApi) -> Self {
+        self.config.api = api;
+        self
+    }
+
+    /// The REST flavour in use.
+    pub fn api(&self) -> SvarUtApi {
+        self.config.api
     }
 
     fn url(&self, path: &str) -> String {
@@ -222,11 +277,26 @@ impl SvarUtClient {
         files: &[FilePart<'_>],
     ) -> Result<String, SvarUtError> {
         let boundary = format!("kommunepost-{}", uuid::Uuid::new_v4().simple());
-        let body = multipart_body(forsendelse, files, &boundary)?;
-        let url = self.url(&format!(
-            "/v2/kontoer/{}/forsendelser",
-            self.config.konto_id
-        ));
+        let (body, url) = match self.config.api {
+            SvarUtApi::V2 => (
+                multipart_body(forsendelse, files, &boundary)?,
+                self.url(&format!(
+                    "/v2/kontoer/{}/forsendelser",
+                    self.config.konto_id
+                )),
+            ),
+            SvarUtApi::V3 => {
+                let (endpoint, json) = super::v3::to_v3(forsendelse)?;
+                (
+                    multipart_body_v3(&json, forsendelse, files, &boundary)?,
+                    self.url(&format!(
+                        "/v3/kontoer/{}/forsendelser/{}",
+                        self.config.konto_id,
+                        endpoint.path()
+                    )),
+                )
+            }
+        };
         let request = self
             .authorised(self.send_http.post(&url))
             .await?
@@ -243,18 +313,26 @@ impl SvarUtClient {
 
     /// The status of each forsendelse, in batches of [`SvarUtConfig::status_batch`].
     pub async fn statuses(&self, ids: &[String]) -> Result<Vec<ForsendelseStatus>, SvarUtError> {
-        let url = self.url(&format!(
-            "/v2/kontoer/{}/forsendelser/status-sok",
-            self.config.konto_id
-        ));
+        let url = match self.config.api {
+            SvarUtApi::V2 => self.url(&format!(
+                "/v2/kontoer/{}/forsendelser/status-sok",
+                self.config.konto_id
+            )),
+            SvarUtApi::V3 => self.url(&format!(
+                "/v3/kontoer/{}/forsendelser/status/sok",
+                self.config.konto_id
+            )),
+        };
         let mut all = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(self.config.status_batch.max(1)) {
-            let request = self
-                .authorised(self.http.post(&url))
-                .await?
-                .json(&StatusSok {
+            let request = self.authorised(self.http.post(&url)).await?;
+            let request = match self.config.api {
+                SvarUtApi::V2 => request.json(&StatusSok {
                     forsendelse_ids: chunk.to_vec(),
-                });
+                }),
+                // v3 calls the list `id` (svarut-dpi.md §1.7).
+                SvarUtApi::V3 => request.json(&serde_json::json!({ "id": chunk })),
+            };
             let bytes = self.call(request, self.config.timeout).await?;
             let answer: ForsendelseStatuser = serde_json::from_slice(&bytes)
                 .map_err(|e| SvarUtError::Malformed(e.to_string()))?;
@@ -446,6 +524,7 @@ pub fn connect(
             // Never shorter than SvarUt's own 15 minutes plus one.
             send_timeout: SEND_TIMEOUT.max(Duration::from_secs(u64::from(timeouts.send_secs))),
             status_batch: 100,
+            api: SvarUtApi::V2,
         },
         tokens,
     )

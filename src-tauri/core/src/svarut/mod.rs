@@ -3,9 +3,10 @@
 
 pub mod client;
 pub mod model;
+pub mod v3;
 
 pub use client::{
-    FilePart, SCOPE_KS_FIKS, SEND_TIMEOUT, SvarUtAccount, SvarUtClient, SvarUtConfig, SvarUtError,
-    connect, load_integration_password, save_integration_password,
+    FilePart, SCOPE_KS_FIKS, SEND_TIMEOUT, SvarUtAccount, SvarUtApi, SvarUtClient, SvarUtConfig,
+    SvarUtError, connect, load_integration_password, save_integration_password,
 };
 pub use model::{Forsendelse, Status};
