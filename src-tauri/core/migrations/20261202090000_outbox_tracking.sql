@@ -14,3 +14,8 @@ ALTER TABLE outbox ADD COLUMN handled_note TEXT;
 -- letter not yet sent is recalled).
 ALTER TABLE mailings ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE mailings ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+
+-- The worker's "next due letter": walked in order and stopped at the first that fits, instead
+-- of sorting every waiting letter on each step (a mass mailing of 10 000 made that quadratic).
+CREATE INDEX outbox_next_due ON outbox (next_attempt_at, created_at, id)
+    WHERE state IN ('held', 'queued', 'sending');

@@ -348,7 +348,7 @@ impl Store {
         self.conn()
             .query_row(
                 &format!(
-                    "SELECT {COLUMNS} FROM outbox
+                    "SELECT {COLUMNS} FROM outbox INDEXED BY outbox_next_due
                      WHERE state IN ('held', 'queued', 'sending') AND release_at <= ?1 AND next_attempt_at <= ?1
                        AND (mailing_id IS NULL OR mailing_id NOT IN (SELECT id FROM mailings WHERE paused = 1))
                        AND environment = ?2

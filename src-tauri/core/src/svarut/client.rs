@@ -245,6 +245,14 @@ impl SvarUtClient {
         self
     }
 
+    /// The same client with another send timeout (SvarUt itself may take 15 minutes; a
+    /// shorter one is for tests and benchmarks that provoke an unknown outcome).
+    pub fn with_send_timeout(mut self, timeout: Duration) -> Result<Self, SvarUtError> {
+        self.config.send_timeout = timeout;
+        self.send_http = client(&self.config, timeout)?;
+        Ok(self)
+    }
+
     /// The REST flavour in use.
     pub fn api(&self) -> SvarUtApi {
         self.config.api
