@@ -84,6 +84,7 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
             RouteReason::ContactExpired,
             RouteReason::UnknownStatus,
             RouteReason::Organisation,
+            RouteReason::ReceivingSystem,
         ]),
         serde_json::to_value([CredentialKind::Pkcs12, CredentialKind::Key]),
         serde_json::to_value([

@@ -1,5 +1,5 @@
 //! Utsending through the app's state against the sandbox: the routing and cost preview of a
-//! three-recipient draft (digital, reserved, organisation), queuing, the background worker's
+//! four-recipient draft (digital, reserved, an organisation on Altinn, one with SvarInn), queuing, the background worker's
 //! rounds, statuses to their final state on an accelerated SvarUt clock, timelines with
 //! SvarUt's events, the dashboard, and the settings' checks.
 
@@ -13,7 +13,7 @@ use kommunepost_app::state::AppState;
 use kommunepost_core::clock::SystemClock;
 use kommunepost_core::config::{Environment, Settings};
 use kommunepost_core::paths::AppPaths;
-use kommunepost_core::routing::Route;
+use kommunepost_core::routing::{Route, RouteReason};
 use kommunepost_core::store::{CredentialStore, LetterKind, MemoryCredentials, OutboxState};
 use kommunepost_sandbox::{KrrSituation, Population, PopulationConfig};
 use serde_json::json;
@@ -40,7 +40,7 @@ async fn sandbox_state(dir: &std::path::Path) -> AppState {
     state
 }
 
-fn three_recipient_draft() -> DraftForm {
+fn four_recipient_draft() -> DraftForm {
     let population = population();
     let person = |situation| {
         let p = population.first_in(situation).unwrap();
@@ -56,12 +56,18 @@ fn three_recipient_draft() -> DraftForm {
         .iter()
         .find(|o| !o.has_receiving_system)
         .unwrap();
+    let svarinn = population
+        .organisations
+        .iter()
+        .find(|o| o.has_receiving_system)
+        .unwrap();
     let csv = format!(
         "fodselsnummer;organisasjonsnummer;navn;adresselinje1;postnummer;poststed\n\
          {digital};;{digital_name};Storgata 1;7300;ORKANGER\n\
          {reserved};;{reserved_name};Storgata 2;7300;ORKANGER\n\
-         ;{};{};Rådhusgata 1;7300;ORKANGER\n",
-        org.orgnr, org.name
+         ;{};{};Rådhusgata 1;7300;ORKANGER\n\
+         ;{};{};Rådhusgata 2;7300;ORKANGER\n",
+        org.orgnr, org.name, svarinn.orgnr, svarinn.name
     );
     serde_json::from_value(json!({
         "id": null, "title": "Vedtak om skoleskyss", "recipient_fnr": "", "recipient_name": "",
@@ -77,17 +83,25 @@ fn three_recipient_draft() -> DraftForm {
 }
 
 #[tokio::test]
-async fn a_three_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_printed() {
+async fn a_four_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_printed() {
     let dir = tempfile::tempdir().unwrap();
     let state = sandbox_state(dir.path()).await;
-    let draft = three_recipient_draft();
+    let draft = four_recipient_draft();
 
     let plan = state.dispatch_plan(&draft).await.unwrap();
     let routes: Vec<Route> = plan.preview.rows.iter().map(|r| r.route).collect();
     assert_eq!(
         routes,
-        [Route::DigitalPostkasse, Route::Papir, Route::Altinn]
+        [
+            Route::DigitalPostkasse,
+            Route::Papir,
+            Route::Altinn,
+            Route::Altinn
+        ]
     );
+    // The organisation with a receiving system is told apart (SvarUt's mottakersystem).
+    assert_eq!(plan.preview.rows[2].reason, RouteReason::Organisation);
+    assert_eq!(plan.preview.rows[3].reason, RouteReason::ReceivingSystem);
     assert_eq!(plan.hold_minutes, 5);
     assert_eq!(plan.environment, Environment::Sandbox);
     assert!(plan.preview.paper.cost > 30.0);
@@ -107,7 +121,7 @@ async fn a_three_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_
 
     // Held 5 minutes by default: nothing leaves yet, and a held letter can be recalled.
     let queued = state.queue_draft(&draft, LetterKind::Vedtak).unwrap();
-    assert_eq!(queued.letters.len(), 3);
+    assert_eq!(queued.letters.len(), 4);
     assert!(queued.mailing_id.is_some());
     let round = state.outbox_round(true).await.unwrap();
     assert_eq!(round.sent, 0);
@@ -124,7 +138,7 @@ async fn a_three_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_
     state.save_dispatch_settings(dispatch).await.unwrap();
     let queued = state.queue_draft(&draft, LetterKind::Ordinary).unwrap();
     let round = state.outbox_round(true).await.unwrap();
-    assert_eq!(round.sent, 3);
+    assert_eq!(round.sent, 4);
     let mut finished = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -147,7 +161,18 @@ async fn a_three_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_
     };
     assert_eq!(by_route("digital_postkasse"), "LEVERT_SDP");
     assert_eq!(by_route("papir"), "PRINTET");
-    assert!(["LEST", "PRINTET"].contains(&by_route("altinn").as_str()));
+    let organisations: Vec<String> = rows
+        .iter()
+        .filter(|r| r.route.as_deref() == Some("altinn"))
+        .map(|r| r.status.clone().unwrap())
+        .collect();
+    assert_eq!(organisations.len(), 2);
+    assert!(
+        organisations
+            .iter()
+            .all(|s| ["LEST", "PRINTET"].contains(&s.as_str())),
+        "{organisations:?}"
+    );
 
     let paper = rows
         .iter()
@@ -166,9 +191,9 @@ async fn a_three_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_
     assert_eq!(detail.advice, None);
 
     let dashboard = state.dashboard().unwrap();
-    assert_eq!(dashboard.letters, 3, "recalled letters are not counted");
+    assert_eq!(dashboard.letters, 4, "recalled letters are not counted");
     assert!(
-        (dashboard.saving - 20.0).abs() < 1e-9,
+        (dashboard.saving - 30.0).abs() < 1e-9,
         "{}",
         dashboard.saving
     );

@@ -325,6 +325,37 @@ async fn the_v3_flavour_sends_each_kind_and_searches_statuses_against_the_sandbo
         [ids[1].clone()]
     );
 
+    // Receiving systems (SvarInn), stable v2 in both flavours, in the documented shape.
+    let with = sandbox
+        .population
+        .organisations
+        .iter()
+        .find(|o| o.has_receiving_system)
+        .unwrap();
+    let without = sandbox
+        .population
+        .organisations
+        .iter()
+        .find(|o| !o.has_receiving_system)
+        .unwrap();
+    let systems = client
+        .mottakersystemer(&with.orgnr.to_string())
+        .await
+        .unwrap();
+    assert_eq!(systems.len(), 1);
+    valid(
+        &serde_json::json!({ "mottakersystemer": systems }),
+        "Mottakersystemer",
+        &spec("mottakersystem-api-v2.json"),
+    );
+    assert!(
+        client
+            .mottakersystemer(&without.orgnr.to_string())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     // A v3 refusal: a person letter whose number is not valid.
     let mut bad = full_letter(Some("20914695017"));
     bad.mottaker.land = None;

@@ -499,10 +499,13 @@ impl AppState {
         let (letters, failed) = self.prepare(draft)?;
         let store = self.store()?;
         let (environment, krr) = self.krr_client().await?;
+        // Without a SvarUt setup the preview still shows organisations (as Altinn).
+        let svarut = self.svarut_client().await.ok().map(|(_, client)| client);
         let purpose = format!("Utsending: {}", draft.title.trim());
         let inputs = route_letters(
             &letters,
             &krr,
+            svarut.as_deref(),
             &store,
             &LookupContext {
                 actor: &os_user(),

@@ -339,10 +339,13 @@ pub fn prepare_draft(
 }
 
 /// Routes prepared letters for the preview: persons by a fresh KRR lookup (written to the
-/// audit log first, as every lookup is), organisations to Altinn. One input per letter.
+/// audit log first, as every lookup is); organisations to their receiving system (SvarInn)
+/// when SvarUt has one registered, else to Altinn. One input per letter. Without `svarut`, or
+/// when SvarUt cannot say, organisations show as Altinn (SvarUt itself decides at sending).
 pub async fn route_letters(
     letters: &[PreparedLetter],
     krr: &crate::krr::KrrClient,
+    svarut: Option<&crate::svarut::SvarUtClient>,
     store: &crate::store::Store,
     context: &crate::lookup::LookupContext<'_>,
     environment: crate::config::Environment,
@@ -364,11 +367,34 @@ pub async fn route_letters(
         let plan = crate::lookup::Plan::new(&people, environment);
         crate::lookup::run(&plan, krr, store, context, cancel, &|_, _| {}).await?
     };
+    let mut receiving = std::collections::HashSet::new();
+    if let Some(svarut) = svarut {
+        let mut asked = std::collections::HashSet::new();
+        for letter in letters {
+            if let Identifier::Organisation(org) = &letter.row.identifier {
+                let number = org.to_string();
+                if asked.insert(number.clone()) {
+                    match svarut.mottakersystemer(&number).await {
+                        Ok(found) if !found.is_empty() => {
+                            receiving.insert(number);
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, "SvarUt's receiving systems could not be read")
+                        }
+                    }
+                }
+            }
+        }
+    }
     let mut person_rows = rows.into_iter();
     Ok(letters
         .iter()
         .map(|letter| {
             let decision = match &letter.row.identifier {
+                Identifier::Organisation(org) if receiving.contains(&org.to_string()) => {
+                    crate::routing::route_receiving_system()
+                }
                 Identifier::Organisation(_) => route_organisation(),
                 Identifier::Person(_) => {
                     let row = person_rows.next();

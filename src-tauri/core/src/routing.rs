@@ -69,6 +69,8 @@ pub enum RouteReason {
     UnknownStatus,
     /// An organisation: organisations cannot reserve themselves and receive in Altinn.
     Organisation,
+    /// An organisation with its own receiving system (SvarInn): the letter goes straight to it.
+    ReceivingSystem,
 }
 
 /// Which notification channels may be used for a notice (eForvaltningsforskriften § 8, § 32).
@@ -137,6 +139,17 @@ pub fn route_person(person: Option<&KrrPerson>, now: DateTime<Utc>) -> RoutingDe
             notification,
             ..paper(RouteReason::NoMailbox)
         },
+    }
+}
+
+/// An organisation with a receiving system (SvarInn) registered in SvarUt: delivered to that
+/// system (the route stays in the organisation channel, with its own reason).
+pub fn route_receiving_system() -> RoutingDecision {
+    RoutingDecision {
+        route: Route::Altinn,
+        reason: RouteReason::ReceivingSystem,
+        provider: None,
+        notification: NotificationChannels::default(),
     }
 }
 

@@ -167,6 +167,7 @@ async fn run(population: Arc<Population>, faults: SvarUtFaults) -> Run {
         let inputs = route_letters(
             &letters,
             &krr,
+            Some(&svarut),
             &store,
             &LookupContext {
                 actor: "benk",

@@ -343,6 +343,7 @@ impl SvarUtDouble {
                 post(status_sok),
             )
             .route("/api/v2/forsendelser/{id}/hendelser", get(hendelser))
+            .route("/api/v2/mottakersystem", get(mottakersystem))
             .route(
                 "/api/v3/kontoer/{konto}/forsendelser/{kind}",
                 post(crate::svarut_v3::send),
@@ -730,6 +731,52 @@ pub(crate) async fn accept(
             .expect("a valid response");
     }
     (StatusCode::OK, Json(json!({ "id": id }))).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct MottakersystemQuery {
+    organisasjonsnummer: Option<String>,
+}
+
+/// `GET /api/v2/mottakersystem?organisasjonsnummer=…`: the population's organisations with a
+/// receiving system have one (SvarInn, level 3, type "Post").
+async fn mottakersystem(
+    State(double): State<Arc<SvarUtDouble>>,
+    Query(query): Query<MottakersystemQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let path = "/api/v2/mottakersystem";
+    let now = match begin(&double, &headers, None, path).await {
+        Ok(now) => now,
+        Err(refused) => return refused,
+    };
+    let Some(orgnr) = query
+        .organisasjonsnummer
+        .filter(|o| o.len() == 9 && o.bytes().all(|b| b.is_ascii_digit()))
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "organisasjonsnummer må være 9 siffer",
+            path,
+            now,
+        );
+    };
+    let systems: Vec<serde_json::Value> = double
+        .population
+        .organisations
+        .iter()
+        .filter(|o| o.orgnr.to_string() == orgnr && o.has_receiving_system)
+        .map(|o| {
+            json!({
+                "id": format!("svarinn-{orgnr}"),
+                "navn": format!("{} sak/arkiv", o.name),
+                "organisasjonsnummer": orgnr,
+                "forsendelseType": "Post",
+                "niva": 3,
+            })
+        })
+        .collect();
+    Json(json!({ "mottakersystemer": systems })).into_response()
 }
 
 #[derive(serde::Deserialize)]

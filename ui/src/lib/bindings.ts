@@ -1837,7 +1837,11 @@ export type RouteReason =
 /**
  * An organisation: organisations cannot reserve themselves and receive in Altinn.
  */
-"organisation"
+"organisation" | 
+/**
+ * An organisation with its own receiving system (SvarInn): the letter goes straight to it.
+ */
+"receiving_system"
 /**
  * A row the preview could not make a letter of.
  */

@@ -284,6 +284,7 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
         let inputs = route_letters(
             &letters,
             &services.krr,
+            Some(&services.svarut),
             &store,
             &LookupContext {
                 actor: &os_user(),

@@ -363,6 +363,25 @@ impl SvarUtClient {
             .map_err(|e| SvarUtError::Malformed(e.to_string()))
     }
 
+    /// The organisation's receiving systems (SvarInn), if any: a forsendelse to it goes there
+    /// instead of Altinn (`GET /v2/mottakersystem`, stable in both flavours).
+    pub async fn mottakersystemer(
+        &self,
+        organisasjonsnummer: &str,
+    ) -> Result<Vec<super::model::Mottakersystem>, SvarUtError> {
+        let url = self.url(&format!(
+            "/v2/mottakersystem?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("organisasjonsnummer", organisasjonsnummer)
+                .finish()
+        ));
+        let request = self.authorised(self.http.get(&url)).await?;
+        let bytes = self.call(request, self.config.timeout).await?;
+        serde_json::from_slice::<super::model::Mottakersystemer>(&bytes)
+            .map(|r| r.mottakersystemer)
+            .map_err(|e| SvarUtError::Malformed(e.to_string()))
+    }
+
     /// The forsendelser sent with `ekstern_ref` as `eksternReferanse` (not unique in SvarUt;
     /// ours are the letter's id, so at most one is expected).
     pub async fn ids_by_ekstern_ref(&self, ekstern_ref: &str) -> Result<Vec<String>, SvarUtError> {

@@ -189,6 +189,31 @@ pub struct Forsendelse {
 }
 
 /// `200` from send.
+/// `Mottakersystem` (`mottakersystem-api-v2.json`): an organisation's receiving system
+/// (SvarInn) for a forsendelse type and security level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mottakersystem {
+    /// The receiving system's id.
+    pub id: String,
+    /// Its name.
+    pub navn: String,
+    /// The organisation.
+    pub organisasjonsnummer: String,
+    /// The forsendelse type it receives.
+    pub forsendelse_type: String,
+    /// The security level.
+    pub niva: i32,
+}
+
+/// `Mottakersystemer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mottakersystemer {
+    /// The systems registered.
+    #[serde(default)]
+    pub mottakersystemer: Vec<Mottakersystem>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendForsendelseResponse {
     /// The forsendelse id SvarUt made.

@@ -67,6 +67,7 @@ export const nb = {
   "badge.contact_expired": "Kontaktinfo utgått – sendes på papir",
   "badge.unknown_status": "Ukjent status i KRR – sendes på papir",
   "badge.organisation": "Organisasjon – Altinn",
+  "badge.receiving_system": "Organisasjon – eget mottakssystem (SvarInn)",
   "badge.failed": "Oppslaget feilet",
   "badge.notLookedUp": "Ikke slått opp",
   "notification.email": "E-post",
