@@ -74,6 +74,19 @@ async fn setup(timeout: Duration) -> (Setup, Worker) {
     )
 }
 
+impl Setup {
+    /// The full number of the sandbox's first person in `situation`.
+    fn number(&self, situation: KrrSituation) -> String {
+        self.sandbox
+            .population
+            .first_in(situation)
+            .unwrap()
+            .fnr
+            .expose()
+            .to_owned()
+    }
+}
+
 fn worker_for(setup: &Setup, timeout: Duration) -> Worker {
     let krr = Arc::new(
         setup
@@ -110,22 +123,8 @@ fn audit_as() -> AuditAs {
 #[tokio::test]
 async fn a_held_letter_can_be_recalled_and_a_released_one_is_sent_once_and_tracked_to_the_end() {
     let (setup, worker) = setup(Duration::from_secs(10)).await;
-    let digital = setup
-        .sandbox
-        .population
-        .first_in(KrrSituation::DigitalDigipost)
-        .unwrap()
-        .fnr
-        .expose()
-        .to_owned();
-    let reserved = setup
-        .sandbox
-        .population
-        .first_in(KrrSituation::Reserved)
-        .unwrap()
-        .fnr
-        .expose()
-        .to_owned();
+    let digital = setup.number(KrrSituation::DigitalDigipost);
+    let reserved = setup.number(KrrSituation::Reserved);
     let a = setup
         .store
         .enqueue_letter(new_letter(Some(&digital), 5))
@@ -323,19 +322,8 @@ async fn letters_rendered_from_a_list_travel_through_the_outbox_to_their_channel
     use kommunepost_core::letters::template::example;
 
     let (setup, worker) = setup(Duration::from_secs(10)).await;
-    let population = &setup.sandbox.population;
-    let digital = population
-        .first_in(KrrSituation::DigitalDigipost)
-        .unwrap()
-        .fnr
-        .expose()
-        .to_owned();
-    let reserved = population
-        .first_in(KrrSituation::Reserved)
-        .unwrap()
-        .fnr
-        .expose()
-        .to_owned();
+    let digital = setup.number(KrrSituation::DigitalDigipost);
+    let reserved = setup.number(KrrSituation::Reserved);
     let csv = format!(
         "fodselsnummer;organisasjonsnummer;navn;adresselinje1;postnummer;poststed;tjeneste;saksnummer;fra_dato;belop;avdeling;saksbehandler\n\
          {digital};;Digital Dagny;Storgata 1;7300;ORKANGER;bistand;2026/1;1. januar;100;Helse;Kari\n\
@@ -455,22 +443,8 @@ async fn a_paused_mailing_waits_and_a_cancelled_one_is_recalled() {
 async fn paper_letters_go_to_the_office_print_batch_when_set_and_are_marked_printed() {
     let (setup, worker) = setup(Duration::from_secs(10)).await;
     let worker = worker.print_at_office(true);
-    let reserved = setup
-        .sandbox
-        .population
-        .first_in(KrrSituation::Reserved)
-        .unwrap()
-        .fnr
-        .expose()
-        .to_owned();
-    let digital = setup
-        .sandbox
-        .population
-        .first_in(KrrSituation::DigitalDigipost)
-        .unwrap()
-        .fnr
-        .expose()
-        .to_owned();
+    let reserved = setup.number(KrrSituation::Reserved);
+    let digital = setup.number(KrrSituation::DigitalDigipost);
     let paper = setup
         .store
         .enqueue_letter(new_letter(Some(&reserved), 0))
@@ -532,14 +506,7 @@ async fn exceptions_are_retried_or_marked_handled_and_unread_decisions_are_remin
     );
 
     // A decision to a digital mailbox: delivered, not read → a reminder after 7 days.
-    let digital = setup
-        .sandbox
-        .population
-        .first_in(KrrSituation::DigitalEboks)
-        .unwrap()
-        .fnr
-        .expose()
-        .to_owned();
+    let digital = setup.number(KrrSituation::DigitalEboks);
     let mut decision = new_letter(Some(&digital), 0);
     decision.kind = kommunepost_core::store::LetterKind::Vedtak;
     let decision = setup.store.enqueue_letter(decision).unwrap();

@@ -114,6 +114,25 @@ async fn screenshot(client: &Client, name: &str) {
     eprintln!("screenshot: {}", path.display());
 }
 
+/// Pastes a recipient list as from Excel and uses it.
+async fn paste_recipients(client: &Client, csv: &str) {
+    wait_for(client, "[data-testid=recipients-paste]").await;
+    client
+        .execute(
+            "const area = document.querySelector('[data-testid=recipients-paste]');\
+             area.value = arguments[0];\
+             area.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::json!(csv)],
+        )
+        .await
+        .unwrap();
+    wait_for(client, "[data-testid=recipients-use]")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn check_identifier(client: &Client, number: &str, expected: &str) {
     let input = wait_for(client, "[data-testid=ident-input]").await;
     input.clear().await.expect("clear");
@@ -336,21 +355,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
                20914695016\tÅse Ødegård\tStorgata 1\t7300\tORKANGER\t1. januar\n\
                30910099686\tLiv Li\tStorgata 2\t7300\tORKANGER\t2. januar\n\
                01813048589\tPer Pål\tStorgata 3\t7300\tORKANGER\t3. januar\n";
-    wait_for(&client, "[data-testid=recipients-paste]").await;
-    client
-        .execute(
-            "const area = document.querySelector('[data-testid=recipients-paste]');\
-             area.value = arguments[0];\
-             area.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![serde_json::json!(csv)],
-        )
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=recipients-use]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    paste_recipients(&client, csv).await;
     assert!(
         wait_for_contains(&client, "[data-testid=recipient-report]", "3 av 3 rader").await,
         "the list was not read"
@@ -496,20 +501,7 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
         .send_keys("Hei {{navn}}. Du har fått bostøtte.")
         .await
         .unwrap();
-    client
-        .execute(
-            "const area = document.querySelector('[data-testid=recipients-paste]');\
-             area.value = arguments[0];\
-             area.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![serde_json::json!(csv)],
-        )
-        .await
-        .unwrap();
-    wait_for(client, "[data-testid=recipients-use]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    paste_recipients(client, &csv).await;
     assert!(
         wait_for_contains(client, "[data-testid=recipient-report]", "3 av 3 rader").await,
         "the list was not read"

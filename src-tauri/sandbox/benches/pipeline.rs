@@ -68,6 +68,7 @@ fn csv(population: &Population) -> String {
 
 struct Run {
     letters: usize,
+    send_requests: usize,
     lost: usize,
     duplicated: usize,
     stages: Vec<(&'static str, Duration)>,
@@ -238,6 +239,7 @@ async fn run(population: Arc<Population>, faults: SvarUtFaults) -> Run {
     stage("5 send (KRR at send time + SvarUt)", t);
     let total = started.elapsed();
     let accepted = server.svarut_double.accepted();
+    let send_requests = server.svarut_double.send_requests();
     let mut per_reference: HashMap<String, usize> = HashMap::new();
     for a in &accepted {
         *per_reference
@@ -258,6 +260,7 @@ async fn run(population: Arc<Population>, faults: SvarUtFaults) -> Run {
     stages.sort();
     Run {
         letters: queued.len(),
+        send_requests,
         lost,
         duplicated,
         stages,
@@ -277,6 +280,10 @@ fn report(title: &str, run: &Run) {
         run.letters as f64 / run.total.as_secs_f64()
     );
     println!("  {:<38} {:>8}", "letters", run.letters);
+    println!(
+        "  {:<38} {:>8}",
+        "SvarUt send requests (incl. retries)", run.send_requests
+    );
     println!("  {:<38} {:>8}", "lost", run.lost);
     println!("  {:<38} {:>8}", "sent twice", run.duplicated);
     println!(

@@ -304,6 +304,11 @@ impl SvarUtDouble {
         self.speed.load(Ordering::SeqCst)
     }
 
+    /// Send requests received so far (accepted, refused or faulted), v2 and v3.
+    pub fn send_requests(&self) -> usize {
+        self.sends.load(Ordering::SeqCst)
+    }
+
     /// Every forsendelse accepted so far.
     pub fn accepted(&self) -> Vec<Accepted> {
         self.accepted.lock().expect("not poisoned").clone()
