@@ -411,6 +411,10 @@ async fn a_paused_mailing_waits_and_a_cancelled_one_is_recalled() {
     ));
     let progress = setup.store.mailing_progress(&mailing).unwrap();
     assert_eq!((progress.total, progress.sent, progress.waiting), (3, 1, 2));
+    assert_eq!(
+        setup.store.recent_letters(Some(&mailing), 2).unwrap().len(),
+        2
+    );
 
     assert_eq!(setup.store.cancel_mailing(&mailing).unwrap(), 2);
     assert_eq!(worker.step().await.unwrap(), StepOutcome::Idle);

@@ -26,6 +26,9 @@ use crate::commands::letters::DraftForm;
 use crate::error::{CommandError, ErrorCode};
 use crate::state::AppState;
 
+/// The most letters a list on screen shows (newest first); the dashboard counts them all.
+pub const LIST_LIMIT: u32 = 500;
+
 /// A letter in a list: the recipient masked, where it went and how far it has come.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct OutboxRow {
@@ -622,11 +625,11 @@ impl AppState {
         Ok(round)
     }
 
-    /// Letters, newest first (of one mass mailing when given).
+    /// The newest letters (at most [`LIST_LIMIT`]), of one mass mailing when given.
     pub fn outbox_rows(&self, mailing_id: Option<&str>) -> Result<Vec<OutboxRow>, CommandError> {
         Ok(self
             .store()?
-            .list_outbox(mailing_id)?
+            .recent_letters(mailing_id, LIST_LIMIT)?
             .iter()
             .map(OutboxRow::from)
             .collect())
@@ -699,16 +702,11 @@ impl AppState {
             saving_per_letter: settings.dispatch.saving_per_letter,
             ..Dashboard::default()
         };
-        let environment = settings.environment.as_str();
-        for letter in store.list_outbox(None)? {
-            if letter.created_at < start
-                || letter.environment != environment
-                || letter.state == OutboxState::Recalled
-            {
-                continue;
-            }
-            dashboard.letters += 1;
-            let route = letter.route.clone().unwrap_or_else(|| "unrouted".into());
+        for (route, state, status, count) in
+            store.letter_counts(settings.environment.as_str(), start)?
+        {
+            dashboard.letters += count;
+            let route = route.unwrap_or_else(|| "unrouted".into());
             let index = match dashboard.channels.iter().position(|c| c.route == route) {
                 Some(i) => i,
                 None => {
@@ -720,28 +718,25 @@ impl AppState {
                 }
             };
             let channel = &mut dashboard.channels[index];
-            channel.total += 1;
-            match letter.state {
+            channel.total += count;
+            match state {
                 OutboxState::Held | OutboxState::Queued | OutboxState::Sending => {
-                    channel.waiting += 1
+                    channel.waiting += count
                 }
-                OutboxState::Sent => channel.underway += 1,
-                OutboxState::Final => channel.done += 1,
-                OutboxState::Failed => channel.failed += 1,
+                OutboxState::Sent => channel.underway += count,
+                OutboxState::Final => channel.done += count,
+                OutboxState::Failed => channel.failed += count,
                 OutboxState::Recalled => {}
             }
-            if let Some(status) = &letter.status {
-                match dashboard.statuses.iter_mut().find(|s| &s.status == status) {
-                    Some(found) => found.count += 1,
-                    None => dashboard.statuses.push(StatusCount {
-                        status: status.clone(),
-                        count: 1,
-                    }),
+            if let Some(status) = status {
+                match dashboard.statuses.iter_mut().find(|s| s.status == status) {
+                    Some(found) => found.count += count,
+                    None => dashboard.statuses.push(StatusCount { status, count }),
                 }
             }
-            let left = matches!(letter.state, OutboxState::Sent | OutboxState::Final);
+            let left = matches!(state, OutboxState::Sent | OutboxState::Final);
             if left && matches!(route.as_str(), "digital_postkasse" | "altinn") {
-                dashboard.saving += settings.dispatch.saving_per_letter;
+                dashboard.saving += settings.dispatch.saving_per_letter * f64::from(count);
             }
         }
         dashboard.channels.sort_by(|a, b| a.route.cmp(&b.route));

@@ -98,6 +98,9 @@ impl LetterKind {
     }
 }
 
+/// Letters with the same (route, state, SvarUt status), and how many.
+pub type LetterCount = (Option<String>, OutboxState, Option<String>, u32);
+
 /// A letter to put in the outbox.
 #[derive(Debug, Clone)]
 pub struct NewLetter {
@@ -339,6 +342,54 @@ impl Store {
         ))?;
         let rows = statement.query_map([mailing_id], read)?;
         rows.map(|r| r?).collect()
+    }
+
+    /// The newest `limit` letters (of one mass mailing when given), newest first: what a list
+    /// on screen shows without reading a whole mass mailing every few seconds.
+    pub fn recent_letters(
+        &self,
+        mailing_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<OutboxLetter>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE (?1 IS NULL OR mailing_id = ?1) ORDER BY created_at DESC, id LIMIT ?2"
+        ))?;
+        let rows = statement.query_map(params![mailing_id, limit], read)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Letters of `environment` queued since `since` and not recalled, counted by (route,
+    /// state, status): the dashboard's figures, counted by the database.
+    pub fn letter_counts(
+        &self,
+        environment: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<LetterCount>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT route, state, status, COUNT(*) FROM outbox
+             WHERE environment = ?1 AND created_at >= ?2 AND state != 'recalled'
+             GROUP BY route, state, status",
+        )?;
+        let rows = statement.query_map(params![environment, since.to_rfc3339()], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (route, state, status, count) = row?;
+            Ok((
+                route,
+                OutboxState::parse(&state)?,
+                status,
+                u32::try_from(count).unwrap_or(u32::MAX),
+            ))
+        })
+        .collect()
     }
 
     /// The letter of `environment` the worker should handle next at the store clock's now: a

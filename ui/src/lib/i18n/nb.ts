@@ -350,6 +350,7 @@ export const nb = {
   "utsending.pause": "Pause",
   "utsending.resume": "Fortsett",
   "utsending.cancelMailing": "Avbryt utsendingen",
+  "utsending.limit": "Viser de {count} nyeste brevene. Oversikten teller alle.",
   "utsending.none": "Ingen brev er sendt ennå. Skriv et brev under Brev og velg «Send …».",
   "utsending.col.title": "Tittel",
   "utsending.col.recipient": "Mottaker",
