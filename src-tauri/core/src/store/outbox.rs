@@ -334,14 +334,24 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Letters matching `clause` (what follows `FROM outbox`) with `values`.
+    fn letters_where(
+        &self,
+        clause: &str,
+        values: impl rusqlite::Params,
+    ) -> Result<Vec<OutboxLetter>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(&format!("SELECT {COLUMNS} FROM outbox {clause}"))?;
+        let rows = statement.query_map(values, read)?;
+        rows.map(|r| r?).collect()
+    }
+
     /// Letters, newest first (of one mass mailing when given).
     pub fn list_outbox(&self, mailing_id: Option<&str>) -> Result<Vec<OutboxLetter>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM outbox WHERE (?1 IS NULL OR mailing_id = ?1) ORDER BY created_at DESC, id"
-        ))?;
-        let rows = statement.query_map([mailing_id], read)?;
-        rows.map(|r| r?).collect()
+        self.letters_where(
+            "WHERE (?1 IS NULL OR mailing_id = ?1) ORDER BY created_at DESC, id",
+            [mailing_id],
+        )
     }
 
     /// The newest `limit` letters (of one mass mailing when given), newest first: what a list
@@ -351,12 +361,10 @@ impl Store {
         mailing_id: Option<&str>,
         limit: u32,
     ) -> Result<Vec<OutboxLetter>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM outbox WHERE (?1 IS NULL OR mailing_id = ?1) ORDER BY created_at DESC, id LIMIT ?2"
-        ))?;
-        let rows = statement.query_map(params![mailing_id, limit], read)?;
-        rows.map(|r| r?).collect()
+        self.letters_where(
+            "WHERE (?1 IS NULL OR mailing_id = ?1) ORDER BY created_at DESC, id LIMIT ?2",
+            params![mailing_id, limit],
+        )
     }
 
     /// Letters of `environment` queued since `since` and not recalled, counted by (route,
@@ -560,12 +568,10 @@ impl Store {
 
     /// The office print batch: letters waiting to be printed here, oldest first.
     pub fn office_print_batch(&self) -> Result<Vec<OutboxLetter>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM outbox WHERE local_print = 1 AND state = 'sent' ORDER BY created_at, id"
-        ))?;
-        let rows = statement.query_map([], read)?;
-        rows.map(|r| r?).collect()
+        self.letters_where(
+            "WHERE local_print = 1 AND state = 'sent' ORDER BY created_at, id",
+            [],
+        )
     }
 
     /// Letters of the office print batch printed: final, status `PRINTET`.
@@ -622,28 +628,23 @@ impl Store {
 
     /// The exceptions inbox: failed letters not yet dealt with, newest first.
     pub fn exceptions(&self) -> Result<Vec<OutboxLetter>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM outbox WHERE state = 'failed' AND handled_at IS NULL ORDER BY updated_at DESC, id"
-        ))?;
-        let rows = statement.query_map([], read)?;
-        rows.map(|r| r?).collect()
+        self.letters_where(
+            "WHERE state = 'failed' AND handled_at IS NULL ORDER BY updated_at DESC, id",
+            [],
+        )
     }
 
     /// eFvf § 8 reminders: decisions and advance notices sent digitally more than 7 days ago
     /// and not read, not yet dealt with. Oldest first.
     pub fn unread_reminders(&self) -> Result<Vec<OutboxLetter>, StoreError> {
         let before = (self.clock.now() - chrono::Duration::days(7)).to_rfc3339();
-        let conn = self.conn();
-        let mut statement = conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM outbox
-             WHERE kind != 'ordinary' AND state IN ('sent', 'final') AND local_print = 0
+        self.letters_where(
+            "WHERE kind != 'ordinary' AND state IN ('sent', 'final') AND local_print = 0
                AND COALESCE(route, '') != 'papir' AND COALESCE(status, '') NOT IN ('LEST', 'PRINTET', 'SENDT_PRINT')
                AND handled_at IS NULL AND created_at <= ?1
-             ORDER BY created_at, id"
-        ))?;
-        let rows = statement.query_map([before], read)?;
-        rows.map(|r| r?).collect()
+             ORDER BY created_at, id",
+            [before],
+        )
     }
 
     /// A status from SvarUt; a new one becomes an event. `final_` ends tracking; `failure`
