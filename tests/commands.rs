@@ -34,6 +34,17 @@ fn app_with(
     (app, window)
 }
 
+/// The app with its store created and open (a keyring is given), said plainly if it is not.
+fn unlocked_app(dir: &Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let (app, window) = app_with(dir, MemoryCredentials::new());
+    let state = invoke(&window, "store_state", json!({})).unwrap();
+    assert_eq!(
+        state["state"], "unlocked",
+        "the store did not open: {state}"
+    );
+    (app, window)
+}
+
 fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
         window,
@@ -323,7 +334,7 @@ fn a_recipient_list_is_reported_with_masked_numbers_and_problems_by_row() {
 fn a_draft_with_a_recipient_list_is_previewed_per_row_and_kept_whole() {
     use base64::Engine;
     let dir = tempfile::tempdir().unwrap();
-    let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
+    let (_app, window) = unlocked_app(dir.path());
     let template = invoke(&window, "add_example_template", json!({})).unwrap();
     let csv = "fodselsnummer;navn;adresselinje1;postnummer;poststed;frist\n\
                20914695016;Åse Ødegård;Storgata 1;7300;ORKANGER;1. mars\n\

@@ -214,6 +214,12 @@ impl Store {
         let result = (|| {
             let conn = open_keyed(&tmp, &key, true)?;
             let store = Self::finish_open(conn, clock.clone(), None, None)?;
+            // Everything into the one file before it is renamed: a write-ahead log left
+            // beside the temporary name would not follow it, and the store would open
+            // without its tables. (The store is in WAL mode again when opened.)
+            store
+                .conn()
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
             drop(store);
             meta.write(&meta_path)?;
             std::fs::rename(&tmp, &db)?;
