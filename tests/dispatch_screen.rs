@@ -122,7 +122,12 @@ async fn a_four_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_p
     // Held 5 minutes by default: nothing leaves yet, and a held letter can be recalled.
     let queued = state.queue_draft(&draft, LetterKind::Vedtak).unwrap();
     assert_eq!(queued.letters.len(), 4);
-    assert!(queued.mailing_id.is_some());
+    // The mailing keeps the list as imported, marked as made from a draft.
+    let mailing = store
+        .get_mailing(queued.mailing_id.as_deref().unwrap())
+        .unwrap();
+    assert!(mailing.from_draft());
+    assert!(mailing.recipients.starts_with(b"fodselsnummer;"));
     let round = state.outbox_round(true).await.unwrap();
     assert_eq!(round.sent, 0);
     let rows = state.outbox_rows(queued.mailing_id.as_deref()).unwrap();

@@ -542,14 +542,7 @@ impl AppState {
         }
         let store = self.store()?;
         let settings = self.settings();
-        let mailing_id = match &draft.letter.recipients_csv_base64 {
-            Some(_) => {
-                let source = serde_json::to_string(&draft.letter).expect("plain data serialises");
-                let list = draft.letter.recipients_csv_base64.as_deref().unwrap_or("");
-                Some(store.create_mailing(draft.title.trim(), &source, list.as_bytes())?)
-            }
-            None => None,
-        };
+        let mailing_id = store.create_mailing_for_draft(&draft.title, &draft.letter)?;
         let mut queued = Vec::new();
         for letter in letters {
             let recipient_id = match &letter.row.identifier {

@@ -816,4 +816,56 @@ fn a_draft_from_the_app_is_sent_by_the_outbox_worker_and_watched_until_printed()
     let last = out.lines().last().unwrap();
     assert!(last.contains("final") && last.contains("PRINTET"), "{out}");
     assert!(!out.contains(&reserved), "{out}");
+
+    // A draft with a list becomes a mass mailing when sent; it is not sent again as one.
+    let store = Store::open(
+        dir.path(),
+        UnlockWith::Passphrase(kommunepost_core::secret::Secret::new(
+            "cli passordfrase".into(),
+        )),
+        std::sync::Arc::new(kommunepost_core::clock::SystemClock),
+    )
+    .unwrap();
+    use base64::Engine;
+    let csv = format!(
+        "fodselsnummer;navn;adresselinje1;postnummer;poststed\n{reserved};Papir Per;Storgata 2;7300;ORKANGER\n"
+    );
+    let listed = store
+        .upsert_draft(DraftInput {
+            id: None,
+            kind: DraftKind::MassMailing,
+            title: "Informasjon".into(),
+            recipient_fnr: None,
+            recipient_name: None,
+            body: "Hei {{navn}}.".into(),
+            letter: kommunepost_core::letters::draft::DraftLetter {
+                recipients_csv_base64: Some(base64::engine::general_purpose::STANDARD.encode(csv)),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    drop(store);
+    let mut send = kommunepost(dir.path());
+    send.args(["send", "--draft", &listed.id, "--yes", "--json"]);
+    with_store(&mut send);
+    let (code, out, err) = run(&mut send);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut list = kommunepost(dir.path());
+    list.args(["outbox", "list", "--json"]);
+    with_store(&mut list);
+    let (_, out, _) = run(&mut list);
+    let letters: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mailing = letters
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|l| l["mailing"].as_str())
+        .expect("the list's letter has a mailing")
+        .to_owned();
+    let mut again = kommunepost(dir.path());
+    again.args(["send", "--mailing", &mailing, "--yes"]);
+    with_store(&mut again);
+    let (code, _, err) = run(&mut again);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already in the outbox"), "{err}");
 }

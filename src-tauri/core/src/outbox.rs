@@ -258,14 +258,19 @@ impl Worker {
         if tracked.is_empty() {
             return Ok(Ok(0));
         }
-        let ids: Vec<String> = tracked.iter().map(|(_, s, _)| s.clone()).collect();
+        let ids: Vec<String> = tracked.iter().map(|(_, s)| s.clone()).collect();
+        // SvarUt id → letter, so a large mailing's statuses are matched in one pass.
+        let letters: std::collections::HashMap<&str, &str> = tracked
+            .iter()
+            .map(|(letter, svarut_id)| (svarut_id.as_str(), letter.as_str()))
+            .collect();
         let statuses = match self.svarut.statuses(&ids).await {
             Ok(s) => s,
             Err(e) => return Ok(Err(e)),
         };
         let mut changed = 0;
         for status in statuses {
-            let Some((letter, _, kind)) = tracked.iter().find(|(_, s, _)| *s == status.id) else {
+            let Some(letter) = letters.get(status.id.as_str()) else {
                 continue;
             };
             if self.store.record_status(
@@ -275,11 +280,6 @@ impl Worker {
                 status.status.is_final(),
                 status.status.is_failure(),
             )? {
-                tracing::debug!(
-                    kind = kind.as_str(),
-                    status = status.status.as_str(),
-                    "status changed"
-                );
                 changed += 1;
             }
         }

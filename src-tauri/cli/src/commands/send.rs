@@ -227,6 +227,12 @@ fn letters_to_send(
 ) -> Result<(String, Option<String>, Prepared), CliError> {
     if let Some(id) = &args.mailing {
         let mailing = store.get_mailing(id)?;
+        if mailing.from_draft() {
+            return Err(CliError::Usage(format!(
+                "mailing {id} was made from a draft when it was sent; its letters are already in \
+                 the outbox (see `outbox list --mailing {id}`)"
+            )));
+        }
         let template = Template::from_file(mailing.template.as_bytes())
             .map_err(|e| CliError::Usage(format!("the mailing's template: {e}")))?;
         let list = read_recipients(&mailing.recipients)
@@ -255,14 +261,7 @@ fn letters_to_send(
     };
     let prepared = prepare_draft(&draft.letter, text, template.as_ref(), date)
         .map_err(|e| CliError::Usage(format!("the draft: {e}")))?;
-    let mailing = match &draft.letter.recipients_csv_base64 {
-        Some(list) => Some(store.create_mailing(
-            draft.title.trim(),
-            &serde_json::to_string(&draft.letter).expect("plain data serialises"),
-            list.as_bytes(),
-        )?),
-        None => None,
-    };
+    let mailing = store.create_mailing_for_draft(&draft.title, &draft.letter)?;
     Ok((draft.title.trim().to_owned(), mailing, prepared))
 }
 

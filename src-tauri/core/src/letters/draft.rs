@@ -95,11 +95,18 @@ pub struct DraftText<'a> {
 impl DraftLetter {
     /// The imported recipient list, if any.
     pub fn recipients(&self) -> Result<Option<RecipientList>, DraftError> {
-        let Some(b64) = &self.recipients_csv_base64 else {
+        let Some(bytes) = self.recipients_file()? else {
             return Ok(None);
         };
-        let bytes = STANDARD.decode(b64).map_err(|_| DraftError::StoredList)?;
         Ok(Some(read_recipients_mapped(&bytes, &self.mapping())?))
+    }
+
+    /// The imported recipient list's file as imported, if any.
+    pub fn recipients_file(&self) -> Result<Option<Vec<u8>>, DraftError> {
+        self.recipients_csv_base64
+            .as_ref()
+            .map(|b64| STANDARD.decode(b64).map_err(|_| DraftError::StoredList))
+            .transpose()
     }
 
     /// The column map as (header, field) pairs.

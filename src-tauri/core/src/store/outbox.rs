@@ -530,26 +530,19 @@ impl Store {
         )
     }
 
-    /// Letters accepted by SvarUt whose status may still change: (letter id, SvarUt id,
-    /// kind). Not yet final; or a decision or advance notice delivered to a digital mailbox
-    /// and not yet read, for up to 30 days (eFvf § 8 asks whether it was read).
-    pub fn letters_to_track(
-        &self,
-        environment: &str,
-    ) -> Result<Vec<(String, String, LetterKind)>, StoreError> {
+    /// Letters accepted by SvarUt whose status may still change: (letter id, SvarUt id). Not
+    /// yet final; or a decision or advance notice delivered to a digital mailbox and not yet
+    /// read, for up to 30 days (eFvf § 8 asks whether it was read).
+    pub fn letters_to_track(&self, environment: &str) -> Result<Vec<(String, String)>, StoreError> {
         let since = (self.clock.now() - chrono::Duration::days(30)).to_rfc3339();
         let conn = self.conn();
         let mut statement = conn.prepare(
-            "SELECT id, svarut_id, kind FROM outbox WHERE svarut_id IS NOT NULL AND environment = ?2 AND (state = 'sent'
+            "SELECT id, svarut_id FROM outbox WHERE svarut_id IS NOT NULL AND environment = ?2 AND (state = 'sent'
                OR (state = 'final' AND status = 'LEVERT_SDP' AND kind != 'ordinary' AND created_at >= ?1))
              ORDER BY created_at, id",
         )?;
         let rows = statement.query_map([since.as_str(), environment], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                LetterKind::parse(&r.get::<_, String>(2)?),
-            ))
+            Ok((r.get(0)?, r.get(1)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -687,6 +680,10 @@ impl Store {
     }
 }
 
+/// How a mailing made from a draft marks its source (where a CLI mailing keeps its template
+/// file): its letters were queued when it was made, so it is never sent again as a template.
+const DRAFT_SOURCE: &str = "#draft\n";
+
 /// A stored mass mailing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailing {
@@ -731,6 +728,14 @@ pub struct MailingProgress {
     pub recalled: u32,
 }
 
+impl Mailing {
+    /// Made from a draft when it was sent (its letters are queued already), not from a
+    /// template file.
+    pub fn from_draft(&self) -> bool {
+        self.template.starts_with(DRAFT_SOURCE)
+    }
+}
+
 impl Store {
     /// Keeps a mass mailing (template file and recipient list); returns its id.
     pub fn create_mailing(
@@ -745,6 +750,29 @@ impl Store {
             params![id, title, template, recipients, self.clock.now().to_rfc3339()],
         )?;
         Ok(id)
+    }
+
+    /// The mass mailing a draft with a recipient list becomes when it is sent: the draft's
+    /// letter part and the list's file as imported. `None` for a draft without a list.
+    pub fn create_mailing_for_draft(
+        &self,
+        title: &str,
+        draft: &crate::letters::draft::DraftLetter,
+    ) -> Result<Option<String>, StoreError> {
+        let list = draft
+            .recipients_file()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        match list {
+            Some(list) => {
+                let source = serde_json::to_string(draft).expect("plain data serialises");
+                Ok(Some(self.create_mailing(
+                    title.trim(),
+                    &format!("{DRAFT_SOURCE}{source}"),
+                    &list,
+                )?))
+            }
+            None => Ok(None),
+        }
     }
 
     /// One mass mailing.
