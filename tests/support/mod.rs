@@ -150,3 +150,35 @@ impl Sandbox {
         .expect("SvarUt client")
     }
 }
+
+impl Sandbox {
+    /// A signing client as the sandbox municipality: its enterprise certificate, the sandbox
+    /// CA as the only trust, Posten's organisation number expected in the server certificate.
+    pub fn signing(&self) -> kommunepost_core::signing::SigningClient {
+        self.signing_with(self.signing_config())
+    }
+
+    pub fn signing_config(&self) -> kommunepost_core::signing::SigningConfig {
+        use kommunepost_core::secret::Secret;
+        let credentials = self.server.credentials();
+        kommunepost_core::signing::SigningConfig {
+            base_url: self.server.endpoints().signing,
+            sender: credentials.org_number.clone(),
+            certificate: credentials.pkcs12.clone(),
+            certificate_password: Secret::new(credentials.password.clone()),
+            trust_pem: credentials.ca_pem.clone(),
+            server_org_number: kommunepost_core::signing::client::POSTEN_ORG_NUMBER.to_owned(),
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
+            transfer_timeout: Duration::from_secs(30),
+        }
+    }
+
+    pub fn signing_with(
+        &self,
+        config: kommunepost_core::signing::SigningConfig,
+    ) -> kommunepost_core::signing::SigningClient {
+        kommunepost_core::signing::SigningClient::new(config, self.clock.clone())
+            .expect("signing client")
+    }
+}

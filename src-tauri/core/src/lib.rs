@@ -15,6 +15,7 @@
 //! | [`paths`] | where the store, settings and logs live |
 //! | [`logging`] | tracing to a rotating file, with identifiers masked |
 //! | [`secret`] | a wrapper that keeps secret values out of logs |
+//! | [`signing`] | e-signing orders: job model, ASiC-E/XAdES bundle, mutual-TLS client |
 //! | [`clock`] | injected time |
 
 pub mod clock;
@@ -31,5 +32,6 @@ pub mod outbox;
 pub mod paths;
 pub mod routing;
 pub mod secret;
+pub mod signing;
 pub mod store;
 pub mod svarut;

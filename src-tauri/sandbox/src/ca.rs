@@ -108,13 +108,38 @@ impl TestCa {
         organisation: &str,
         days: u32,
     ) -> Result<EnterpriseCertificate, openssl::error::ErrorStack> {
+        self.issue_to(
+            &[
+                ("C", "NO"),
+                ("O", organisation),
+                ("CN", organisation),
+                ("serialNumber", org_number),
+                ("organizationIdentifier", &format!("NTRNO-{org_number}")),
+            ],
+            days,
+        )
+    }
+
+    /// Issues a personal certificate (a signer's e-ID in the sandbox signing service) for
+    /// `name`, valid for `days`.
+    pub fn issue_person(
+        &self,
+        name: &str,
+        days: u32,
+    ) -> Result<EnterpriseCertificate, openssl::error::ErrorStack> {
+        self.issue_to(&[("C", "NO"), ("O", "Sandkasse e-ID"), ("CN", name)], days)
+    }
+
+    fn issue_to(
+        &self,
+        subject: &[(&str, &str)],
+        days: u32,
+    ) -> Result<EnterpriseCertificate, openssl::error::ErrorStack> {
         let key = rsa_key()?;
         let mut name = X509NameBuilder::new()?;
-        name.append_entry_by_text("C", "NO")?;
-        name.append_entry_by_text("O", organisation)?;
-        name.append_entry_by_text("CN", organisation)?;
-        name.append_entry_by_text("serialNumber", org_number)?;
-        name.append_entry_by_text("organizationIdentifier", &format!("NTRNO-{org_number}"))?;
+        for (field, value) in subject {
+            name.append_entry_by_text(field, value)?;
+        }
         let mut builder = X509Builder::new()?;
         builder.set_version(2)?;
         let serial = serial()?;
@@ -131,6 +156,7 @@ impl TestCa {
                 .critical()
                 .digital_signature()
                 .non_repudiation()
+                .key_encipherment()
                 .build()?,
         )?;
         builder.sign(&self.key, MessageDigest::sha256())?;

@@ -10,6 +10,8 @@
 //! * [`multipart`] – a strict `multipart/form-data` reader for the SvarUt stand-in.
 //! * [`svarut`] – the SvarUt REST v2 stand-in: validation, routing through the population,
 //!   statuses on the sandbox clock, fault injection.
+//! * [`signing`] – the signing service stand-in over mutual TLS: XSD and bundle checks,
+//!   simulated signers, polling queues, PAdES/XAdES, and a signing page for people.
 
 pub mod ca;
 pub mod krr;
@@ -18,6 +20,7 @@ pub mod multipart;
 pub mod names;
 pub mod population;
 pub mod server;
+pub mod signing;
 pub mod svarut;
 pub mod svarut_v3;
 

@@ -9,6 +9,8 @@ pub struct Part {
     pub name: Option<String>,
     /// The file name, for a file.
     pub filename: Option<String>,
+    /// The part's `Content-Type`, when given.
+    pub content_type: Option<String>,
     /// The content.
     pub body: Vec<u8>,
 }
@@ -19,7 +21,8 @@ fn disposition_value(line: &str, key: &str) -> Option<String> {
     Some(line[start..end].to_owned())
 }
 
-/// A small, strict multipart/form-data reader (RFC 7578).
+/// A small, strict multipart reader: `multipart/form-data` (RFC 7578) and
+/// `multipart/mixed` (RFC 2046).
 pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, String> {
     let boundary = content_type
         .split(';')
@@ -49,13 +52,22 @@ pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, Str
             .position(|w| w == b"\r\n\r\n")
             .ok_or("En del mangler headere")?;
         let head = String::from_utf8_lossy(&part[..split]).into_owned();
-        let disposition = head
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-            .ok_or("En del mangler Content-Disposition")?;
+        let header = |name: &str| {
+            head.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with(name))
+                .map(|l| l[name.len()..].trim().to_owned())
+        };
+        // form-data parts always have a disposition (RFC 7578); multipart/mixed parts (the
+        // signing service) may have none and are told apart by their Content-Type.
+        let disposition = header("content-disposition:");
         parts.push(Part {
-            name: disposition_value(disposition, "name"),
-            filename: disposition_value(disposition, "filename"),
+            name: disposition
+                .as_deref()
+                .and_then(|d| disposition_value(d, "name")),
+            filename: disposition
+                .as_deref()
+                .and_then(|d| disposition_value(d, "filename")),
+            content_type: header("content-type:"),
             body: part[split + 4..].to_vec(),
         });
         at = next;

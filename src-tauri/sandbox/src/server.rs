@@ -25,6 +25,7 @@ use crate::ca::TestCa;
 use crate::krr::KrrDouble;
 use crate::maskinporten::{MaskinportenDouble, RegisteredClient};
 use crate::population::Population;
+use crate::signing::SigningDouble;
 use crate::svarut::SvarUtDouble;
 
 /// The sandbox could not start.
@@ -122,6 +123,29 @@ impl Service {
         }
     }
 
+    fn serve_tls(
+        listener: crate::signing::tls::TlsListener,
+        addr: SocketAddr,
+        app: Router,
+    ) -> Self {
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let service =
+                app.into_make_service_with_connect_info::<crate::signing::tls::ClientCertificate>();
+            let serve = axum::serve(listener, service).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(error) = serve.await {
+                tracing::error!(%error, "sandbox service stopped with an error");
+            }
+        });
+        Self {
+            addr,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        }
+    }
+
     async fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -155,6 +179,10 @@ pub struct SandboxServer {
     svarut: Service,
     /// The SvarUt stand-in (for tests: faults and what it accepted).
     pub svarut_double: Arc<SvarUtDouble>,
+    signing: Service,
+    signing_page: Service,
+    /// The signing service stand-in (for tests: behaviours, speed, poll counts).
+    pub signing_double: Arc<SigningDouble>,
     credentials: SandboxCredentials,
 }
 
@@ -225,6 +253,25 @@ impl SandboxServer {
         let (mp_listener, mp_addr) = Service::bind(0).await?;
         let (krr_listener, krr_addr) = Service::bind(0).await?;
         let (svarut_listener, svarut_addr) = Service::bind(0).await?;
+        let (signing_listener, signing_addr) = Service::bind(0).await?;
+        let (page_listener, page_addr) = Service::bind(0).await?;
+        let signing_double = Arc::new(
+            SigningDouble::new(
+                population.clone(),
+                clock.clone(),
+                ca.clone(),
+                vec![SANDBOX_ORG_NUMBER.to_owned()],
+            )
+            .map_err(certificates)?,
+        );
+        signing_double.set_bases(
+            format!("https://{signing_addr}/api"),
+            format!("http://{page_addr}"),
+        );
+        let acceptor = crate::signing::tls::acceptor(signing_double.server_certificate(), &ca)
+            .map_err(certificates)?;
+        let signing_listener = crate::signing::tls::TlsListener::new(signing_listener, acceptor)
+            .map_err(|source| SandboxError::Bind { port: 0, source })?;
         let maskinporten_double = Arc::new(MaskinportenDouble::new(
             format!("http://{mp_addr}/"),
             ca,
@@ -260,11 +307,22 @@ impl SandboxServer {
             krr: Service::serve(krr_listener, krr_addr, krr_double.clone().router()),
             svarut: Service::serve(svarut_listener, svarut_addr, svarut_double.clone().router()),
             svarut_double,
+            signing: Service::serve_tls(
+                signing_listener,
+                signing_addr,
+                signing_double.clone().router(),
+            ),
+            signing_page: Service::serve(
+                page_listener,
+                page_addr,
+                signing_double.clone().page_router(),
+            ),
+            signing_double,
             maskinporten_double,
             krr_double,
             credentials,
         };
-        tracing::info!(control = %control_addr, maskinporten = %mp_addr, krr = %krr_addr, svarut = %svarut_addr, "sandbox started");
+        tracing::info!(control = %control_addr, maskinporten = %mp_addr, krr = %krr_addr, svarut = %svarut_addr, signing = %signing_addr, signing_page = %page_addr, "sandbox started");
         Ok(server)
     }
 
@@ -278,14 +336,13 @@ impl SandboxServer {
         self.control.addr
     }
 
-    /// The services' addresses, for the clients. Signing arrives in a later issue; until then
-    /// its address answers 404 from the control service.
+    /// The services' addresses, for the clients.
     pub fn endpoints(&self) -> Endpoints {
         Endpoints {
             maskinporten: format!("http://{}/", self.maskinporten.addr),
             krr: format!("http://{}", self.krr.addr),
             svarut: format!("http://{}/api", self.svarut.addr),
-            signing: format!("{}/signing/api", self.base_url()),
+            signing: format!("https://{}/api", self.signing.addr),
         }
     }
 
@@ -300,6 +357,13 @@ impl SandboxServer {
         self.maskinporten.stop().await;
         self.krr.stop().await;
         self.svarut.stop().await;
+        self.signing.stop().await;
+        self.signing_page.stop().await;
+    }
+
+    /// The sandbox signing page (`http://127.0.0.1:<port>`), where people sign by hand.
+    pub fn signing_page_url(&self) -> String {
+        self.signing_double.page_base()
     }
 }
 

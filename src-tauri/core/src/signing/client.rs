@@ -1,0 +1,640 @@
+//! The signing service client (`shared/specs/esignering.md` §2–4, §8): create portal and
+//! direct jobs (`multipart/mixed`: job XML + ASiC-E), poll the status queue without ever
+//! polling before `X-Next-permitted-poll-time`, confirm, cancel, download PAdES/XAdES, and
+//! the direct flow's status query token.
+//!
+//! Transport is mutual TLS with the enterprise certificate. The server is trusted only
+//! through the configured CA bundle (never the system's roots), and its certificate must
+//! carry the expected organisation number (`984661185`, Posten) — checked on every response
+//! before anything in it is used. The certificate is "not issued to any specific domain
+//! name", so host names are not checked (§2.2), as the official clients do. At most 10 calls
+//! a second are made (§2.3); a `DoSFilter` 429 blocks the client for 30 s.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Mutex;
+
+use super::asice::{BundleError, SigningCertificate, bundle};
+use super::model::{CreatedJob, DirectSigner, Flow, Job, JobError, StatusChange};
+use super::xml::{
+    MalformedResponse, ServiceError, direct_signer_update_request, job_request,
+    parse_direct_response, parse_direct_signer_response, parse_error, parse_portal_response,
+    parse_status,
+};
+use crate::clock::Clock;
+use crate::maskinporten::org_number_of;
+use crate::secret::Secret;
+
+/// Posten's organisation number, expected in the service's server certificate.
+pub const POSTEN_ORG_NUMBER: &str = "984661185";
+/// Calls a second the service allows per organisation.
+pub const CALLS_PER_SECOND: usize = 10;
+/// How long the service blocks after too many calls.
+pub const DOS_BLOCK: Duration = Duration::from_secs(30);
+const NEXT_POLL_HEADER: &str = "X-Next-permitted-poll-time";
+
+/// Where and as whom to reach the signing service.
+#[derive(Clone)]
+pub struct SigningConfig {
+    /// API base, e.g. `https://api.difitest.signering.posten.no/api`.
+    pub base_url: String,
+    /// The sender's organisation number (in every path).
+    pub sender: String,
+    /// The enterprise certificate, PKCS#12 (from the OS credential store).
+    pub certificate: Vec<u8>,
+    /// Its password.
+    pub certificate_password: Secret<String>,
+    /// The CA certificates (PEM) to trust for the service's server certificate.
+    pub trust_pem: Vec<u8>,
+    /// The organisation number the server certificate must carry.
+    pub server_org_number: String,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Timeout for API calls (the official clients use 10 s).
+    pub timeout: Duration,
+    /// Timeout for creating a job and for downloads (large bodies; 60 s in the official
+    /// clients).
+    pub transfer_timeout: Duration,
+}
+
+impl std::fmt::Debug for SigningConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningConfig")
+            .field("base_url", &self.base_url)
+            .field("sender", &self.sender)
+            .field("server_org_number", &self.server_org_number)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    /// The job breaks a limit (nothing was sent).
+    #[error("the signing order cannot be sent: {0}")]
+    Job(#[from] JobError),
+    /// The bundle could not be made.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The configuration (certificate, CA bundle, URL) cannot be used.
+    #[error("the signing service settings cannot be used: {0}")]
+    Config(String),
+    /// The server is not who it should be.
+    #[error("the signing service's server certificate is not trusted: {0}")]
+    ServerIdentity(String),
+    /// No answer in time (whether a create reached the service is unknown).
+    #[error("the signing service did not answer within {0} seconds")]
+    Timeout(u64),
+    /// The connection failed (including the TLS handshake: an unknown client certificate
+    /// makes the service end it).
+    #[error("cannot reach the signing service: {0}")]
+    Network(String),
+    /// The service refused with its `<error>`.
+    #[error("the signing service refused ({status}, {}): {}", .error.code, .error.message)]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The `<error>`.
+        error: ServiceError,
+    },
+    /// An HTTP error without an `<error>` body.
+    #[error("the signing service answered HTTP {status}: {body}")]
+    Http {
+        /// HTTP status.
+        status: u16,
+        /// The first part of the body.
+        body: String,
+    },
+    /// The answer cannot be read.
+    #[error(transparent)]
+    Malformed(#[from] MalformedResponse),
+    /// Polling now would be before the permitted time; nothing was sent.
+    #[error("the status queue may not be polled before {0}")]
+    PollTooEarly(DateTime<Utc>),
+    /// Too many calls: the service blocks for 30 s.
+    #[error("too many calls to the signing service; blocked until {0}")]
+    RateLimited(DateTime<Utc>),
+    /// 409: the job is finished and cannot be cancelled.
+    #[error("the signing order is already finished and cannot be cancelled")]
+    TooLateToCancel,
+    /// 403 `INVALID_STATUS_QUERY_TOKEN`.
+    #[error("the status query token was not accepted")]
+    InvalidStatusQueryToken,
+    /// 404 `SIGNING_CEREMONY_NOT_COMPLETED`.
+    #[error("the signing ceremony is not completed yet")]
+    NotCompleted,
+}
+
+impl SigningError {
+    /// A stable code for the UI and CLI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Job(_) => "signing_invalid_order",
+            Self::Bundle(_) => "signing_bundle",
+            Self::Config(_) => "signing_settings",
+            Self::ServerIdentity(_) => "signing_server_identity",
+            Self::Timeout(_) => "signing_timeout",
+            Self::Network(_) => "signing_unreachable",
+            Self::Refused { .. } | Self::Http { .. } => "signing_refused",
+            Self::Malformed(_) => "signing_malformed",
+            Self::PollTooEarly(_) | Self::RateLimited(_) => "signing_rate_limited",
+            Self::TooLateToCancel => "signing_too_late_to_cancel",
+            Self::InvalidStatusQueryToken | Self::NotCompleted => "signing_status_query",
+        }
+    }
+}
+
+/// The outcome of polling a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Poll {
+    /// One job's status changed (confirm it once stored).
+    Changed(StatusChange),
+    /// Nothing new.
+    Empty,
+    /// The service said it was too early (429); nothing was lost.
+    TooEager,
+}
+
+/// A poll's outcome and when the queue may be polled next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Polled {
+    /// What came.
+    pub poll: Poll,
+    /// `X-Next-permitted-poll-time`.
+    pub next_permitted: DateTime<Utc>,
+}
+
+type QueueKey = (Flow, Option<String>);
+
+#[derive(Debug, Default)]
+struct Limits {
+    calls: VecDeque<tokio::time::Instant>,
+    blocked_until: Option<(tokio::time::Instant, DateTime<Utc>)>,
+    next_poll: HashMap<QueueKey, DateTime<Utc>>,
+}
+
+/// The client. Cheap to share (`Arc`).
+pub struct SigningClient {
+    config: SigningConfig,
+    http: reqwest::Client,
+    certificate: SigningCertificate,
+    clock: Arc<dyn Clock>,
+    limits: Mutex<Limits>,
+}
+
+impl std::fmt::Debug for SigningClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn first_chars(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
+}
+
+impl SigningClient {
+    /// A client for `config`. Fails when the certificate, its password or the CA bundle
+    /// cannot be read, or the URL is not HTTPS.
+    pub fn new(config: SigningConfig, clock: Arc<dyn Clock>) -> Result<Self, SigningError> {
+        if !config.base_url.starts_with("https://") {
+            return Err(SigningError::Config(
+                "the signing service is reached over HTTPS only (mutual TLS)".into(),
+            ));
+        }
+        let certificate = SigningCertificate::from_pkcs12(
+            &config.certificate,
+            config.certificate_password.expose(),
+        )
+        .map_err(|e| SigningError::Config(e.to_string()))?;
+        let identity = reqwest::Identity::from_pkcs12_der(
+            &config.certificate,
+            config.certificate_password.expose(),
+        )
+        .map_err(|e| SigningError::Config(format!("the enterprise certificate: {e}")))?;
+        let anchors = openssl::x509::X509::stack_from_pem(&config.trust_pem)
+            .map_err(|_| SigningError::Config("the CA bundle is not PEM certificates".into()))?;
+        if anchors.is_empty() {
+            return Err(SigningError::Config(
+                "the CA bundle holds no certificates".into(),
+            ));
+        }
+        let roots = anchors
+            .iter()
+            .map(|c| {
+                c.to_der()
+                    .ok()
+                    .and_then(|der| reqwest::Certificate::from_der(&der).ok())
+                    .ok_or_else(|| SigningError::Config("a CA certificate cannot be used".into()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let http = reqwest::Client::builder()
+            .identity(identity)
+            .tls_certs_only(roots)
+            // Posten's server certificate is an enterprise certificate with no host name in
+            // it; identity is the organisation number, checked on every response instead.
+            .danger_accept_invalid_hostnames(true)
+            .tls_info(true)
+            .min_tls_version(reqwest::tls::Version::TLS_1_2)
+            .connect_timeout(config.connect_timeout)
+            .user_agent(concat!("kommunepost/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SigningError::Config(e.to_string()))?;
+        Ok(Self {
+            config,
+            http,
+            certificate,
+            clock,
+            limits: Mutex::new(Limits::default()),
+        })
+    }
+
+    /// The sender's organisation number.
+    pub fn sender(&self) -> &str {
+        &self.config.sender
+    }
+
+    fn root(&self) -> String {
+        format!(
+            "{}/{}",
+            self.config.base_url.trim_end_matches('/'),
+            self.config.sender
+        )
+    }
+
+    /// Waits until a call is allowed: never more than 10 a second, never while blocked.
+    async fn throttle(&self) -> Result<(), SigningError> {
+        loop {
+            let wait = {
+                let mut limits = self.limits.lock().await;
+                let now = tokio::time::Instant::now();
+                if let Some((until, at)) = limits.blocked_until {
+                    if now < until {
+                        return Err(SigningError::RateLimited(at));
+                    }
+                    limits.blocked_until = None;
+                }
+                while limits
+                    .calls
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+                {
+                    limits.calls.pop_front();
+                }
+                if limits.calls.len() < CALLS_PER_SECOND {
+                    limits.calls.push_back(now);
+                    return Ok(());
+                }
+                Duration::from_secs(1) - now.duration_since(limits.calls[0])
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn block(&self) -> DateTime<Utc> {
+        let at = self.clock.now() + chrono::Duration::seconds(DOS_BLOCK.as_secs() as i64);
+        self.limits.lock().await.blocked_until =
+            Some((tokio::time::Instant::now() + DOS_BLOCK, at));
+        at
+    }
+
+    /// Sends `request` and checks the server's certificate before the answer is used.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<reqwest::Response, SigningError> {
+        self.throttle().await?;
+        let response = request.timeout(timeout).send().await.map_err(|e| {
+            if e.is_timeout() {
+                SigningError::Timeout(timeout.as_secs())
+            } else {
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    text = format!("{text}: {s}");
+                    source = s.source();
+                }
+                SigningError::Network(text)
+            }
+        })?;
+        self.check_server(&response)?;
+        if response.status().as_u16() == 429 && response.headers().contains_key("DoSFilter") {
+            return Err(SigningError::RateLimited(self.block().await));
+        }
+        Ok(response)
+    }
+
+    fn check_server(&self, response: &reqwest::Response) -> Result<(), SigningError> {
+        let der = response
+            .extensions()
+            .get::<reqwest::tls::TlsInfo>()
+            .and_then(|info| info.peer_certificate())
+            .ok_or_else(|| SigningError::ServerIdentity("no server certificate".into()))?;
+        let certificate = openssl::x509::X509::from_der(der)
+            .map_err(|_| SigningError::ServerIdentity("the certificate cannot be read".into()))?;
+        match org_number_of(&certificate) {
+            Some(org) if org == self.config.server_org_number => Ok(()),
+            Some(org) => Err(SigningError::ServerIdentity(format!(
+                "it belongs to organisation {org}, not {}",
+                self.config.server_org_number
+            ))),
+            None => Err(SigningError::ServerIdentity(
+                "it carries no organisation number".into(),
+            )),
+        }
+    }
+
+    async fn failure(response: reqwest::Response) -> SigningError {
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap_or_default();
+        match parse_error(&body) {
+            Some(error) => SigningError::Refused { status, error },
+            None => SigningError::Http {
+                status,
+                body: first_chars(body.trim(), 300),
+            },
+        }
+    }
+
+    /// `GET {base}/{org}`: "You are …" — proves the certificates work both ways.
+    pub async fn whoami(&self) -> Result<String, SigningError> {
+        let response = self
+            .send(self.http.get(self.root()), self.config.timeout)
+            .await?;
+        if !response.status().is_success() {
+            return Err(Self::failure(response).await);
+        }
+        response
+            .text()
+            .await
+            .map_err(|e| SigningError::Network(e.to_string()))
+    }
+
+    /// Creates `job`: checks it, signs the bundle (signing time now) and posts the job XML
+    /// and the bundle as `multipart/mixed`.
+    pub async fn create(&self, job: &Job) -> Result<CreatedJob, SigningError> {
+        job.validate()?;
+        if job.sender != self.config.sender {
+            return Err(SigningError::Job(JobError {
+                field: "sender".into(),
+                reason: format!(
+                    "the job's sender {} is not the configured sender {}",
+                    job.sender, self.config.sender
+                ),
+            }));
+        }
+        let bundle = bundle(job, &self.certificate, self.clock.now())?;
+        let boundary = format!("kommunepost-{}", uuid::Uuid::new_v4().simple());
+        let body = multipart_mixed(&boundary, &job_request(job), &bundle);
+        let url = format!("{}/{}/signature-jobs", self.root(), job.flow.as_str());
+        let response = self
+            .send(
+                self.http
+                    .post(url)
+                    .header("Accept", "application/xml")
+                    .header(
+                        "Content-Type",
+                        format!("multipart/mixed; boundary={boundary}"),
+                    )
+                    .body(body),
+                self.config.transfer_timeout,
+            )
+            .await?;
+        if !response.status().is_success() {
+            return Err(Self::failure(response).await);
+        }
+        let text = response
+            .text()
+            .await
+            .map_err(|e| SigningError::Network(e.to_string()))?;
+        Ok(match job.flow {
+            Flow::Portal => parse_portal_response(&text)?,
+            Flow::Direct => parse_direct_response(&text)?,
+        })
+    }
+
+    /// When `queue` of `flow` may be polled next, as far as this client knows.
+    pub async fn next_permitted_poll(
+        &self,
+        flow: Flow,
+        queue: Option<&str>,
+    ) -> Option<DateTime<Utc>> {
+        self.limits
+            .lock()
+            .await
+            .next_poll
+            .get(&(flow, queue.map(str::to_owned)))
+            .copied()
+    }
+
+    /// Tells the client a next permitted time learnt earlier (e.g. kept in the store by a
+    /// previous run), so it does not poll early after a restart.
+    pub async fn remember_next_permitted_poll(
+        &self,
+        flow: Flow,
+        queue: Option<&str>,
+        at: DateTime<Utc>,
+    ) {
+        let mut limits = self.limits.lock().await;
+        let entry = limits
+            .next_poll
+            .entry((flow, queue.map(str::to_owned)))
+            .or_insert(at);
+        *entry = (*entry).max(at);
+    }
+
+    /// Polls the status queue of `flow` (`queue` `None`: the default queue). Never calls the
+    /// service before the permitted time: returns [`SigningError::PollTooEarly`] instead.
+    pub async fn poll(&self, flow: Flow, queue: Option<&str>) -> Result<Polled, SigningError> {
+        let key = (flow, queue.map(str::to_owned));
+        if let Some(next) = self.limits.lock().await.next_poll.get(&key).copied()
+            && self.clock.now() < next
+        {
+            return Err(SigningError::PollTooEarly(next));
+        }
+        let mut url = format!("{}/{}/signature-jobs", self.root(), flow.as_str());
+        if let Some(queue) = queue {
+            url.push_str("?polling_queue=");
+            url.extend(form_urlencoded::byte_serialize(queue.as_bytes()));
+        }
+        let response = self
+            .send(
+                self.http.get(url).header("Accept", "application/xml"),
+                self.config.timeout,
+            )
+            .await?;
+        let status = response.status().as_u16();
+        let next = response
+            .headers()
+            .get(NEXT_POLL_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc3339(v.trim()).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let poll = match status {
+            200 => {
+                let text = response
+                    .text()
+                    .await
+                    .map_err(|e| SigningError::Network(e.to_string()))?;
+                Poll::Changed(parse_status(&text)?)
+            }
+            204 => Poll::Empty,
+            429 => Poll::TooEager,
+            _ => return Err(Self::failure(response).await),
+        };
+        // Without the header (UNCONFIRMED that it is ever missing), wait a minute after an
+        // empty or refused poll; poll again at once after a change, as the service allows.
+        let next_permitted = next.unwrap_or_else(|| match poll {
+            Poll::Changed(_) => self.clock.now(),
+            _ => self.clock.now() + chrono::Duration::minutes(1),
+        });
+        self.limits
+            .lock()
+            .await
+            .next_poll
+            .insert(key, next_permitted);
+        Ok(Polled {
+            poll,
+            next_permitted,
+        })
+    }
+
+    async fn post_empty(&self, url: &str) -> Result<reqwest::Response, SigningError> {
+        self.send(
+            self.http
+                .post(url)
+                .header("Accept", "application/xml")
+                .header("Content-Length", "0"),
+            self.config.timeout,
+        )
+        .await
+    }
+
+    /// Confirms a status once it is stored (`POST confirmation-url`, empty body).
+    pub async fn confirm(&self, confirmation_url: &str) -> Result<(), SigningError> {
+        let response = self.post_empty(confirmation_url).await?;
+        if !response.status().is_success() {
+            return Err(Self::failure(response).await);
+        }
+        Ok(())
+    }
+
+    /// Cancels a portal job (`POST cancellation-url`). 409 → [`SigningError::TooLateToCancel`].
+    pub async fn cancel(&self, cancellation_url: &str) -> Result<(), SigningError> {
+        let response = self.post_empty(cancellation_url).await?;
+        match response.status().as_u16() {
+            s if (200..300).contains(&s) => Ok(()),
+            409 => Err(SigningError::TooLateToCancel),
+            _ => Err(Self::failure(response).await),
+        }
+    }
+
+    /// Downloads the PAdES (`pades-url`).
+    pub async fn download_pades(&self, url: &str) -> Result<Vec<u8>, SigningError> {
+        self.download(url, "application/octet-stream, application/xml")
+            .await
+    }
+
+    /// Downloads a signer's XAdES (`xades-url`).
+    pub async fn download_xades(&self, url: &str) -> Result<Vec<u8>, SigningError> {
+        self.download(url, "application/xml").await
+    }
+
+    async fn download(&self, url: &str, accept: &str) -> Result<Vec<u8>, SigningError> {
+        let response = self
+            .send(
+                self.http.get(url).header("Accept", accept),
+                self.config.transfer_timeout,
+            )
+            .await?;
+        if !response.status().is_success() {
+            return Err(Self::failure(response).await);
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| SigningError::Network(e.to_string()))?;
+        Ok(bytes.to_vec())
+    }
+
+    /// Direct flow: the job's status with the token the signer's browser brought back
+    /// (`GET status-url?status_query_token=…`).
+    pub async fn direct_status(
+        &self,
+        status_url: &str,
+        token: &str,
+    ) -> Result<StatusChange, SigningError> {
+        let separator = if status_url.contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{status_url}{separator}status_query_token={}",
+            form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
+        );
+        let response = self
+            .send(
+                self.http.get(url).header("Accept", "application/xml"),
+                self.config.timeout,
+            )
+            .await?;
+        match response.status().as_u16() {
+            200 => {
+                let text = response
+                    .text()
+                    .await
+                    .map_err(|e| SigningError::Network(e.to_string()))?;
+                Ok(parse_status(&text)?)
+            }
+            403 => Err(SigningError::InvalidStatusQueryToken),
+            404 => Err(SigningError::NotCompleted),
+            _ => Err(Self::failure(response).await),
+        }
+    }
+
+    /// Direct flow: a new one-time redirect URL for a signer (`POST` the signer's `href`).
+    pub async fn new_redirect_url(&self, signer_href: &str) -> Result<DirectSigner, SigningError> {
+        let response = self
+            .send(
+                self.http
+                    .post(signer_href)
+                    .header("Accept", "application/xml")
+                    .header("Content-Type", "application/xml")
+                    .body(direct_signer_update_request()),
+                self.config.timeout,
+            )
+            .await?;
+        if !response.status().is_success() {
+            return Err(Self::failure(response).await);
+        }
+        let text = response
+            .text()
+            .await
+            .map_err(|e| SigningError::Network(e.to_string()))?;
+        Ok(parse_direct_signer_response(&text)?)
+    }
+}
+
+/// The create request's body: the job XML (`application/xml`), then the bundle
+/// (`application/octet-stream`), each with `Content-Disposition: attachment` as the .NET
+/// client sends.
+pub fn multipart_mixed(boundary: &str, job_xml: &str, bundle: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(bundle.len() + job_xml.len() + 512);
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Type: application/xml\r\nContent-Disposition: attachment\r\n\r\n{job_xml}\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"documents.asice\"\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bundle);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
