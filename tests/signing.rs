@@ -760,3 +760,178 @@ async fn a_direct_job_is_signed_on_the_signing_page_and_its_status_read_with_the
     let polled = poll_until_final(&client, Flow::Direct, None, created.job_id).await;
     assert_eq!(polled.signatures[0].status, SignerStatus::Signed);
 }
+
+fn names(job: &Job) -> Vec<String> {
+    (0..job.signers.len())
+        .map(|i| format!("Undertegner {}", i + 1))
+        .collect()
+}
+
+async fn track_until_finished(
+    tracker: &kommunepost_core::signing::SigningTracker,
+    store: &kommunepost_core::store::Store,
+    id: &str,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while store.signing_order(id).unwrap().state.is_open()
+        || store.signing_order(id).unwrap().pades_url.is_some()
+            && !store.signing_order(id).unwrap().has_pades
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "order {id} did not finish"
+        );
+        tracker.round().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_order_is_kept_in_the_store_tracked_to_completion_and_its_signed_copy_queued() {
+    use kommunepost_core::signing::SigningTracker;
+    use kommunepost_core::store::{NewOrder, OrderState, Store};
+    let sandbox = support::sandbox(60).await;
+    fast(&sandbox);
+    let store = std::sync::Arc::new(Store::open_in_memory(sandbox.clock.clone()).unwrap());
+    let tracker = SigningTracker::new(
+        std::sync::Arc::new(sandbox.signing()),
+        store.clone(),
+        "sandbox",
+    );
+    let [a, b] =
+        <[String; 2]>::try_from(people(&sandbox, KrrSituation::DigitalDigipost, 2)).unwrap();
+    sandbox
+        .server
+        .signing_double
+        .set_behaviour(&a, Behaviour::Sign(chrono::Duration::hours(1)));
+    sandbox
+        .server
+        .signing_double
+        .set_behaviour(&b, Behaviour::Sign(chrono::Duration::hours(3)));
+    let job = portal_job(
+        "910753614",
+        vec![
+            person(&a, Some(0), email()),
+            person(&b, Some(1), Notifications::Lookup { sms: true }),
+        ],
+    );
+    let order = store
+        .create_signing_order(NewOrder {
+            environment: "sandbox".into(),
+            signer_names: names(&job),
+            job,
+            send_copy: true,
+        })
+        .unwrap();
+    assert_eq!(order.state, OrderState::Sending);
+    assert!(order.service_reference.starts_with("2026/17-avtale kp-"));
+    assert_eq!(
+        order.signers[0].shown_id.as_deref(),
+        Some(&format!("{} *****", &a[..6])[..])
+    );
+    let sent = tracker.send(&order.id).await.unwrap();
+    assert_eq!(sent.state, OrderState::Active);
+    assert!(sent.cancellable);
+
+    track_until_finished(&tracker, &store, &order.id).await;
+    let done = store.signing_order(&order.id).unwrap();
+    assert_eq!(done.state, OrderState::Completed);
+    assert_eq!(done.job_status.as_deref(), Some("COMPLETED_SUCCESSFULLY"));
+    assert!(
+        done.signers
+            .iter()
+            .all(|s| s.status == "SIGNED" && s.has_xades)
+    );
+    let pades = store.signing_pades(&order.id).unwrap().unwrap();
+    assert!(pades.starts_with(b"%PDF-"));
+    assert!(
+        String::from_utf8_lossy(&store.signing_xades(&order.id, 1).unwrap().unwrap())
+            .contains("XAdESSignatures")
+    );
+    let events: Vec<String> = store
+        .signing_events(&order.id)
+        .unwrap()
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert!(
+        events.iter().any(|t| t == "Undertegner 1 har signert"),
+        "{events:?}"
+    );
+    assert!(events.iter().any(|t| t == "Alle har signert"), "{events:?}");
+    assert_eq!(
+        sandbox.server.signing_double.poll_counts().0,
+        0,
+        "never early"
+    );
+
+    // A signed copy to each citizen signer, through the outbox, digital only.
+    let copies =
+        kommunepost_core::signing::queue_signed_copies(&store, &order.id, chrono::Duration::zero())
+            .unwrap();
+    assert_eq!(copies, 2);
+    let letters = store.list_outbox(None).unwrap();
+    assert_eq!(letters.len(), 2);
+    assert!(
+        letters
+            .iter()
+            .all(|l| l.title == "Signert: Avtale om praktisk bistand")
+    );
+    assert_eq!(
+        kommunepost_core::signing::queue_signed_copies(&store, &order.id, chrono::Duration::zero())
+            .unwrap(),
+        0,
+        "only once"
+    );
+}
+
+#[tokio::test]
+async fn an_order_whose_create_answer_was_lost_is_found_again_by_its_reference() {
+    use kommunepost_core::signing::{SigningTracker, TrackError};
+    use kommunepost_core::store::{NewOrder, OrderState, Store};
+    let sandbox = support::sandbox(60).await;
+    fast(&sandbox);
+    let double = &sandbox.server.signing_double;
+    double.set_create_delay(Duration::from_secs(3));
+    let store = std::sync::Arc::new(Store::open_in_memory(sandbox.clock.clone()).unwrap());
+    let mut config = sandbox.signing_config();
+    config.transfer_timeout = Duration::from_secs(1);
+    let tracker = SigningTracker::new(
+        std::sync::Arc::new(sandbox.signing_with(config)),
+        store.clone(),
+        "sandbox",
+    );
+    let fnr = people(&sandbox, KrrSituation::DigitalEboks, 1).remove(0);
+    double.set_behaviour(&fnr, Behaviour::Sign(chrono::Duration::hours(1)));
+    let job = portal_job("910753614", vec![person(&fnr, None, email())]);
+    let order = store
+        .create_signing_order(NewOrder {
+            environment: "sandbox".into(),
+            signer_names: names(&job),
+            job,
+            send_copy: false,
+        })
+        .unwrap();
+    let error = tracker.send(&order.id).await.unwrap_err();
+    assert!(
+        matches!(error, TrackError::Service(SigningError::Timeout(_))),
+        "{error}"
+    );
+    assert_eq!(
+        store.signing_order(&order.id).unwrap().state,
+        OrderState::Uncertain
+    );
+    assert_eq!(
+        double.created_count(),
+        1,
+        "the job was created though the answer was lost"
+    );
+
+    // It is not sent again; its statuses find it by the reference.
+    assert!(tracker.send(&order.id).await.is_err());
+    track_until_finished(&tracker, &store, &order.id).await;
+    let done = store.signing_order(&order.id).unwrap();
+    assert_eq!(done.state, OrderState::Completed);
+    assert!(done.job_id.is_some());
+    assert_eq!(double.created_count(), 1);
+}

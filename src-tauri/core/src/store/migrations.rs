@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "outbox_tracking",
         sql: include_str!("../../migrations/20261202090000_outbox_tracking.sql"),
     },
+    Migration {
+        version: 20261202120000,
+        name: "signing",
+        sql: include_str!("../../migrations/20261202120000_signing.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -16,6 +16,7 @@ mod meta;
 pub mod migrations;
 mod outbox;
 mod session;
+mod signing;
 mod templates;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};
 pub use meta::{KeySource, StoreMeta};
 pub use outbox::{LetterKind, Mailing, MailingProgress, NewLetter, OutboxLetter, OutboxState};
 pub use session::{StoreSession, StoreState};
+pub use signing::{NewOrder, OrderSigner, OrderState, SigningOrder, signer_status_text};
 pub use templates::{StoredTemplate, TemplateSummary};
 
 use crate::clock::Clock;

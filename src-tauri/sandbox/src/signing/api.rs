@@ -279,6 +279,10 @@ async fn create(
     };
     match check_and_accept(&double, &org, flow, &headers, &body) {
         Ok(job) => {
+            let delay = double.create_delay();
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             let url = double.job_url(&job);
             let reference = job
                 .reference

@@ -21,7 +21,7 @@ pub mod tls;
 pub mod xsd;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
@@ -197,6 +197,7 @@ pub struct SigningDouble {
     api_base: Mutex<String>,
     page_base: Mutex<String>,
     rate_limit: AtomicBool,
+    create_delay_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for SigningDouble {
@@ -235,6 +236,7 @@ impl SigningDouble {
             api_base: Mutex::new(String::new()),
             page_base: Mutex::new(String::new()),
             rate_limit: AtomicBool::new(true),
+            create_delay_ms: AtomicU64::new(0),
         })
     }
 
@@ -281,6 +283,17 @@ impl SigningDouble {
     /// Turns the 10-calls-a-second limit off (for benches) or on.
     pub fn set_rate_limit(&self, on: bool) {
         self.rate_limit.store(on, Ordering::SeqCst);
+    }
+
+    /// Fault: a created job's answer is held back this long (the job exists meanwhile), as
+    /// when the answer to a create is lost to a timeout.
+    pub fn set_create_delay(&self, delay: std::time::Duration) {
+        self.create_delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    pub(crate) fn create_delay(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.create_delay_ms.load(Ordering::SeqCst))
     }
 
     /// Makes the person with `fnr` behave as `behaviour` in jobs created from now on.

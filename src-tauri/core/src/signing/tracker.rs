@@ -1,0 +1,308 @@
+//! Orders between the store and the service: sending an order, polling its queues (never
+//! before the permitted time, which is kept in the store across restarts), storing each
+//! status and the signed results, and only then confirming the status — a status that was
+//! not stored is never confirmed, so the service offers it again after its re-queue time.
+
+use std::sync::Arc;
+
+use super::client::{Poll, SigningClient, SigningError};
+use super::model::{Flow, SignerStatus, StatusChange};
+use crate::store::{LetterKind, NewLetter, OrderState, SigningOrder, Store, StoreError};
+
+/// What went wrong while tracking.
+#[derive(Debug, thiserror::Error)]
+pub enum TrackError {
+    /// The service.
+    #[error(transparent)]
+    Service(#[from] SigningError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Something about the order itself.
+    #[error("{0}")]
+    Order(String),
+}
+
+impl TrackError {
+    /// A stable code for the UI and CLI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Service(e) => e.code(),
+            Self::Store(_) => "store",
+            Self::Order(_) => "signing_order",
+        }
+    }
+}
+
+/// What a round of polling did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Statuses received and stored.
+    pub statuses: usize,
+    /// Orders that changed.
+    pub changed: Vec<String>,
+    /// Orders that finished in this round.
+    pub finished: Vec<String>,
+    /// Problems that will be retried (downloads, confirmations).
+    pub problems: Vec<String>,
+}
+
+/// Sends and tracks the orders of one environment.
+#[derive(Debug, Clone)]
+pub struct SigningTracker {
+    client: Arc<SigningClient>,
+    store: Arc<Store>,
+    environment: String,
+}
+
+/// Statuses taken from one queue in one round at most (the queue may be polled again at
+/// once after a change; this keeps one round short).
+const STATUSES_PER_ROUND: usize = 50;
+
+impl SigningTracker {
+    /// A tracker for `environment` (`sandbox`, `test`, `prod`).
+    pub fn new(client: Arc<SigningClient>, store: Arc<Store>, environment: &str) -> Self {
+        Self {
+            client,
+            store,
+            environment: environment.to_owned(),
+        }
+    }
+
+    /// The client.
+    pub fn client(&self) -> &SigningClient {
+        &self.client
+    }
+
+    /// Sends a stored order (state `sending`). A refusal or an unreachable service leaves it
+    /// `refused` (nothing was created); a timeout leaves it `uncertain` (a status carrying our
+    /// reference will settle it).
+    pub async fn send(&self, order_id: &str) -> Result<SigningOrder, TrackError> {
+        let order = self.store.signing_order(order_id)?;
+        if order.environment != self.environment {
+            return Err(TrackError::Order(format!(
+                "the order belongs to the {} environment",
+                order.environment
+            )));
+        }
+        if order.state != OrderState::Sending {
+            return Err(TrackError::Order("the order has been sent already".into()));
+        }
+        let job = self.store.signing_job(order_id)?;
+        match self.client.create(&job).await {
+            Ok(created) => {
+                self.store.mark_order_created(order_id, &created)?;
+                Ok(self.store.signing_order(order_id)?)
+            }
+            Err(error @ SigningError::Timeout(_)) => {
+                self.store
+                    .mark_order_uncertain(order_id, &error.to_string())?;
+                Err(error.into())
+            }
+            Err(error) => {
+                self.store
+                    .mark_order_refused(order_id, &error.to_string())?;
+                Err(error.into())
+            }
+        }
+    }
+
+    /// Cancels an active portal order. 409 (too late) comes back as
+    /// [`SigningError::TooLateToCancel`]; the final status arrives through the queue.
+    pub async fn cancel(&self, order_id: &str) -> Result<(), TrackError> {
+        let order = self.store.signing_order(order_id)?;
+        let url = order
+            .cancellation_url
+            .filter(|_| order.state == OrderState::Active)
+            .ok_or_else(|| TrackError::Order("this order cannot be cancelled".into()))?;
+        self.client.cancel(&url).await?;
+        self.store.note_order_cancelled(order_id)?;
+        Ok(())
+    }
+
+    /// Fetches the signed results now: the PAdES (with the signatures so far, when at least
+    /// one signer has signed) and every signer's XAdES.
+    pub async fn download(&self, order_id: &str) -> Result<SigningOrder, TrackError> {
+        let order = self.store.signing_order(order_id)?;
+        if order.pades_url.is_none() && order.signers.iter().all(|s| s.xades_url.is_none()) {
+            return Err(TrackError::Order("nobody has signed yet".into()));
+        }
+        self.fetch_results(&order).await?;
+        Ok(self.store.signing_order(order_id)?)
+    }
+
+    async fn fetch_results(&self, order: &SigningOrder) -> Result<(), TrackError> {
+        if let Some(url) = &order.pades_url {
+            let pdf = self.client.download_pades(url).await?;
+            if !pdf.starts_with(b"%PDF-") {
+                return Err(TrackError::Order("the PAdES is not a PDF".into()));
+            }
+            self.store.store_pades(&order.id, &pdf)?;
+        }
+        for signer in &order.signers {
+            if let Some(url) = &signer.xades_url
+                && !signer.has_xades
+            {
+                let xml = self.client.download_xades(url).await?;
+                self.store.store_xades(&order.id, signer.position, &xml)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One round: every queue with open orders is polled as long as it has statuses and the
+    /// service permits; finished orders missing results get them.
+    pub async fn round(&self) -> Result<RoundReport, TrackError> {
+        let mut report = RoundReport::default();
+        for (flow, queue) in self.store.signing_queues_to_poll(&self.environment)? {
+            self.poll_queue(flow, queue.as_deref(), &mut report).await?;
+        }
+        for id in self
+            .store
+            .signing_orders_missing_results(&self.environment)?
+        {
+            let order = self.store.signing_order(&id)?;
+            if let Err(error) = self.fetch_results(&order).await {
+                report.problems.push(format!("{id}: {error}"));
+            }
+        }
+        Ok(report)
+    }
+
+    async fn poll_queue(
+        &self,
+        flow: Flow,
+        queue: Option<&str>,
+        report: &mut RoundReport,
+    ) -> Result<(), TrackError> {
+        if let Some(at) = self
+            .store
+            .signing_next_poll(&self.environment, flow, queue)?
+        {
+            self.client
+                .remember_next_permitted_poll(flow, queue, at)
+                .await;
+        }
+        for _ in 0..STATUSES_PER_ROUND {
+            let polled = match self.client.poll(flow, queue).await {
+                Ok(polled) => polled,
+                Err(SigningError::PollTooEarly(_)) => return Ok(()),
+                Err(error) => return Err(error.into()),
+            };
+            self.store.set_signing_next_poll(
+                &self.environment,
+                flow,
+                queue,
+                polled.next_permitted,
+            )?;
+            let Poll::Changed(change) = polled.poll else {
+                return Ok(());
+            };
+            report.statuses += 1;
+            self.handle(change, report).await?;
+        }
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        change: StatusChange,
+        report: &mut RoundReport,
+    ) -> Result<(), TrackError> {
+        let Some(id) = self.store.order_for_status(&self.environment, &change)? else {
+            // Not an order of ours (another system on the same queue): nothing to keep.
+            tracing::warn!(
+                job = change.job_id,
+                "a status for a job this store does not know"
+            );
+            if let Some(url) = &change.confirmation_url {
+                self.client.confirm(url).await?;
+            }
+            return Ok(());
+        };
+        let before = self.store.signing_order(&id)?;
+        if self.store.record_signing_status(&id, &change)? {
+            report.changed.push(id.clone());
+        }
+        let order = self.store.signing_order(&id)?;
+        if change.status.is_final() {
+            if before.state.is_open() {
+                report.finished.push(id.clone());
+            }
+            // The results first: a status is confirmed only once everything is stored.
+            if let Err(error) = self.fetch_results(&order).await {
+                let text = format!("Kunne ikke hente de signerte dokumentene ennå: {error}");
+                self.store.note_order_error(&id, &text)?;
+                report.problems.push(text);
+                return Ok(());
+            }
+        }
+        if let Some(url) = &change.confirmation_url
+            && let Err(error) = self.client.confirm(url).await
+        {
+            report.problems.push(format!("{id}: confirm: {error}"));
+        }
+        Ok(())
+    }
+}
+
+/// Queues a signed copy of a completed order to every signer named by fødselsnummer who
+/// signed on their own behalf, digital delivery only (they signed digitally, so they are
+/// reachable), through the dispatch outbox. Returns how many were queued.
+pub fn queue_signed_copies(
+    store: &Store,
+    order_id: &str,
+    hold: chrono::Duration,
+) -> Result<usize, StoreError> {
+    use crate::svarut::model::{Adresse, Dokument, Forsendelse};
+    let order = store.signing_order(order_id)?;
+    if order.state != OrderState::Completed || !order.send_copy || order.copies_sent {
+        return Ok(0);
+    }
+    let Some(pdf) = store.signing_pades(order_id)? else {
+        return Ok(0);
+    };
+    let pages = lopdf::Document::load_mem(&pdf)
+        .map(|d| d.get_pages().len() as u32)
+        .unwrap_or(1);
+    let mut queued = 0;
+    for signer in &order.signers {
+        let (Some(fnr), "person") = (&signer.identifier, signer.kind.as_str()) else {
+            continue;
+        };
+        if signer.status != SignerStatus::Signed.as_str()
+            || signer.on_behalf_of.as_deref() == Some("OTHER")
+        {
+            continue;
+        }
+        store.enqueue_letter(NewLetter {
+            mailing_id: None,
+            recipient_name: signer.name.clone(),
+            recipient_id: Some(fnr.clone()),
+            forsendelse: Forsendelse {
+                tittel: format!("Signert: {}", order.title),
+                mottaker: Adresse {
+                    navn: signer.name.clone(),
+                    digital_id: Some(fnr.clone()),
+                    ..Adresse::default()
+                },
+                avgivende_system: Some("Kommunepost".into()),
+                kun_digital_levering: true,
+                dokumenter: vec![Dokument {
+                    filnavn: "signert.pdf".into(),
+                    mime_type: "application/pdf".into(),
+                    ..Dokument::default()
+                }],
+                ..Forsendelse::default()
+            },
+            documents: vec![pdf.clone()],
+            hold,
+            kind: LetterKind::Ordinary,
+            pages,
+            environment: order.environment.clone(),
+        })?;
+        queued += 1;
+    }
+    store.mark_copies_sent(order_id, queued)?;
+    Ok(queued)
+}
