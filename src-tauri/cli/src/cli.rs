@@ -78,6 +78,119 @@ pub enum Command {
     Outbox(OutboxCommand),
     /// Brings the statuses of sent letters up to date from SvarUt and lists the letters.
     Status(StatusArgs),
+    /// E-signing orders through the signing service (Posten signering).
+    #[command(subcommand)]
+    Sign(SignCommand),
+}
+
+/// How to reach the signing service (test and prod; the sandbox brings its own).
+#[derive(Debug, Clone, Args)]
+pub struct SigningArgs {
+    /// The sender's organisation number (default: the settings', else the certificate's).
+    #[arg(long, env = "KOMMUNEPOST_ORG")]
+    pub org: Option<String>,
+    /// The enterprise certificate, PKCS#12 (test and prod). Its password comes from
+    /// KOMMUNEPOST_CERTIFICATE_PASSWORD or --certificate-password-file.
+    #[arg(long, value_name = "FILE.p12")]
+    pub certificate: Option<std::path::PathBuf>,
+    /// File whose first line is the certificate's password.
+    #[arg(long, value_name = "FILE")]
+    pub certificate_password_file: Option<std::path::PathBuf>,
+    /// The CA certificates to trust for the service's server certificate (PEM; default: the
+    /// settings').
+    #[arg(long, value_name = "FILE.pem")]
+    pub signing_ca: Option<std::path::PathBuf>,
+    /// The organisation number the server certificate must carry.
+    #[arg(long, value_name = "ORGNR")]
+    pub server_orgnr: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SignCommand {
+    /// Creates a signing order and prints the service's job id. Each PDF passes the same
+    /// checks as an attachment (10 MB in all). A signer is a fødselsnummer (notified through
+    /// KRR), an e-mail address or a Norwegian mobile number.
+    Create {
+        /// The PDF documents to sign (1–20).
+        #[arg(long = "doc", value_name = "FILE", required = true)]
+        docs: Vec<std::path::PathBuf>,
+        /// The signers (1–10): fødselsnummer, e-mail or mobile number.
+        #[arg(long = "signer", value_name = "ID", required = true)]
+        signers: Vec<String>,
+        /// portal (signers are notified and sign before the deadline) or direct.
+        #[arg(long, default_value = "portal")]
+        flow: String,
+        /// Security level 3 (MinID) or 4.
+        #[arg(long, default_value_t = 4)]
+        level: u8,
+        /// Portal: the deadline, as a date (YYYY-MM-DD) or a number of days.
+        #[arg(long)]
+        deadline: Option<String>,
+        /// The title (default: the first document's file name).
+        #[arg(long)]
+        title: Option<String>,
+        /// Portal: a title without personal data, used in notifications.
+        #[arg(long)]
+        nonsensitive_title: Option<String>,
+        /// Our reference (no personal data).
+        #[arg(long)]
+        reference: Option<String>,
+        /// Signers sign one after another, in the order given (portal).
+        #[arg(long)]
+        sequential: bool,
+        /// Direct: where the signer returns (completion, rejection and error get
+        /// `?status=signed|rejected|error`).
+        #[arg(long, value_name = "URL")]
+        exit_url: Option<String>,
+        /// Do not send a signed copy to citizen signers' digital mailboxes.
+        #[arg(long)]
+        no_copy: bool,
+        /// Poll until the order is finished and its signed documents are stored (required in
+        /// the sandbox, which runs only while the command does).
+        #[arg(long)]
+        wait: bool,
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        service: SigningArgs,
+    },
+    /// Brings orders up to date from the service (never polling before the permitted time)
+    /// and lists them; with --job one order and its timeline.
+    Status {
+        /// The order (local id or the service's job id).
+        #[arg(long)]
+        job: Option<String>,
+        /// Keep polling until the order (or every open order) is finished and its signed
+        /// documents are stored.
+        #[arg(long)]
+        wait: bool,
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        service: SigningArgs,
+    },
+    /// Cancels an order still waiting for signatures (portal).
+    Cancel {
+        /// The order (local id or the service's job id).
+        #[arg(long)]
+        job: String,
+        #[command(flatten)]
+        service: SigningArgs,
+    },
+    /// Writes an order's signed documents (PAdES, and each signer's XAdES) to a directory;
+    /// fetches them first when they are not stored yet.
+    Download {
+        /// The order (local id or the service's job id).
+        #[arg(long)]
+        job: String,
+        /// The directory (made if missing).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        #[command(flatten)]
+        service: SigningArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -447,6 +560,13 @@ pub enum SandboxCommand {
         /// Fault injection: every n-th SvarUt request is refused with 429.
         #[arg(long, default_value_t = 0)]
         svarut_rate_limit_every: usize,
+        /// Sandbox signers act this many times faster than real time (default: the
+        /// settings').
+        #[arg(long)]
+        signing_speed: Option<u32>,
+        /// Sandbox signers do nothing by themselves: only the signing page moves orders.
+        #[arg(long)]
+        signing_manual: bool,
     },
     /// Prints the synthetic population (all invented; numbers are Tenor test numbers).
     Population {

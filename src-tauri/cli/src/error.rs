@@ -26,6 +26,9 @@ pub enum CliError {
     /// The certificate file could not be used.
     #[error("the certificate: {0}")]
     Certificate(#[from] kommunepost_core::maskinporten::CredentialFileError),
+    /// The signing service, or an order.
+    #[error(transparent)]
+    Signing(#[from] kommunepost_core::signing::TrackError),
     /// A file or the terminal failed.
     #[error("{context}: {source}")]
     Io {

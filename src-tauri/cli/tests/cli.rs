@@ -869,3 +869,154 @@ fn a_draft_from_the_app_is_sent_by_the_outbox_worker_and_watched_until_printed()
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("already in the outbox"), "{err}");
 }
+
+/// Sandbox people who sign by themselves (the sandbox's fixed choice per person: a digit sum
+/// ending in 0 rejects, in 1 never acts).
+fn signing_people(dir: &Path, n: usize) -> Vec<String> {
+    let (_, out, _) = run(kommunepost(dir).args(["sandbox", "population", "--json"]));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    json["persons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["situation"] == "digital_digipost")
+        .map(|p| p["fnr"].as_str().unwrap().to_owned())
+        .filter(|f| f.bytes().map(|b| u32::from(b - b'0')).sum::<u32>() % 10 > 1)
+        .take(n)
+        .collect()
+}
+
+#[test]
+fn a_signing_order_is_created_waited_for_and_its_signed_documents_written() {
+    let dir = tempfile::tempdir().unwrap();
+    passphrase_store(dir.path());
+    let settings = kommunepost_core::paths::AppPaths::under(dir.path()).settings_file();
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    // Sandbox signers act within a second (10 hours a second).
+    std::fs::write(&settings, "[sandbox]\nsigning_speed = 36000\n").unwrap();
+    let template = dir.path().join("avtale.kpmal.toml");
+    run(kommunepost(dir.path())
+        .args(["letter", "template", "example", "--out"])
+        .arg(&template));
+    let data = dir.path().join("liste.csv");
+    std::fs::write(
+        &data,
+        "fodselsnummer;navn;adresselinje1;postnummer;poststed;tjeneste;saksnummer;fra_dato;belop;avdeling;saksbehandler\n\
+         20914695016;Åse Ødegård;Storgata 1;7300;ORKANGER;bistand;2026/1;1. januar;100;Helse;Kari\n",
+    )
+    .unwrap();
+    let pdfs = dir.path().join("pdf");
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["letter", "render", "--template"])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&pdfs));
+    assert_eq!(code, 0, "{err}");
+    let pdf = std::fs::read_dir(&pdfs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .unwrap();
+    let people = signing_people(dir.path(), 2);
+    let with_store = |command: &mut Command| {
+        command.env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase");
+    };
+
+    // Without --wait the sandbox would be gone before anyone signs: refused, nothing kept.
+    let mut refused = kommunepost(dir.path());
+    with_store(&mut refused);
+    refused
+        .args(["sign", "create", "--doc"])
+        .arg(&pdf)
+        .args(["--signer", &people[0]]);
+    let (code, _, err) = run(&mut refused);
+    assert_eq!(code, 2);
+    assert!(err.contains("--wait"), "{err}");
+
+    // A bad signer is named, masked.
+    let mut bad = kommunepost(dir.path());
+    with_store(&mut bad);
+    bad.args(["sign", "create", "--wait", "--doc"])
+        .arg(&pdf)
+        .args(["--signer", "20914695017"]);
+    let (code, _, err) = run(&mut bad);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("209146 *****") && !err.contains("95017"),
+        "{err}"
+    );
+
+    let mut create = kommunepost(dir.path());
+    with_store(&mut create);
+    create
+        .args([
+            "sign",
+            "create",
+            "--wait",
+            "--sequential",
+            "--json",
+            "--title",
+            "Avtale om bistand",
+            "--doc",
+        ])
+        .arg(&pdf)
+        .args([
+            "--signer",
+            &people[0],
+            "--signer",
+            &people[1],
+            "--level",
+            "3",
+            "--deadline",
+            "7",
+        ]);
+    let (code, out, err) = run(&mut create);
+    assert_eq!(code, 0, "{err}");
+    let created: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(created["job_id"].as_i64().is_some());
+    assert!(err.contains("COMPLETED_SUCCESSFULLY"), "{err}");
+    assert!(
+        err.contains("put in the outbox"),
+        "signed copies queued: {err}"
+    );
+
+    let mut status = kommunepost(dir.path());
+    with_store(&mut status);
+    status.args(["sign", "status", "--job", &id]);
+    let (code, out, err) = run(&mut status);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Completed") && out.contains("Alle har signert"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{} *****", &people[0][..6])) && !out.contains(&people[0]),
+        "masked: {out}"
+    );
+
+    let out_dir = dir.path().join("signert");
+    let mut download = kommunepost(dir.path());
+    with_store(&mut download);
+    download
+        .args(["sign", "download", "--job", &id, "--out"])
+        .arg(&out_dir);
+    let (code, out, err) = run(&mut download);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(
+        std::fs::read(out_dir.join("signert.pdf"))
+            .unwrap()
+            .starts_with(b"%PDF-")
+    );
+    assert!(out_dir.join("xades-2.xml").exists());
+
+    // A finished order cannot be cancelled.
+    let mut cancel = kommunepost(dir.path());
+    with_store(&mut cancel);
+    cancel.args(["sign", "cancel", "--job", &id]);
+    let (code, _, err) = run(&mut cancel);
+    assert_eq!(code, 2, "{err}");
+}

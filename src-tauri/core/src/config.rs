@@ -137,6 +137,18 @@ pub struct EnvironmentSettings {
     /// The Fiks integration's id (its password is in the OS credential store).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integrasjon_id: Option<String>,
+    /// The signing service's sender organisation number (default: the one in the
+    /// enterprise certificate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_org: Option<String>,
+    /// The CA certificates (PEM) trusted for the signing service's server certificate
+    /// (Buypass/Commfides test or production CAs). Public certificates, not secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_ca_pem: Option<String>,
+    /// The organisation number expected in the signing service's server certificate
+    /// (default `984661185`, Posten).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_server_orgnr: Option<String>,
 }
 
 /// KRR's API version.
@@ -221,6 +233,12 @@ pub struct SandboxSettings {
     /// SvarUt statuses in the sandbox progress this many times faster than real time (1: as
     /// SvarUt; 3600: an hour a second, for demos).
     pub svarut_speed: u32,
+    /// Sandbox signers act this many times faster than real time (60: an hour a minute),
+    /// deadlines too.
+    pub signing_speed: u32,
+    /// Sandbox signers sign, reject or let the deadline pass by themselves; `false`: only
+    /// what is done on the sandbox signing page happens.
+    pub signing_auto: bool,
 }
 
 impl Default for SandboxSettings {
@@ -229,6 +247,8 @@ impl Default for SandboxSettings {
             seed: 2026,
             persons: 200,
             svarut_speed: 1,
+            signing_speed: 60,
+            signing_auto: true,
         }
     }
 }
@@ -262,6 +282,31 @@ impl Default for DispatchSettings {
     }
 }
 
+/// E-signing orders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct SigningSettings {
+    /// The polling queue Kommunepost's orders use (kept apart from other systems' orders).
+    pub polling_queue: String,
+    /// Days a portal order's signers have, by default.
+    pub default_days: u32,
+    /// Hours before the deadline an active order is shown as due.
+    pub reminder_hours: u32,
+    /// Send a signed copy to each citizen signer's digital mailbox by default.
+    pub send_copy: bool,
+}
+
+impl Default for SigningSettings {
+    fn default() -> Self {
+        Self {
+            polling_queue: "kommunepost".into(),
+            default_days: 14,
+            reminder_hours: 48,
+            send_copy: true,
+        }
+    }
+}
+
 /// The settings file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(default)]
@@ -278,6 +323,8 @@ pub struct Settings {
     pub timeouts: Timeouts,
     /// Dispatch: hold time, office print, prices.
     pub dispatch: DispatchSettings,
+    /// E-signing orders.
+    pub signing: SigningSettings,
 }
 
 /// A settings problem.

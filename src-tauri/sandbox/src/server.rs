@@ -361,6 +361,28 @@ impl SandboxServer {
         self.signing_page.stop().await;
     }
 
+    /// A signing client configuration as the sandbox municipality: its enterprise
+    /// certificate, the sandbox CA as the only trust, Posten's organisation number in the
+    /// server certificate.
+    pub fn signing_config(
+        &self,
+        timeouts: &kommunepost_core::config::Timeouts,
+    ) -> kommunepost_core::signing::SigningConfig {
+        kommunepost_core::signing::SigningConfig {
+            base_url: self.endpoints().signing,
+            sender: self.credentials.org_number.clone(),
+            certificate: self.credentials.pkcs12.clone(),
+            certificate_password: kommunepost_core::secret::Secret::new(
+                self.credentials.password.clone(),
+            ),
+            trust_pem: self.credentials.ca_pem.clone(),
+            server_org_number: kommunepost_core::signing::client::POSTEN_ORG_NUMBER.to_owned(),
+            connect_timeout: timeouts.connect(),
+            timeout: timeouts.request(),
+            transfer_timeout: timeouts.request().max(std::time::Duration::from_secs(60)),
+        }
+    }
+
     /// The sandbox signing page (`http://127.0.0.1:<port>`), where people sign by hand.
     pub fn signing_page_url(&self) -> String {
         self.signing_double.page_base()

@@ -9,6 +9,7 @@ mod letter;
 mod render;
 mod sandbox;
 mod send;
+mod sign;
 mod store;
 
 use std::process::ExitCode;
@@ -31,5 +32,6 @@ pub fn run(command: Command, context: &Context) -> Result<ExitCode, CliError> {
         Command::Send(args) => send::send(args, context),
         Command::Outbox(command) => send::outbox(command, context),
         Command::Status(args) => send::status(args, context),
+        Command::Sign(command) => sign::run(command, context),
     }
 }

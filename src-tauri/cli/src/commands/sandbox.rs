@@ -36,6 +36,8 @@ pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliEr
             svarut_stall_secs,
             svarut_drop_every,
             svarut_rate_limit_every,
+            signing_speed,
+            signing_manual,
         } => {
             let population = Arc::new(population(seed, persons));
             let runtime = tokio::runtime::Runtime::new().map_err(|source| CliError::Io {
@@ -58,12 +60,20 @@ pub fn run(command: SandboxCommand, context: &Context) -> Result<ExitCode, CliEr
                     rate_limit_every: svarut_rate_limit_every,
                     drop_every: svarut_drop_every,
                 });
+                server
+                    .signing_double
+                    .set_speed(signing_speed.unwrap_or(defaults.signing_speed));
+                let mut signing = server.signing_double.settings();
+                signing.auto = defaults.signing_auto && !signing_manual;
+                server.signing_double.set_settings(signing);
                 let endpoints = server.endpoints();
                 println!("{}", server.base_url());
                 eprintln!("sandbox serving on {} (Ctrl-C to stop)", server.base_url());
                 eprintln!("  maskinporten: {}", endpoints.maskinporten);
                 eprintln!("  krr:          {}", endpoints.krr);
                 eprintln!("  svarut:       {}", endpoints.svarut);
+                eprintln!("  signing:      {} (mutual TLS)", endpoints.signing);
+                eprintln!("  signing page: {}", server.signing_page_url());
                 tokio::signal::ctrl_c()
                     .await
                     .map_err(|source| CliError::Io {

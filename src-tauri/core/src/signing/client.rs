@@ -70,6 +70,60 @@ impl std::fmt::Debug for SigningConfig {
     }
 }
 
+impl SigningConfig {
+    /// The configuration for a real environment (test, production): the service's address,
+    /// the enterprise certificate (PKCS#12 and its password, from the OS credential store or
+    /// the CLI's flags) and the environment's settings. The sender is the settings' (or
+    /// flag's) organisation number, else the certificate's; the CA bundle must be given
+    /// (the service's server certificate is an enterprise certificate, not a web one).
+    pub fn for_environment(
+        base_url: &str,
+        settings: &crate::config::EnvironmentSettings,
+        certificate: Vec<u8>,
+        password: Secret<String>,
+        timeouts: &crate::config::Timeouts,
+    ) -> Result<Self, SigningError> {
+        let credential = SigningCertificate::from_pkcs12(&certificate, password.expose())
+            .map_err(|e| SigningError::Config(e.to_string()))?;
+        let sender = match &settings.signing_org {
+            Some(org) => org.clone(),
+            None => credential
+                .chain
+                .first()
+                .and_then(org_number_of)
+                .ok_or_else(|| {
+                    SigningError::Config(
+                        "the certificate carries no organisation number; give the sender organisation".into(),
+                    )
+                })?,
+        };
+        let trust_pem = settings
+            .signing_ca_pem
+            .clone()
+            .filter(|p| !p.trim().is_empty())
+            .ok_or_else(|| {
+                SigningError::Config(
+                    "no CA bundle for the signing service: add the Buypass/Commfides CA certificates (PEM) in the settings".into(),
+                )
+            })?
+            .into_bytes();
+        Ok(Self {
+            base_url: base_url.to_owned(),
+            sender,
+            certificate,
+            certificate_password: password,
+            trust_pem,
+            server_org_number: settings
+                .signing_server_orgnr
+                .clone()
+                .unwrap_or_else(|| POSTEN_ORG_NUMBER.to_owned()),
+            connect_timeout: timeouts.connect(),
+            timeout: timeouts.request(),
+            transfer_timeout: timeouts.request().max(Duration::from_secs(60)),
+        })
+    }
+}
+
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {

@@ -8,6 +8,7 @@
 pub mod asice;
 pub mod client;
 pub mod model;
+pub mod order;
 pub mod tracker;
 pub mod xml;
 

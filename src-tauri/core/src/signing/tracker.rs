@@ -114,7 +114,15 @@ impl SigningTracker {
         let url = order
             .cancellation_url
             .filter(|_| order.state == OrderState::Active)
-            .ok_or_else(|| TrackError::Order("this order cannot be cancelled".into()))?;
+            .ok_or_else(|| {
+                TrackError::Order(match order.state {
+                    OrderState::Completed | OrderState::Failed | OrderState::Refused => {
+                        "the order is finished and cannot be cancelled".into()
+                    }
+                    _ => "the order is not at the signing service yet, so it cannot be cancelled"
+                        .into(),
+                })
+            })?;
         self.client.cancel(&url).await?;
         self.store.note_order_cancelled(order_id)?;
         Ok(())

@@ -865,6 +865,32 @@ impl Store {
             .collect()
     }
 
+    /// Closes the sandbox's open orders made before `started`: the sandbox signing service
+    /// keeps its jobs only while it runs, so a new one does not know them.
+    pub fn close_earlier_sandbox_orders(
+        &self,
+        started: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let ids: Vec<String> = {
+            let conn = self.conn();
+            let mut statement = conn.prepare(
+                "SELECT id FROM signing_orders WHERE environment = 'sandbox' AND state IN ('sending', 'uncertain', 'active') AND created_at < ?1",
+            )?;
+            statement
+                .query_map([started.to_rfc3339()], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        for id in &ids {
+            self.update_order(
+                id,
+                "state = 'failed', cancellation_url = NULL, last_error = ?3",
+                &[&"Sandkassen ble startet på nytt og kjenner ikke lenger oppdraget"],
+                "Sandkassen ble startet på nytt; oppdraget finnes ikke lenger der",
+            )?;
+        }
+        Ok(ids.len())
+    }
+
     /// When the queue may be polled next, as last told by the service.
     pub fn signing_next_poll(
         &self,
