@@ -59,6 +59,17 @@ const COMMANDS: &[&str] = &[
     "save_dispatch_settings",
     "svarut_setup",
     "save_svarut_setup",
+    "signing_summary",
+    "create_signing_order",
+    "signing_orders",
+    "signing_detail",
+    "cancel_signing_order",
+    "fetch_signed_documents",
+    "signing_document",
+    "signed_document",
+    "export_signed_documents",
+    "signing_setup",
+    "save_signing_setup",
 ];
 
 fn main() {

@@ -149,7 +149,33 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
             ErrorCode::NoCredentials,
             ErrorCode::ServiceRefused,
             ErrorCode::ServiceUnavailable,
+            ErrorCode::InvalidSigningOrder,
+            ErrorCode::SigningNotPossible,
             ErrorCode::Internal,
+        ]),
+        serde_json::to_value([
+            kommunepost_core::signing::Flow::Portal,
+            kommunepost_core::signing::Flow::Direct,
+        ]),
+        serde_json::to_value([
+            kommunepost_core::signing::model::AuthenticationLevel::Three,
+            kommunepost_core::signing::model::AuthenticationLevel::Four,
+        ]),
+        serde_json::to_value([
+            kommunepost_core::signing::model::SignatureType::Advanced,
+            kommunepost_core::signing::model::SignatureType::Authenticated,
+        ]),
+        serde_json::to_value([
+            kommunepost_core::signing::model::OnBehalfOf::Myself,
+            kommunepost_core::signing::model::OnBehalfOf::Other,
+        ]),
+        serde_json::to_value([
+            kommunepost_core::store::OrderState::Sending,
+            kommunepost_core::store::OrderState::Uncertain,
+            kommunepost_core::store::OrderState::Active,
+            kommunepost_core::store::OrderState::Completed,
+            kommunepost_core::store::OrderState::Failed,
+            kommunepost_core::store::OrderState::Refused,
         ]),
     ]
     .into_iter()

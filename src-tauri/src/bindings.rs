@@ -68,6 +68,17 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::dispatch::save_dispatch_settings,
         commands::dispatch::svarut_setup,
         commands::dispatch::save_svarut_setup,
+        commands::signing::signing_summary,
+        commands::signing::create_signing_order,
+        commands::signing::signing_orders,
+        commands::signing::signing_detail,
+        commands::signing::cancel_signing_order,
+        commands::signing::fetch_signed_documents,
+        commands::signing::signing_document,
+        commands::signing::signed_document,
+        commands::signing::export_signed_documents,
+        commands::signing::signing_setup,
+        commands::signing::save_signing_setup,
     ])
 }
 

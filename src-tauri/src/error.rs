@@ -42,6 +42,11 @@ pub enum ErrorCode {
     ServiceRefused,
     /// A service could not be reached, timed out, or failed; try again.
     ServiceUnavailable,
+    /// A signing order breaks a rule of the service (documents, signers, titles, deadline);
+    /// the message says which.
+    InvalidSigningOrder,
+    /// The signing order cannot do that now (too late to cancel, nothing signed yet…).
+    SigningNotPossible,
     /// Anything else; the message says what.
     Internal,
 }

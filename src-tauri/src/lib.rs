@@ -14,6 +14,7 @@ pub mod connection;
 pub mod dispatch;
 pub mod error;
 pub mod lookups;
+pub mod signing;
 pub mod state;
 
 use kommunepost_core::paths::build_identifier;
@@ -35,6 +36,7 @@ fn spawn_outbox_worker<R: Runtime>(app: tauri::AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let mut rounds: u64 = 0;
         let mut last_problem = String::new();
+        let mut last_signing_problem = String::new();
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             let state = app.state::<state::AppState>();
@@ -58,6 +60,19 @@ fn spawn_outbox_worker<R: Runtime>(app: tauri::AppHandle<R>) {
                     if error.message != last_problem {
                         tracing::warn!(%error, "the outbox is waiting");
                         last_problem = error.message;
+                    }
+                }
+            }
+            // Signing orders: the tracker never polls before the service permits, so asking
+            // every round costs nothing while there is nothing to do.
+            match state.signing_round().await {
+                Ok(0) => {}
+                Ok(statuses) => tracing::info!(statuses, "signing round"),
+                Err(error) if error.code == error::ErrorCode::StoreLocked => {}
+                Err(error) => {
+                    if error.message != last_signing_problem {
+                        tracing::warn!(%error, "signing statuses are waiting");
+                        last_signing_problem = error.message;
                     }
                 }
             }

@@ -61,6 +61,11 @@ pub struct AppState {
     pub(crate) lookups: Mutex<HashMap<String, Cancel>>,
     /// The SvarUt client of the current environment, kept so its token is reused.
     pub(crate) svarut: tokio::sync::Mutex<Option<(Environment, Arc<SvarUtClient>)>>,
+    /// The signing client of the current environment.
+    pub(crate) signing:
+        tokio::sync::Mutex<Option<(Environment, Arc<kommunepost_core::signing::SigningClient>)>>,
+    /// When the running sandbox started (its signing service knows only orders made since).
+    sandbox_started: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl AppState {
@@ -91,6 +96,8 @@ impl AppState {
             krr: tokio::sync::Mutex::new(None),
             lookups: Mutex::new(HashMap::new()),
             svarut: tokio::sync::Mutex::new(None),
+            signing: tokio::sync::Mutex::new(None),
+            sandbox_started: Mutex::new(None),
         })
     }
 
@@ -138,6 +145,7 @@ impl AppState {
         tracing::info!(environment = environment.as_str(), "environment changed");
         *self.krr.lock().await = None;
         *self.svarut.lock().await = None;
+        *self.signing.lock().await = None;
         self.ensure_sandbox().await?;
         Ok(self.app_info())
     }
@@ -253,6 +261,39 @@ impl AppState {
             })
     }
 
+    /// The sandbox's signing client configuration (only while the sandbox runs).
+    pub async fn sandbox_signing_config(
+        &self,
+    ) -> Result<kommunepost_core::signing::SigningConfig, CommandError> {
+        let sandbox = self.sandbox.lock().await;
+        sandbox
+            .as_ref()
+            .map(|server| server.signing_config(&self.settings().timeouts))
+            .ok_or_else(|| {
+                CommandError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "the sandbox services are not running",
+                )
+            })
+    }
+
+    /// The sandbox signing page, while the sandbox runs.
+    pub async fn sandbox_signing_page(&self) -> Option<String> {
+        self.sandbox
+            .lock()
+            .await
+            .as_ref()
+            .map(|server| server.signing_page_url())
+    }
+
+    /// When the running sandbox started.
+    pub async fn sandbox_started(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        *self
+            .sandbox_started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Runs the sandbox services exactly when the environment is Sandbox.
     pub async fn ensure_sandbox(&self) -> Result<(), CommandError> {
         let settings = self.settings();
@@ -269,6 +310,17 @@ impl AppState {
                 server
                     .svarut_double
                     .set_speed(settings.sandbox.svarut_speed);
+                server
+                    .signing_double
+                    .set_speed(settings.sandbox.signing_speed);
+                let mut signing = server.signing_double.settings();
+                signing.auto = settings.sandbox.signing_auto;
+                server.signing_double.set_settings(signing);
+                *self
+                    .sandbox_started
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(self.clock.now());
+                *self.signing.lock().await = None;
                 *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) =
                     Some(server.base_url());
                 *sandbox = Some(server);

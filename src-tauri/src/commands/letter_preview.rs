@@ -51,6 +51,15 @@ pub fn preview_letter(
     draft: DraftForm,
     row: Option<u32>,
 ) -> Result<LetterPreview, CommandError> {
+    render_preview(&state, draft, row)
+}
+
+/// The draft rendered for `row` as it would be sent (the preview's and Signering's PDF).
+pub fn render_preview(
+    state: &AppState,
+    draft: DraftForm,
+    row: Option<u32>,
+) -> Result<LetterPreview, CommandError> {
     let template = match &draft.letter.template_id {
         Some(id) => Some(state.session().store()?.get_template(id)?.template),
         None => None,

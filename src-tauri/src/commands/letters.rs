@@ -51,18 +51,23 @@ pub fn list_trash(state: State<'_, AppState>) -> Result<Vec<DraftSummary>, Comma
 #[tauri::command]
 #[specta::specta]
 pub fn get_draft(state: State<'_, AppState>, id: String) -> Result<DraftForm, CommandError> {
-    let draft = state.session().store()?.get_draft(&id)?;
-    Ok(DraftForm {
-        id: Some(draft.id),
-        title: draft.title,
-        recipient_fnr: draft
-            .recipient_fnr
-            .map(|f| f.expose().to_owned())
-            .unwrap_or_default(),
-        recipient_name: draft.recipient_name.unwrap_or_default(),
-        body: draft.body,
-        letter: draft.letter,
-    })
+    Ok(DraftForm::from(state.session().store()?.get_draft(&id)?))
+}
+
+impl From<kommunepost_core::store::Draft> for DraftForm {
+    fn from(draft: kommunepost_core::store::Draft) -> Self {
+        DraftForm {
+            id: Some(draft.id),
+            title: draft.title,
+            recipient_fnr: draft
+                .recipient_fnr
+                .map(|f| f.expose().to_owned())
+                .unwrap_or_default(),
+            recipient_name: draft.recipient_name.unwrap_or_default(),
+            body: draft.body,
+            letter: draft.letter,
+        }
+    }
 }
 
 /// Saves a draft (autosave calls this while the clerk types); an invalid recipient number is

@@ -7,4 +7,5 @@ pub mod krr;
 pub mod letter_preview;
 pub mod letters;
 pub mod settings;
+pub mod signing;
 pub mod store;

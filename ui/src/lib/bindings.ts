@@ -583,6 +583,124 @@ async saveSvarutSetup(environment: Environment, kontoId: string, integrasjonId: 
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * What would be sent: documents through the preflight, signers and how they are notified,
+ * the deadline. Nothing leaves.
+ */
+async signingSummary(form: SigningForm) : Promise<Result<SigningSummary, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("signing_summary", { form }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Keeps the order in the store and sends it to the signing service.
+ */
+async createSigningOrder(form: SigningForm) : Promise<Result<SigningOrder, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_signing_order", { form }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The orders, newest first.
+ */
+async signingOrders() : Promise<Result<SigningOrder[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("signing_orders") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One order with its signers and timeline.
+ */
+async signingDetail(id: string) : Promise<Result<SigningDetail, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("signing_detail", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels an order still waiting for signatures.
+ */
+async cancelSigningOrder(id: string) : Promise<Result<SigningOrder, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_signing_order", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Fetches the signed results now.
+ */
+async fetchSignedDocuments(id: string) : Promise<Result<SigningOrder, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("fetch_signed_documents", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * An order's document, exactly as sent for signing.
+ */
+async signingDocument(id: string, index: number) : Promise<Result<SigningPdf, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("signing_document", { id, index }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The signed PDF (PAdES).
+ */
+async signedDocument(id: string) : Promise<Result<SigningPdf, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("signed_document", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the signed PDF and the XAdES files to the export folder; returns the paths.
+ */
+async exportSignedDocuments(id: string) : Promise<Result<string[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_signed_documents", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The signing settings for `environment`.
+ */
+async signingSetup(environment: Environment) : Promise<SigningSetup> {
+    return await TAURI_INVOKE("signing_setup", { environment });
+},
+/**
+ * Saves the signing settings; a CA bundle must be PEM certificates and organisation
+ * numbers valid.
+ */
+async saveSigningSetup(setup: SigningSetup) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_signing_setup", { setup }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -676,6 +794,18 @@ export type AttachmentMode =
  * Their pages after the letter's, in one file.
  */
 "merged"
+/**
+ * `authentication-level`: 3 (MinID) or 4.
+ */
+export type AuthenticationLevel = 
+/**
+ * Level 3.
+ */
+"3" | 
+/**
+ * Level 4.
+ */
+"4"
 /**
  * What the settings screen shows of a credential.
  */
@@ -845,6 +975,18 @@ reminders: number;
  * Letters waiting in the office print batch.
  */
 to_print: number }
+/**
+ * The deadline of a portal order.
+ */
+export type Deadline = 
+/**
+ * Days from activation (per order group).
+ */
+{ kind: "days"; value: number } | 
+/**
+ * The end of this date (Norwegian time is not modelled: 23:59 UTC).
+ */
+{ kind: "date"; value: string }
 /**
  * The routing and cost preview of a draft, before the clerk confirms.
  */
@@ -1150,6 +1292,15 @@ export type ErrorCode =
  */
 "service_unavailable" | 
 /**
+ * A signing order breaks a rule of the service (documents, signers, titles, deadline);
+ * the message says which.
+ */
+"invalid_signing_order" | 
+/**
+ * The signing order cannot do that now (too late to cancel, nothing signed yet…).
+ */
+"signing_not_possible" | 
+/**
  * Anything else; the message says what.
  */
 "internal"
@@ -1177,6 +1328,19 @@ name: string;
  * Its value.
  */
 value: string }
+/**
+ * Portal (asynchronous: the signer is notified and signs in the signing portal before a
+ * deadline) or direct (synchronous: the signer is redirected from the sender's site).
+ */
+export type Flow = 
+/**
+ * `/portal/signature-jobs`.
+ */
+"portal" | 
+/**
+ * `/direct/signature-jobs`.
+ */
+"direct"
 /**
  * How the month digits are shifted.
  */
@@ -1518,6 +1682,107 @@ email: boolean;
  * SMS may be used.
  */
 sms: boolean }
+/**
+ * `on-behalf-of`.
+ */
+export type OnBehalfOf = 
+/**
+ * `SELF`: the signer signs for themselves (the signed copy goes to their mailbox).
+ */
+"self" | 
+/**
+ * `OTHER`: the signer signs for an organisation.
+ */
+"other"
+/**
+ * One signer of an order.
+ */
+export type OrderSigner = { 
+/**
+ * Position in the order.
+ */
+position: number; 
+/**
+ * `person`, `contact` or `custom`.
+ */
+kind: string; 
+/**
+ * The fødselsnummer masked, or the identifier.
+ */
+shown_id: string | null; 
+/**
+ * Name.
+ */
+name: string; 
+/**
+ * E-mail given by the clerk.
+ */
+email: string | null; 
+/**
+ * Mobile given by the clerk.
+ */
+mobile: string | null; 
+/**
+ * Order group.
+ */
+order_group: number | null; 
+/**
+ * Signature type (XML value).
+ */
+signature_type: string | null; 
+/**
+ * `SELF`/`OTHER`.
+ */
+on_behalf_of: string | null; 
+/**
+ * `lookup`, `lookup_sms`, `explicit`, `none`.
+ */
+notifications: string; 
+/**
+ * The service's status (every value kept as written).
+ */
+status: string; 
+/**
+ * Since when.
+ */
+status_since: string | null; 
+/**
+ * Whether the signer's XAdES is stored.
+ */
+has_xades: boolean; 
+/**
+ * Direct: the signer's one-time redirect URL.
+ */
+redirect_url: string | null }
+/**
+ * Where an order is, locally.
+ */
+export type OrderState = 
+/**
+ * Being sent to the service.
+ */
+"sending" | 
+/**
+ * Sent, but the answer was lost: whether the job exists is unknown until a status with
+ * our reference arrives (or the clerk checks the sender portal).
+ */
+"uncertain" | 
+/**
+ * Created; signers are at it.
+ */
+"active" | 
+/**
+ * Everyone signed.
+ */
+"completed" | 
+/**
+ * Ended without every signature (rejected, expired, cancelled, reserved …).
+ */
+"failed" | 
+/**
+ * The service refused the order; nothing was created.
+ */
+"refused"
 /**
  * A letter in a list: the recipient masked, where it went and how far it has come.
  */
@@ -1887,6 +2152,330 @@ export type Separator =
  */
 "tab"
 /**
+ * `signature-type`.
+ */
+export type SignatureType = 
+/**
+ * `ADVANCED_ELECTRONIC_SIGNATURE` (BankID, Buypass).
+ */
+"advanced" | 
+/**
+ * `AUTHENTICATED_ELECTRONIC_SIGNATURE` (ID-porten; public senders only).
+ */
+"authenticated"
+/**
+ * One signer as entered.
+ */
+export type SignerInput = { 
+/**
+ * Fødselsnummer or D-number; `None` for a signer known only by e-mail/mobile.
+ */
+fnr: string | null; 
+/**
+ * The name, for lists (a person's from KRR/the population, or typed).
+ */
+name: string; 
+/**
+ * E-mail for notifications (`None` with a fødselsnummer: KRR's is used).
+ */
+email: string | null; 
+/**
+ * Mobile for notifications.
+ */
+mobile: string | null; 
+/**
+ * With a fødselsnummer and no e-mail/mobile: also notify by SMS from KRR.
+ */
+sms_from_krr: boolean; 
+/**
+ * Order group (portal): lower signs first.
+ */
+order_group: number | null; 
+/**
+ * Signature type (the service's default when `None`).
+ */
+signature_type: SignatureType | null; 
+/**
+ * On behalf of self or another organisation.
+ */
+on_behalf_of: OnBehalfOf | null }
+/**
+ * An order with its timeline, for the detail page.
+ */
+export type SigningDetail = { 
+/**
+ * The order.
+ */
+order: SigningOrder; 
+/**
+ * What happened, oldest first: (time, text).
+ */
+events: TimelineItem[]; 
+/**
+ * The documents' titles, in order.
+ */
+documents: string[]; 
+/**
+ * The deadline is within the reminder time.
+ */
+deadline_near: boolean; 
+/**
+ * Sandbox: the signing page where signers sign by hand.
+ */
+signing_page: string | null }
+/**
+ * Where a document of an order comes from.
+ */
+export type SigningDocumentSource = 
+/**
+ * A letter saved in Brev (a single letter, rendered exactly as it would be sent).
+ */
+{ kind: "draft"; id: string } | 
+/**
+ * An imported PDF.
+ */
+{ kind: "file"; title: string; bytes: number[] }
+/**
+ * The order form.
+ */
+export type SigningForm = { 
+/**
+ * Portal or direct.
+ */
+flow: Flow; 
+/**
+ * Title (may hold personal data; shown to the signers after login).
+ */
+title: string; 
+/**
+ * Portal: title without personal data (notifications, level-3 view).
+ */
+nonsensitive_title: string | null; 
+/**
+ * Description.
+ */
+description: string | null; 
+/**
+ * Documents, in order.
+ */
+documents: SigningDocumentSource[]; 
+/**
+ * Signers, in order.
+ */
+signers: SignerInput[]; 
+/**
+ * Security level.
+ */
+level: AuthenticationLevel; 
+/**
+ * Portal: the deadline.
+ */
+deadline: Deadline | null; 
+/**
+ * Our reference (no personal data).
+ */
+reference: string | null; 
+/**
+ * Direct: where the signer returns.
+ */
+exit_url: string | null; 
+/**
+ * Send a signed copy to each citizen signer's digital mailbox.
+ */
+send_copy: boolean }
+/**
+ * An order.
+ */
+export type SigningOrder = { 
+/**
+ * Local id.
+ */
+id: string; 
+/**
+ * Environment.
+ */
+environment: string; 
+/**
+ * Portal or direct.
+ */
+flow: Flow; 
+/**
+ * Title.
+ */
+title: string; 
+/**
+ * Non-sensitive title.
+ */
+nonsensitive_title: string | null; 
+/**
+ * Description.
+ */
+description: string | null; 
+/**
+ * Sender organisation.
+ */
+sender: string; 
+/**
+ * Security level.
+ */
+level: string | null; 
+/**
+ * When the first group's time runs out (portal).
+ */
+deadline: string | null; 
+/**
+ * The clerk's reference.
+ */
+reference: string | null; 
+/**
+ * What was sent as `reference`.
+ */
+service_reference: string; 
+/**
+ * The polling queue.
+ */
+polling_queue: string | null; 
+/**
+ * Send signed copies through the outbox.
+ */
+send_copy: boolean; 
+/**
+ * Local state.
+ */
+state: OrderState; 
+/**
+ * The service's job id.
+ */
+job_id: number | null; 
+/**
+ * The service's job status.
+ */
+job_status: string | null; 
+/**
+ * Can be cancelled (portal, while active).
+ */
+cancellable: boolean; 
+/**
+ * The PAdES is stored.
+ */
+has_pades: boolean; 
+/**
+ * Copies were queued in the outbox.
+ */
+copies_sent: boolean; 
+/**
+ * The last error.
+ */
+last_error: string | null; 
+/**
+ * Created (local).
+ */
+created_at: string; 
+/**
+ * Last change.
+ */
+updated_at: string; 
+/**
+ * The signers.
+ */
+signers: OrderSigner[] }
+/**
+ * A PDF for the viewer.
+ */
+export type SigningPdf = { 
+/**
+ * Title.
+ */
+title: string; 
+/**
+ * The PDF, base64.
+ */
+pdf_base64: string }
+/**
+ * E-signing orders.
+ */
+export type SigningSettings = { 
+/**
+ * The polling queue Kommunepost's orders use (kept apart from other systems' orders).
+ */
+polling_queue: string; 
+/**
+ * Days a portal order's signers have, by default.
+ */
+default_days: number; 
+/**
+ * Hours before the deadline an active order is shown as due.
+ */
+reminder_hours: number; 
+/**
+ * Send a signed copy to each citizen signer's digital mailbox by default.
+ */
+send_copy: boolean }
+/**
+ * The signing settings of an environment.
+ */
+export type SigningSetup = { 
+/**
+ * Which environment (the sandbox has only the common settings).
+ */
+environment: Environment; 
+/**
+ * The sender organisation (default: the certificate's).
+ */
+org: string | null; 
+/**
+ * The CA certificates (PEM) trusted for the service.
+ */
+ca_pem: string | null; 
+/**
+ * The organisation number expected in the server certificate.
+ */
+server_orgnr: string | null; 
+/**
+ * Settings for every environment.
+ */
+common: SigningSettings }
+/**
+ * What will be sent, before it is.
+ */
+export type SigningSummary = { 
+/**
+ * Title.
+ */
+title: string; 
+/**
+ * Portal or direct.
+ */
+flow: Flow; 
+/**
+ * Security level.
+ */
+level: AuthenticationLevel; 
+/**
+ * When the (first group's) time runs out, RFC 3339.
+ */
+deadline: string | null; 
+/**
+ * Documents.
+ */
+documents: SummaryDocument[]; 
+/**
+ * Signers.
+ */
+signers: SummarySigner[]; 
+/**
+ * More than one order group: signers sign in turn.
+ */
+sequential: boolean; 
+/**
+ * The environment it goes to.
+ */
+environment: Environment; 
+/**
+ * The sender organisation.
+ */
+sender: string }
+/**
  * A status and how many letters have it.
  */
 export type StatusCount = { 
@@ -1918,6 +2507,46 @@ export type StoreState =
  * The key cannot be had from the credential store: the recovery key opens the store.
  */
 { state: "needs_recovery_key"; reason: string }
+/**
+ * A document in the summary.
+ */
+export type SummaryDocument = { 
+/**
+ * Title.
+ */
+title: string; 
+/**
+ * Pages.
+ */
+pages: number; 
+/**
+ * Size.
+ */
+size_bytes: number; 
+/**
+ * Preflight warnings.
+ */
+warnings: string[] }
+/**
+ * A signer in the summary.
+ */
+export type SummarySigner = { 
+/**
+ * Name.
+ */
+name: string; 
+/**
+ * `010180 *****`, or the e-mail/mobile.
+ */
+shown_id: string; 
+/**
+ * How they are notified: `krr`, `krr_sms`, `email`, `sms`, `email_sms`, `redirect`.
+ */
+notified_by: string; 
+/**
+ * Order group.
+ */
+order_group: number | null }
 /**
  * Which REST flavour sends and searches statuses (`svarut-dpi.md` §1.2): v2 (the default;
  * frozen and documented for years) or v3 (one endpoint per kind of recipient).
@@ -1989,6 +2618,18 @@ export type TimelineEvent = {
 at: string; 
 /**
  * What happened.
+ */
+text: string }
+/**
+ * One event.
+ */
+export type TimelineItem = { 
+/**
+ * When.
+ */
+at: string; 
+/**
+ * What.
  */
 text: string }
 /**

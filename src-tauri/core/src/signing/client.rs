@@ -124,6 +124,18 @@ impl SigningConfig {
     }
 }
 
+/// How many certificates a PEM CA bundle holds; an error when it is not PEM or empty.
+pub fn check_ca_bundle(pem: &[u8]) -> Result<usize, SigningError> {
+    let certificates = openssl::x509::X509::stack_from_pem(pem)
+        .map_err(|_| SigningError::Config("the CA bundle is not PEM certificates".into()))?;
+    if certificates.is_empty() {
+        return Err(SigningError::Config(
+            "the CA bundle holds no certificates".into(),
+        ));
+    }
+    Ok(certificates.len())
+}
+
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {

@@ -1,0 +1,566 @@
+//! Signering in the app: the signing client of the current environment, an order from the
+//! form (documents from Brev or imported PDFs, through the same preflight), the summary
+//! before sending, sending, the order list and detail, cancelling, the documents and signed
+//! results for the in-app viewer and export, and the background tracker. What crosses to the
+//! UI is masked (`010180 *****`); documents and signed results stay in the encrypted store
+//! unless the clerk exports them.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use kommunepost_core::config::Environment;
+use kommunepost_core::letters::attachment::{SIGNING_MAX_BYTES, check_pdf};
+use kommunepost_core::lookup::os_user;
+use kommunepost_core::maskinporten::{CredentialKind, load_certificate};
+use kommunepost_core::signing::model::{AuthenticationLevel, Flow};
+use kommunepost_core::signing::order::{Deadline, DocumentInput, OrderInput, SignerInput};
+use kommunepost_core::signing::{
+    SigningClient, SigningConfig, SigningError, SigningTracker, TrackError, queue_signed_copies,
+};
+use kommunepost_core::store::{NewAuditEntry, NewOrder, OrderState, SigningOrder};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CommandError, ErrorCode};
+use crate::state::AppState;
+
+/// Where a document of an order comes from.
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum SigningDocumentSource {
+    /// A letter saved in Brev (a single letter, rendered exactly as it would be sent).
+    Draft {
+        /// The draft's id.
+        id: String,
+    },
+    /// An imported PDF.
+    File {
+        /// The title.
+        title: String,
+        /// The PDF.
+        bytes: Vec<u8>,
+    },
+}
+
+/// The order form.
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+pub struct SigningForm {
+    /// Portal or direct.
+    pub flow: Flow,
+    /// Title (may hold personal data; shown to the signers after login).
+    pub title: String,
+    /// Portal: title without personal data (notifications, level-3 view).
+    pub nonsensitive_title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Documents, in order.
+    pub documents: Vec<SigningDocumentSource>,
+    /// Signers, in order.
+    pub signers: Vec<SignerInput>,
+    /// Security level.
+    pub level: AuthenticationLevel,
+    /// Portal: the deadline.
+    pub deadline: Option<Deadline>,
+    /// Our reference (no personal data).
+    pub reference: Option<String>,
+    /// Direct: where the signer returns.
+    pub exit_url: Option<String>,
+    /// Send a signed copy to each citizen signer's digital mailbox.
+    pub send_copy: bool,
+}
+
+/// A document in the summary.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SummaryDocument {
+    /// Title.
+    pub title: String,
+    /// Pages.
+    pub pages: u32,
+    /// Size.
+    pub size_bytes: u32,
+    /// Preflight warnings.
+    pub warnings: Vec<String>,
+}
+
+/// A signer in the summary.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SummarySigner {
+    /// Name.
+    pub name: String,
+    /// `010180 *****`, or the e-mail/mobile.
+    pub shown_id: String,
+    /// How they are notified: `krr`, `krr_sms`, `email`, `sms`, `email_sms`, `redirect`.
+    pub notified_by: String,
+    /// Order group.
+    pub order_group: Option<u8>,
+}
+
+/// What will be sent, before it is.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SigningSummary {
+    /// Title.
+    pub title: String,
+    /// Portal or direct.
+    pub flow: Flow,
+    /// Security level.
+    pub level: AuthenticationLevel,
+    /// When the (first group's) time runs out, RFC 3339.
+    pub deadline: Option<String>,
+    /// Documents.
+    pub documents: Vec<SummaryDocument>,
+    /// Signers.
+    pub signers: Vec<SummarySigner>,
+    /// More than one order group: signers sign in turn.
+    pub sequential: bool,
+    /// The environment it goes to.
+    pub environment: Environment,
+    /// The sender organisation.
+    pub sender: String,
+}
+
+/// An order with its timeline, for the detail page.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SigningDetail {
+    /// The order.
+    pub order: SigningOrder,
+    /// What happened, oldest first: (time, text).
+    pub events: Vec<TimelineItem>,
+    /// The documents' titles, in order.
+    pub documents: Vec<String>,
+    /// The deadline is within the reminder time.
+    pub deadline_near: bool,
+    /// Sandbox: the signing page where signers sign by hand.
+    pub signing_page: Option<String>,
+}
+
+/// One event.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct TimelineItem {
+    /// When.
+    pub at: String,
+    /// What.
+    pub text: String,
+}
+
+/// A PDF for the viewer.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct SigningPdf {
+    /// Title.
+    pub title: String,
+    /// The PDF, base64.
+    pub pdf_base64: String,
+}
+
+impl From<TrackError> for CommandError {
+    fn from(error: TrackError) -> Self {
+        let code = match &error {
+            TrackError::Store(e) => return CommandError::from(clone_store_error(e)),
+            TrackError::Order(_) => ErrorCode::SigningNotPossible,
+            TrackError::Service(e) => signing_code(e),
+        };
+        CommandError::new(code, error)
+    }
+}
+
+fn clone_store_error(
+    error: &kommunepost_core::store::StoreError,
+) -> kommunepost_core::store::StoreError {
+    kommunepost_core::store::StoreError::Invalid(error.to_string())
+}
+
+fn signing_code(error: &SigningError) -> ErrorCode {
+    match error {
+        SigningError::Job(_) => ErrorCode::InvalidSigningOrder,
+        SigningError::Config(_) | SigningError::ServerIdentity(_) => ErrorCode::NoCredentials,
+        SigningError::TooLateToCancel => ErrorCode::SigningNotPossible,
+        SigningError::Refused { .. } | SigningError::Http { .. } => ErrorCode::ServiceRefused,
+        _ => ErrorCode::ServiceUnavailable,
+    }
+}
+
+impl From<SigningError> for CommandError {
+    fn from(error: SigningError) -> Self {
+        CommandError::new(signing_code(&error), error)
+    }
+}
+
+impl AppState {
+    /// The signing client of the current environment (built once; the sandbox's own, or the
+    /// enterprise certificate from the OS credential store with the settings' CA bundle).
+    pub async fn signing_client(&self) -> Result<(Environment, Arc<SigningClient>), CommandError> {
+        let environment = self.settings().environment;
+        let mut cached = self.signing.lock().await;
+        if let Some((env, client)) = cached.as_ref()
+            && *env == environment
+        {
+            return Ok((*env, client.clone()));
+        }
+        let settings = self.settings();
+        let config = match environment {
+            Environment::Sandbox => self.sandbox_signing_config().await?,
+            _ => {
+                let missing = || {
+                    CommandError::new(
+                        ErrorCode::NoCredentials,
+                        format!(
+                            "no enterprise certificate is set up for {}",
+                            environment.as_str()
+                        ),
+                    )
+                };
+                let store = self
+                    .credentials
+                    .clone()
+                    .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+                let (kind, file, password) = load_certificate(store.as_ref(), environment)
+                    .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?
+                    .ok_or_else(missing)?;
+                if kind != CredentialKind::Pkcs12 {
+                    return Err(CommandError::new(
+                        ErrorCode::NoCredentials,
+                        "the signing service needs the enterprise certificate (.p12), not a registered key",
+                    ));
+                }
+                let endpoints = settings.endpoints(environment, &Default::default(), None)?;
+                SigningConfig::for_environment(
+                    &endpoints.signing,
+                    &settings
+                        .environment_settings(environment)
+                        .cloned()
+                        .unwrap_or_default(),
+                    file,
+                    password,
+                    &settings.timeouts,
+                )?
+            }
+        };
+        let client = Arc::new(SigningClient::new(config, self.clock())?);
+        *cached = Some((environment, client.clone()));
+        Ok((environment, client))
+    }
+
+    fn tracker(
+        &self,
+        environment: Environment,
+        client: Arc<SigningClient>,
+    ) -> Result<SigningTracker, CommandError> {
+        Ok(SigningTracker::new(
+            client,
+            self.session().store()?,
+            environment.as_str(),
+        ))
+    }
+
+    fn signing_input(&self, form: &SigningForm) -> Result<OrderInput, CommandError> {
+        let mut documents = Vec::new();
+        for source in &form.documents {
+            documents.push(match source {
+                SigningDocumentSource::File { title, bytes } => DocumentInput {
+                    title: title.clone(),
+                    bytes: bytes.clone(),
+                },
+                SigningDocumentSource::Draft { id } => {
+                    let draft = self.session().store()?.get_draft(id)?;
+                    if draft.kind != kommunepost_core::store::DraftKind::Letter {
+                        return Err(CommandError::new(
+                            ErrorCode::InvalidSigningOrder,
+                            format!(
+                                "«{}» is a mass mailing; choose a single letter",
+                                draft.title
+                            ),
+                        ));
+                    }
+                    let preview = crate::commands::letter_preview::render_preview(
+                        self,
+                        crate::commands::letters::DraftForm::from(draft),
+                        None,
+                    )?;
+                    DocumentInput {
+                        title: preview.title,
+                        bytes: STANDARD
+                            .decode(preview.pdf_base64)
+                            .map_err(|e| CommandError::new(ErrorCode::Internal, e))?,
+                    }
+                }
+            });
+        }
+        Ok(OrderInput {
+            flow: form.flow,
+            title: form.title.clone(),
+            nonsensitive_title: form.nonsensitive_title.clone(),
+            description: form.description.clone(),
+            documents,
+            signers: form.signers.clone(),
+            level: form.level,
+            deadline: form.deadline,
+            reference: form.reference.clone(),
+            exit_url: form.exit_url.clone(),
+        })
+    }
+
+    /// What would be sent: every document through the preflight, the signers and how they
+    /// are notified, the deadline. Nothing leaves.
+    pub async fn signing_summary(
+        &self,
+        form: &SigningForm,
+    ) -> Result<SigningSummary, CommandError> {
+        let input = self.signing_input(form)?;
+        let (environment, client) = self.signing_client().await?;
+        let settings = self.settings();
+        let (job, names) = input
+            .to_job(
+                client.sender(),
+                &settings.signing.polling_queue,
+                self.clock().now(),
+            )
+            .map_err(|e| CommandError::new(ErrorCode::InvalidSigningOrder, e))?;
+        let documents = job
+            .documents
+            .iter()
+            .map(|d| {
+                let info = check_pdf(&d.bytes, SIGNING_MAX_BYTES)
+                    .map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))?;
+                Ok(SummaryDocument {
+                    title: d.title.clone(),
+                    pages: info.pages,
+                    size_bytes: info.size_bytes,
+                    warnings: info.warnings,
+                })
+            })
+            .collect::<Result<Vec<_>, CommandError>>()?;
+        let signers = form
+            .signers
+            .iter()
+            .zip(names)
+            .map(|(s, name)| SummarySigner {
+                name,
+                shown_id: match &s.fnr {
+                    Some(fnr) => kommunepost_core::ident::mask_raw(fnr),
+                    None => s
+                        .email
+                        .clone()
+                        .or_else(|| s.mobile.clone())
+                        .unwrap_or_default(),
+                },
+                notified_by: match (form.flow, &s.fnr, &s.email, &s.mobile) {
+                    (Flow::Direct, ..) => "redirect",
+                    (_, _, Some(_), Some(_)) => "email_sms",
+                    (_, _, Some(_), None) => "email",
+                    (_, _, None, Some(_)) => "sms",
+                    (_, Some(_), None, None) if s.sms_from_krr => "krr_sms",
+                    _ => "krr",
+                }
+                .to_owned(),
+                order_group: if form.flow == Flow::Portal {
+                    s.order_group
+                } else {
+                    None
+                },
+            })
+            .collect::<Vec<_>>();
+        let groups: std::collections::BTreeSet<u8> =
+            signers.iter().filter_map(|s| s.order_group).collect();
+        let deadline = job.available_seconds.map(|seconds| {
+            (self.clock().now() + chrono::Duration::seconds(seconds as i64)).to_rfc3339()
+        });
+        Ok(SigningSummary {
+            title: job.title,
+            flow: job.flow,
+            level: form.level,
+            deadline,
+            documents,
+            sequential: groups.len() > 1,
+            signers,
+            environment,
+            sender: job.sender,
+        })
+    }
+
+    /// Keeps the order in the store (audited: fødselsnumre go to the service) and sends it.
+    /// The order is kept even when sending fails; the error says why.
+    pub async fn create_signing_order(
+        &self,
+        form: &SigningForm,
+    ) -> Result<SigningOrder, CommandError> {
+        let input = self.signing_input(form)?;
+        let (environment, client) = self.signing_client().await?;
+        let settings = self.settings();
+        let (job, names) = input
+            .to_job(
+                client.sender(),
+                &settings.signing.polling_queue,
+                self.clock().now(),
+            )
+            .map_err(|e| CommandError::new(ErrorCode::InvalidSigningOrder, e))?;
+        let people = form.signers.iter().filter(|s| s.fnr.is_some()).count() as u32;
+        let store = self.session().store()?;
+        let order = store.create_signing_order(NewOrder {
+            environment: environment.as_str().to_owned(),
+            job,
+            signer_names: names,
+            send_copy: form.send_copy,
+        })?;
+        store.append_audit(&NewAuditEntry {
+            actor: os_user(),
+            action: "signing_order".into(),
+            environment: environment.as_str().to_owned(),
+            count: people,
+            purpose: Some(format!("Signering: {}", form.title.trim())),
+        })?;
+        drop(store);
+        self.tracker(environment, client)?.send(&order.id).await?;
+        Ok(self.session().store()?.signing_order(&order.id)?)
+    }
+
+    /// The order with its timeline.
+    pub async fn signing_detail(&self, id: &str) -> Result<SigningDetail, CommandError> {
+        let store = self.session().store()?;
+        let order = store.signing_order(id)?;
+        let events = store
+            .signing_events(id)?
+            .into_iter()
+            .map(|(at, text)| TimelineItem { at, text })
+            .collect();
+        let documents = store
+            .signing_documents(id)?
+            .into_iter()
+            .map(|(title, _, _)| title)
+            .collect();
+        let reminder = chrono::Duration::hours(i64::from(self.settings().signing.reminder_hours));
+        let deadline_near = order.state == OrderState::Active
+            && order
+                .deadline
+                .as_deref()
+                .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+                .is_some_and(|d| d.with_timezone(&Utc) <= self.clock().now() + reminder);
+        let signing_page = if order.environment == "sandbox" {
+            self.sandbox_signing_page().await
+        } else {
+            None
+        };
+        Ok(SigningDetail {
+            order,
+            events,
+            documents,
+            deadline_near,
+            signing_page,
+        })
+    }
+
+    /// Cancels an active portal order.
+    pub async fn cancel_signing_order(&self, id: &str) -> Result<SigningOrder, CommandError> {
+        let (environment, client) = self.signing_client().await?;
+        self.tracker(environment, client)?.cancel(id).await?;
+        Ok(self.session().store()?.signing_order(id)?)
+    }
+
+    /// Fetches the signed results now (also a partial PAdES once someone signed).
+    pub async fn download_signed(&self, id: &str) -> Result<SigningOrder, CommandError> {
+        let (environment, client) = self.signing_client().await?;
+        Ok(self.tracker(environment, client)?.download(id).await?)
+    }
+
+    /// An order's document `index`, for the read-only preview.
+    pub fn signing_document(&self, id: &str, index: u32) -> Result<SigningPdf, CommandError> {
+        let documents = self.session().store()?.signing_documents(id)?;
+        let (title, _, bytes) = documents
+            .into_iter()
+            .nth(index as usize)
+            .ok_or_else(|| CommandError::new(ErrorCode::Internal, "no such document"))?;
+        Ok(SigningPdf {
+            title,
+            pdf_base64: STANDARD.encode(bytes),
+        })
+    }
+
+    /// The signed PDF (PAdES), for the viewer.
+    pub fn signed_pdf(&self, id: &str) -> Result<SigningPdf, CommandError> {
+        let store = self.session().store()?;
+        let order = store.signing_order(id)?;
+        let pdf = store.signing_pades(id)?.ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::SigningNotPossible,
+                "the signed document is not stored yet",
+            )
+        })?;
+        Ok(SigningPdf {
+            title: order.title,
+            pdf_base64: STANDARD.encode(pdf),
+        })
+    }
+
+    /// Writes the signed PDF and each signer's XAdES to Downloads (the clerk asked to);
+    /// returns the paths.
+    pub fn export_signed(&self, id: &str) -> Result<Vec<String>, CommandError> {
+        let store = self.session().store()?;
+        let order = store.signing_order(id)?;
+        let pdf = store.signing_pades(id)?.ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::SigningNotPossible,
+                "the signed document is not stored yet",
+            )
+        })?;
+        let stem = kommunepost_core::signing::model::file_name_for(0, &order.title, "pdf")
+            .trim_start_matches("0000_")
+            .trim_end_matches(".pdf")
+            .to_owned();
+        let stamp = self
+            .clock()
+            .now()
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d-%H%M");
+        let mut written = Vec::new();
+        let mut write = |name: String, bytes: &[u8]| {
+            let path = kommunepost_core::paths::export_file(&self.paths().export_dir, &name, bytes)
+                .map_err(|e| {
+                    CommandError::new(ErrorCode::Internal, format!("writing {name}: {e}"))
+                })?;
+            written.push(path.display().to_string());
+            Ok::<_, CommandError>(())
+        };
+        write(format!("signert-{stem}-{stamp}.pdf"), &pdf)?;
+        for s in &order.signers {
+            if let Some(xades) = store.signing_xades(id, s.position)? {
+                write(
+                    format!("signert-{stem}-{stamp}-xades-{}.xml", s.position + 1),
+                    &xades,
+                )?;
+            }
+        }
+        Ok(written)
+    }
+
+    /// One background round: poll the queues (the tracker never polls early), then queue the
+    /// signed copies of orders that just completed.
+    pub async fn signing_round(&self) -> Result<usize, CommandError> {
+        let store = self.session().store()?;
+        let environment = self.settings().environment;
+        if environment == Environment::Sandbox
+            && let Some(started) = self.sandbox_started().await
+        {
+            store.close_earlier_sandbox_orders(started)?;
+        }
+        if store
+            .signing_queues_to_poll(environment.as_str())?
+            .is_empty()
+            && store
+                .signing_orders_missing_results(environment.as_str())?
+                .is_empty()
+        {
+            return Ok(0);
+        }
+        drop(store);
+        let (environment, client) = self.signing_client().await?;
+        let report = self.tracker(environment, client)?.round().await?;
+        let store = self.session().store()?;
+        let hold = chrono::Duration::minutes(i64::from(self.settings().dispatch.hold_minutes));
+        for id in &report.finished {
+            queue_signed_copies(&store, id, hold)?;
+        }
+        for problem in &report.problems {
+            tracing::warn!(problem = %kommunepost_core::letters::recipients::mask_text(problem), "signing");
+        }
+        Ok(report.statuses)
+    }
+}
