@@ -1,0 +1,230 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/svelte";
+
+const invoke = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({
+  invoke: (...args: unknown[]) => invoke(...args),
+  Channel: class {},
+}));
+vi.mock("@tauri-apps/api/event", () => ({}));
+// pdf.js is not loaded in jsdom: the viewer opens nothing here.
+vi.mock("../src/lib/pdf", () => ({
+  openPdf: () => new Promise(() => {}),
+  drawPage: () => ({ done: new Promise(() => {}), cancel: () => {} }),
+}));
+
+import Signering from "../src/pages/Signering.svelte";
+import SigningForm from "../src/components/SigningForm.svelte";
+import { SIGNER_STATUSES, signerKind, signerStatusText, toSignerInput } from "../src/lib/signing";
+import { nb } from "../src/lib/i18n/nb";
+
+afterEach(() => {
+  cleanup();
+  invoke.mockReset();
+});
+
+const signer = (over: Record<string, unknown>) => ({
+  position: 0,
+  kind: "person",
+  shown_id: "209146 *****",
+  name: "Åse Ødegård",
+  email: null,
+  mobile: null,
+  order_group: 0,
+  signature_type: null,
+  on_behalf_of: null,
+  notifications: "lookup_sms",
+  status: "WAITING",
+  status_since: null,
+  has_xades: false,
+  redirect_url: null,
+  ...over,
+});
+
+const order = (over: Record<string, unknown>) => ({
+  id: "o1",
+  environment: "sandbox",
+  flow: "portal",
+  title: "Avtale om bistand",
+  nonsensitive_title: null,
+  description: null,
+  sender: "910753614",
+  level: "4",
+  deadline: new Date(Date.now() + 3600_000).toISOString(),
+  reference: null,
+  service_reference: "kp-1",
+  polling_queue: "kommunepost",
+  send_copy: true,
+  state: "active",
+  job_id: 1001,
+  job_status: "IN_PROGRESS",
+  cancellable: true,
+  has_pades: false,
+  copies_sent: false,
+  last_error: null,
+  created_at: new Date().toISOString(),
+  updated_at: new Date().toISOString(),
+  signers: [signer({}), signer({ position: 1, name: "Per Li", shown_id: "010101 *****", order_group: 1, status: "SIGNED" })],
+  ...over,
+});
+
+describe("signing words", () => {
+  it("has Norwegian words for every signer status and keeps an unknown one as written", () => {
+    for (const status of SIGNER_STATUSES) {
+      expect(nb[`signering.signer.${status}` as keyof typeof nb], status).toBeTruthy();
+      expect(signerStatusText(status)).not.toContain(status);
+    }
+    expect(signerStatusText("NEW_THING")).toBe("Ukjent status (NEW_THING)");
+  });
+
+  it("reads a signer as a fødselsnummer, an e-mail or a mobile number, and masks the number as a name", () => {
+    expect(signerKind("209146 95016")).toBe("person");
+    expect(signerKind("kari@example.com")).toBe("email");
+    expect(signerKind("+47 912 34 567")).toBe("mobile");
+    expect(signerKind("Kari")).toBe("invalid");
+    const input = toSignerInput({ id: "20914695016", name: "", group: 1, smsFromKrr: false }, true);
+    expect(input).toMatchObject({ fnr: "20914695016", name: "209146 *****", order_group: 1, sms_from_krr: false });
+    expect(toSignerInput({ id: "kari@example.com", name: "Kari", group: 0, smsFromKrr: true }, false)).toMatchObject({
+      fnr: null,
+      email: "kari@example.com",
+      order_group: null,
+    });
+  });
+});
+
+describe("SigningForm", () => {
+  it("shows the summary before anything is sent, and sends only on confirm", async () => {
+    const calls: Array<[string, Record<string, unknown>]> = [];
+    invoke.mockImplementation(async (cmd: string, args: Record<string, unknown>) => {
+      calls.push([cmd, args]);
+      switch (cmd) {
+        case "list_drafts":
+          return [{ id: "d1", kind: "letter", title: "Avtale om bistand", recipient: null, updated_at: "", deleted_at: null }];
+        case "signing_summary":
+          return {
+            title: "Avtale om bistand",
+            flow: "portal",
+            level: "4",
+            deadline: new Date().toISOString(),
+            documents: [{ title: "Avtale om bistand", pages: 2, size_bytes: 20480, warnings: ["Fonten er ikke innebygd."] }],
+            signers: [{ name: "Åse Ødegård", shown_id: "209146 *****", notified_by: "krr_sms", order_group: 0 }],
+            sequential: false,
+            environment: "sandbox",
+            sender: "910753614",
+          };
+        case "create_signing_order":
+          return order({});
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    const onsent = vi.fn();
+    render(SigningForm, { onsent });
+    const select = (await screen.findByTestId("signing-letter")) as HTMLSelectElement;
+    await vi.waitFor(() => expect(select.options.length).toBe(2));
+    await fireEvent.change(select, { target: { value: "d1" } });
+    await fireEvent.click(screen.getByTestId("signing-add-letter"));
+    expect((screen.getByTestId("signing-title") as HTMLInputElement).value).toBe("Avtale om bistand");
+    await fireEvent.input(screen.getByTestId("signer-id"), { target: { value: "20914695016" } });
+    await fireEvent.click(screen.getByTestId("signing-review"));
+
+    const table = await screen.findByTestId("summary-signers");
+    expect(table.textContent).toContain("209146 *****");
+    expect(table.textContent).toContain("Varsles på e-post og SMS fra KRR");
+    expect(screen.getByTestId("summary-environment").textContent).toContain("Sandkasse");
+    expect(screen.getByText(/Fonten er ikke innebygd/)).toBeTruthy();
+    expect(calls.map(([c]) => c)).toEqual(["list_drafts", "signing_summary"]);
+    const form = calls[1][1].form as { documents: unknown[]; signers: Array<{ fnr: string }>; deadline: unknown };
+    expect(form.documents).toEqual([{ kind: "draft", id: "d1" }]);
+    expect(form.signers[0].fnr).toBe("20914695016");
+    expect(form.deadline).toEqual({ kind: "days", value: 14 });
+
+    await fireEvent.click(screen.getByTestId("signing-send"));
+    await vi.waitFor(() => expect(onsent).toHaveBeenCalled());
+    expect(calls.map(([c]) => c)).toEqual(["list_drafts", "signing_summary", "create_signing_order"]);
+  });
+
+  it("says what is wrong with the order and sends nothing", async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === "list_drafts") return [{ id: "d1", kind: "letter", title: "Brev", recipient: null, updated_at: "", deleted_at: null }];
+      if (cmd === "signing_summary") throw { code: "invalid_signing_order", message: "documents[0]: «Skjema»: the file is damaged" };
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(SigningForm, { onsent: () => {} });
+    const select = (await screen.findByTestId("signing-letter")) as HTMLSelectElement;
+    await vi.waitFor(() => expect(select.options.length).toBe(2));
+    await fireEvent.change(select, { target: { value: "d1" } });
+    await fireEvent.click(screen.getByTestId("signing-add-letter"));
+    await fireEvent.click(screen.getByTestId("signing-review"));
+    const error = await screen.findByTestId("signing-error");
+    expect(error.textContent).toContain("Signeringsoppdraget kan ikke sendes slik det er.");
+    expect(error.textContent).toContain("«Skjema»");
+    expect(screen.queryByTestId("signing-send")).toBeNull();
+  });
+});
+
+describe("Signering", () => {
+  function backend(detail: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    const calls: string[] = [];
+    invoke.mockImplementation(async (cmd: string) => {
+      calls.push(cmd);
+      if (cmd in extra) return extra[cmd];
+      switch (cmd) {
+        case "signing_orders":
+          return [detail.order];
+        case "signing_detail":
+          return detail;
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    return calls;
+  }
+
+  it("lists orders, opens one with each signer's status, the timeline and the deadline reminder, and cancels after asking", async () => {
+    const calls = backend(
+      {
+        order: order({}),
+        events: [{ at: new Date().toISOString(), text: "Per Li har signert" }],
+        documents: ["Avtale om bistand"],
+        deadline_near: true,
+        signing_page: "http://127.0.0.1:5555",
+      },
+      { cancel_signing_order: order({ state: "failed", cancellable: false }) },
+    );
+    render(Signering);
+    const table = await screen.findByTestId("signing-orders");
+    expect(within(table).getByTestId("order-state").textContent).toBe("Til signering");
+    await fireEvent.click(screen.getByTestId("order-open"));
+    const statuses = await screen.findAllByTestId("signer-status");
+    expect(statuses.map((s) => s.textContent)).toEqual(["Venter", "Signert"]);
+    expect(screen.getByTestId("signing-deadline-near").textContent).toContain("Åse Ødegård har ikke signert");
+    expect(screen.getByTestId("signing-timeline").textContent).toContain("Per Li har signert");
+    expect(screen.getByTestId("signing-page").textContent).toContain("http://127.0.0.1:5555");
+    // A signer has signed but the PDF is not stored yet: it can be fetched now.
+    expect(screen.getByTestId("signing-fetch")).toBeTruthy();
+
+    await fireEvent.click(screen.getByTestId("signing-cancel"));
+    expect(calls).not.toContain("cancel_signing_order");
+    await fireEvent.click(screen.getByText("Ja, trekk det"));
+    await vi.waitFor(() => expect(calls).toContain("cancel_signing_order"));
+  });
+
+  it("opens the signed PDF in the viewer, read-only, once it is stored", async () => {
+    backend(
+      {
+        order: order({ state: "completed", job_status: "COMPLETED_SUCCESSFULLY", cancellable: false, has_pades: true }),
+        events: [],
+        documents: ["Avtale om bistand"],
+        deadline_near: false,
+        signing_page: null,
+      },
+      { signed_document: { title: "Avtale om bistand", pdf_base64: "JVBERi0xLjcK" } },
+    );
+    render(Signering);
+    await fireEvent.click(await screen.findByTestId("order-open"));
+    await fireEvent.click(await screen.findByTestId("signing-open-signed"));
+    expect(await screen.findByTestId("pdf-viewer")).toBeTruthy();
+    expect(screen.getByText(/kan ikke endres/)).toBeTruthy();
+    expect(screen.queryByText("papir i konvolutt", { exact: false })).toBeNull();
+    expect(screen.queryByTestId("signing-cancel")).toBeNull();
+  });
+});
