@@ -114,6 +114,8 @@ describe("SigningForm", () => {
           };
         case "create_signing_order":
           return order({});
+        case "signing_setup":
+          return { environment: "sandbox", org: null, ca_pem: null, server_orgnr: null, common: { polling_queue: "kommunepost", default_days: 10, reminder_hours: 48, send_copy: true } };
       }
       throw new Error(`unexpected ${cmd}`);
     });
@@ -132,21 +134,22 @@ describe("SigningForm", () => {
     expect(table.textContent).toContain("Varsles på e-post og SMS fra KRR");
     expect(screen.getByTestId("summary-environment").textContent).toContain("Sandkasse");
     expect(screen.getByText(/Fonten er ikke innebygd/)).toBeTruthy();
-    expect(calls.map(([c]) => c)).toEqual(["list_drafts", "signing_summary"]);
-    const form = calls[1][1].form as { documents: unknown[]; signers: Array<{ fnr: string }>; deadline: unknown };
+    expect(calls.map(([c]) => c)).toEqual(["list_drafts", "signing_setup", "signing_summary"]);
+    const form = calls.find(([c]) => c === "signing_summary")![1].form as { documents: unknown[]; signers: Array<{ fnr: string }>; deadline: unknown };
     expect(form.documents).toEqual([{ kind: "draft", id: "d1" }]);
     expect(form.signers[0].fnr).toBe("20914695016");
-    expect(form.deadline).toEqual({ kind: "days", value: 14 });
+    expect(form.deadline).toEqual({ kind: "days", value: 10 });
 
     await fireEvent.click(screen.getByTestId("signing-send"));
     await vi.waitFor(() => expect(onsent).toHaveBeenCalled());
-    expect(calls.map(([c]) => c)).toEqual(["list_drafts", "signing_summary", "create_signing_order"]);
+    expect(calls.map(([c]) => c)).toEqual(["list_drafts", "signing_setup", "signing_summary", "create_signing_order"]);
   });
 
   it("says what is wrong with the order and sends nothing", async () => {
     invoke.mockImplementation(async (cmd: string) => {
       if (cmd === "list_drafts") return [{ id: "d1", kind: "letter", title: "Brev", recipient: null, updated_at: "", deleted_at: null }];
       if (cmd === "signing_summary") throw { code: "invalid_signing_order", message: "documents[0]: «Skjema»: the file is damaged" };
+      if (cmd === "signing_setup") return { environment: "sandbox", org: null, ca_pem: null, server_orgnr: null, common: { polling_queue: "q", default_days: 14, reminder_hours: 48, send_copy: true } };
       throw new Error(`unexpected ${cmd}`);
     });
     render(SigningForm, { onsent: () => {} });
