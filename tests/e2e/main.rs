@@ -152,12 +152,12 @@ async fn check_identifier(client: &Client, number: &str, expected: &str) {
 async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust() {
     let data_dir = tempfile::tempdir().expect("temp dir");
     // Letters leave at once, and the sandbox's SvarUt runs two hours a second, so a printed
-    // letter is seen within the test.
+    // letter is seen within the test. Sandbox signers act only on the signing page.
     let settings_file = kommunepost_core::paths::AppPaths::under(data_dir.path()).settings_file();
     std::fs::create_dir_all(settings_file.parent().unwrap()).unwrap();
     std::fs::write(
         &settings_file,
-        "[sandbox]\nsvarut_speed = 7200\n\n[dispatch]\nhold_minutes = 0\n",
+        "[sandbox]\nsvarut_speed = 7200\nsigning_auto = false\n\n[dispatch]\nhold_minutes = 0\n",
     )
     .unwrap();
     let driver = TauriDriver::start(data_dir.path()).await;
@@ -443,6 +443,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     assert_eq!(body, "Hei {{navn}}. Du har fått skoleskyss fra {{dato}}.");
 
     send_to_three_channels_and_watch_the_statuses(&client).await;
+    sign_by_hand_and_open_the_signed_pdf(&client).await;
     client.close().await.expect("close the session");
     driver.stop();
 
@@ -611,4 +612,249 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
         "the send-time KRR lookup is not shown"
     );
     screenshot(client, "13-utsending-tidslinje").await;
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    let field = wait_for(client, css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Signering: a letter written in Brev goes to two sandbox signers as a portal order; one
+/// signs by hand on the sandbox's signing page (as a signer would in the signing portal); the
+/// app's tracker brings the status in; the signed PDF opens in the viewer.
+async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
+    let population = sandbox_population();
+    let mut people = population
+        .persons
+        .iter()
+        .filter(|p| p.situation == KrrSituation::DigitalDigipost);
+    let (first, second) = (people.next().unwrap(), people.next().unwrap());
+    let first_name = format!("{} {}", first.given_name, first.family_name);
+    let second_name = format!("{} {}", second.given_name, second.family_name);
+
+    // The letter to be signed, written in Brev to the first signer.
+    wait_for(client, "nav [data-section=brev]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "[data-testid=new-draft]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    type_into(
+        client,
+        "[data-testid=draft-title]",
+        "Avtale om praktisk bistand",
+    )
+    .await;
+    type_into(
+        client,
+        "[data-testid=draft-body]",
+        "Vi har avtalt praktisk bistand to ganger i uken.",
+    )
+    .await;
+    type_into(client, "#draft-fnr", first.fnr.expose()).await;
+    type_into(client, "#draft-name", &first_name).await;
+    type_into(client, "#draft-address", "Storgata 1").await;
+    type_into(client, "#draft-postcode", "7300").await;
+    type_into(client, "#draft-city", "ORKANGER").await;
+    assert!(
+        wait_for_contains(client, "[data-testid=draft-status]", "Lagret").await,
+        "the letter was not saved"
+    );
+
+    // The order: the letter, two signers; the summary before anything leaves.
+    wait_for(client, "nav [data-section=signering]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "[data-testid=signing-tab-new]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let letters = wait_for(client, "[data-testid=signing-letter]").await;
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while letters
+        .select_by_label("Avtale om praktisk bistand")
+        .await
+        .is_err()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the letter is not offered"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    wait_for(client, "[data-testid=signing-add-letter]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    type_into(client, "[data-testid=signer-id]", first.fnr.expose()).await;
+    type_into(client, "[data-testid=signer-name]", &first_name).await;
+    wait_for(client, "[data-testid=signer-add]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let ids = client
+        .find_all(Locator::Css("[data-testid=signer-id]"))
+        .await
+        .unwrap();
+    ids[1].send_keys(second.fnr.expose()).await.unwrap();
+    let names = client
+        .find_all(Locator::Css("[data-testid=signer-name]"))
+        .await
+        .unwrap();
+    names[1].send_keys(&second_name).await.unwrap();
+    wait_for(client, "[data-testid=signing-review]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let summary = wait_for(client, "[data-testid=summary-signers]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        summary.contains(&first_name) && summary.contains(&second_name),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains(first.fnr.expose()),
+        "a full number in the summary"
+    );
+    screenshot(client, "14-signering-oppsummering").await;
+    wait_for(client, "[data-testid=signing-send]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        wait_for_contains(
+            client,
+            "[data-testid=signing-notice]",
+            "sendt til signering"
+        )
+        .await,
+        "the order was not sent"
+    );
+    let page = wait_for(client, "[data-testid=signing-page]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let page = page[page.find("http://").expect("the signing page's address")..]
+        .trim()
+        .to_owned();
+
+    // The first signer signs on the sandbox's signing page.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let inbox = http
+        .get(format!("{page}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let task = inbox
+        .split("<li>")
+        .find(|item| item.contains(&first_name))
+        .unwrap_or_else(|| panic!("no task for the first signer:\n{inbox}"));
+    let start = task.find("/signering/").unwrap();
+    let link = &task[start..start + task[start..].find('"').unwrap()];
+    let signed = http
+        .post(format!("{page}{link}/signer"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        signed.status().is_success(),
+        "signing page: {}",
+        signed.status()
+    );
+
+    // The tracker brings the status in; the second signer still waits.
+    let css = "[data-testid=signing-signers-status] tr[data-status=SIGNED]";
+    if client
+        .wait()
+        .at_most(Duration::from_secs(90))
+        .for_element(Locator::Css(css))
+        .await
+        .is_err()
+    {
+        screenshot(client, "failure-signering").await;
+        let main = client
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap_or_default();
+        panic!("the signature did not arrive:\n{main}");
+    }
+    let statuses = wait_for(client, "[data-testid=signing-signers-status]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        statuses.contains("Signert") && statuses.contains("Venter"),
+        "{statuses}"
+    );
+    assert!(
+        wait_for_contains(
+            client,
+            "[data-testid=signing-timeline]",
+            &format!("{first_name} har signert")
+        )
+        .await,
+        "the timeline does not show the signature"
+    );
+
+    // The signed PDF (with the signature so far) in the viewer.
+    wait_for(client, "[data-testid=signing-fetch]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "[data-testid=signing-open-signed]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let rendered = wait_for(client, "[data-testid=pdf-page]")
+            .await
+            .attr("data-rendered")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if rendered == "1" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the signed PDF was not drawn"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let pages = wait_for(client, "[data-testid=viewer-page]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(pages, "Side 1 av 2", "the cover page and the letter");
+    screenshot(client, "15-signering-signert").await;
 }
