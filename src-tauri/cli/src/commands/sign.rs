@@ -157,14 +157,10 @@ fn find_order(store: &Store, job: &str) -> Result<SigningOrder, CliError> {
     if let Ok(order) = store.signing_order(job) {
         return Ok(order);
     }
-    if let Ok(id) = job.parse::<i64>() {
-        if let Some(order) = store
-            .list_signing_orders(10_000)?
-            .into_iter()
-            .find(|o| o.job_id == Some(id))
-        {
-            return Ok(order);
-        }
+    if let Ok(id) = job.parse::<i64>()
+        && let Some(order) = store.signing_order_by_job(id)?
+    {
+        return Ok(order);
     }
     Err(CliError::Usage(format!(
         "no signing order {job} in the store"

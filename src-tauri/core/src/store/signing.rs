@@ -410,6 +410,19 @@ impl Store {
         Ok(order)
     }
 
+    /// The order with the service's job id `job_id` (the newest, if environments share one).
+    pub fn signing_order_by_job(&self, job_id: i64) -> Result<Option<SigningOrder>, StoreError> {
+        let id: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT id FROM signing_orders WHERE job_id = ?1 ORDER BY created_at DESC LIMIT 1",
+                [job_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|id| self.signing_order(&id)).transpose()
+    }
+
     /// The newest `limit` orders (any environment), newest first.
     pub fn list_signing_orders(&self, limit: u32) -> Result<Vec<SigningOrder>, StoreError> {
         let ids: Vec<String> = {
