@@ -176,6 +176,8 @@ describe("Signering", () => {
           return [detail.order];
         case "signing_detail":
           return detail;
+        case "signing_setup":
+          return { environment: "sandbox", org: null, ca_pem: null, server_orgnr: null, common: { polling_queue: "q", default_days: 14, reminder_hours: 48, send_copy: true } };
       }
       throw new Error(`unexpected ${cmd}`);
     });
@@ -196,6 +198,8 @@ describe("Signering", () => {
     render(Signering);
     const table = await screen.findByTestId("signing-orders");
     expect(within(table).getByTestId("order-state").textContent).toBe("Til signering");
+    // The deadline is an hour away: the list says so.
+    expect(within(table).getByTestId("order-due").textContent).toBe("Fristen nærmer seg");
     await fireEvent.click(screen.getByTestId("order-open"));
     const statuses = await screen.findAllByTestId("signer-status");
     expect(statuses.map((s) => s.textContent)).toEqual(["Venter", "Signert"]);

@@ -280,6 +280,7 @@ export const nb = {
   "signering.detail.no": "Nei",
   "signering.detail.deadlineNear": "Fristen går ut {deadline}. {waiting} har ikke signert ennå.",
   "signering.detail.signingPage": "Sandkassens signeringsside (for å signere for hånd): {url}",
+  "signering.detail.redirect": "Lenke til signering (virker én gang, for undertegneren som sitter hos deg): {url}",
   "signering.detail.readOnly": "Dokumentet slik undertegnerne ser det. Det kan ikke endres.",
   "signering.detail.error": "Siste feil: {error}",
   "signering.detail.copies": "Signert kopi er lagt i utboksen.",
