@@ -65,6 +65,7 @@ const COMMANDS: &[&str] = &[
     "signing_detail",
     "cancel_signing_order",
     "fetch_signed_documents",
+    "signer_link",
     "signing_document",
     "signed_document",
     "export_signed_documents",

@@ -149,9 +149,15 @@ fn every_enum_value_serde_sends_is_a_value_the_typescript_types_allow() {
             ErrorCode::NoCredentials,
             ErrorCode::ServiceRefused,
             ErrorCode::ServiceUnavailable,
+            ErrorCode::UntrustedServer,
             ErrorCode::InvalidSigningOrder,
             ErrorCode::SigningNotPossible,
             ErrorCode::Internal,
+        ]),
+        serde_json::to_value([
+            kommunepost_core::signing::model::IdentifierInSignedDocuments::PersonalIdentificationNumberAndName,
+            kommunepost_core::signing::model::IdentifierInSignedDocuments::DateOfBirthAndName,
+            kommunepost_core::signing::model::IdentifierInSignedDocuments::Name,
         ]),
         serde_json::to_value([
             kommunepost_core::signing::Flow::Portal,

@@ -656,7 +656,7 @@ async fn the_service_is_trusted_only_with_the_right_ca_and_organisation_number()
     let mut wrong_ca = sandbox.signing_config();
     wrong_ca.trust_pem = other.certificate().to_pem().unwrap();
     let error = sandbox.signing_with(wrong_ca).whoami().await.unwrap_err();
-    assert!(matches!(error, SigningError::Network(_)), "{error}");
+    assert!(matches!(error, SigningError::Unreachable(_)), "{error}");
 
     // A client certificate from another CA does not get through the handshake.
     let stranger = other.issue("910753614", "Falsk kommune", 30).unwrap();
@@ -668,7 +668,7 @@ async fn the_service_is_trusted_only_with_the_right_ca_and_organisation_number()
         .whoami()
         .await
         .unwrap_err();
-    assert!(matches!(error, SigningError::Network(_)), "{error}");
+    assert!(matches!(error, SigningError::Unreachable(_)), "{error}");
 
     // Plain HTTP is refused outright.
     let mut plain = sandbox.signing_config();
@@ -934,4 +934,87 @@ async fn an_order_whose_create_answer_was_lost_is_found_again_by_its_reference()
     assert_eq!(done.state, OrderState::Completed);
     assert!(done.job_id.is_some());
     assert_eq!(double.created_count(), 1);
+}
+
+#[tokio::test]
+async fn a_status_for_a_job_not_in_this_store_is_left_for_its_owner_and_a_finished_order_stays_finished()
+ {
+    use kommunepost_core::signing::SigningTracker;
+    use kommunepost_core::store::{NewOrder, OrderState, Store};
+    let sandbox = support::sandbox(60).await;
+    fast(&sandbox);
+    let double = &sandbox.server.signing_double;
+    double.set_settings(SigningSettings {
+        empty_queue_poll_seconds: 1,
+        requeue_seconds: 1,
+        ..SigningSettings::default()
+    });
+    let store = std::sync::Arc::new(Store::open_in_memory(sandbox.clock.clone()).unwrap());
+    let queue = store.signing_queue_name().unwrap();
+    assert!(
+        queue.starts_with("kommunepost-") && queue.len() > 20,
+        "a queue of this store's own: {queue}"
+    );
+    let fnr = people(&sandbox, KrrSituation::DigitalEboks, 2);
+    double.set_behaviour(&fnr[0], Behaviour::Sign(chrono::Duration::hours(1)));
+    // Ours signs later, so the foreign status is in the queue while ours is still open.
+    double.set_behaviour(&fnr[1], Behaviour::Sign(chrono::Duration::hours(20)));
+
+    // Another installation's job on the same queue: seen, not kept, not confirmed.
+    let other = sandbox.signing();
+    let mut foreign = portal_job("910753614", vec![person(&fnr[0], None, email())]);
+    foreign.polling_queue = Some(queue.clone());
+    let foreign = other.create(&foreign).await.unwrap();
+    let tracker = SigningTracker::new(
+        std::sync::Arc::new(sandbox.signing()),
+        store.clone(),
+        "sandbox",
+    );
+    let mut job = portal_job("910753614", vec![person(&fnr[1], None, email())]);
+    job.polling_queue = Some(queue.clone());
+    let order = store
+        .create_signing_order(NewOrder {
+            environment: "sandbox".into(),
+            signer_names: names(&job),
+            job,
+            send_copy: false,
+        })
+        .unwrap();
+    tracker.send(&order.id).await.unwrap();
+    let mut problems = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while store.signing_order(&order.id).unwrap().state.is_open() || problems.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{problems:?} {:?} {:?}",
+            store.signing_order(&order.id).unwrap(),
+            double.job(foreign.job_id).map(|j| (j.status, j.queue))
+        );
+        problems.extend(tracker.round().await.unwrap().problems);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains(&foreign.job_id.to_string())),
+        "{problems:?}"
+    );
+    // Left unconfirmed, the foreign job's status comes round again for its owner.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let again = poll_until_final(&other, Flow::Portal, Some(&queue), foreign.job_id).await;
+    assert_eq!(again.status, JobStatus::CompletedSuccessfully);
+
+    // A late status does not reopen the finished order or change its signers.
+    let done = store.signing_order(&order.id).unwrap();
+    assert_eq!(done.state, OrderState::Completed);
+    let mut late = again.clone();
+    late.job_id = done.job_id.unwrap();
+    late.status = JobStatus::InProgress;
+    late.signatures[0].signer = SignerRef::Person(fnr[1].clone());
+    late.signatures[0].status = SignerStatus::Waiting;
+    store.record_signing_status(&order.id, &late).unwrap();
+    let still = store.signing_order(&order.id).unwrap();
+    assert_eq!(still.state, OrderState::Completed);
+    assert_eq!(still.job_status.as_deref(), Some("COMPLETED_SUCCESSFULLY"));
+    assert_eq!(still.signers[0].status, "SIGNED");
 }

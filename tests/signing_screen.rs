@@ -15,7 +15,7 @@ use kommunepost_core::config::{Environment, Settings};
 use kommunepost_core::ident::Fnr;
 use kommunepost_core::paths::AppPaths;
 use kommunepost_core::signing::Flow;
-use kommunepost_core::signing::model::AuthenticationLevel;
+use kommunepost_core::signing::model::{AuthenticationLevel, IdentifierInSignedDocuments};
 use kommunepost_core::signing::order::{Deadline, SignerInput};
 use kommunepost_core::store::{
     CredentialStore, DraftInput, DraftKind, MemoryCredentials, OrderState,
@@ -148,6 +148,8 @@ async fn an_order_from_a_letter_and_a_pdf_is_summarised_sent_tracked_and_its_sig
         reference: Some("2026/17".into()),
         exit_url: None,
         send_copy: true,
+        activation_date: None,
+        identifier: Some(IdentifierInSignedDocuments::PersonalIdentificationNumberAndName),
     };
 
     let summary = state.signing_summary(&form).await.unwrap();
@@ -242,6 +244,8 @@ async fn a_broken_pdf_a_bad_signer_and_missing_test_settings_get_their_own_error
         reference: None,
         exit_url: None,
         send_copy: false,
+        activation_date: None,
+        identifier: None,
     };
     let error = state.signing_summary(&form).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::InvalidSigningOrder);

@@ -74,6 +74,7 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::signing::signing_detail,
         commands::signing::cancel_signing_order,
         commands::signing::fetch_signed_documents,
+        commands::signing::signer_link,
         commands::signing::signing_document,
         commands::signing::signed_document,
         commands::signing::export_signed_documents,

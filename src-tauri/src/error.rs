@@ -42,6 +42,9 @@ pub enum ErrorCode {
     ServiceRefused,
     /// A service could not be reached, timed out, or failed; try again.
     ServiceUnavailable,
+    /// The service's server certificate is not the expected one (another organisation, or not
+    /// from a trusted CA): nothing personal was sent.
+    UntrustedServer,
     /// A signing order breaks a rule of the service (documents, signers, titles, deadline);
     /// the message says which.
     InvalidSigningOrder,

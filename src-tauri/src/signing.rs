@@ -68,6 +68,10 @@ pub struct SigningForm {
     pub exit_url: Option<String>,
     /// Send a signed copy to each citizen signer's digital mailbox.
     pub send_copy: bool,
+    /// Portal: the day the order starts (08:00 local time); now when `None`.
+    pub activation_date: Option<chrono::NaiveDate>,
+    /// What identifies the signers in the signed documents.
+    pub identifier: Option<kommunepost_core::signing::model::IdentifierInSignedDocuments>,
 }
 
 /// A document in the summary.
@@ -172,7 +176,8 @@ fn clone_store_error(
 fn signing_code(error: &SigningError) -> ErrorCode {
     match error {
         SigningError::Job(_) => ErrorCode::InvalidSigningOrder,
-        SigningError::Config(_) | SigningError::ServerIdentity(_) => ErrorCode::NoCredentials,
+        SigningError::Config(_) => ErrorCode::NoCredentials,
+        SigningError::ServerIdentity(_) => ErrorCode::UntrustedServer,
         SigningError::TooLateToCancel => ErrorCode::SigningNotPossible,
         SigningError::Refused { .. } | SigningError::Http { .. } => ErrorCode::ServiceRefused,
         _ => ErrorCode::ServiceUnavailable,
@@ -240,6 +245,15 @@ impl AppState {
         Ok((environment, client))
     }
 
+    /// The polling queue for new orders: the settings' name, else the store's own.
+    fn polling_queue(&self) -> Result<String, CommandError> {
+        let configured = self.settings().signing.polling_queue;
+        if !configured.trim().is_empty() {
+            return Ok(configured.trim().to_owned());
+        }
+        Ok(self.session().store()?.signing_queue_name()?)
+    }
+
     fn tracker(
         &self,
         environment: Environment,
@@ -296,6 +310,14 @@ impl AppState {
             deadline: form.deadline,
             reference: form.reference.clone(),
             exit_url: form.exit_url.clone(),
+            activation: form.activation_date.and_then(|date| {
+                use chrono::TimeZone;
+                chrono::Local
+                    .from_local_datetime(&date.and_hms_opt(8, 0, 0)?)
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc))
+            }),
+            identifier: form.identifier,
         })
     }
 
@@ -307,13 +329,8 @@ impl AppState {
     ) -> Result<SigningSummary, CommandError> {
         let input = self.signing_input(form)?;
         let (environment, client) = self.signing_client().await?;
-        let settings = self.settings();
         let (job, names) = input
-            .to_job(
-                client.sender(),
-                &settings.signing.polling_queue,
-                self.clock().now(),
-            )
+            .to_job(client.sender(), &self.polling_queue()?, self.clock().now())
             .map_err(|e| CommandError::new(ErrorCode::InvalidSigningOrder, e))?;
         let documents = job
             .documents
@@ -361,9 +378,10 @@ impl AppState {
             .collect::<Vec<_>>();
         let groups: std::collections::BTreeSet<u8> =
             signers.iter().filter_map(|s| s.order_group).collect();
-        let deadline = job.available_seconds.map(|seconds| {
-            (self.clock().now() + chrono::Duration::seconds(seconds as i64)).to_rfc3339()
-        });
+        let starts = job.activation_time.unwrap_or_else(|| self.clock().now());
+        let deadline = job
+            .available_seconds
+            .map(|seconds| (starts + chrono::Duration::seconds(seconds as i64)).to_rfc3339());
         Ok(SigningSummary {
             title: job.title,
             flow: job.flow,
@@ -385,13 +403,8 @@ impl AppState {
     ) -> Result<SigningOrder, CommandError> {
         let input = self.signing_input(form)?;
         let (environment, client) = self.signing_client().await?;
-        let settings = self.settings();
         let (job, names) = input
-            .to_job(
-                client.sender(),
-                &settings.signing.polling_queue,
-                self.clock().now(),
-            )
+            .to_job(client.sender(), &self.polling_queue()?, self.clock().now())
             .map_err(|e| CommandError::new(ErrorCode::InvalidSigningOrder, e))?;
         let people = form.signers.iter().filter(|s| s.fnr.is_some()).count() as u32;
         let store = self.session().store()?;
@@ -453,6 +466,15 @@ impl AppState {
         let (environment, client) = self.signing_client().await?;
         self.tracker(environment, client)?.cancel(id).await?;
         Ok(self.session().store()?.signing_order(id)?)
+    }
+
+    /// A fresh one-time signing link for a direct order's waiting signer.
+    pub async fn signer_link(&self, id: &str, position: u32) -> Result<String, CommandError> {
+        let (environment, client) = self.signing_client().await?;
+        Ok(self
+            .tracker(environment, client)?
+            .signer_link(id, position)
+            .await?)
     }
 
     /// Fetches the signed results now (also a partial PAdES once someone signed).
@@ -547,6 +569,9 @@ impl AppState {
             && store
                 .signing_orders_missing_results(environment.as_str())?
                 .is_empty()
+            && store
+                .signing_orders_awaiting_copies(environment.as_str())?
+                .is_empty()
         {
             return Ok(0);
         }
@@ -555,8 +580,8 @@ impl AppState {
         let report = self.tracker(environment, client)?.round().await?;
         let store = self.session().store()?;
         let hold = chrono::Duration::minutes(i64::from(self.settings().dispatch.hold_minutes));
-        for id in &report.finished {
-            queue_signed_copies(&store, id, hold)?;
+        for id in store.signing_orders_awaiting_copies(environment.as_str())? {
+            queue_signed_copies(&store, &id, hold)?;
         }
         for problem in &report.problems {
             tracing::warn!(problem = %kommunepost_core::letters::recipients::mask_text(problem), "signing");

@@ -235,3 +235,30 @@ describe("Signering", () => {
     expect(screen.queryByTestId("signing-cancel")).toBeNull();
   });
 });
+
+describe("a direct order", () => {
+  it("makes a fresh one-time signing link for a waiting signer on request", async () => {
+    const calls: string[] = [];
+    invoke.mockImplementation(async (cmd: string) => {
+      calls.push(cmd);
+      switch (cmd) {
+        case "signing_orders":
+          return [order({ flow: "direct", cancellable: false })];
+        case "signing_detail":
+          return { order: order({ flow: "direct", cancellable: false }), events: [], documents: ["Avtale"], deadline_near: false, signing_page: null };
+        case "signing_setup":
+          return { environment: "sandbox", org: null, ca_pem: null, server_orgnr: null, common: { polling_queue: "", default_days: 14, reminder_hours: 48, send_copy: false } };
+        case "signer_link":
+          return "https://signering.posten.no#/redirect/abc";
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(Signering);
+    await fireEvent.click(await screen.findByTestId("order-open"));
+    const buttons = await screen.findAllByTestId("signer-link");
+    expect(buttons.length).toBe(1);
+    expect(calls).not.toContain("signer_link");
+    await fireEvent.click(buttons[0]);
+    expect((await screen.findByTestId("signer-redirect")).textContent).toContain("https://signering.posten.no#/redirect/abc");
+  });
+});

@@ -105,6 +105,8 @@ pub struct SigningArgs {
     pub server_orgnr: Option<String>,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum SignCommand {
     /// Creates a signing order and prints the service's job id. Each PDF passes the same
@@ -142,9 +144,26 @@ pub enum SignCommand {
         /// `?status=signed|rejected|error`).
         #[arg(long, value_name = "URL")]
         exit_url: Option<String>,
-        /// Do not send a signed copy to citizen signers' digital mailboxes.
+        /// Portal: the day the order starts (YYYY-MM-DD, 08:00 UTC); default now.
         #[arg(long)]
-        no_copy: bool,
+        activation: Option<String>,
+        /// What identifies the signers in the signed documents: pin (fødselsnummer and
+        /// name), dob (date of birth and name) or name.
+        #[arg(long)]
+        identifier: Option<String>,
+        /// The signature type for every signer: advanced or authenticated (default: the
+        /// service's).
+        #[arg(long)]
+        signature_type: Option<String>,
+        /// The signers sign on behalf of an organisation (no KRR lookup, no copy to their own
+        /// mailbox).
+        #[arg(long)]
+        on_behalf_of_other: bool,
+        /// Also send a signed copy through the outbox to each citizen signer (the service
+        /// forwards the signed document to those who sign for themselves anyway; default:
+        /// the settings').
+        #[arg(long)]
+        copy: bool,
         /// Poll until the order is finished and its signed documents are stored (required in
         /// the sandbox, which runs only while the command does).
         #[arg(long)]

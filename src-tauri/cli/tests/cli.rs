@@ -971,6 +971,7 @@ fn a_signing_order_is_created_waited_for_and_its_signed_documents_written() {
             "3",
             "--deadline",
             "7",
+            "--copy",
         ]);
     let (code, out, err) = run(&mut create);
     assert_eq!(code, 0, "{err}");

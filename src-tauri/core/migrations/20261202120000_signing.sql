@@ -17,6 +17,7 @@ CREATE TABLE signing_orders (
     reference           TEXT,
     service_reference   TEXT NOT NULL,
     polling_queue       TEXT,
+    exit_urls           TEXT,
     send_copy           INTEGER NOT NULL DEFAULT 0,
     state               TEXT NOT NULL CHECK (state IN ('sending', 'uncertain', 'active', 'completed', 'failed', 'refused')),
     job_id              INTEGER,
@@ -81,3 +82,10 @@ CREATE TABLE signing_poll_state (
     next_permitted  TEXT NOT NULL,
     PRIMARY KEY (environment, flow, queue)
 ) STRICT;
+
+-- This store's own polling queue: each installation polls its own queue, so one clerk's app
+-- never takes (and confirms away) another's statuses on the municipality's shared account.
+CREATE TABLE signing_queue (
+    name  TEXT NOT NULL
+) STRICT;
+INSERT INTO signing_queue (name) VALUES ('kommunepost-' || lower(hex(randomblob(6))));

@@ -286,23 +286,25 @@ impl Default for DispatchSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(default)]
 pub struct SigningSettings {
-    /// The polling queue Kommunepost's orders use (kept apart from other systems' orders).
+    /// The polling queue Kommunepost's orders use; empty (the default): the store's own queue
+    /// (`kommunepost-<random>`), so installations never take each other's statuses.
     pub polling_queue: String,
     /// Days a portal order's signers have, by default.
     pub default_days: u32,
     /// Hours before the deadline an active order is shown as due.
     pub reminder_hours: u32,
-    /// Send a signed copy to each citizen signer's digital mailbox by default.
+    /// Send a signed copy through the outbox to each citizen signer by default (the service
+    /// forwards the signed document to those who sign for themselves anyway).
     pub send_copy: bool,
 }
 
 impl Default for SigningSettings {
     fn default() -> Self {
         Self {
-            polling_queue: "kommunepost".into(),
+            polling_queue: String::new(),
             default_days: 14,
             reminder_hours: 48,
-            send_copy: true,
+            send_copy: false,
         }
     }
 }

@@ -62,6 +62,17 @@ pub async fn cancel_signing_order(
     state.cancel_signing_order(&id).await
 }
 
+/// A fresh one-time signing link for a direct order's waiting signer (a link works once).
+#[tauri::command]
+#[specta::specta]
+pub async fn signer_link(
+    state: State<'_, AppState>,
+    id: String,
+    position: u32,
+) -> Result<String, CommandError> {
+    state.signer_link(&id, position).await
+}
+
 /// Fetches the signed results now.
 #[tauri::command]
 #[specta::specta]

@@ -652,6 +652,17 @@ async fetchSignedDocuments(id: string) : Promise<Result<SigningOrder, CommandErr
 }
 },
 /**
+ * A fresh one-time signing link for a direct order's waiting signer (a link works once).
+ */
+async signerLink(id: string, position: number) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("signer_link", { id, position }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * An order's document, exactly as sent for signing.
  */
 async signingDocument(id: string, index: number) : Promise<Result<SigningPdf, CommandError>> {
@@ -980,7 +991,8 @@ to_print: number }
  */
 export type Deadline = 
 /**
- * Days from activation (per order group).
+ * Days from activation. The service counts them per order group (§8.4): in an order
+ * signed in turn, each group gets this long from when it is activated.
  */
 { kind: "days"; value: number } | 
 /**
@@ -1292,6 +1304,11 @@ export type ErrorCode =
  */
 "service_unavailable" | 
 /**
+ * The service's server certificate is not the expected one (another organisation, or not
+ * from a trusted CA): nothing personal was sent.
+ */
+"untrusted_server" | 
+/**
  * A signing order breaks a rule of the service (documents, signers, titles, deadline);
  * the message says which.
  */
@@ -1435,6 +1452,22 @@ position: number | null;
  * For `wrong_length`, how many characters were found.
  */
 found_length: number | null }
+/**
+ * `identifier-in-signed-documents`.
+ */
+export type IdentifierInSignedDocuments = 
+/**
+ * `PERSONAL_IDENTIFICATION_NUMBER_AND_NAME`.
+ */
+"personal_identification_number_and_name" | 
+/**
+ * `DATE_OF_BIRTH_AND_NAME`.
+ */
+"date_of_birth_and_name" | 
+/**
+ * `NAME`.
+ */
+"name"
 /**
  * Where the store's key comes from.
  */
@@ -2282,7 +2315,15 @@ exit_url: string | null;
 /**
  * Send a signed copy to each citizen signer's digital mailbox.
  */
-send_copy: boolean }
+send_copy: boolean; 
+/**
+ * Portal: the day the order starts (08:00 local time); now when `None`.
+ */
+activation_date: string | null; 
+/**
+ * What identifies the signers in the signed documents.
+ */
+identifier: IdentifierInSignedDocuments | null }
 /**
  * An order.
  */
@@ -2396,7 +2437,8 @@ pdf_base64: string }
  */
 export type SigningSettings = { 
 /**
- * The polling queue Kommunepost's orders use (kept apart from other systems' orders).
+ * The polling queue Kommunepost's orders use; empty (the default): the store's own queue
+ * (`kommunepost-<random>`), so installations never take each other's statuses.
  */
 polling_queue: string; 
 /**
@@ -2408,7 +2450,8 @@ default_days: number;
  */
 reminder_hours: number; 
 /**
- * Send a signed copy to each citizen signer's digital mailbox by default.
+ * Send a signed copy through the outbox to each citizen signer by default (the service
+ * forwards the signed document to those who sign for themselves anyway).
  */
 send_copy: boolean }
 /**

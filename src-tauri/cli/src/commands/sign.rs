@@ -11,7 +11,9 @@ use kommunepost_core::clock::{Clock, SystemClock};
 use kommunepost_core::config::Environment;
 use kommunepost_core::lookup::os_user;
 use kommunepost_core::secret::Secret;
-use kommunepost_core::signing::model::AuthenticationLevel;
+use kommunepost_core::signing::model::{
+    AuthenticationLevel, IdentifierInSignedDocuments, OnBehalfOf, SignatureType,
+};
 use kommunepost_core::signing::order::{Deadline, DocumentInput, OrderInput, parse_signer};
 use kommunepost_core::signing::{
     Flow, SigningClient, SigningConfig, SigningTracker, TrackError, queue_signed_copies,
@@ -153,12 +155,12 @@ async fn connect(
     })
 }
 
-fn find_order(store: &Store, job: &str) -> Result<SigningOrder, CliError> {
+fn find_order(store: &Store, environment: &str, job: &str) -> Result<SigningOrder, CliError> {
     if let Ok(order) = store.signing_order(job) {
         return Ok(order);
     }
     if let Ok(id) = job.parse::<i64>()
-        && let Some(order) = store.signing_order_by_job(id)?
+        && let Some(order) = store.signing_order_by_job(environment, id)?
     {
         return Ok(order);
     }
@@ -297,7 +299,11 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
             reference,
             sequential,
             exit_url,
-            no_copy,
+            activation,
+            identifier,
+            signature_type,
+            on_behalf_of_other,
+            copy,
             wait: wait_for_it,
             json: as_json,
             service,
@@ -339,6 +345,19 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
                 if sequential {
                     signer.order_group = Some(u8::try_from(i).unwrap_or(9));
                 }
+                signer.signature_type = match signature_type.as_deref() {
+                    None => None,
+                    Some("advanced") => Some(SignatureType::Advanced),
+                    Some("authenticated") => Some(SignatureType::Authenticated),
+                    Some(other) => {
+                        return Err(CliError::Usage(format!(
+                            "--signature-type {other}: advanced or authenticated"
+                        )));
+                    }
+                };
+                if on_behalf_of_other {
+                    signer.on_behalf_of = Some(OnBehalfOf::Other);
+                }
                 parsed.push(signer);
             }
             let input = OrderInput {
@@ -352,6 +371,39 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
                 deadline: if flow == Flow::Portal { deadline } else { None },
                 reference,
                 exit_url,
+                activation: activation
+                    .map(|text| {
+                        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                            .map(|d| {
+                                use chrono::TimeZone;
+                                chrono::Local
+                                    .from_local_datetime(
+                                        &d.and_hms_opt(8, 0, 0).expect("valid time"),
+                                    )
+                                    .earliest()
+                                    .map_or_else(
+                                        || d.and_hms_opt(8, 0, 0).expect("valid time").and_utc(),
+                                        |t| t.with_timezone(&Utc),
+                                    )
+                            })
+                            .map_err(|_| {
+                                CliError::Usage(format!("--activation {text}: give YYYY-MM-DD"))
+                            })
+                    })
+                    .transpose()?,
+                identifier: match identifier.as_deref() {
+                    None => None,
+                    Some("pin") => {
+                        Some(IdentifierInSignedDocuments::PersonalIdentificationNumberAndName)
+                    }
+                    Some("dob") => Some(IdentifierInSignedDocuments::DateOfBirthAndName),
+                    Some("name") => Some(IdentifierInSignedDocuments::Name),
+                    Some(other) => {
+                        return Err(CliError::Usage(format!(
+                            "--identifier {other}: pin, dob or name"
+                        )));
+                    }
+                },
             };
             runtime.block_on(async {
                 let signing = connect(context, &service, store.clone()).await?;
@@ -359,7 +411,10 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
                     let (job, names) = input
                         .to_job(
                             signing.tracker.client().sender(),
-                            &context.settings.signing.polling_queue,
+                            &match context.settings.signing.polling_queue.trim() {
+                                "" => store.signing_queue_name()?,
+                                configured => configured.to_owned(),
+                            },
                             Utc::now(),
                         )
                         .map_err(|e| CliError::Usage(format!("the order: {e}")))?;
@@ -377,7 +432,7 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
                         environment: environment.clone(),
                         job,
                         signer_names: names,
-                        send_copy: !no_copy && context.settings.signing.send_copy,
+                        send_copy: copy || context.settings.signing.send_copy,
                     })?;
                     store.append_audit(&NewAuditEntry {
                         actor: os_user(),
@@ -423,7 +478,10 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
             json: as_json,
             service,
         } => runtime.block_on(async {
-            let order = job.as_deref().map(|j| find_order(&store, j)).transpose()?;
+            let order = job
+                .as_deref()
+                .map(|j| find_order(&store, &environment, j))
+                .transpose()?;
             let signing = connect(context, &service, store.clone()).await?;
             let outcome = async {
                 match &order {
@@ -466,7 +524,7 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
             Ok(ExitCode::SUCCESS)
         }),
         SignCommand::Cancel { job, service } => runtime.block_on(async {
-            let order = find_order(&store, &job)?;
+            let order = find_order(&store, &environment, &job)?;
             let signing = connect(context, &service, store.clone()).await?;
             let outcome = signing.tracker.cancel(&order.id).await;
             signing.stop().await;
@@ -488,7 +546,7 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
             }
         }),
         SignCommand::Download { job, out, service } => runtime.block_on(async {
-            let mut order = find_order(&store, &job)?;
+            let mut order = find_order(&store, &environment, &job)?;
             if !order.has_pades
                 || order
                     .signers

@@ -218,29 +218,110 @@ fn signed_properties(
     Ok(x)
 }
 
-/// An X.509 name as RFC 2253 text (most specific first), e.g. `CN=…,O=…,C=NO`.
+/// An X.509 name as RFC 2253 text (most specific first), e.g. `CN=…,O=…,C=NO`, the way a
+/// Java verifier (the service's) parses it: its keywords where it has one, and any other
+/// attribute — such as `organizationIdentifier` (2.5.4.97) in eIDAS certificates — as the
+/// dotted OID with the value's DER in hex (RFC 2253 §2.4).
 fn rfc2253(name: &openssl::x509::X509NameRef) -> String {
+    let der = name.to_der().unwrap_or_default();
     let mut parts: Vec<String> = name
         .entries()
         .map(|e| {
-            let key = match e.object().nid().short_name() {
-                Ok(short) => short.to_owned(),
-                Err(_) => e.object().to_string(),
+            let keyword = match e.object().nid().short_name().unwrap_or("") {
+                "CN" => Some("CN"),
+                "C" => Some("C"),
+                "L" => Some("L"),
+                "ST" => Some("ST"),
+                "O" => Some("O"),
+                "OU" => Some("OU"),
+                "street" => Some("STREET"),
+                "DC" => Some("DC"),
+                "UID" => Some("UID"),
+                "serialNumber" => Some("SERIALNUMBER"),
+                "GN" => Some("GIVENNAME"),
+                "SN" => Some("SURNAME"),
+                _ => None,
             };
-            let value = e.data().to_string().unwrap_or_default();
-            let value = value
-                .replace('\\', "\\\\")
-                .replace(',', "\\,")
-                .replace('+', "\\+")
-                .replace('"', "\\\"")
-                .replace('<', "\\<")
-                .replace('>', "\\>")
-                .replace(';', "\\;");
-            format!("{key}={value}")
+            match keyword {
+                Some(keyword) => {
+                    let value = e.data().to_string().unwrap_or_default();
+                    let mut escaped = String::new();
+                    for (i, c) in value.chars().enumerate() {
+                        if matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
+                            || (i == 0 && (c == '#' || c == ' '))
+                        {
+                            escaped.push('\\');
+                        }
+                        escaped.push(c);
+                    }
+                    if escaped.ends_with(' ') {
+                        escaped.insert(escaped.len() - 1, '\\');
+                    }
+                    format!("{keyword}={escaped}")
+                }
+                None => {
+                    let name = e.object().to_string();
+                    let oid = match name.as_str() {
+                        "organizationIdentifier" => "2.5.4.97".to_owned(),
+                        "emailAddress" => "1.2.840.113549.1.9.1".to_owned(),
+                        "title" => "2.5.4.12".to_owned(),
+                        "description" => "2.5.4.13".to_owned(),
+                        other => other.to_owned(),
+                    };
+                    match attribute_value_der(&der, &oid) {
+                        Some(raw) => {
+                            let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+                            format!("{oid}=#{hex}")
+                        }
+                        // An attribute not listed above: OpenSSL's name for it.
+                        None => format!("{name}={}", e.data().to_string().unwrap_or_default()),
+                    }
+                }
+            }
         })
         .collect();
     parts.reverse();
     parts.join(",")
+}
+
+/// The DER of the value (tag, length, bytes) that follows the attribute type `oid` in a
+/// Name's DER.
+fn attribute_value_der(name_der: &[u8], oid: &str) -> Option<Vec<u8>> {
+    let numbers: Vec<u64> = oid
+        .split('.')
+        .map(|n| n.parse().ok())
+        .collect::<Option<_>>()?;
+    let (first, rest) = numbers.split_first()?;
+    let (second, rest) = rest.split_first()?;
+    let mut body = vec![u8::try_from(first * 40 + second).ok()?];
+    for n in rest {
+        let mut chunk = vec![(n & 0x7f) as u8];
+        let mut v = n >> 7;
+        while v > 0 {
+            chunk.push((v & 0x7f) as u8 | 0x80);
+            v >>= 7;
+        }
+        chunk.reverse();
+        body.extend(chunk);
+    }
+    let mut pattern = vec![0x06, u8::try_from(body.len()).ok()?];
+    pattern.extend(body);
+    let at = name_der
+        .windows(pattern.len())
+        .position(|w| w == pattern.as_slice())?
+        + pattern.len();
+    let (_tag, after) = name_der.get(at..)?.split_first()?;
+    let (&first_len, after) = after.split_first()?;
+    let (length, header) = match first_len {
+        n if n < 0x80 => (usize::from(n), 2),
+        0x81 => (usize::from(*after.first()?), 3),
+        0x82 => (
+            usize::from(*after.first()?) << 8 | usize::from(*after.get(1)?),
+            4,
+        ),
+        _ => return None,
+    };
+    name_der.get(at..at + header + length).map(<[u8]>::to_vec)
 }
 
 /// `META-INF/signatures.xml` over `files` (name, bytes, mime), signed with `certificate` at
@@ -556,4 +637,34 @@ pub fn verify(
         signer,
         signing_time,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_eidas_issuer_name_is_written_as_a_java_verifier_reads_it() {
+        let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("C", "NO").unwrap();
+        name.append_entry_by_text("O", "Buypass AS, test").unwrap();
+        name.append_entry_by_text("organizationIdentifier", "NTRNO-983163327")
+            .unwrap();
+        name.append_entry_by_text("CN", "Buypass Class 3 Test4 CA G2 ST Business")
+            .unwrap();
+        let text = rfc2253(&name.build());
+        let (first, rest) = text.split_once(',').unwrap();
+        assert_eq!(first, "CN=Buypass Class 3 Test4 CA G2 ST Business");
+        let (oid, rest) = rest.split_once(',').unwrap();
+        let hex = oid
+            .strip_prefix("2.5.4.97=#")
+            .expect("the OID with the value's DER");
+        let der: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(&der[2..], b"NTRNO-983163327");
+        assert_eq!(usize::from(der[1]), der.len() - 2);
+        assert_eq!(rest, "O=Buypass AS\\, test,C=NO");
+    }
 }

@@ -154,9 +154,12 @@ pub enum SigningError {
     /// No answer in time (whether a create reached the service is unknown).
     #[error("the signing service did not answer within {0} seconds")]
     Timeout(u64),
-    /// The connection failed (including the TLS handshake: an unknown client certificate
-    /// makes the service end it).
+    /// No connection could be made (refused, no route, TLS handshake failed — an unknown
+    /// client certificate makes the service end it): nothing was sent.
     #[error("cannot reach the signing service: {0}")]
+    Unreachable(String),
+    /// The connection broke after the request may have been sent: the outcome is unknown.
+    #[error("the connection to the signing service broke: {0}")]
     Network(String),
     /// The service refused with its `<error>`.
     #[error("the signing service refused ({status}, {}): {}", .error.code, .error.message)]
@@ -195,6 +198,16 @@ pub enum SigningError {
 }
 
 impl SigningError {
+    /// Whether the service may have acted on the request although no answer said so (a
+    /// create in this state must not be sent again: its status will tell).
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Self::Timeout(_) | Self::Network(_) | Self::Malformed(_) => true,
+            Self::Refused { status, .. } | Self::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
     /// A stable code for the UI and CLI.
     pub fn code(&self) -> &'static str {
         match self {
@@ -203,7 +216,7 @@ impl SigningError {
             Self::Config(_) => "signing_settings",
             Self::ServerIdentity(_) => "signing_server_identity",
             Self::Timeout(_) => "signing_timeout",
-            Self::Network(_) => "signing_unreachable",
+            Self::Unreachable(_) | Self::Network(_) => "signing_unreachable",
             Self::Refused { .. } | Self::Http { .. } => "signing_refused",
             Self::Malformed(_) => "signing_malformed",
             Self::PollTooEarly(_) | Self::RateLimited(_) => "signing_rate_limited",
@@ -376,15 +389,17 @@ impl SigningClient {
     ) -> Result<reqwest::Response, SigningError> {
         self.throttle().await?;
         let response = request.timeout(timeout).send().await.map_err(|e| {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
             if e.is_timeout() {
                 SigningError::Timeout(timeout.as_secs())
+            } else if e.is_connect() {
+                SigningError::Unreachable(text)
             } else {
-                let mut text = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    text = format!("{text}: {s}");
-                    source = s.source();
-                }
                 SigningError::Network(text)
             }
         })?;
@@ -454,6 +469,10 @@ impl SigningClient {
                 ),
             }));
         }
+        // The server's identity first, on a request that carries nothing personal: the create
+        // then goes over the same (pooled) connection. The organisation number is checked on
+        // every answer too; reqwest's TLS backends offer no hook to check it in the handshake.
+        self.whoami().await?;
         let bundle = bundle(job, &self.certificate, self.clock.now())?;
         let boundary = format!("kommunepost-{}", uuid::Uuid::new_v4().simple());
         let body = multipart_mixed(&boundary, &job_request(job), &bundle);

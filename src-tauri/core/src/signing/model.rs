@@ -343,10 +343,13 @@ impl Job {
                 if self.exit_urls.is_some() {
                     fail("exit_urls", "only direct jobs have exit URLs")?;
                 }
-                if let Some(seconds) = self.available_seconds
-                    && seconds > MAX_AVAILABLE_SECONDS
-                {
-                    fail("available_seconds", "at most 90 days (7 776 000 seconds)")?;
+                if let Some(seconds) = self.available_seconds {
+                    if seconds > MAX_AVAILABLE_SECONDS {
+                        fail("available_seconds", "at most 90 days (7 776 000 seconds)")?;
+                    }
+                    if seconds < 3600 {
+                        fail("available_seconds", "signers need at least an hour")?;
+                    }
                 }
             }
             Flow::Direct => {
@@ -591,9 +594,9 @@ impl SignerStatus {
     }
 }
 
-/// Who a status is about, as the service names them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+/// Who a status is about, as the service names them. Not serialisable: it may hold a
+/// fødselsnummer, which never crosses to the UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignerRef {
     /// By fødselsnummer (kept only in the encrypted store).
     Person(String),

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::model::{
-    AuthenticationLevel, Document, ExitUrls, Flow, Job, JobError, Notifications, OnBehalfOf,
-    SignatureType, Signer, SignerIdentity, file_name_for,
+    AuthenticationLevel, Document, ExitUrls, Flow, IdentifierInSignedDocuments, Job, JobError,
+    Notifications, OnBehalfOf, SignatureType, Signer, SignerIdentity, file_name_for,
 };
 use crate::ident::Fnr;
 use crate::letters::attachment::{SIGNING_MAX_BYTES, check_pdf};
@@ -55,7 +55,8 @@ impl std::fmt::Debug for DocumentInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Deadline {
-    /// Days from activation (per order group).
+    /// Days from activation. The service counts them per order group (§8.4): in an order
+    /// signed in turn, each group gets this long from when it is activated.
     Days(u32),
     /// The end of this date (Norwegian time is not modelled: 23:59 UTC).
     Date(NaiveDate),
@@ -84,6 +85,11 @@ pub struct OrderInput {
     pub reference: Option<String>,
     /// Direct: where signers return.
     pub exit_url: Option<String>,
+    /// Portal: when the first group is activated (now when `None`).
+    pub activation: Option<DateTime<Utc>>,
+    /// What identifies the signers in the signed documents (the service's default when
+    /// `None`).
+    pub identifier: Option<IdentifierInSignedDocuments>,
 }
 
 /// Reads a signer given as text: a fødselsnummer, an e-mail address or a mobile number.
@@ -198,15 +204,28 @@ impl OrderInput {
             });
             names.push(s.name.clone());
         }
+        let activation = match (self.flow, self.activation) {
+            (Flow::Portal, Some(at)) if at > now => Some(at),
+            _ => None,
+        };
+        let starts = activation.unwrap_or(now);
         let available_seconds = match (self.flow, self.deadline) {
             (Flow::Portal, Some(Deadline::Days(days))) => Some(u64::from(days) * 86_400),
             (Flow::Portal, Some(Deadline::Date(date))) => {
-                let end = date.and_hms_opt(23, 59, 0).expect("valid time").and_utc();
-                let seconds = (end - now).num_seconds();
+                // The end of the day where the clerk is (Norway), not in UTC.
+                let local = date.and_hms_opt(23, 59, 0).expect("valid time");
+                let end = {
+                    use chrono::TimeZone;
+                    chrono::Local
+                        .from_local_datetime(&local)
+                        .earliest()
+                        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+                };
+                let seconds = (end - starts).num_seconds();
                 if seconds <= 0 {
                     return Err(JobError {
                         field: "deadline".into(),
-                        reason: "the deadline has passed".into(),
+                        reason: "the deadline is before the order starts".into(),
                     });
                 }
                 Some(seconds as u64)
@@ -242,9 +261,9 @@ impl OrderInput {
             documents,
             signers,
             required_authentication: Some(self.level),
-            activation_time: None,
+            activation_time: activation,
             available_seconds,
-            identifier_in_signed_documents: None,
+            identifier_in_signed_documents: self.identifier,
             reference: self.reference.clone().filter(|r| !r.trim().is_empty()),
             polling_queue: Some(polling_queue.to_owned()).filter(|q| !q.is_empty()),
             exit_urls,
@@ -296,6 +315,8 @@ mod tests {
             deadline: Some(Deadline::Days(7)),
             reference: None,
             exit_url: None,
+            activation: None,
+            identifier: None,
         };
         let error = input
             .to_job("910753614", "kommunepost", Utc::now())

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::client::{Poll, SigningClient, SigningError};
 use super::model::{Flow, SignerStatus, StatusChange};
+use crate::letters::recipients::mask_text;
 use crate::store::{LetterKind, NewLetter, OrderState, SigningOrder, Store, StoreError};
 
 /// What went wrong while tracking.
@@ -74,10 +75,8 @@ impl SigningTracker {
         &self.client
     }
 
-    /// Sends a stored order (state `sending`). A refusal or an unreachable service leaves it
-    /// `refused` (nothing was created); a timeout leaves it `uncertain` (a status carrying our
-    /// reference will settle it).
-    pub async fn send(&self, order_id: &str) -> Result<SigningOrder, TrackError> {
+    /// The order, if it belongs to this tracker's environment.
+    fn order_here(&self, order_id: &str) -> Result<SigningOrder, TrackError> {
         let order = self.store.signing_order(order_id)?;
         if order.environment != self.environment {
             return Err(TrackError::Order(format!(
@@ -85,6 +84,15 @@ impl SigningTracker {
                 order.environment
             )));
         }
+        Ok(order)
+    }
+
+    /// Sends a stored order (state `sending`). A refusal, or a service that could not be
+    /// reached, leaves it `refused` (nothing was created); an answer that never came or broke
+    /// off leaves it `uncertain` (never sent again: a status carrying our reference settles
+    /// it).
+    pub async fn send(&self, order_id: &str) -> Result<SigningOrder, TrackError> {
+        let order = self.order_here(order_id)?;
         if order.state != OrderState::Sending {
             return Err(TrackError::Order("the order has been sent already".into()));
         }
@@ -94,14 +102,14 @@ impl SigningTracker {
                 self.store.mark_order_created(order_id, &created)?;
                 Ok(self.store.signing_order(order_id)?)
             }
-            Err(error @ SigningError::Timeout(_)) => {
+            Err(error) if error.outcome_unknown() => {
                 self.store
-                    .mark_order_uncertain(order_id, &error.to_string())?;
+                    .mark_order_uncertain(order_id, &mask_text(&error.to_string()))?;
                 Err(error.into())
             }
             Err(error) => {
                 self.store
-                    .mark_order_refused(order_id, &error.to_string())?;
+                    .mark_order_refused(order_id, &mask_text(&error.to_string()))?;
                 Err(error.into())
             }
         }
@@ -110,7 +118,7 @@ impl SigningTracker {
     /// Cancels an active portal order. 409 (too late) comes back as
     /// [`SigningError::TooLateToCancel`]; the final status arrives through the queue.
     pub async fn cancel(&self, order_id: &str) -> Result<(), TrackError> {
-        let order = self.store.signing_order(order_id)?;
+        let order = self.order_here(order_id)?;
         let url = order
             .cancellation_url
             .filter(|_| order.state == OrderState::Active)
@@ -128,10 +136,29 @@ impl SigningTracker {
         Ok(())
     }
 
+    /// Direct flow: a fresh one-time link for a waiting signer (a link works once).
+    pub async fn signer_link(&self, order_id: &str, position: u32) -> Result<String, TrackError> {
+        let order = self.order_here(order_id)?;
+        let signer = order
+            .signers
+            .iter()
+            .find(|s| s.position == position)
+            .ok_or_else(|| TrackError::Order("no such signer".into()))?;
+        let href = signer
+            .href
+            .clone()
+            .filter(|_| order.state == OrderState::Active && signer.status == "WAITING")
+            .ok_or_else(|| TrackError::Order("this signer has no signing link to renew".into()))?;
+        let fresh = self.client.new_redirect_url(&href).await?;
+        self.store
+            .set_signer_redirect(order_id, position, &fresh.redirect_url)?;
+        Ok(fresh.redirect_url)
+    }
+
     /// Fetches the signed results now: the PAdES (with the signatures so far, when at least
     /// one signer has signed) and every signer's XAdES.
     pub async fn download(&self, order_id: &str) -> Result<SigningOrder, TrackError> {
-        let order = self.store.signing_order(order_id)?;
+        let order = self.order_here(order_id)?;
         if order.pades_url.is_none() && order.signers.iter().all(|s| s.xades_url.is_none()) {
             return Err(TrackError::Order("nobody has signed yet".into()));
         }
@@ -171,7 +198,9 @@ impl SigningTracker {
         {
             let order = self.store.signing_order(&id)?;
             if let Err(error) = self.fetch_results(&order).await {
-                report.problems.push(format!("{id}: {error}"));
+                report
+                    .problems
+                    .push(format!("{id}: {}", mask_text(&error.to_string())));
             }
         }
         Ok(report)
@@ -218,14 +247,16 @@ impl SigningTracker {
         report: &mut RoundReport,
     ) -> Result<(), TrackError> {
         let Some(id) = self.store.order_for_status(&self.environment, &change)? else {
-            // Not an order of ours (another system on the same queue): nothing to keep.
+            // Not an order in this store (another installation or system on the same queue):
+            // nothing to keep, and not confirmed — its owner must still get it. The service
+            // offers it again after its re-queue time.
             tracing::warn!(
                 job = change.job_id,
-                "a status for a job this store does not know"
+                "a status for a job this store does not know; left unconfirmed"
             );
-            if let Some(url) = &change.confirmation_url {
-                self.client.confirm(url).await?;
-            }
+            report
+                .problems
+                .push(format!("job {}: not an order in this store", change.job_id));
             return Ok(());
         };
         let before = self.store.signing_order(&id)?;
@@ -239,7 +270,10 @@ impl SigningTracker {
             }
             // The results first: a status is confirmed only once everything is stored.
             if let Err(error) = self.fetch_results(&order).await {
-                let text = format!("Kunne ikke hente de signerte dokumentene ennå: {error}");
+                let text = format!(
+                    "Kunne ikke hente de signerte dokumentene ennå: {}",
+                    mask_text(&error.to_string())
+                );
                 self.store.note_order_error(&id, &text)?;
                 report.problems.push(text);
                 return Ok(());
@@ -248,7 +282,9 @@ impl SigningTracker {
         if let Some(url) = &change.confirmation_url
             && let Err(error) = self.client.confirm(url).await
         {
-            report.problems.push(format!("{id}: confirm: {error}"));
+            report
+                .problems
+                .push(format!("{id}: confirm: {}", mask_text(&error.to_string())));
         }
         Ok(())
     }
@@ -257,6 +293,10 @@ impl SigningTracker {
 /// Queues a signed copy of a completed order to every signer named by fødselsnummer who
 /// signed on their own behalf, digital delivery only (they signed digitally, so they are
 /// reachable), through the dispatch outbox. Returns how many were queued.
+///
+/// The service itself forwards the signed document to such signers' mailboxes (§10.5), so
+/// this is an option the clerk chooses per order (off by default): for a copy that also goes
+/// through the municipality's own dispatch and archive trail.
 pub fn queue_signed_copies(
     store: &Store,
     order_id: &str,

@@ -259,6 +259,19 @@ fn read_signer(row: &Row) -> rusqlite::Result<OrderSigner> {
     })
 }
 
+fn normal_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn normal_mobile(mobile: &str) -> String {
+    let digits: String = mobile.chars().filter(|c| !c.is_whitespace()).collect();
+    digits
+        .strip_prefix("+47")
+        .or_else(|| digits.strip_prefix("0047"))
+        .unwrap_or(&digits)
+        .to_owned()
+}
+
 fn signer_matches(signer: &OrderSigner, reference: &SignerRef) -> bool {
     match reference {
         SignerRef::Person(fnr) => {
@@ -270,8 +283,12 @@ fn signer_matches(signer: &OrderSigner, reference: &SignerRef) -> bool {
         }
         SignerRef::Contact { email, mobile } => {
             signer.kind == "contact"
-                && (email.is_none() || signer.email == *email)
-                && (mobile.is_none() || signer.mobile == *mobile)
+                && email.as_deref().is_none_or(|e| {
+                    signer.email.as_deref().map(normal_email) == Some(normal_email(e))
+                })
+                && mobile.as_deref().is_none_or(|m| {
+                    signer.mobile.as_deref().map(normal_mobile) == Some(normal_mobile(m))
+                })
         }
     }
 }
@@ -302,7 +319,15 @@ impl Store {
         let job = &order.job;
         // The clerk's reference plus a suffix unique to this order (at most 50 characters,
         // no personal data), so statuses can be matched to it even without a job id.
-        let suffix = format!("kp-{}", &id.replace('-', "")[..12]);
+        // Letters only: a run of 11 digits would look like a fødselsnummer to the checks.
+        const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyz";
+        let suffix: String = uuid::Uuid::new_v4()
+            .as_bytes()
+            .iter()
+            .take(12)
+            .map(|b| char::from(LETTERS[usize::from(*b) % LETTERS.len()]))
+            .collect();
+        let suffix = format!("kp-{suffix}");
         let service_reference = match &job.reference {
             Some(r) if !r.trim().is_empty() => {
                 let kept: String = r.trim().chars().take(50 - suffix.len() - 1).collect();
@@ -321,8 +346,8 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO signing_orders (id, environment, flow, title, nonsensitive_title, description, sender, level, identifier, activation_time, available_seconds, deadline, reference, service_reference, polling_queue, send_copy, state, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'sending', ?17, ?17)",
+            "INSERT INTO signing_orders (id, environment, flow, title, nonsensitive_title, description, sender, level, identifier, activation_time, available_seconds, deadline, reference, service_reference, polling_queue, send_copy, state, created_at, updated_at, exit_urls)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'sending', ?17, ?17, ?18)",
             params![
                 id,
                 order.environment,
@@ -341,6 +366,9 @@ impl Store {
                 job.polling_queue,
                 i64::from(order.send_copy),
                 now.to_rfc3339(),
+                job.exit_urls
+                    .as_ref()
+                    .map(|u| serde_json::to_string(u).expect("plain strings serialise")),
             ],
         )?;
         for (position, d) in job.documents.iter().enumerate() {
@@ -410,13 +438,18 @@ impl Store {
         Ok(order)
     }
 
-    /// The order with the service's job id `job_id` (the newest, if environments share one).
-    pub fn signing_order_by_job(&self, job_id: i64) -> Result<Option<SigningOrder>, StoreError> {
+    /// The order of `environment` with the service's job id `job_id` (the newest, if a portal
+    /// and a direct job share the number).
+    pub fn signing_order_by_job(
+        &self,
+        environment: &str,
+        job_id: i64,
+    ) -> Result<Option<SigningOrder>, StoreError> {
         let id: Option<String> = self
             .conn()
             .query_row(
-                "SELECT id FROM signing_orders WHERE job_id = ?1 ORDER BY created_at DESC LIMIT 1",
-                [job_id],
+                "SELECT id FROM signing_orders WHERE environment = ?1 AND job_id = ?2 ORDER BY created_at DESC LIMIT 1",
+                params![environment, job_id],
                 |r| r.get(0),
             )
             .optional()?;
@@ -464,12 +497,16 @@ impl Store {
     pub fn signing_job(&self, id: &str) -> Result<Job, StoreError> {
         let order = self.signing_order(id)?;
         let conn = self.conn();
-        let (identifier, activation_time, available_seconds): (Option<String>, Option<String>, Option<i64>) =
-            conn.query_row(
-                "SELECT identifier, activation_time, available_seconds FROM signing_orders WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
+        let (identifier, activation_time, available_seconds, exit_urls): (
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+        ) = conn.query_row(
+            "SELECT identifier, activation_time, available_seconds, exit_urls FROM signing_orders WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
         let mut statement = conn.prepare(
             "SELECT title, file_name, bytes FROM signing_documents WHERE order_id = ?1 ORDER BY position",
         )?;
@@ -548,7 +585,10 @@ impl Store {
             },
             reference: Some(order.service_reference),
             polling_queue: order.polling_queue,
-            exit_urls: None,
+            exit_urls: exit_urls
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|e| StoreError::Invalid(format!("exit URLs: {e}")))?,
         })
     }
 
@@ -706,7 +746,19 @@ impl Store {
             let signer = order
                 .signers
                 .iter()
-                .find(|s| !used.contains(&s.position) && signer_matches(s, &status.signer));
+                .find(|s| !used.contains(&s.position) && signer_matches(s, &status.signer))
+                .or_else(|| {
+                    // A contact signer the service names differently (UNCONFIRMED how it
+                    // writes numbers back): the next contact signer not yet matched, in order.
+                    matches!(status.signer, SignerRef::Contact { .. })
+                        .then(|| {
+                            order
+                                .signers
+                                .iter()
+                                .find(|s| s.kind == "contact" && !used.contains(&s.position))
+                        })
+                        .flatten()
+                });
             let Some(signer) = signer else {
                 tracing::warn!(
                     order = id,
@@ -715,7 +767,16 @@ impl Store {
                 continue;
             };
             used.push(signer.position);
-            let since = status.since.to_rfc3339();
+            // In UTC like every other time here, so the timeline sorts as text.
+            let since = status.since.with_timezone(&Utc).to_rfc3339();
+            if !order.state.is_open() {
+                // A finished order's signers keep their statuses; only a result URL is added.
+                tx.execute(
+                    "UPDATE signing_signers SET xades_url = COALESCE(xades_url, ?3) WHERE order_id = ?1 AND position = ?2",
+                    params![id, signer.position, status.xades_url],
+                )?;
+                continue;
+            }
             if signer.status != status.status.as_str() || signer.xades_url != status.xades_url {
                 tx.execute(
                     "UPDATE signing_signers SET status = ?3, status_since = ?4, xades_url = COALESCE(?5, xades_url) WHERE order_id = ?1 AND position = ?2",
@@ -732,12 +793,16 @@ impl Store {
                 changed = true;
             }
         }
-        let state = match change.status {
-            JobStatus::CompletedSuccessfully => OrderState::Completed,
-            JobStatus::Failed => OrderState::Failed,
+        let state = match (&change.status, order.state) {
+            // A finished order stays finished, whatever arrives late.
+            (_, OrderState::Completed | OrderState::Failed) => order.state,
+            (JobStatus::CompletedSuccessfully, _) => OrderState::Completed,
+            (JobStatus::Failed, _) => OrderState::Failed,
             _ => OrderState::Active,
         };
-        if order.job_status.as_deref() != Some(change.status.as_str()) || order.state != state {
+        if order.state.is_open()
+            && (order.job_status.as_deref() != Some(change.status.as_str()) || order.state != state)
+        {
             let text = match state {
                 OrderState::Completed => "Alle har signert".to_owned(),
                 OrderState::Failed => "Oppdraget ble avsluttet uten alle signaturer".to_owned(),
@@ -747,13 +812,16 @@ impl Store {
             changed = true;
         }
         tx.execute(
-            "UPDATE signing_orders SET state = ?2, job_status = ?3, confirmation_url = ?4, cancellation_url = CASE WHEN ?2 = 'active' THEN COALESCE(?5, cancellation_url) ELSE NULL END, delete_documents_url = ?6, pades_url = COALESCE(?7, pades_url), updated_at = ?8 WHERE id = ?1",
+            "UPDATE signing_orders SET state = ?2, job_status = ?3, confirmation_url = ?4, cancellation_url = CASE WHEN ?2 = 'active' THEN cancellation_url ELSE NULL END, delete_documents_url = ?5, pades_url = COALESCE(?6, pades_url), updated_at = ?7 WHERE id = ?1",
             params![
                 id,
                 state.as_str(),
-                change.status.as_str(),
+                // A finished order keeps the status it finished with.
+                match (order.state.is_open(), &order.job_status) {
+                    (false, Some(kept)) => kept.clone(),
+                    _ => change.status.as_str().to_owned(),
+                },
                 change.confirmation_url,
-                change.cancellation_url,
                 change.delete_documents_url,
                 change.pades_url,
                 now
@@ -761,6 +829,20 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(changed)
+    }
+
+    /// A direct signer's new one-time redirect URL.
+    pub fn set_signer_redirect(
+        &self,
+        id: &str,
+        position: u32,
+        url: &str,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE signing_signers SET redirect_url = ?3 WHERE order_id = ?1 AND position = ?2",
+            params![id, position, url],
+        )?;
+        Ok(())
     }
 
     /// Keeps the signed PDF (PAdES).
@@ -852,6 +934,27 @@ impl Store {
         )?;
         let rows = statement.query_map([environment], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Completed orders of `environment` whose signed copies are asked for, not yet queued,
+    /// with the signed PDF stored.
+    pub fn signing_orders_awaiting_copies(
+        &self,
+        environment: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT id FROM signing_orders WHERE environment = ?1 AND state = 'completed' AND send_copy = 1 AND copies_sent = 0 AND pades IS NOT NULL",
+        )?;
+        let rows = statement.query_map([environment], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// This store's own polling queue name (made once, when the store got its signing tables).
+    pub fn signing_queue_name(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT name FROM signing_queue LIMIT 1", [], |r| r.get(0))?)
     }
 
     /// Active orders whose deadline is within `within` of now: (order, deadline).

@@ -23,7 +23,10 @@ pub fn acceptor(
     ca: &TestCa,
 ) -> Result<SslAcceptor, openssl::error::ErrorStack> {
     let mut builder = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())?;
+    // The service states TLS 1.2 only (§2.2); with it a refused client certificate ends the
+    // handshake itself, as there (in TLS 1.3 the client would learn it only on first write).
     builder.set_min_proto_version(Some(SslVersion::TLS1_2))?;
+    builder.set_max_proto_version(Some(SslVersion::TLS1_2))?;
     builder.set_private_key(&server.key)?;
     builder.set_certificate(&server.certificate)?;
     builder.add_extra_chain_cert(ca.certificate().clone())?;
