@@ -321,17 +321,35 @@ impl AppState {
         })
     }
 
+    /// The job the form describes, for the current environment's sender and queue, with the
+    /// signers' names; and the client to send it with.
+    async fn job_for(
+        &self,
+        form: &SigningForm,
+    ) -> Result<
+        (
+            Environment,
+            Arc<SigningClient>,
+            kommunepost_core::signing::Job,
+            Vec<String>,
+        ),
+        CommandError,
+    > {
+        let input = self.signing_input(form)?;
+        let (environment, client) = self.signing_client().await?;
+        let (job, names) = input
+            .to_job(client.sender(), &self.polling_queue()?, self.clock().now())
+            .map_err(|e| CommandError::new(ErrorCode::InvalidSigningOrder, e))?;
+        Ok((environment, client, job, names))
+    }
+
     /// What would be sent: every document through the preflight, the signers and how they
     /// are notified, the deadline. Nothing leaves.
     pub async fn signing_summary(
         &self,
         form: &SigningForm,
     ) -> Result<SigningSummary, CommandError> {
-        let input = self.signing_input(form)?;
-        let (environment, client) = self.signing_client().await?;
-        let (job, names) = input
-            .to_job(client.sender(), &self.polling_queue()?, self.clock().now())
-            .map_err(|e| CommandError::new(ErrorCode::InvalidSigningOrder, e))?;
+        let (environment, _client, job, names) = self.job_for(form).await?;
         let documents = job
             .documents
             .iter()
@@ -401,11 +419,7 @@ impl AppState {
         &self,
         form: &SigningForm,
     ) -> Result<SigningOrder, CommandError> {
-        let input = self.signing_input(form)?;
-        let (environment, client) = self.signing_client().await?;
-        let (job, names) = input
-            .to_job(client.sender(), &self.polling_queue()?, self.clock().now())
-            .map_err(|e| CommandError::new(ErrorCode::InvalidSigningOrder, e))?;
+        let (environment, client, job, names) = self.job_for(form).await?;
         let people = form.signers.iter().filter(|s| s.fnr.is_some()).count() as u32;
         let store = self.session().store()?;
         let order = store.create_signing_order(NewOrder {

@@ -228,6 +228,18 @@ impl SigningDouble {
         x
     }
 
+    /// A request about one job: the caller may use the API, and the job is theirs.
+    fn authorised_job(
+        &self,
+        client: &ClientCertificate,
+        org: &str,
+        flow: &str,
+        id: i64,
+    ) -> Result<SandboxJob, Box<Response>> {
+        self.authorise(client, org)?;
+        self.job_of(org, flow, id)
+    }
+
     fn job_of(&self, org: &str, flow: &str, id: i64) -> Result<SandboxJob, Box<Response>> {
         self.job(id)
             .filter(|j| j.sender == org && j.flow.as_str() == flow)
@@ -713,12 +725,9 @@ async fn download_pades(
     ConnectInfo(client): ConnectInfo<ClientCertificate>,
     Path((org, flow, id)): Path<(String, String, i64)>,
 ) -> Response {
-    if let Err(refused) = double.authorise(&client, &org) {
-        return *refused;
-    }
-    let job = match double.job_of(&org, &flow, id) {
+    let job = match double.authorised_job(&client, &org, &flow, id) {
         Ok(job) => job,
-        Err(missing) => return *missing,
+        Err(refused) => return *refused,
     };
     if !SigningDouble::pades_available(&job) {
         return error(
@@ -759,12 +768,9 @@ async fn download_xades(
     ConnectInfo(client): ConnectInfo<ClientCertificate>,
     Path((org, flow, id, signature)): Path<(String, String, i64, i64)>,
 ) -> Response {
-    if let Err(refused) = double.authorise(&client, &org) {
-        return *refused;
-    }
-    let job = match double.job_of(&org, &flow, id) {
+    let job = match double.authorised_job(&client, &org, &flow, id) {
         Ok(job) => job,
-        Err(missing) => return *missing,
+        Err(refused) => return *refused,
     };
     match job
         .signers
@@ -787,12 +793,9 @@ async fn direct_status(
     Path((org, flow, id)): Path<(String, String, i64)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = double.authorise(&client, &org) {
-        return *refused;
-    }
-    let job = match double.job_of(&org, &flow, id) {
+    let job = match double.authorised_job(&client, &org, &flow, id) {
         Ok(job) => job,
-        Err(missing) => return *missing,
+        Err(refused) => return *refused,
     };
     if query.get("status_query_token") != Some(&job.status_query_token) {
         return error(
@@ -816,12 +819,9 @@ async fn new_redirect_url(
     ConnectInfo(client): ConnectInfo<ClientCertificate>,
     Path((org, flow, id, signer)): Path<(String, String, i64, i64)>,
 ) -> Response {
-    if let Err(refused) = double.authorise(&client, &org) {
-        return *refused;
-    }
-    let job = match double.job_of(&org, &flow, id) {
+    let job = match double.authorised_job(&client, &org, &flow, id) {
         Ok(job) => job,
-        Err(missing) => return *missing,
+        Err(refused) => return *refused,
     };
     let Some(s) = job.signers.iter().find(|s| s.id == signer) else {
         return error(StatusCode::NOT_FOUND, "SIGNER_NOT_FOUND", "No such signer");
