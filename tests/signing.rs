@@ -649,8 +649,14 @@ async fn the_service_is_trusted_only_with_the_right_ca_and_organisation_number()
     let sandbox = support::sandbox(20).await;
     let mut wrong_org = sandbox.signing_config();
     wrong_org.server_org_number = "123456785".into();
-    let error = sandbox.signing_with(wrong_org).whoami().await.unwrap_err();
+    let impostor = sandbox.signing_with(wrong_org);
+    let error = impostor.whoami().await.unwrap_err();
     assert!(matches!(error, SigningError::ServerIdentity(_)), "{error}");
+    // Refused in the handshake: the order with its fødselsnumre and documents never left.
+    let job = portal_job("910753614", vec![person("20914695016", None, email())]);
+    let error = impostor.create(&job).await.unwrap_err();
+    assert!(matches!(error, SigningError::ServerIdentity(_)), "{error}");
+    assert_eq!(sandbox.server.signing_double.created_count(), 0);
 
     let other = kommunepost_sandbox::ca::TestCa::new().unwrap();
     let mut wrong_ca = sandbox.signing_config();

@@ -139,7 +139,7 @@ impl ClientCredential {
 
 /// The organisation number in a Norwegian enterprise certificate's subject: `serialNumber`
 /// (older certificates) or `organizationIdentifier` `NTRNO-<orgnr>` (eIDAS certificates).
-pub fn org_number_of(certificate: &X509) -> Option<String> {
+pub fn org_number_of(certificate: &openssl::x509::X509Ref) -> Option<String> {
     certificate
         .subject_name()
         .entries()

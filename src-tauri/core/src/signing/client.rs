@@ -3,12 +3,13 @@
 //! polling before `X-Next-permitted-poll-time`, confirm, cancel, download PAdES/XAdES, and
 //! the direct flow's status query token.
 //!
-//! Transport is mutual TLS with the enterprise certificate. The server is trusted only
-//! through the configured CA bundle (never the system's roots), and its certificate must
-//! carry the expected organisation number (`984661185`, Posten) — checked on every response
-//! before anything in it is used. The certificate is "not issued to any specific domain
-//! name", so host names are not checked (§2.2), as the official clients do. At most 10 calls
-//! a second are made (§2.3); a `DoSFilter` 429 blocks the client for 30 s.
+//! Transport ([`super::transport`]) is mutual TLS with the enterprise certificate. The server
+//! is trusted only through the configured CA bundle (never the system's roots), and its
+//! certificate must carry the expected organisation number (`984661185`, Posten) — both
+//! checked in the TLS handshake, before any request is sent. The certificate is "not issued
+//! to any specific domain name", so host names are not checked (§2.2), as the official
+//! clients do. At most 10 calls a second are made (§2.3); a `DoSFilter` 429 blocks the client
+//! for 30 s.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use tokio::sync::Mutex;
 
 use super::asice::{BundleError, SigningCertificate, bundle};
 use super::model::{CreatedJob, DirectSigner, Flow, Job, JobError, StatusChange};
+use super::transport::{HttpResponse, Transport};
 use super::xml::{
     MalformedResponse, ServiceError, direct_signer_update_request, job_request,
     parse_direct_response, parse_direct_signer_response, parse_error, parse_portal_response,
@@ -35,6 +37,9 @@ pub const CALLS_PER_SECOND: usize = 10;
 /// How long the service blocks after too many calls.
 pub const DOS_BLOCK: Duration = Duration::from_secs(30);
 const NEXT_POLL_HEADER: &str = "X-Next-permitted-poll-time";
+/// The window the client counts its calls in: a second plus a margin, since the service
+/// counts when calls arrive and connections take varying time to set up.
+const RATE_WINDOW: Duration = Duration::from_millis(1200);
 
 /// Where and as whom to reach the signing service.
 #[derive(Clone)]
@@ -90,7 +95,7 @@ impl SigningConfig {
             None => credential
                 .chain
                 .first()
-                .and_then(org_number_of)
+                .and_then(|c| org_number_of(c))
                 .ok_or_else(|| {
                     SigningError::Config(
                         "the certificate carries no organisation number; give the sender organisation".into(),
@@ -258,7 +263,7 @@ struct Limits {
 /// The client. Cheap to share (`Arc`).
 pub struct SigningClient {
     config: SigningConfig,
-    http: reqwest::Client,
+    transport: Transport,
     certificate: SigningCertificate,
     clock: Arc<dyn Clock>,
     limits: Mutex<Limits>,
@@ -276,6 +281,8 @@ fn first_chars(text: &str, n: usize) -> String {
     text.chars().take(n).collect()
 }
 
+const XML: &str = "application/xml";
+
 impl SigningClient {
     /// A client for `config`. Fails when the certificate, its password or the CA bundle
     /// cannot be read, or the URL is not HTTPS.
@@ -290,42 +297,18 @@ impl SigningClient {
             config.certificate_password.expose(),
         )
         .map_err(|e| SigningError::Config(e.to_string()))?;
-        let identity = reqwest::Identity::from_pkcs12_der(
-            &config.certificate,
-            config.certificate_password.expose(),
-        )
-        .map_err(|e| SigningError::Config(format!("the enterprise certificate: {e}")))?;
+        check_ca_bundle(&config.trust_pem)?;
         let anchors = openssl::x509::X509::stack_from_pem(&config.trust_pem)
             .map_err(|_| SigningError::Config("the CA bundle is not PEM certificates".into()))?;
-        if anchors.is_empty() {
-            return Err(SigningError::Config(
-                "the CA bundle holds no certificates".into(),
-            ));
-        }
-        let roots = anchors
-            .iter()
-            .map(|c| {
-                c.to_der()
-                    .ok()
-                    .and_then(|der| reqwest::Certificate::from_der(&der).ok())
-                    .ok_or_else(|| SigningError::Config("a CA certificate cannot be used".into()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let http = reqwest::Client::builder()
-            .identity(identity)
-            .tls_certs_only(roots)
-            // Posten's server certificate is an enterprise certificate with no host name in
-            // it; identity is the organisation number, checked on every response instead.
-            .danger_accept_invalid_hostnames(true)
-            .tls_info(true)
-            .min_tls_version(reqwest::tls::Version::TLS_1_2)
-            .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("kommunepost/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SigningError::Config(e.to_string()))?;
+        let transport = Transport::new(
+            &certificate,
+            &anchors,
+            &config.server_org_number,
+            config.connect_timeout,
+        )?;
         Ok(Self {
             config,
-            http,
+            transport,
             certificate,
             clock,
             limits: Mutex::new(Limits::default()),
@@ -360,7 +343,7 @@ impl SigningClient {
                 while limits
                     .calls
                     .front()
-                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+                    .is_some_and(|t| now.duration_since(*t) >= RATE_WINDOW)
                 {
                     limits.calls.pop_front();
                 }
@@ -368,7 +351,7 @@ impl SigningClient {
                     limits.calls.push_back(now);
                     return Ok(());
                 }
-                Duration::from_secs(1) - now.duration_since(limits.calls[0])
+                RATE_WINDOW - now.duration_since(limits.calls[0])
             };
             tokio::time::sleep(wait).await;
         }
@@ -381,79 +364,71 @@ impl SigningClient {
         at
     }
 
-    /// Sends `request` and checks the server's certificate before the answer is used.
-    async fn send(
+    /// One call: within the rate limit, over a connection whose server proved its identity
+    /// in the handshake. A `DoSFilter` 429 blocks the client for 30 s.
+    async fn call(
         &self,
-        request: reqwest::RequestBuilder,
+        method: hyper::Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
         timeout: Duration,
-    ) -> Result<reqwest::Response, SigningError> {
+    ) -> Result<HttpResponse, SigningError> {
         self.throttle().await?;
-        let response = request.timeout(timeout).send().await.map_err(|e| {
-            let mut text = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                text = format!("{text}: {s}");
-                source = s.source();
-            }
-            if e.is_timeout() {
-                SigningError::Timeout(timeout.as_secs())
-            } else if e.is_connect() {
-                SigningError::Unreachable(text)
-            } else {
-                SigningError::Network(text)
-            }
-        })?;
-        self.check_server(&response)?;
-        if response.status().as_u16() == 429 && response.headers().contains_key("DoSFilter") {
+        let response = self
+            .transport
+            .send(method, url, headers, body, timeout)
+            .await?;
+        if response.status == 429 && response.headers.contains_key("DoSFilter") {
             return Err(SigningError::RateLimited(self.block().await));
         }
         Ok(response)
     }
 
-    fn check_server(&self, response: &reqwest::Response) -> Result<(), SigningError> {
-        let der = response
-            .extensions()
-            .get::<reqwest::tls::TlsInfo>()
-            .and_then(|info| info.peer_certificate())
-            .ok_or_else(|| SigningError::ServerIdentity("no server certificate".into()))?;
-        let certificate = openssl::x509::X509::from_der(der)
-            .map_err(|_| SigningError::ServerIdentity("the certificate cannot be read".into()))?;
-        match org_number_of(&certificate) {
-            Some(org) if org == self.config.server_org_number => Ok(()),
-            Some(org) => Err(SigningError::ServerIdentity(format!(
-                "it belongs to organisation {org}, not {}",
-                self.config.server_org_number
-            ))),
-            None => Err(SigningError::ServerIdentity(
-                "it carries no organisation number".into(),
-            )),
+    async fn get(
+        &self,
+        url: &str,
+        accept: &str,
+        timeout: Duration,
+    ) -> Result<HttpResponse, SigningError> {
+        self.call(
+            hyper::Method::GET,
+            url,
+            &[("Accept", accept.to_owned())],
+            Vec::new(),
+            timeout,
+        )
+        .await
+    }
+
+    fn failure(response: &HttpResponse) -> SigningError {
+        let body = response.text();
+        match parse_error(&body) {
+            Some(error) => SigningError::Refused {
+                status: response.status,
+                error,
+            },
+            None => SigningError::Http {
+                status: response.status,
+                body: first_chars(body.trim(), 300),
+            },
         }
     }
 
-    async fn failure(response: reqwest::Response) -> SigningError {
-        let status = response.status().as_u16();
-        let body = response.text().await.unwrap_or_default();
-        match parse_error(&body) {
-            Some(error) => SigningError::Refused { status, error },
-            None => SigningError::Http {
-                status,
-                body: first_chars(body.trim(), 300),
-            },
+    fn success(response: HttpResponse) -> Result<HttpResponse, SigningError> {
+        if (200..300).contains(&response.status) {
+            Ok(response)
+        } else {
+            Err(Self::failure(&response))
         }
     }
 
     /// `GET {base}/{org}`: "You are …" — proves the certificates work both ways.
     pub async fn whoami(&self) -> Result<String, SigningError> {
         let response = self
-            .send(self.http.get(self.root()), self.config.timeout)
+            .get(&self.root(), "text/plain", self.config.timeout)
             .await?;
-        if !response.status().is_success() {
-            return Err(Self::failure(response).await);
-        }
-        response
-            .text()
-            .await
-            .map_err(|e| SigningError::Network(e.to_string()))
+        Ok(Self::success(response)?.text())
     }
 
     /// Creates `job`: checks it, signs the bundle (signing time now) and posts the job XML
@@ -469,34 +444,26 @@ impl SigningClient {
                 ),
             }));
         }
-        // The server's identity first, on a request that carries nothing personal: the create
-        // then goes over the same (pooled) connection. The organisation number is checked on
-        // every answer too; reqwest's TLS backends offer no hook to check it in the handshake.
-        self.whoami().await?;
         let bundle = bundle(job, &self.certificate, self.clock.now())?;
         let boundary = format!("kommunepost-{}", uuid::Uuid::new_v4().simple());
         let body = multipart_mixed(&boundary, &job_request(job), &bundle);
         let url = format!("{}/{}/signature-jobs", self.root(), job.flow.as_str());
         let response = self
-            .send(
-                self.http
-                    .post(url)
-                    .header("Accept", "application/xml")
-                    .header(
+            .call(
+                hyper::Method::POST,
+                &url,
+                &[
+                    ("Accept", XML.to_owned()),
+                    (
                         "Content-Type",
                         format!("multipart/mixed; boundary={boundary}"),
-                    )
-                    .body(body),
+                    ),
+                ],
+                body,
                 self.config.transfer_timeout,
             )
             .await?;
-        if !response.status().is_success() {
-            return Err(Self::failure(response).await);
-        }
-        let text = response
-            .text()
-            .await
-            .map_err(|e| SigningError::Network(e.to_string()))?;
+        let text = Self::success(response)?.text();
         Ok(match job.flow {
             Flow::Portal => parse_portal_response(&text)?,
             Flow::Direct => parse_direct_response(&text)?,
@@ -547,30 +514,16 @@ impl SigningClient {
             url.push_str("?polling_queue=");
             url.extend(form_urlencoded::byte_serialize(queue.as_bytes()));
         }
-        let response = self
-            .send(
-                self.http.get(url).header("Accept", "application/xml"),
-                self.config.timeout,
-            )
-            .await?;
-        let status = response.status().as_u16();
+        let response = self.get(&url, XML, self.config.timeout).await?;
         let next = response
-            .headers()
-            .get(NEXT_POLL_HEADER)
-            .and_then(|v| v.to_str().ok())
+            .header(NEXT_POLL_HEADER)
             .and_then(|v| DateTime::parse_from_rfc3339(v.trim()).ok())
             .map(|t| t.with_timezone(&Utc));
-        let poll = match status {
-            200 => {
-                let text = response
-                    .text()
-                    .await
-                    .map_err(|e| SigningError::Network(e.to_string()))?;
-                Poll::Changed(parse_status(&text)?)
-            }
+        let poll = match response.status {
+            200 => Poll::Changed(parse_status(&response.text())?),
             204 => Poll::Empty,
             429 => Poll::TooEager,
-            _ => return Err(Self::failure(response).await),
+            _ => return Err(Self::failure(&response)),
         };
         // Without the header (UNCONFIRMED that it is ever missing), wait a minute after an
         // empty or refused poll; poll again at once after a change, as the service allows.
@@ -589,12 +542,12 @@ impl SigningClient {
         })
     }
 
-    async fn post_empty(&self, url: &str) -> Result<reqwest::Response, SigningError> {
-        self.send(
-            self.http
-                .post(url)
-                .header("Accept", "application/xml")
-                .header("Content-Length", "0"),
+    async fn post_empty(&self, url: &str) -> Result<HttpResponse, SigningError> {
+        self.call(
+            hyper::Method::POST,
+            url,
+            &[("Accept", XML.to_owned())],
+            Vec::new(),
             self.config.timeout,
         )
         .await
@@ -602,20 +555,16 @@ impl SigningClient {
 
     /// Confirms a status once it is stored (`POST confirmation-url`, empty body).
     pub async fn confirm(&self, confirmation_url: &str) -> Result<(), SigningError> {
-        let response = self.post_empty(confirmation_url).await?;
-        if !response.status().is_success() {
-            return Err(Self::failure(response).await);
-        }
+        Self::success(self.post_empty(confirmation_url).await?)?;
         Ok(())
     }
 
     /// Cancels a portal job (`POST cancellation-url`). 409 → [`SigningError::TooLateToCancel`].
     pub async fn cancel(&self, cancellation_url: &str) -> Result<(), SigningError> {
         let response = self.post_empty(cancellation_url).await?;
-        match response.status().as_u16() {
-            s if (200..300).contains(&s) => Ok(()),
+        match response.status {
             409 => Err(SigningError::TooLateToCancel),
-            _ => Err(Self::failure(response).await),
+            _ => Self::success(response).map(|_| ()),
         }
     }
 
@@ -627,24 +576,12 @@ impl SigningClient {
 
     /// Downloads a signer's XAdES (`xades-url`).
     pub async fn download_xades(&self, url: &str) -> Result<Vec<u8>, SigningError> {
-        self.download(url, "application/xml").await
+        self.download(url, XML).await
     }
 
     async fn download(&self, url: &str, accept: &str) -> Result<Vec<u8>, SigningError> {
-        let response = self
-            .send(
-                self.http.get(url).header("Accept", accept),
-                self.config.transfer_timeout,
-            )
-            .await?;
-        if !response.status().is_success() {
-            return Err(Self::failure(response).await);
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| SigningError::Network(e.to_string()))?;
-        Ok(bytes.to_vec())
+        let response = self.get(url, accept, self.config.transfer_timeout).await?;
+        Ok(Self::success(response)?.body.to_vec())
     }
 
     /// Direct flow: the job's status with the token the signer's browser brought back
@@ -659,45 +596,27 @@ impl SigningClient {
             "{status_url}{separator}status_query_token={}",
             form_urlencoded::byte_serialize(token.as_bytes()).collect::<String>()
         );
-        let response = self
-            .send(
-                self.http.get(url).header("Accept", "application/xml"),
-                self.config.timeout,
-            )
-            .await?;
-        match response.status().as_u16() {
-            200 => {
-                let text = response
-                    .text()
-                    .await
-                    .map_err(|e| SigningError::Network(e.to_string()))?;
-                Ok(parse_status(&text)?)
-            }
+        let response = self.get(&url, XML, self.config.timeout).await?;
+        match response.status {
+            200 => Ok(parse_status(&response.text())?),
             403 => Err(SigningError::InvalidStatusQueryToken),
             404 => Err(SigningError::NotCompleted),
-            _ => Err(Self::failure(response).await),
+            _ => Err(Self::failure(&response)),
         }
     }
 
     /// Direct flow: a new one-time redirect URL for a signer (`POST` the signer's `href`).
     pub async fn new_redirect_url(&self, signer_href: &str) -> Result<DirectSigner, SigningError> {
         let response = self
-            .send(
-                self.http
-                    .post(signer_href)
-                    .header("Accept", "application/xml")
-                    .header("Content-Type", "application/xml")
-                    .body(direct_signer_update_request()),
+            .call(
+                hyper::Method::POST,
+                signer_href,
+                &[("Accept", XML.to_owned()), ("Content-Type", XML.to_owned())],
+                direct_signer_update_request().into_bytes(),
                 self.config.timeout,
             )
             .await?;
-        if !response.status().is_success() {
-            return Err(Self::failure(response).await);
-        }
-        let text = response
-            .text()
-            .await
-            .map_err(|e| SigningError::Network(e.to_string()))?;
+        let text = Self::success(response)?.text();
         Ok(parse_direct_signer_response(&text)?)
     }
 }

@@ -10,6 +10,7 @@ pub mod client;
 pub mod model;
 pub mod order;
 pub mod tracker;
+mod transport;
 pub mod xml;
 
 pub use client::{Poll, Polled, SigningClient, SigningConfig, SigningError};
