@@ -557,6 +557,32 @@ async fn a_rejected_an_expired_a_reserved_and_a_cancelled_job_end_in_the_right_s
         status.signatures[0].status,
         SignerStatus::ContactInformationMissing
     );
+    // Deleted from KRR: the same, even with an e-mail address given; an expired contact
+    // record matters only for a lookup.
+    let deleted = people(&sandbox, KrrSituation::Deleted, 1);
+    let expired = people(&sandbox, KrrSituation::ContactExpired, 1);
+    double.set_behaviour(&expired[0], Behaviour::Sign(chrono::Duration::hours(1)));
+    let gone = client
+        .create(&portal_job(
+            "910753614",
+            vec![person(&deleted[0], None, email())],
+        ))
+        .await
+        .unwrap();
+    let status = poll_until_final(&client, Flow::Portal, queue, gone.job_id).await;
+    assert_eq!(
+        status.signatures[0].status,
+        SignerStatus::ContactInformationMissing
+    );
+    let reachable = client
+        .create(&portal_job(
+            "910753614",
+            vec![person(&expired[0], None, email())],
+        ))
+        .await
+        .unwrap();
+    let status = poll_until_final(&client, Flow::Portal, queue, reachable.job_id).await;
+    assert_eq!(status.status, JobStatus::CompletedSuccessfully);
 
     // Cancelled while waiting; a second cancel is too late (409).
     let waiting = client
@@ -724,26 +750,29 @@ async fn a_direct_job_is_signed_on_the_signing_page_and_its_status_read_with_the
     );
     let renewed = client.new_redirect_url(&signer.href).await.unwrap();
     assert_eq!(renewed.signer, SignerRef::Person(fnr.clone()));
+    assert_ne!(
+        renewed.redirect_url, signer.redirect_url,
+        "a new one-time link"
+    );
 
-    // The person signs on the page and is sent back to the completion URL with a token.
+    // The person follows the link (it works once), signs on the page and is sent back to
+    // the completion URL with a token.
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = http
-        .get(&signer.redirect_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let arrived = http.get(&renewed.redirect_url).send().await.unwrap();
+    assert_eq!(arrived.status(), 303);
+    let task = format!(
+        "{}{}",
+        sandbox.server.signing_page_url(),
+        arrived.headers()["location"].to_str().unwrap()
+    );
+    let again = http.get(&renewed.redirect_url).send().await.unwrap();
+    assert_eq!(again.status(), 410, "a used link does not work twice");
+    let page = http.get(&task).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Avtale om praktisk bistand"));
-    let back = http
-        .post(format!("{}/signer", signer.redirect_url))
-        .send()
-        .await
-        .unwrap();
+    let back = http.post(format!("{task}/signer")).send().await.unwrap();
     let location = back.headers()["location"].to_str().unwrap().to_owned();
     let token = location
         .strip_prefix("https://kommune.example/ferdig?status_query_token=")

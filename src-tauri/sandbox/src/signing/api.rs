@@ -122,8 +122,14 @@ impl SigningDouble {
         )
     }
 
+    /// A direct signer's redirect URL: works once (then the signing page remembers the
+    /// signer, as the real service's cookie does); a new one comes from the signer's `href`.
     fn redirect_url(&self, signer: &SandboxSigner) -> String {
-        format!("{}/signering/{}", self.page_base(), signer.token)
+        format!(
+            "{}/redirect/{}",
+            self.page_base(),
+            self.new_redirect(&signer.token)
+        )
     }
 
     fn pades_available(job: &SandboxJob) -> bool {

@@ -181,6 +181,8 @@ struct State {
     early_polls: usize,
     polls: usize,
     created: usize,
+    /// Direct flow: one-time redirect tokens → the signer's page token.
+    redirects: HashMap<String, String>,
 }
 
 /// The stand-in.
@@ -564,18 +566,40 @@ impl SigningDouble {
             return None;
         }
         let situation = self.population.person(fnr).map(|p| p.situation);
+        // A public sender's job ends before activation when a signer is reserved or not in
+        // KRR at all (sheet §8.3; the exact statuses are UNCONFIRMED: RESERVED and
+        // CONTACT_INFORMATION_MISSING are the schema's words for it). Contact information
+        // older than 18 months only matters when the service is asked to look it up.
         match situation {
             Some(KrrSituation::Reserved) => Some(SignerStatus::Reserved),
-            Some(
-                KrrSituation::ContactExpired | KrrSituation::Deleted | KrrSituation::NotRegistered,
-            )
-            | None
-                if signer.lookup =>
-            {
+            Some(KrrSituation::Deleted | KrrSituation::NotRegistered) | None => {
+                Some(SignerStatus::ContactInformationMissing)
+            }
+            Some(KrrSituation::ContactExpired) if signer.lookup => {
                 Some(SignerStatus::ContactInformationMissing)
             }
             _ => None,
         }
+    }
+
+    /// Direct flow: a new one-time redirect token for the signer with page token `page`.
+    pub(crate) fn new_redirect(&self, page: &str) -> String {
+        let one_time = token();
+        self.state
+            .lock()
+            .expect("not poisoned")
+            .redirects
+            .insert(one_time.clone(), page.to_owned());
+        one_time
+    }
+
+    /// Uses up a one-time redirect token: the signer's page token, once.
+    pub(crate) fn take_redirect(&self, one_time: &str) -> Option<String> {
+        self.state
+            .lock()
+            .expect("not poisoned")
+            .redirects
+            .remove(one_time)
     }
 
     pub(crate) fn new_id(&self) -> i64 {

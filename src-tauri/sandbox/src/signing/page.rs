@@ -27,6 +27,7 @@ impl SigningDouble {
     pub fn page_router(self: Arc<Self>) -> Router {
         Router::new()
             .route("/", get(inbox))
+            .route("/redirect/{one_time}", get(redirect))
             .route("/signering/{token}", get(task))
             .route("/signering/{token}/dokument/{index}", get(document))
             .route("/signering/{token}/signer", post(sign))
@@ -66,6 +67,24 @@ async fn inbox(State(double): State<Arc<SigningDouble>>) -> Html<String> {
         "Til signering",
         &format!("<h1>Til signering</h1><ul>{rows}</ul>"),
     )
+}
+
+/// A direct signer arrives with a one-time token: on to their page, once.
+async fn redirect(
+    State(double): State<Arc<SigningDouble>>,
+    Path(one_time): Path<String>,
+) -> Response {
+    match double.take_redirect(&one_time) {
+        Some(page) => Redirect::to(&format!("/signering/{page}")).into_response(),
+        None => (
+            StatusCode::GONE,
+            page(
+                "Lenken er brukt",
+                "<h1>Lenken er allerede brukt</h1><p>Be om en ny lenke til signering.</p>",
+            ),
+        )
+            .into_response(),
+    }
 }
 
 async fn task(State(double): State<Arc<SigningDouble>>, Path(token): Path<String>) -> Response {
