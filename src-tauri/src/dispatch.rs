@@ -4,19 +4,19 @@
 
 use std::sync::Arc;
 
-use chrono::{Datelike, TimeZone};
+use chrono::Datelike;
+use kommunepost_core::background::{self, RoundReport};
 use kommunepost_core::config::{DispatchSettings, Environment};
-use kommunepost_core::dispatch::{
-    DispatchPreview, PrepareError, Prepared, prepare_draft, preview, route_letters,
-};
+use kommunepost_core::dispatch::PrepareError;
 use kommunepost_core::ident::Fnr;
-use kommunepost_core::krr::Cancel;
-use kommunepost_core::letters::draft::DraftText;
 use kommunepost_core::letters::recipients::mask_text;
-use kommunepost_core::lookup::{LookupContext, os_user};
-use kommunepost_core::outbox::{AuditAs, StepOutcome, Worker};
+use kommunepost_core::lookup::os_user;
+use kommunepost_core::norway;
+use kommunepost_core::outbox::{AuditAs, Worker};
 use kommunepost_core::secret::Secret;
-use kommunepost_core::store::{LetterKind, NewLetter, OutboxLetter, OutboxState, Store};
+pub use kommunepost_core::sending::{DispatchPlan, Queued, RowFailure};
+use kommunepost_core::sending::{self, DraftToSend, Letters, PlanOptions, SendingError, Source};
+use kommunepost_core::store::{LetterKind, OutboxLetter, OutboxState, Store};
 use kommunepost_core::svarut::{
     SvarUtAccount, SvarUtClient, load_integration_password, save_integration_password,
 };
@@ -159,41 +159,6 @@ pub struct LetterDetail {
     pub advice: Option<Advice>,
 }
 
-/// A row the preview could not make a letter of.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-pub struct RowFailure {
-    /// The list's row (header = 1).
-    pub row: u32,
-    /// Why (identifiers masked).
-    pub error: String,
-}
-
-/// The routing and cost preview of a draft, before the clerk confirms.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
-pub struct DispatchPlan {
-    /// Per recipient and in totals.
-    pub preview: DispatchPreview,
-    /// Rows that will not be sent.
-    pub failed: Vec<RowFailure>,
-    /// Minutes the letters wait before they leave.
-    pub hold_minutes: u32,
-    /// Paper letters go to the office print batch.
-    pub print_at_office: bool,
-    /// The environment they will be sent in.
-    pub environment: Environment,
-}
-
-/// What queuing did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-pub struct Queued {
-    /// The mass mailing (a draft with a recipient list).
-    pub mailing_id: Option<String>,
-    /// The letters now in the outbox.
-    pub letters: Vec<String>,
-    /// Rows not sent.
-    pub failed: Vec<RowFailure>,
-}
-
 /// Letters by channel this month.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 pub struct ChannelStats {
@@ -254,25 +219,17 @@ pub struct SvarUtSetup {
     pub has_password: bool,
 }
 
-/// What one round of the background worker did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Round {
-    /// Letters sent or recovered.
-    pub sent: usize,
-    /// Letters that failed for good.
-    pub failed: usize,
-    /// Statuses that changed.
-    pub statuses: usize,
-}
-
-fn row_failures(failed: Vec<(usize, String)>) -> Vec<RowFailure> {
-    failed
-        .into_iter()
-        .map(|(row, error)| RowFailure {
-            row: u32::try_from(row).unwrap_or(u32::MAX),
-            error,
-        })
-        .collect()
+impl From<SendingError> for CommandError {
+    fn from(error: SendingError) -> Self {
+        match error {
+            SendingError::Prepare(error) => error.into(),
+            SendingError::Lookup(error) => error.into(),
+            SendingError::Store(error) => error.into(),
+            SendingError::NothingToSend | SendingError::Mailing(_) => {
+                Self::new(ErrorCode::LetterNotReady, mask_text(&error.to_string()))
+            }
+        }
+    }
 }
 
 impl From<PrepareError> for CommandError {
@@ -471,112 +428,73 @@ impl AppState {
         Ok(())
     }
 
-    fn prepare(&self, draft: &DraftForm) -> Result<Prepared, CommandError> {
-        let template = match &draft.letter.template_id {
-            Some(id) => Some(self.store()?.get_template(id)?.template),
-            None => None,
-        };
-        let fnr = match draft.recipient_fnr.trim() {
+    fn letters(&self, draft: &DraftForm) -> Result<Letters, CommandError> {
+        let recipient_fnr = match draft.recipient_fnr.trim() {
             "" => None,
             text => Some(
                 Fnr::parse(text).map_err(|e| CommandError::new(ErrorCode::InvalidIdentifier, e))?,
             ),
         };
-        let date = self
-            .clock()
-            .now()
-            .with_timezone(&chrono::Local)
-            .date_naive();
-        let text = DraftText {
-            title: &draft.title,
-            body: &draft.body,
-            recipient_fnr: fnr.as_ref(),
-            recipient_name: &draft.recipient_name,
+        let draft = DraftToSend {
+            title: draft.title.clone(),
+            recipient_fnr,
+            recipient_name: draft.recipient_name.clone(),
+            body: draft.body.clone(),
+            letter: draft.letter.clone(),
         };
-        Ok(prepare_draft(&draft.letter, text, template.as_ref(), date)?)
+        let store = self.store()?;
+        Ok(sending::prepare(
+            &store,
+            Source::Draft(&draft),
+            self.settings().environment,
+            norway::date(self.clock().now()),
+        )?)
     }
 
     /// Makes the draft's letters and routes them with a fresh KRR lookup (audited): the
     /// preview the clerk confirms. Nothing is queued.
     pub async fn dispatch_plan(&self, draft: &DraftForm) -> Result<DispatchPlan, CommandError> {
-        let (letters, failed) = self.prepare(draft)?;
+        let letters = self.letters(draft)?;
         let store = self.store()?;
         let (environment, krr) = self.krr_client().await?;
         // Without a SvarUt setup the preview still shows organisations (as Altinn).
         let svarut = self.svarut_client().await.ok().map(|(_, client)| client);
-        let purpose = format!("Utsending: {}", draft.title.trim());
-        let inputs = route_letters(
+        let settings = self.settings();
+        Ok(sending::plan(
+            &store,
             &letters,
             &krr,
             svarut.as_deref(),
-            &store,
-            &LookupContext {
+            PlanOptions {
+                environment,
                 actor: &os_user(),
-                environment: environment.as_str(),
-                purpose: Some(&purpose),
                 now: self.clock().now(),
+                prices: &settings.dispatch.prices,
+                hold_minutes: settings.dispatch.hold_minutes,
+                print_at_office: settings.dispatch.print_at_office,
             },
-            environment,
-            &Cancel::default(),
         )
-        .await?;
-        let settings = self.settings();
-        Ok(DispatchPlan {
-            preview: preview(inputs, &settings.dispatch.prices),
-            failed: row_failures(failed),
-            hold_minutes: settings.dispatch.hold_minutes,
-            print_at_office: settings.dispatch.print_at_office,
-            environment,
-        })
+        .await?)
     }
 
-    /// Puts the draft's letters in the outbox, held for the configured time. KRR is looked up
-    /// again when each letter leaves.
+    /// Puts the draft's letters in the outbox, held for the configured time, in one
+    /// transaction. KRR is looked up again when each letter leaves.
     pub fn queue_draft(&self, draft: &DraftForm, kind: LetterKind) -> Result<Queued, CommandError> {
-        let (letters, failed) = self.prepare(draft)?;
-        if letters.is_empty() {
-            return Err(CommandError::new(
-                ErrorCode::LetterNotReady,
-                "no letter can be made from the draft; see the rows' problems",
-            ));
-        }
-        let store = self.store()?;
+        let letters = self.letters(draft)?;
         let settings = self.settings();
-        let mailing_id = store.create_mailing_for_draft(&draft.title, &draft.letter)?;
-        let mut queued = Vec::new();
-        for letter in letters {
-            let recipient_id = match &letter.row.identifier {
-                kommunepost_core::ident::Identifier::Person(fnr) => fnr.expose().to_owned(),
-                kommunepost_core::ident::Identifier::Organisation(org) => org.to_string(),
-            };
-            let stored = store.enqueue_letter(NewLetter {
-                mailing_id: mailing_id.clone(),
-                recipient_name: letter.row.name.clone(),
-                recipient_id: Some(recipient_id),
-                forsendelse: letter.forsendelse,
-                documents: letter.documents,
-                hold: chrono::Duration::minutes(i64::from(settings.dispatch.hold_minutes)),
-                kind,
-                pages: letter.pages,
-                environment: settings.environment.as_str().to_owned(),
-            })?;
-            queued.push(stored.id);
-        }
-        tracing::info!(
-            letters = queued.len(),
-            environment = settings.environment.as_str(),
-            "letters queued"
-        );
-        Ok(Queued {
-            mailing_id,
-            letters: queued,
-            failed: row_failures(failed),
-        })
+        Ok(sending::queue(
+            &*self.store()?,
+            letters,
+            kind,
+            chrono::Duration::minutes(i64::from(settings.dispatch.hold_minutes)),
+            settings.environment,
+        )?)
     }
 
     /// One round of the background worker in the current environment: every due letter, then
-    /// the statuses of sent ones when `track` is set.
-    pub async fn outbox_round(&self, track: bool) -> Result<Round, CommandError> {
+    /// (with `track`) the statuses of sent ones. Only the holder of the store's worker lock
+    /// calls this.
+    pub async fn outbox_round(&self, track: bool) -> Result<RoundReport, CommandError> {
         let store = self.store()?;
         let (environment, svarut) = self.svarut_client().await?;
         let (_, krr) = self.krr_client().await?;
@@ -592,30 +510,7 @@ impl AppState {
             },
         )
         .print_at_office(settings.dispatch.print_at_office);
-        let mut round = Round::default();
-        // A bounded number of letters per round, so tracking and the UI keep up.
-        for _ in 0..200 {
-            match worker.step().await? {
-                StepOutcome::Idle => break,
-                StepOutcome::Sent { .. }
-                | StepOutcome::Recovered { .. }
-                | StepOutcome::OfficePrint { .. } => round.sent += 1,
-                StepOutcome::Failed { .. } => round.failed += 1,
-                StepOutcome::RetryLater { error, .. } => {
-                    tracing::warn!(error = %mask_text(&error), "a letter will be tried again");
-                    break;
-                }
-            }
-        }
-        if track {
-            match worker.track().await? {
-                Ok(changed) => round.statuses = changed,
-                Err(error) => {
-                    tracing::warn!(error = %mask_text(&error.to_string()), "status update failed")
-                }
-            }
-        }
-        Ok(round)
+        Ok(background::outbox_round(&worker, track).await?)
     }
 
     /// The newest letters (at most [`LIST_LIMIT`]), of one mass mailing when given.
@@ -681,15 +576,12 @@ impl AppState {
             .collect())
     }
 
-    /// The dashboard for the current month (local time).
+    /// The dashboard for the current month (Norwegian time).
     pub fn dashboard(&self) -> Result<Dashboard, CommandError> {
         let store = self.store()?;
         let settings = self.settings();
-        let now = self.clock().now().with_timezone(&chrono::Local);
-        let start = chrono::Local
-            .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
-            .earliest()
-            .map_or(now.to_utc(), |t| t.to_utc());
+        let now = norway::local(self.clock().now());
+        let start = norway::month_start(self.clock().now());
         let mut dashboard = Dashboard {
             month: format!("{:04}-{:02}", now.year(), now.month()),
             saving_per_letter: settings.dispatch.saving_per_letter,
@@ -768,11 +660,7 @@ impl AppState {
         let rest: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
         let merged = kommunepost_core::letters::pdf::append::append(first, &rest)
             .map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))?;
-        let stamp = self
-            .clock()
-            .now()
-            .with_timezone(&chrono::Local)
-            .format("%Y-%m-%d-%H%M");
+        let stamp = norway::local(self.clock().now()).format("%Y-%m-%d-%H%M");
         let name = format!("utskrift-{stamp}.pdf");
         let path =
             kommunepost_core::paths::export_file(&self.paths().export_dir, &name, &merged.bytes)

@@ -29,52 +29,87 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     context
 }
 
-/// The outbox worker in the background: every 2 seconds it sends what is due in the current
-/// environment, and every 10 seconds it brings statuses up to date. A locked store or a
-/// missing SvarUt setup only waits; letters stay queued until it can send them.
-fn spawn_outbox_worker<R: Runtime>(app: tauri::AppHandle<R>) {
+/// Events the app pushes to its pages, so they refresh when something changed instead of
+/// polling on timers.
+pub mod events {
+    /// The outbox changed (letters sent, failed, retried, statuses, signed copies queued).
+    pub const OUTBOX_CHANGED: &str = "outbox-changed";
+    /// Signing orders changed.
+    pub const SIGNING_CHANGED: &str = "signing-changed";
+    /// The background work's state for the banner: a message while something is wrong (a
+    /// round failed or panicked, another process is sending), `null` when all is well.
+    pub const BACKGROUND_STATUS: &str = "background-status";
+}
+
+/// The background worker: every 2 seconds it sends what is due in the current environment and
+/// tracks signing orders; every 10 seconds it brings statuses up to date. It runs only while
+/// this process holds the store's worker lock (one worker per store); each round is
+/// supervised, so an error or a panic is logged and shown in the banner, and the next round
+/// runs. A locked store only waits.
+fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
+    use kommunepost_core::background::{RoundReport, supervised};
+    use tauri::Emitter;
     tauri::async_runtime::spawn(async move {
         let mut rounds: u64 = 0;
-        let mut last_problem = String::new();
-        let mut last_signing_problem = String::new();
+        let mut lock: Option<kommunepost_core::store::worker_lock::WorkerLock> = None;
+        let mut shown: Option<String> = None;
+        let mut say = |app: &tauri::AppHandle<R>, problem: Option<String>| {
+            if problem != shown {
+                if let Some(problem) = &problem {
+                    tracing::warn!(%problem, "background work");
+                }
+                let _ = app.emit(events::BACKGROUND_STATUS, problem.clone());
+                shown = problem;
+            }
+        };
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             let state = app.state::<state::AppState>();
-            let track = rounds.is_multiple_of(5);
-            rounds += 1;
-            match state.outbox_round(track).await {
-                Ok(round) => {
-                    if round != dispatch::Round::default() {
-                        tracing::info!(
-                            sent = round.sent,
-                            failed = round.failed,
-                            statuses = round.statuses,
-                            "outbox round"
-                        );
-                    }
-                    last_problem.clear();
-                }
-                Err(error) if error.code == error::ErrorCode::StoreLocked => {}
-                Err(error) => {
-                    // Said once per kind of problem, not every 2 seconds.
-                    if error.message != last_problem {
-                        tracing::warn!(%error, "the outbox is waiting");
-                        last_problem = error.message;
+            if state.session().store().is_err() {
+                continue; // locked or not created yet: nothing to do until the clerk unlocks
+            }
+            if lock.is_none() {
+                match state.acquire_worker_lock() {
+                    Ok(held) => lock = Some(held),
+                    Err(busy) => {
+                        say(&app, Some(busy.message));
+                        continue;
                     }
                 }
             }
-            // Signing orders: the tracker never polls before the service permits, so asking
-            // every round costs nothing while there is nothing to do.
-            match state.signing_round().await {
-                Ok(0) => {}
-                Ok(statuses) => tracing::info!(statuses, "signing round"),
-                Err(error) if error.code == error::ErrorCode::StoreLocked => {}
-                Err(error) => {
-                    if error.message != last_signing_problem {
-                        tracing::warn!(%error, "signing statuses are waiting");
-                        last_signing_problem = error.message;
+            let track = rounds.is_multiple_of(5);
+            rounds += 1;
+            let outcome = supervised(async {
+                let mut report: RoundReport = state.outbox_round(track).await?;
+                let signing = state.signing_round().await?;
+                report.signing_statuses = signing.signing_statuses;
+                report.copies = signing.copies;
+                report.problems.extend(signing.problems);
+                Ok::<_, error::CommandError>(report)
+            })
+            .await;
+            match outcome {
+                Ok(report) => {
+                    if report.outbox_changed() {
+                        tracing::info!(
+                            sent = report.sent,
+                            failed = report.failed,
+                            statuses = report.statuses,
+                            copies = report.copies,
+                            "outbox round"
+                        );
+                        let _ = app.emit(events::OUTBOX_CHANGED, ());
                     }
+                    if report.signing_changed() {
+                        tracing::info!(statuses = report.signing_statuses, "signing round");
+                        let _ = app.emit(events::SIGNING_CHANGED, ());
+                    }
+                    for problem in &report.problems {
+                        tracing::info!(%problem, "background round");
+                    }
+                    say(&app, None);
                 }
+                Err(failure) => say(&app, Some(failure.to_string())),
             }
         }
     });
@@ -102,7 +137,7 @@ pub fn run() {
                 tracing::error!(%error, "the sandbox services did not start");
             }
             app.manage(state);
-            spawn_outbox_worker(app.handle().clone());
+            spawn_background_worker(app.handle().clone());
             Ok(())
         })
         .run(context());

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
+use kommunepost_core::background::{self, RoundReport};
 use kommunepost_core::config::Environment;
 use kommunepost_core::letters::attachment::{SIGNING_MAX_BYTES, check_pdf};
 use kommunepost_core::lookup::os_user;
@@ -17,9 +18,9 @@ use kommunepost_core::maskinporten::{CredentialKind, load_certificate};
 use kommunepost_core::signing::model::{AuthenticationLevel, Flow};
 use kommunepost_core::signing::order::{Deadline, DocumentInput, OrderInput, SignerInput};
 use kommunepost_core::signing::{
-    SigningClient, SigningConfig, SigningError, SigningTracker, TrackError, queue_signed_copies,
+    SigningClient, SigningConfig, SigningError, SigningTracker, TrackError,
 };
-use kommunepost_core::store::{NewAuditEntry, NewOrder, OrderState, SigningOrder};
+use kommunepost_core::store::{OrderState, SigningOrder};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CommandError, ErrorCode};
@@ -310,13 +311,10 @@ impl AppState {
             deadline: form.deadline,
             reference: form.reference.clone(),
             exit_url: form.exit_url.clone(),
-            activation: form.activation_date.and_then(|date| {
-                use chrono::TimeZone;
-                chrono::Local
-                    .from_local_datetime(&date.and_hms_opt(8, 0, 0)?)
-                    .earliest()
-                    .map(|t| t.with_timezone(&Utc))
-            }),
+            // 08:00 Norwegian time on the chosen day.
+            activation: form
+                .activation_date
+                .map(|date| kommunepost_core::norway::at(date, 8, 0)),
             identifier: form.identifier,
         })
     }
@@ -420,24 +418,10 @@ impl AppState {
         form: &SigningForm,
     ) -> Result<SigningOrder, CommandError> {
         let (environment, client, job, names) = self.job_for(form).await?;
-        let people = form.signers.iter().filter(|s| s.fnr.is_some()).count() as u32;
-        let store = self.session().store()?;
-        let order = store.create_signing_order(NewOrder {
-            environment: environment.as_str().to_owned(),
-            job,
-            signer_names: names,
-            send_copy: form.send_copy,
-        })?;
-        store.append_audit(&NewAuditEntry {
-            actor: os_user(),
-            action: "signing_order".into(),
-            environment: environment.as_str().to_owned(),
-            count: people,
-            purpose: Some(format!("Signering: {}", form.title.trim())),
-        })?;
-        drop(store);
-        self.tracker(environment, client)?.send(&order.id).await?;
-        Ok(self.session().store()?.signing_order(&order.id)?)
+        Ok(self
+            .tracker(environment, client)?
+            .create_order(job, names, form.send_copy, &os_user())
+            .await?)
     }
 
     /// The order with its timeline.
@@ -541,11 +525,7 @@ impl AppState {
             .trim_start_matches("0000_")
             .trim_end_matches(".pdf")
             .to_owned();
-        let stamp = self
-            .clock()
-            .now()
-            .with_timezone(&chrono::Local)
-            .format("%Y-%m-%d-%H%M");
+        let stamp = kommunepost_core::norway::local(self.clock().now()).format("%Y-%m-%d-%H%M");
         let mut written = Vec::new();
         let mut write = |name: String, bytes: &[u8]| {
             let path = kommunepost_core::paths::export_file(&self.paths().export_dir, &name, bytes)
@@ -567,9 +547,9 @@ impl AppState {
         Ok(written)
     }
 
-    /// One background round: poll the queues (the tracker never polls early), then queue the
-    /// signed copies of orders that just completed.
-    pub async fn signing_round(&self) -> Result<usize, CommandError> {
+    /// One background round of signing orders (core's, once for app and CLI). Only the holder
+    /// of the store's worker lock calls this.
+    pub async fn signing_round(&self) -> Result<RoundReport, CommandError> {
         let store = self.session().store()?;
         let environment = self.settings().environment;
         if environment == Environment::Sandbox
@@ -577,29 +557,14 @@ impl AppState {
         {
             store.close_earlier_sandbox_orders(started)?;
         }
-        if store
-            .signing_queues_to_poll(environment.as_str())?
-            .is_empty()
-            && store
-                .signing_orders_missing_results(environment.as_str())?
-                .is_empty()
-            && store
-                .signing_orders_awaiting_copies(environment.as_str())?
-                .is_empty()
-        {
-            return Ok(0);
+        if !background::signing_work(&store, environment.as_str())? {
+            return Ok(RoundReport::default());
         }
         drop(store);
         let (environment, client) = self.signing_client().await?;
-        let report = self.tracker(environment, client)?.round().await?;
+        let tracker = self.tracker(environment, client)?;
         let store = self.session().store()?;
         let hold = chrono::Duration::minutes(i64::from(self.settings().dispatch.hold_minutes));
-        for id in store.signing_orders_awaiting_copies(environment.as_str())? {
-            queue_signed_copies(&store, &id, hold)?;
-        }
-        for problem in &report.problems {
-            tracing::warn!(problem = %kommunepost_core::letters::recipients::mask_text(problem), "signing");
-        }
-        Ok(report.statuses)
+        Ok(background::signing_round(&tracker, &store, environment.as_str(), hold).await?)
     }
 }

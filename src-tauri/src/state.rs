@@ -150,6 +150,22 @@ impl AppState {
         Ok(self.app_info())
     }
 
+    /// Takes the store's worker lock for the app's background worker (one worker per store),
+    /// settling what a worker that died left half done. Refused with who is sending when
+    /// another process holds it.
+    pub fn acquire_worker_lock(
+        &self,
+    ) -> Result<kommunepost_core::store::worker_lock::WorkerLock, CommandError> {
+        let store = self.session().store()?;
+        kommunepost_core::background::take_worker_lock(
+            &self.paths.data_dir,
+            "kommunepost-app",
+            &store,
+            self.clock.now(),
+        )
+        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))
+    }
+
     /// Where the app keeps and writes files.
     pub fn paths(&self) -> &AppPaths {
         &self.paths

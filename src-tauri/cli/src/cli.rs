@@ -305,6 +305,9 @@ pub struct MaskinportenArgs {
     /// Maskinporten's token endpoint (default: the issuer + /token).
     #[arg(long, value_name = "URL")]
     pub token_url: Option<String>,
+    /// Maskinporten's issuer, the grant's `aud` (same as the global --maskinporten-url).
+    #[arg(long, value_name = "URL")]
+    pub maskinporten_issuer: Option<String>,
 }
 
 /// Maskinporten and SvarUt credentials (test and prod; the sandbox brings its own).
@@ -482,9 +485,6 @@ pub struct KrrLookupArgs {
     pub json: bool,
     #[command(flatten)]
     pub maskinporten: MaskinportenArgs,
-    /// Maskinporten's issuer, the grant's `aud` (same as the global --maskinporten-url).
-    #[arg(long, value_name = "URL")]
-    pub maskinporten_issuer: Option<String>,
     /// Use KRR's /rest/v1 instead of /rest/v2.
     #[arg(long)]
     pub v1: bool,

@@ -40,6 +40,34 @@ pub enum CliError {
     /// Anything else the user must act on.
     #[error("{0}")]
     Usage(String),
+    /// Another process holds the store's worker lock: this one runs no worker.
+    #[error("{0}; this command runs no worker while it does (reading, composing and queuing still work)")]
+    Busy(String),
+    /// Background rounds failed (each was reported as it happened).
+    #[error("{0} round(s) of the worker failed; see the messages above")]
+    RoundsFailed(u64),
+}
+
+impl From<kommunepost_core::sending::SendingError> for CliError {
+    fn from(error: kommunepost_core::sending::SendingError) -> Self {
+        use kommunepost_core::sending::SendingError;
+        match error {
+            SendingError::Store(error) => Self::Store(error),
+            SendingError::Lookup(error) => Self::Lookup(error),
+            SendingError::Prepare(error) => Self::Usage(format!("the draft: {error}")),
+            other => Self::Usage(other.to_string()),
+        }
+    }
+}
+
+impl From<kommunepost_core::background::TakeLockError> for CliError {
+    fn from(error: kommunepost_core::background::TakeLockError) -> Self {
+        use kommunepost_core::background::TakeLockError;
+        match error {
+            TakeLockError::Store(error) => Self::Store(error),
+            TakeLockError::Lock(error) => Self::Busy(error.to_string()),
+        }
+    }
 }
 
 impl CliError {
@@ -48,6 +76,7 @@ impl CliError {
         eprintln!("kommunepost: error: {self}");
         match self {
             Self::Usage(_) | Self::Config(ConfigError::UnknownEnvironment(_)) => ExitCode::from(2),
+            Self::Busy(_) => ExitCode::from(3),
             _ => ExitCode::from(1),
         }
     }

@@ -1,11 +1,14 @@
-//! Kommunepost's domain logic, with no dependency on tauri: everything a clerk's job needs
-//! works and is tested without a window.
+//! Kommunepost's domain logic and application layer, with no dependency on tauri: everything a
+//! clerk's job needs works and is tested without a window. Each use case is written once here
+//! ([`lookup`], [`sending`], [`background`], [`signing`]); the app and the CLI only parse input,
+//! call it, and present the result.
 //!
 //! | module | what it holds |
 //! |---|---|
 //! | [`ident`] | fødselsnummer, D-/H-/FH-/synthetic numbers, organisasjonsnummer |
 //! | [`krr`] | KRR's request/response model and timestamps |
 //! | [`letters`] | the letter body format, merge fields, recipient lists from CSV |
+//! | [`gate`] | the one gate every identifier passes before it leaves the machine |
 //! | [`lookup`] | a clerk's lookup: local checks, audit entry, KRR, one row per input |
 //! | [`routing`] | digital mailbox or paper, with the reason; the 18-month rule |
 //! | [`maskinporten`] | access tokens by JWT grant (x5c or kid), cached |
@@ -16,11 +19,16 @@
 //! | [`logging`] | tracing to a rotating file, with identifiers masked |
 //! | [`secret`] | a wrapper that keeps secret values out of logs |
 //! | [`signing`] | e-signing orders: job model, ASiC-E/XAdES bundle, mutual-TLS client |
+//! | [`sending`] | prepare → preview → queue, once for app and CLI |
+//! | [`background`] | the worker round (send, track, signing, copies), supervised |
 //! | [`clock`] | injected time |
+//! | [`norway`] | Norwegian time (Europe/Oslo) for dates, deadlines and months |
 
+pub mod background;
 pub mod clock;
 pub mod config;
 pub mod dispatch;
+pub mod gate;
 pub mod ident;
 pub mod jws;
 pub mod krr;
@@ -28,10 +36,12 @@ pub mod letters;
 pub mod logging;
 pub mod lookup;
 pub mod maskinporten;
+pub mod norway;
 pub mod outbox;
 pub mod paths;
 pub mod routing;
 pub mod secret;
+pub mod sending;
 pub mod signing;
 pub mod store;
 pub mod svarut;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Environment;
-use crate::ident::{Fnr, FnrKind, FnrVariant, IdentKind, IdentProblem, Identifier, check};
+use crate::ident::{Fnr, IdentKind, IdentProblem, Identifier, check};
 use crate::krr::{Cancel, KrrClient, KrrPerson};
 use crate::routing::{
     MailboxProvider, NotificationChannels, Route, RouteReason, route_organisation, route_person,
@@ -201,25 +201,12 @@ fn fill(
     row.notification = Some(decision.notification);
 }
 
-/// Why a valid number may not be sent to KRR in `environment`: (code, message).
+/// Why a valid number may not be sent to KRR in `environment`: (code, message). The rules
+/// are the one gate's ([`crate::gate`]).
 fn not_for_krr(fnr: &Fnr, environment: Environment) -> Option<(&'static str, &'static str)> {
-    if fnr.kind() == FnrKind::FhNummer || fnr.variant() == FnrVariant::HelpOrNavSynthetic {
-        return Some((
-            "not_in_krr",
-            "H-, FH- and NAV synthetic numbers are not in KRR; nothing was sent",
-        ));
-    }
-    match environment {
-        Environment::Test if !fnr.is_tenor_synthetic() => Some((
-            "real_number_in_test",
-            "the test environment takes synthetic test numbers (Tenor) only; nothing was sent",
-        )),
-        Environment::Production if fnr.is_tenor_synthetic() => Some((
-            "synthetic_number_in_production",
-            "a synthetic test number is not looked up in production; nothing was sent",
-        )),
-        _ => None,
-    }
+    crate::gate::check_person(fnr, environment, crate::gate::Destination::Krr)
+        .err()
+        .map(|refused| (refused.code, refused.message))
 }
 
 /// Writes the audit entry, looks the plan's persons up, and returns one row per input.

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use rand::TryRngCore;
 
 use crate::clock::Clock;
-use crate::ident::Fnr;
+use crate::config::Environment;
+use crate::gate;
+use crate::ident::Identifier;
 use crate::krr::KrrClient;
 use crate::routing::{Route, route_organisation, route_person};
 use crate::store::{OutboxLetter, Store, StoreError};
@@ -57,6 +59,12 @@ pub enum StepOutcome {
         /// Why.
         reason: String,
     },
+    /// This worker's claim on the letter expired while it worked (another worker may have
+    /// it now): the letter was left alone.
+    ClaimLost {
+        /// The letter.
+        letter: String,
+    },
 }
 
 /// Who the worker's KRR lookups are recorded as in the audit log, and the environment it
@@ -69,7 +77,10 @@ pub struct AuditAs {
     pub environment: String,
 }
 
-/// Sends and tracks letters.
+/// Sends and tracks letters. Each letter is claimed (compare-and-set in the store, under a
+/// lease longer than the send timeout) before anything is done with it, so two workers on one
+/// store never handle the same letter; [`crate::store::worker_lock`] keeps a second process
+/// from running a worker at all.
 pub struct Worker {
     store: Arc<Store>,
     svarut: Arc<SvarUtClient>,
@@ -77,11 +88,15 @@ pub struct Worker {
     clock: Arc<dyn Clock>,
     audit: AuditAs,
     print_at_office: bool,
+    id: String,
+    lease: chrono::Duration,
 }
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Worker").finish_non_exhaustive()
+        f.debug_struct("Worker")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -93,9 +108,14 @@ pub fn backoff(attempts: i64, jitter: f64) -> chrono::Duration {
     chrono::Duration::milliseconds((capped * (0.5 + jitter.clamp(0.0, 1.0)) * 1000.0) as i64)
 }
 
+/// Time a claim allows beyond the send itself: the send-time KRR lookup, reading the
+/// documents, and storing the outcome.
+const LEASE_MARGIN: chrono::Duration = chrono::Duration::minutes(2);
+
 impl Worker {
     /// A worker over `store`, sending with `svarut`, looking up with `krr` (none: no lookup,
     /// e.g. only tracking), on `clock`; its KRR lookups are written to the audit log as `audit`.
+    /// Its claims last the SvarUt client's send timeout plus a margin.
     pub fn new(
         store: Arc<Store>,
         svarut: Arc<SvarUtClient>,
@@ -103,6 +123,10 @@ impl Worker {
         clock: Arc<dyn Clock>,
         audit: AuditAs,
     ) -> Self {
+        let lease = chrono::Duration::from_std(svarut.send_timeout())
+            .unwrap_or(chrono::Duration::minutes(20))
+            + LEASE_MARGIN;
+        let tag = uuid::Uuid::new_v4().simple().to_string();
         Self {
             store,
             svarut,
@@ -110,6 +134,8 @@ impl Worker {
             clock,
             audit,
             print_at_office: false,
+            id: format!("pid{}-{}", std::process::id(), &tag[..8]),
+            lease,
         }
     }
 
@@ -120,6 +146,25 @@ impl Worker {
         self
     }
 
+    /// This worker's id, as its claims name it.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// How long its claims last.
+    pub fn lease(&self) -> chrono::Duration {
+        self.lease
+    }
+
+    /// The store it works on.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    fn environment(&self) -> Environment {
+        Environment::parse(&self.audit.environment).unwrap_or(Environment::Production)
+    }
+
     fn retry_at(&self, attempts: i64) -> DateTime<Utc> {
         let jitter = rand::rngs::OsRng
             .try_next_u32()
@@ -127,17 +172,38 @@ impl Worker {
         self.clock.now() + backoff(attempts, jitter)
     }
 
-    /// Handles the next due letter, if any.
+    /// Claims and handles the next due letter, if any.
     pub async fn step(&self) -> Result<StepOutcome, StoreError> {
-        let Some(letter) = self.store.next_due_letter(&self.audit.environment)? else {
+        let Some(letter) =
+            self.store
+                .claim_next_due_letter(&self.audit.environment, &self.id, self.lease)?
+        else {
             return Ok(StepOutcome::Idle);
         };
         let id = letter.id.clone();
+        match self.handle(letter).await {
+            Err(StoreError::ClaimLost(_)) => {
+                tracing::warn!(letter = %id, "the claim on a letter expired; left to the other worker");
+                Ok(StepOutcome::ClaimLost { letter: id })
+            }
+            other => other,
+        }
+    }
+
+    async fn handle(&self, letter: OutboxLetter) -> Result<StepOutcome, StoreError> {
+        let id = letter.id.clone();
+        let worker = self.id.as_str();
+        // The one gate: a number the environment may not send never leaves, whatever queued it.
+        if let Some(refused) = self.refused(&letter) {
+            let reason = refused.to_string();
+            self.store.mark_failed(&id, worker, &reason)?;
+            return Ok(StepOutcome::Failed { letter: id, reason });
+        }
         // A send that may have arrived: look before sending again.
         if letter.attempts > 0 && letter.state == crate::store::OutboxState::Sending {
             match self.svarut.ids_by_ekstern_ref(&id).await {
                 Ok(found) if !found.is_empty() => {
-                    self.store.mark_sent(&id, &found[0])?;
+                    self.store.mark_sent(&id, worker, &found[0])?;
                     return Ok(StepOutcome::Recovered {
                         letter: id,
                         svarut_id: found[0].clone(),
@@ -146,8 +212,13 @@ impl Worker {
                 Ok(_) => {}
                 Err(error) => {
                     let error = error.to_string();
-                    self.store
-                        .retry_letter(&id, self.retry_at(letter.attempts), &error, true)?;
+                    self.store.retry_letter(
+                        &id,
+                        worker,
+                        self.retry_at(letter.attempts),
+                        &error,
+                        true,
+                    )?;
                     return Ok(StepOutcome::RetryLater { letter: id, error });
                 }
             }
@@ -156,28 +227,36 @@ impl Worker {
             Ok(Some((evidence, route))) => (Some(evidence), Some(route)),
             Ok(None) => (None, None),
             Err(error) => {
-                self.store
-                    .retry_letter(&id, self.retry_at(letter.attempts), &error, false)?;
+                self.store.retry_letter(
+                    &id,
+                    worker,
+                    self.retry_at(letter.attempts),
+                    &error,
+                    letter.state == crate::store::OutboxState::Sending,
+                )?;
                 return Ok(StepOutcome::RetryLater { letter: id, error });
             }
         };
         let route_name = route.map(route_name);
         if self.print_at_office && route == Some(Route::Papir) && letter.attempts == 0 {
-            self.store.mark_local_print(&id, evidence.as_deref())?;
+            self.store
+                .mark_local_print(&id, worker, evidence.as_deref())?;
             return Ok(StepOutcome::OfficePrint { letter: id });
         }
         let documents = self.store.letter_documents(&id)?;
         let files: Vec<FilePart<'_>> = documents.iter().map(|b| FilePart { bytes: b }).collect();
         // Stored before the request leaves: a crash from here on is recovered by the lookup.
+        // Only the claim's holder may do this (compare-and-set), so no second worker sends.
         self.store.mark_sending(
             &id,
+            worker,
             self.retry_at(letter.attempts + 1),
             evidence.as_deref(),
             route_name.as_deref(),
         )?;
         match self.svarut.send(&letter.forsendelse, &files).await {
             Ok(svarut_id) => {
-                self.store.mark_sent(&id, &svarut_id)?;
+                self.store.mark_sent(&id, worker, &svarut_id)?;
                 Ok(StepOutcome::Sent {
                     letter: id,
                     svarut_id,
@@ -185,21 +264,38 @@ impl Worker {
             }
             Err(error) if error.is_permanent() => {
                 let reason = error.to_string();
-                self.store.mark_failed(&id, &reason)?;
+                self.store.mark_failed(&id, worker, &reason)?;
                 Ok(StepOutcome::Failed { letter: id, reason })
             }
             Err(error) => {
                 // Unknown outcome (timeout, 5xx, dropped connection) or a token problem: the
                 // letter stays `sending` and is looked up before any new send.
                 let text = error.to_string();
-                self.store
-                    .retry_letter(&id, self.retry_at(letter.attempts + 1), &text, true)?;
+                self.store.retry_letter(
+                    &id,
+                    worker,
+                    self.retry_at(letter.attempts + 1),
+                    &text,
+                    true,
+                )?;
                 Ok(StepOutcome::RetryLater {
                     letter: id,
                     error: text,
                 })
             }
         }
+    }
+
+    /// Whether the gate refuses the letter's numbers (recipient and `digitalId`).
+    fn refused(&self, letter: &OutboxLetter) -> Option<gate::Refused> {
+        let environment = self.environment();
+        let stored = [
+            letter.recipient_id.as_deref(),
+            letter.forsendelse.mottaker.digital_id.as_deref(),
+        ];
+        stored.into_iter().flatten().find_map(|number| {
+            gate::check_stored(number, environment, gate::Destination::SvarUt).err()
+        })
     }
 
     /// The KRR lookup at send time for a person: "<time> KRR: <route> (<reason>)", and the
@@ -212,31 +308,33 @@ impl Worker {
                 Route::Papir,
             )));
         };
-        let decision = if id.len() == 9 {
-            route_organisation()
-        } else {
-            let Some(krr) = &self.krr else {
-                return Ok(None);
-            };
-            let fnr = Fnr::parse(id).map_err(|e| format!("the recipient's number: {e}"))?;
-            // Every KRR lookup is in the audit log, written before the lookup is made.
-            self.store
-                .append_audit(&crate::store::NewAuditEntry {
-                    actor: self.audit.actor.clone(),
-                    action: "krr_lookup".to_owned(),
-                    environment: self.audit.environment.clone(),
-                    count: 1,
-                    purpose: Some(crate::letters::recipients::mask_text(&format!(
-                        "Utsending: {}",
-                        letter.title
-                    ))),
-                })
-                .map_err(|e| format!("the audit log: {e}"))?;
-            let found = krr
-                .lookup_chunk(std::slice::from_ref(&fnr))
-                .await
-                .map_err(|e| format!("KRR: {e}"))?;
-            route_person(found.first(), now)
+        let decision = match gate::check_stored(id, self.environment(), gate::Destination::Krr)
+            .map_err(|refused| refused.to_string())?
+        {
+            Identifier::Organisation(_) => route_organisation(),
+            Identifier::Person(fnr) => {
+                let Some(krr) = &self.krr else {
+                    return Ok(None);
+                };
+                // Every KRR lookup is in the audit log, written before the lookup is made.
+                self.store
+                    .append_audit(&crate::store::NewAuditEntry {
+                        actor: self.audit.actor.clone(),
+                        action: "krr_lookup".to_owned(),
+                        environment: self.audit.environment.clone(),
+                        count: 1,
+                        purpose: Some(crate::letters::recipients::mask_text(&format!(
+                            "Utsending: {}",
+                            letter.title
+                        ))),
+                    })
+                    .map_err(|e| format!("the audit log: {e}"))?;
+                let found = krr
+                    .lookup_chunk(std::slice::from_ref(&fnr))
+                    .await
+                    .map_err(|e| format!("KRR: {e}"))?;
+                route_person(found.first(), now)
+            }
         };
         Ok(Some((
             format!(

@@ -70,11 +70,7 @@ pub fn render_preview(
             Some(Fnr::parse(text).map_err(|e| CommandError::new(ErrorCode::InvalidIdentifier, e))?)
         }
     };
-    let date = state
-        .clock()
-        .now()
-        .with_timezone(&chrono::Local)
-        .date_naive();
+    let date = kommunepost_core::norway::date(state.clock().now());
     let letter = draft
         .letter
         .compose(

@@ -109,7 +109,7 @@ fn access(
         KrrVersion::V2
     };
     let mut flags = context.endpoint_flags.clone();
-    if let Some(issuer) = &args.maskinporten_issuer {
+    if let Some(issuer) = &args.maskinporten.maskinporten_issuer {
         flags.maskinporten = Some(issuer.clone());
     }
     if let Some(sandbox) = sandbox {

@@ -51,8 +51,8 @@ pub fn render(args: RenderArgs) -> Result<ExitCode, CliError> {
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
             CliError::Usage(format!("--date {text:?}: write the date as YYYY-MM-DD"))
         })?,
-        // The edge of the program: the clerk's today.
-        None => chrono::Local::now().date_naive(),
+        // The edge of the program: today in Norway.
+        None => kommunepost_core::norway::date(chrono::Utc::now()),
     };
     let channel = match args.channel.as_str() {
         "papir" => PreflightChannel::Papir,

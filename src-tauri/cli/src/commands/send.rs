@@ -7,22 +7,22 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
+use kommunepost_core::background::{
+    self, RoundReport, TakeLockError, run_rounds, supervised, take_worker_lock,
+};
 use kommunepost_core::clock::{Clock, SystemClock};
 use kommunepost_core::config::{Endpoints, Environment};
-use kommunepost_core::dispatch::{
-    Prepared, prepare_draft, prepare_letters, preview, route_letters,
-};
-use kommunepost_core::ident::Identifier;
-use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient, KrrVersion, connect};
-use kommunepost_core::letters::draft::DraftText;
+use kommunepost_core::krr::{KrrAccess, KrrClient, KrrVersion, connect};
 use kommunepost_core::letters::recipients::read_recipients;
 use kommunepost_core::letters::template::Template;
-use kommunepost_core::lookup::{LookupContext, os_user};
+use kommunepost_core::lookup::os_user;
 use kommunepost_core::maskinporten::ClientCredential;
-use kommunepost_core::outbox::{AuditAs, StepOutcome, Worker};
+use kommunepost_core::norway;
+use kommunepost_core::outbox::{AuditAs, Worker};
 use kommunepost_core::secret::Secret;
-use kommunepost_core::store::{NewLetter, OutboxLetter, OutboxState};
+use kommunepost_core::sending::{self, DispatchPlan, DraftToSend, PlanOptions, Source};
+use kommunepost_core::store::{OutboxLetter, OutboxState, Store, StoreError};
 use kommunepost_core::svarut::{SvarUtAccount, SvarUtClient};
 use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
 use serde_json::json;
@@ -140,10 +140,13 @@ async fn services(
             sandbox: Some(sandbox),
         });
     }
-    let endpoints =
-        context
-            .settings
-            .endpoints(context.environment, &context.endpoint_flags, None)?;
+    let mut flags = context.endpoint_flags.clone();
+    if let Some(issuer) = &args.maskinporten.maskinporten_issuer {
+        flags.maskinporten = Some(issuer.clone());
+    }
+    let endpoints = context
+        .settings
+        .endpoints(context.environment, &flags, None)?;
     let usage = |text: &str| CliError::Usage(text.to_owned());
     let (client_id, credential) = super::credentials::client(&args.maskinporten)?;
     let account = SvarUtAccount {
@@ -218,136 +221,70 @@ fn svarut_client(
     .map_err(|e| CliError::Usage(format!("SvarUt: {e}")))
 }
 
-/// The letters of a mass mailing, or of a draft saved in the app (a draft with a recipient
-/// list becomes a mass mailing here): (title, mailing id, letters, rows not made).
-fn letters_to_send(
-    args: &SendArgs,
-    store: &kommunepost_core::store::Store,
-    date: NaiveDate,
-) -> Result<(String, Option<String>, Prepared), CliError> {
-    if let Some(id) = &args.mailing {
-        let mailing = store.get_mailing(id)?;
-        if mailing.from_draft() {
-            return Err(CliError::Usage(format!(
-                "mailing {id} was made from a draft when it was sent; its letters are already in \
-                 the outbox (see `outbox list --mailing {id}`)"
-            )));
-        }
-        let template = Template::from_file(mailing.template.as_bytes())
-            .map_err(|e| CliError::Usage(format!("the mailing's template: {e}")))?;
-        let list = read_recipients(&mailing.recipients)
-            .map_err(|e| CliError::Usage(format!("the mailing's recipient list: {e}")))?;
-        return Ok((
-            mailing.title,
-            Some(mailing.id),
-            prepare_letters(&template, &list, date),
-        ));
+/// The letters' date: `--date`, else today in Norway.
+fn letter_date(args: &SendArgs, clock: &dyn Clock) -> Result<NaiveDate, CliError> {
+    match &args.date {
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| CliError::Usage(format!("--date {text:?}: write the date as YYYY-MM-DD"))),
+        None => Ok(norway::date(clock.now())),
     }
-    let id = args
-        .draft
-        .as_deref()
-        .ok_or_else(|| CliError::Usage("give --mailing ID or --draft ID".into()))?;
-    let draft = store.get_draft(id)?;
-    let template = match &draft.letter.template_id {
-        Some(template) => Some(store.get_template(template)?.template),
-        None => None,
-    };
-    let name = draft.recipient_name.clone().unwrap_or_default();
-    let text = DraftText {
-        title: &draft.title,
-        body: &draft.body,
-        recipient_fnr: draft.recipient_fnr.as_ref(),
-        recipient_name: &name,
-    };
-    let prepared = prepare_draft(&draft.letter, text, template.as_ref(), date)
-        .map_err(|e| CliError::Usage(format!("the draft: {e}")))?;
-    let mailing = store.create_mailing_for_draft(&draft.title, &draft.letter)?;
-    Ok((draft.title.trim().to_owned(), mailing, prepared))
 }
 
 pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
     let store = Arc::new(context.open_store(None)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let date = match &args.date {
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            CliError::Usage(format!("--date {text:?}: write the date as YYYY-MM-DD"))
-        })?,
-        None => chrono::Local::now().date_naive(),
+    let date = letter_date(&args, clock.as_ref())?;
+    let draft = match (&args.mailing, &args.draft) {
+        (Some(_), None) => None,
+        (None, Some(id)) => Some(DraftToSend::from(&store.get_draft(id)?)),
+        _ => return Err(CliError::Usage("give --mailing ID or --draft ID".into())),
     };
-    let (title, mailing_id, (letters, failed)) = letters_to_send(&args, &store, date)?;
+    let source = match (&args.mailing, &draft) {
+        (Some(id), _) => Source::Mailing(id),
+        (None, Some(draft)) => Source::Draft(draft),
+        (None, None) => unreachable!("checked above"),
+    };
+    let letters = sending::prepare(&store, source, context.environment, date)?;
     let runtime = runtime()?;
     runtime.block_on(async {
         let services = services(context, &args.service, clock.clone()).await?;
-        // KRR now, for the preview (written to the audit log first).
-        let purpose = format!("Utsending: {title}");
-        let inputs = route_letters(
+        let settings = &context.settings;
+        // KRR now, for the preview (written to the audit log first: the only write without
+        // --yes).
+        let plan = sending::plan(
+            &store,
             &letters,
             &services.krr,
             Some(&services.svarut),
-            &store,
-            &LookupContext {
+            PlanOptions {
+                environment: context.environment,
                 actor: &os_user(),
-                environment: context.environment.as_str(),
-                purpose: Some(&purpose),
                 now: clock.now(),
+                prices: &settings.dispatch.prices,
+                hold_minutes: args.hold.unwrap_or(settings.dispatch.hold_minutes),
+                print_at_office: settings.dispatch.print_at_office,
             },
-            context.environment,
-            &Cancel::default(),
         )
         .await?;
-        let shown = preview(inputs, &context.settings.dispatch.prices);
-        if args.json {
-            println!(
-                "{}",
-                json!({ "preview": shown, "failed": failed.iter().map(|(row, error)| json!({"row": row, "error": error})).collect::<Vec<_>>() })
-            );
-        } else {
-            for row in &shown.rows {
-                println!(
-                    "{}: {} ({}), {:.2} kr",
-                    row.recipient,
-                    serde_json::to_value(row.route).unwrap_or_default().as_str().unwrap_or(""),
-                    serde_json::to_value(row.reason).unwrap_or_default().as_str().unwrap_or(""),
-                    row.cost
-                );
-            }
-            for (row, error) in &failed {
-                println!("row {row}: no letter: {error}");
-            }
-            println!(
-                "{} digital, {} Altinn, {} paper; estimated {:.2} kr (saving {:.2} kr against paper)",
-                shown.digital.letters, shown.altinn.letters, shown.paper.letters, shown.total_cost, shown.saving
-            );
-        }
+        print_plan(&plan, args.json);
+        let failed_rows = !plan.failed.is_empty();
         if !args.yes {
             eprintln!("nothing was sent; add --yes to put the letters in the outbox");
             if let Some(sandbox) = services.sandbox {
                 sandbox.stop().await;
             }
-            return Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+            return Ok(if failed_rows { ExitCode::from(1) } else { ExitCode::SUCCESS });
         }
-        let hold = args.hold.unwrap_or(context.settings.dispatch.hold_minutes);
-        let mut queued = Vec::new();
-        for letter in letters {
-            let recipient_id = match &letter.row.identifier {
-                Identifier::Person(fnr) => fnr.expose().to_owned(),
-                Identifier::Organisation(org) => org.to_string(),
-            };
-            let stored = store.enqueue_letter(NewLetter {
-                mailing_id: mailing_id.clone(),
-                recipient_name: letter.row.name.clone(),
-                recipient_id: Some(recipient_id),
-                forsendelse: letter.forsendelse,
-                documents: letter.documents,
-                hold: chrono::Duration::minutes(i64::from(hold)),
-                kind: args.kind.into(),
-                pages: letter.pages,
-                environment: context.environment.as_str().to_owned(),
-            })?;
-            queued.push(stored.id);
-        }
-        eprintln!("{} letter(s) in the outbox, held {hold} minute(s)", queued.len());
-        let mut any_failed = !failed.is_empty();
+        let hold = args.hold.unwrap_or(settings.dispatch.hold_minutes);
+        let queued = sending::queue(
+            &store,
+            letters,
+            args.kind.into(),
+            chrono::Duration::minutes(i64::from(hold)),
+            context.environment,
+        )?;
+        eprintln!("{} letter(s) in the outbox, held {hold} minute(s)", queued.letters.len());
+        let mut any_failed = failed_rows;
         if args.wait {
             let worker = Worker::new(
                 store.clone(),
@@ -355,43 +292,25 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 Some(Arc::new(services.krr)),
                 clock.clone(),
                 audit_as(context),
-            );
-            loop {
-                match worker.step().await? {
-                    StepOutcome::Sent { .. }
-                    | StepOutcome::Recovered { .. }
-                    | StepOutcome::OfficePrint { .. } => {}
-                    StepOutcome::Failed { letter, reason } => {
-                        eprintln!("letter {letter}: failed: {reason}");
-                    }
-                    StepOutcome::RetryLater { error, .. } => {
-                        eprintln!("will try again: {error}");
-                    }
-                    StepOutcome::Idle => {
-                        let open = queued
-                            .iter()
-                            .map(|id| store.get_letter(id))
-                            .collect::<Result<Vec<_>, _>>()?
-                            .into_iter()
-                            .filter(|l| {
-                                matches!(
-                                    l.state,
-                                    OutboxState::Held | OutboxState::Queued | OutboxState::Sending
-                                )
-                            })
-                            .count();
-                        if open == 0 {
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+            )
+            .print_at_office(settings.dispatch.print_at_office);
+            let open = |store: &Store| -> Result<usize, StoreError> {
+                let mut open = 0;
+                for id in &queued.letters {
+                    let state = store.get_letter(id)?.state;
+                    if matches!(state, OutboxState::Held | OutboxState::Queued | OutboxState::Sending) {
+                        open += 1;
                     }
                 }
-            }
+                Ok(open)
+            };
+            let failures = work(context, &store, &worker, |store| Ok(open(store)? > 0)).await?;
             let letters: Vec<OutboxLetter> = queued
+                .letters
                 .iter()
                 .map(|id| store.get_letter(id))
                 .collect::<Result<_, _>>()?;
-            any_failed |= letters.iter().any(|l| l.state == OutboxState::Failed);
+            any_failed |= failures > 0 || letters.iter().any(|l| l.state == OutboxState::Failed);
             print_letters(&letters, args.json);
         }
         if let Some(sandbox) = services.sandbox {
@@ -399,6 +318,80 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
         }
         Ok(if any_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
     })
+}
+
+fn print_plan(plan: &DispatchPlan, json: bool) {
+    let shown = &plan.preview;
+    if json {
+        println!("{}", json!({ "preview": shown, "failed": plan.failed }));
+        return;
+    }
+    for row in &shown.rows {
+        println!(
+            "{}: {} ({}), {:.2} kr",
+            row.recipient,
+            serde_json::to_value(row.route).unwrap_or_default().as_str().unwrap_or(""),
+            serde_json::to_value(row.reason).unwrap_or_default().as_str().unwrap_or(""),
+            row.cost
+        );
+    }
+    for failure in &plan.failed {
+        println!("row {}: no letter: {}", failure.row, failure.error);
+    }
+    println!(
+        "{} digital, {} Altinn, {} paper; estimated {:.2} kr (saving {:.2} kr against paper)",
+        shown.digital.letters,
+        shown.altinn.letters,
+        shown.paper.letters,
+        shown.total_cost,
+        shown.saving
+    );
+}
+
+/// Runs the worker under the store's worker lock (refused when another process holds it):
+/// supervised rounds — each failure or panic reported, and the next round runs — while
+/// `waiting` says there is work, with `track` the statuses too. Returns how many rounds
+/// failed. Ctrl-C stops between rounds.
+async fn work(
+    context: &Context,
+    store: &Store,
+    worker: &Worker,
+    waiting: impl Fn(&Store) -> Result<bool, StoreError>,
+) -> Result<u64, CliError> {
+    let _lock = take_worker_lock(
+        &context.paths.data_dir,
+        "kommunepost send --wait",
+        store,
+        Utc::now(),
+    )?;
+    let failures = run_rounds(
+        |_| background::outbox_round(worker, false),
+        |outcome| match outcome {
+            Ok(report) => {
+                for problem in &report.problems {
+                    eprintln!("note: {problem}");
+                }
+            }
+            Err(failure) => eprintln!("kommunepost: a worker round failed: {failure}"),
+        },
+        |_| async {
+            match waiting(store) {
+                Ok(false) => false,
+                Ok(true) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(500)) => true,
+                        _ = tokio::signal::ctrl_c() => false,
+                    }
+                }
+                Err(error) => {
+                    eprintln!("kommunepost: the store: {error}");
+                    false
+                }
+            }
+        },
+    )
+    .await;
+    Ok(failures)
 }
 
 fn audit_as(context: &Context) -> AuditAs {
@@ -466,26 +459,22 @@ pub fn outbox(command: OutboxCommand, context: &Context) -> Result<ExitCode, Cli
 }
 
 /// Letters of this environment still to send: held, queued, or with an unknown outcome.
-fn waiting(store: &kommunepost_core::store::Store, environment: &str) -> Result<usize, CliError> {
-    Ok(store
-        .list_outbox(None)?
-        .iter()
-        .filter(|l| {
-            l.environment == environment
-                && matches!(
-                    l.state,
-                    OutboxState::Held | OutboxState::Queued | OutboxState::Sending
-                )
-        })
-        .count())
+fn waiting(store: &Store, environment: &str) -> Result<bool, StoreError> {
+    Ok(store.list_outbox(None)?.iter().any(|l| {
+        l.environment == environment
+            && matches!(
+                l.state,
+                OutboxState::Held | OutboxState::Queued | OutboxState::Sending
+            )
+    }))
 }
 
 fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<ExitCode, CliError> {
     let store = Arc::new(context.open_store(None)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let environment = context.environment.as_str();
-    let (mut sent, mut failed) = (0usize, 0usize);
-    runtime()?.block_on(async {
+    let counted = std::sync::Mutex::new(RoundReport::default());
+    let failures = runtime()?.block_on(async {
         let services = services(context, service, clock.clone()).await?;
         let worker = Worker::new(
             store.clone(),
@@ -495,46 +484,65 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
             audit_as(context),
         )
         .print_at_office(context.settings.dispatch.print_at_office);
-        loop {
-            match worker.step().await? {
-                StepOutcome::Sent { letter, .. }
-                | StepOutcome::Recovered { letter, .. }
-                | StepOutcome::OfficePrint { letter } => {
-                    sent += 1;
+        let _lock = take_worker_lock(
+            &context.paths.data_dir,
+            "kommunepost outbox run",
+            &store,
+            Utc::now(),
+        )?;
+        let failures = run_rounds(
+            |round| background::outbox_round(&worker, round == 0),
+            |outcome| match outcome {
+                Ok(report) => {
+                    let mut counted = counted.lock().unwrap_or_else(|p| p.into_inner());
+                    counted.sent += report.sent;
+                    counted.failed += report.failed;
                     if !json {
-                        eprintln!("sent {letter}");
+                        for problem in &report.problems {
+                            eprintln!("note: {problem}");
+                        }
                     }
                 }
-                StepOutcome::Failed { letter, reason } => {
-                    failed += 1;
-                    eprintln!("letter {letter}: failed: {reason}");
-                }
-                StepOutcome::RetryLater { error, .. } => eprintln!("will try again: {error}"),
-                StepOutcome::Idle => {
-                    if waiting(&store, environment)? == 0 {
-                        break;
+                Err(failure) => eprintln!("kommunepost: a worker round failed: {failure}"),
+            },
+            |_| async {
+                match waiting(&store, environment) {
+                    Ok(false) => false,
+                    Ok(true) => {
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(2)) => true,
+                            _ = tokio::signal::ctrl_c() => false,
+                        }
                     }
-                    tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-                        _ = tokio::signal::ctrl_c() => break,
+                    Err(error) => {
+                        eprintln!("kommunepost: the store: {error}");
+                        false
                     }
                 }
-            }
-        }
-        if let Err(error) = worker.track().await? {
-            eprintln!("SvarUt: {error}");
+            },
+        )
+        .await;
+        // The statuses of what was sent, once at the end.
+        match supervised(worker.track()).await {
+            Ok(Err(error)) => eprintln!("SvarUt: {error}"),
+            Ok(Ok(_)) => {}
+            Err(failure) => eprintln!("kommunepost: tracking failed: {failure}"),
         }
         if let Some(sandbox) = services.sandbox {
             sandbox.stop().await;
         }
-        Ok::<_, CliError>(())
+        Ok::<_, CliError>(failures)
     })?;
+    let counted = counted.into_inner().unwrap_or_else(|p| p.into_inner());
     if json {
-        println!("{}", json!({ "sent": sent, "failed": failed }));
+        println!("{}", json!({ "sent": counted.sent, "failed": counted.failed }));
     } else {
-        eprintln!("{sent} sent, {failed} failed");
+        eprintln!("{} sent, {} failed", counted.sent, counted.failed);
     }
-    Ok(if failed > 0 {
+    if failures > 0 {
+        return Err(CliError::RoundsFailed(failures));
+    }
+    Ok(if counted.failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -560,10 +568,24 @@ pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError>
             clock.clone(),
             audit_as(context),
         );
+        // Tracking is the worker's: only with the store's worker lock. Without it, the
+        // statuses are the ones the running worker stores.
+        let lock = match take_worker_lock(&context.paths.data_dir, "kommunepost status", &store, Utc::now()) {
+            Ok(lock) => Some(lock),
+            Err(TakeLockError::Lock(busy)) => {
+                eprintln!("note: {busy}; showing the statuses it keeps up to date");
+                None
+            }
+            Err(TakeLockError::Store(error)) => return Err(error.into()),
+        };
         let mut shown: Option<Vec<(Option<String>, OutboxState)>> = None;
         let letters = loop {
-            if let Err(error) = worker.track().await? {
-                eprintln!("SvarUt: {error}");
+            if lock.is_some() {
+                match supervised(worker.track()).await {
+                    Ok(Err(error)) => eprintln!("SvarUt: {error}"),
+                    Ok(Ok(_)) => {}
+                    Err(failure) => eprintln!("kommunepost: tracking failed: {failure}"),
+                }
             }
             let letters = store.list_outbox(args.mailing.as_deref())?;
             let now: Vec<_> = letters
@@ -572,7 +594,7 @@ pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError>
                 .collect();
             if shown.as_ref() != Some(&now) {
                 if args.watch && !args.json {
-                    println!("-- {}", chrono::Local::now().format("%H:%M:%S"));
+                    println!("-- {}", norway::local(Utc::now()).format("%H:%M:%S"));
                 }
                 print_letters(&letters, args.json);
                 shown = Some(now);

@@ -18,7 +18,7 @@ use kommunepost_core::signing::order::{Deadline, DocumentInput, OrderInput, pars
 use kommunepost_core::signing::{
     Flow, SigningClient, SigningConfig, SigningTracker, TrackError, queue_signed_copies,
 };
-use kommunepost_core::store::{NewAuditEntry, NewOrder, OsKeyring, SigningOrder, Store};
+use kommunepost_core::store::{OsKeyring, SigningOrder, Store};
 use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
 use serde_json::json;
 
@@ -374,18 +374,8 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
                 activation: activation
                     .map(|text| {
                         NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-                            .map(|d| {
-                                use chrono::TimeZone;
-                                chrono::Local
-                                    .from_local_datetime(
-                                        &d.and_hms_opt(8, 0, 0).expect("valid time"),
-                                    )
-                                    .earliest()
-                                    .map_or_else(
-                                        || d.and_hms_opt(8, 0, 0).expect("valid time").and_utc(),
-                                        |t| t.with_timezone(&Utc),
-                                    )
-                            })
+                            // 08:00 Norwegian time on that day.
+                            .map(|d| kommunepost_core::norway::at(d, 8, 0))
                             .map_err(|_| {
                                 CliError::Usage(format!("--activation {text}: give YYYY-MM-DD"))
                             })
@@ -418,30 +408,16 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
                             Utc::now(),
                         )
                         .map_err(|e| CliError::Usage(format!("the order: {e}")))?;
-                    let people = job
-                        .signers
-                        .iter()
-                        .filter(|s| {
-                            matches!(
-                                s.identity,
-                                kommunepost_core::signing::model::SignerIdentity::Person(_)
-                            )
-                        })
-                        .count() as u32;
-                    let order = store.create_signing_order(NewOrder {
-                        environment: environment.clone(),
-                        job,
-                        signer_names: names,
-                        send_copy: copy || context.settings.signing.send_copy,
-                    })?;
-                    store.append_audit(&NewAuditEntry {
-                        actor: os_user(),
-                        action: "signing_order".into(),
-                        environment: environment.clone(),
-                        count: people,
-                        purpose: Some(format!("signeringsoppdrag {}", order.id)),
-                    })?;
-                    let sent = signing.tracker.send(&order.id).await?;
+                    let sent = signing
+                        .tracker
+                        .create_order(
+                            job,
+                            names,
+                            copy || context.settings.signing.send_copy,
+                            &os_user(),
+                        )
+                        .await?;
+                    let order = sent.clone();
                     if as_json {
                         println!("{}", order_json(&sent, &store));
                     } else {

@@ -214,13 +214,7 @@ impl OrderInput {
             (Flow::Portal, Some(Deadline::Date(date))) => {
                 // The end of the day where the clerk is (Norway), not in UTC.
                 let local = date.and_hms_opt(23, 59, 0).expect("valid time");
-                let end = {
-                    use chrono::TimeZone;
-                    chrono::Local
-                        .from_local_datetime(&local)
-                        .earliest()
-                        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
-                };
+                let end = crate::norway::at(local.date(), 23, 59);
                 let seconds = (end - starts).num_seconds();
                 if seconds <= 0 {
                     return Err(JobError {

@@ -87,6 +87,47 @@ impl SigningTracker {
         Ok(order)
     }
 
+    /// Creates a signing order, once for app and CLI: every signer's number passes the one
+    /// gate ([`crate::gate`]) first; the order is kept in the store (state `sending`, so a crash
+    /// from here on leaves it to be settled, never sent twice); the audit log records that
+    /// fødselsnumre go to the service (purpose "Signering: <title>"); then it is sent. The
+    /// order is kept even when sending fails; the error says why.
+    pub async fn create_order(
+        &self,
+        job: crate::signing::Job,
+        signer_names: Vec<String>,
+        send_copy: bool,
+        actor: &str,
+    ) -> Result<SigningOrder, TrackError> {
+        let environment = crate::config::Environment::parse(&self.environment)
+            .map_err(|e| TrackError::Order(e.to_string()))?;
+        let mut people = 0u32;
+        for signer in &job.signers {
+            if let crate::signing::model::SignerIdentity::Person(fnr) = &signer.identity {
+                crate::gate::check_person(fnr, environment, crate::gate::Destination::Signing)
+                    .map_err(|refused| {
+                        TrackError::Order(format!("signer {}: {refused}", fnr.masked()))
+                    })?;
+                people += 1;
+            }
+        }
+        let title = job.title.trim().to_owned();
+        let order = self.store.create_signing_order(crate::store::NewOrder {
+            environment: self.environment.clone(),
+            job,
+            signer_names,
+            send_copy,
+        })?;
+        self.store.append_audit(&crate::store::NewAuditEntry {
+            actor: actor.to_owned(),
+            action: "signing_order".into(),
+            environment: self.environment.clone(),
+            count: people,
+            purpose: Some(mask_text(&format!("Signering: {title}"))),
+        })?;
+        self.send(&order.id).await
+    }
+
     /// Sends a stored order (state `sending`). A refusal, or a service that could not be
     /// reached, leaves it `refused` (nothing was created); an answer that never came or broke
     /// off leaves it `uncertain` (never sent again: a status carrying our reference settles
@@ -313,7 +354,7 @@ pub fn queue_signed_copies(
     let pages = lopdf::Document::load_mem(&pdf)
         .map(|d| d.get_pages().len() as u32)
         .unwrap_or(1);
-    let mut queued = 0;
+    let mut letters = Vec::new();
     for signer in &order.signers {
         let (Some(fnr), "person") = (&signer.identifier, signer.kind.as_str()) else {
             continue;
@@ -323,7 +364,7 @@ pub fn queue_signed_copies(
         {
             continue;
         }
-        store.enqueue_letter(NewLetter {
+        letters.push(NewLetter {
             mailing_id: None,
             recipient_name: signer.name.clone(),
             recipient_id: Some(fnr.clone()),
@@ -348,9 +389,7 @@ pub fn queue_signed_copies(
             kind: LetterKind::Ordinary,
             pages,
             environment: order.environment.clone(),
-        })?;
-        queued += 1;
+        });
     }
-    store.mark_copies_sent(order_id, queued)?;
-    Ok(queued)
+    store.enqueue_signed_copies(order_id, letters)
 }

@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "signing",
         sql: include_str!("../../migrations/20261202120000_signing.sql"),
     },
+    Migration {
+        version: 20261206120000,
+        name: "worker_claims",
+        sql: include_str!("../../migrations/20261206120000_worker_claims.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

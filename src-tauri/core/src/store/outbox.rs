@@ -174,11 +174,13 @@ pub struct OutboxLetter {
     pub handled_note: Option<String>,
     /// The environment it is sent in.
     pub environment: String,
+    /// The worker holding a claim on it (live or expired), if any.
+    pub claimed_by: Option<String>,
 }
 
 const COLUMNS: &str = "id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, \
      next_attempt_at, attempts, svarut_id, krr_evidence, status, status_at, last_error, created_at, \
-     route, kind, pages, local_print, handled_at, handled_note, environment";
+     route, kind, pages, local_print, handled_at, handled_note, environment, claimed_by";
 
 fn time(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
@@ -206,6 +208,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
         row.get(14)?,
     );
     let environment: String = row.get(22)?;
+    let claimed_by: Option<String> = row.get(23)?;
     let more: (
         Option<String>,
         String,
@@ -260,8 +263,124 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
             handled_at: more.4,
             handled_note: more.5,
             environment,
+            claimed_by,
         })
     })())
+}
+
+/// The worker's next-due query: `?1` now, `?2` the environment. Walks the partial index in
+/// order and stops at the first letter that fits; letters under another worker's live claim
+/// are passed over.
+fn next_due_query() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM outbox INDEXED BY outbox_next_due
+         WHERE state IN ('held', 'queued', 'sending') AND release_at <= ?1 AND next_attempt_at <= ?1
+           AND (lease_until IS NULL OR lease_until <= ?1)
+           AND (mailing_id IS NULL OR mailing_id NOT IN (SELECT id FROM mailings WHERE paused = 1))
+           AND environment = ?2
+         ORDER BY next_attempt_at, created_at, id LIMIT 1"
+    )
+}
+
+/// Who may make a transition, as far as worker claims go.
+#[derive(Debug, Clone, Copy)]
+enum ClaimRule<'a> {
+    /// Anyone (tracking, the clerk's handling of a finished letter).
+    Any,
+    /// Only the worker holding a live claim; the claim is kept (a send under way).
+    Holder(&'a str),
+    /// Only the worker holding a live claim; the claim is released with the transition.
+    HolderReleases(&'a str),
+    /// Only while no worker holds a live claim (the clerk recalling a letter).
+    Unclaimed,
+}
+
+/// Inserts one letter with its documents and first event in `tx`; returns its id (also its
+/// forsendelse's `eksternReferanse`).
+pub(super) fn insert_letter(
+    tx: &rusqlite::Transaction<'_>,
+    letter: NewLetter,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut forsendelse = letter.forsendelse;
+    forsendelse.ekstern_referanse = Some(id.clone());
+    let release = now + letter.hold;
+    let state = if letter.hold > chrono::Duration::zero() {
+        OutboxState::Held
+    } else {
+        OutboxState::Queued
+    };
+    tx.execute(
+        "INSERT INTO outbox (id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, next_attempt_at, created_at, updated_at, kind, pages, environment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?9, ?10, ?11, ?12)",
+        params![
+            id,
+            letter.mailing_id,
+            forsendelse.tittel,
+            letter.recipient_name,
+            letter.recipient_id,
+            serde_json::to_string(&forsendelse).expect("plain data serialises"),
+            state.as_str(),
+            release.to_rfc3339(),
+            now.to_rfc3339(),
+            letter.kind.as_str(),
+            i64::from(letter.pages.max(1)),
+            letter.environment,
+        ],
+    )?;
+    for (position, bytes) in letter.documents.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO outbox_documents (letter_id, position, bytes) VALUES (?1, ?2, ?3)",
+            params![id, position as i64, bytes],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO outbox_events (letter_id, at, text) VALUES (?1, ?2, ?3)",
+        params![id, now.to_rfc3339(), "Lagt i utboksen"],
+    )?;
+    Ok(id)
+}
+
+/// A mass mailing to make together with its letters.
+#[derive(Debug, Clone)]
+pub struct NewMailing<'a> {
+    /// Its title.
+    pub title: &'a str,
+    /// Where it came from: a template file, or a draft ([`Mailing::from_draft`]).
+    pub source: MailingSource<'a>,
+    /// The recipient list as imported.
+    pub recipients: &'a [u8],
+}
+
+/// Where a mass mailing came from.
+#[derive(Debug, Clone)]
+pub enum MailingSource<'a> {
+    /// A template file (the CLI's `mailing create`).
+    Template(&'a str),
+    /// A draft of the app (its letters are queued when it is made, so it is never sent again
+    /// as a template).
+    Draft(&'a crate::letters::draft::DraftLetter),
+}
+
+fn insert_mailing(
+    tx: &rusqlite::Transaction<'_>,
+    mailing: &NewMailing<'_>,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let template = match &mailing.source {
+        MailingSource::Template(text) => (*text).to_owned(),
+        MailingSource::Draft(draft) => format!(
+            "{DRAFT_SOURCE}{}",
+            serde_json::to_string(draft).expect("plain data serialises")
+        ),
+    };
+    tx.execute(
+        "INSERT INTO mailings (id, title, template, recipients, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, mailing.title.trim(), template, mailing.recipients, now.to_rfc3339()],
+    )?;
+    Ok(id)
 }
 
 impl Store {
@@ -269,48 +388,38 @@ impl Store {
     /// becomes the forsendelse's `eksternReferanse`.
     pub fn enqueue_letter(&self, letter: NewLetter) -> Result<OutboxLetter, StoreError> {
         let now = self.clock.now();
-        let id = uuid::Uuid::new_v4().to_string();
-        let mut forsendelse = letter.forsendelse;
-        forsendelse.ekstern_referanse = Some(id.clone());
-        let release = now + letter.hold;
-        let state = if letter.hold > chrono::Duration::zero() {
-            OutboxState::Held
-        } else {
-            OutboxState::Queued
-        };
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO outbox (id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, next_attempt_at, created_at, updated_at, kind, pages, environment)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?9, ?10, ?11, ?12)",
-            params![
-                id,
-                letter.mailing_id,
-                forsendelse.tittel,
-                letter.recipient_name,
-                letter.recipient_id,
-                serde_json::to_string(&forsendelse).expect("plain data serialises"),
-                state.as_str(),
-                release.to_rfc3339(),
-                now.to_rfc3339(),
-                letter.kind.as_str(),
-                i64::from(letter.pages.max(1)),
-                letter.environment,
-            ],
-        )?;
-        for (position, bytes) in letter.documents.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO outbox_documents (letter_id, position, bytes) VALUES (?1, ?2, ?3)",
-                params![id, position as i64, bytes],
-            )?;
-        }
-        tx.execute(
-            "INSERT INTO outbox_events (letter_id, at, text) VALUES (?1, ?2, ?3)",
-            params![id, now.to_rfc3339(), "Lagt i utboksen"],
-        )?;
+        let id = insert_letter(&tx, letter, now)?;
         tx.commit()?;
         drop(conn);
         self.get_letter(&id)
+    }
+
+    /// Puts letters in the outbox in one transaction, with their mass mailing when `mailing`
+    /// is given (made in the same transaction): all of them, or — on any error — none.
+    /// Returns (the mailing's id, the letters' ids in order).
+    pub fn enqueue_letters(
+        &self,
+        mailing: Option<NewMailing<'_>>,
+        letters: Vec<NewLetter>,
+    ) -> Result<(Option<String>, Vec<String>), StoreError> {
+        let now = self.clock.now();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mailing_id = match mailing {
+            Some(mailing) => Some(insert_mailing(&tx, &mailing, now)?),
+            None => None,
+        };
+        let mut ids = Vec::with_capacity(letters.len());
+        for mut letter in letters {
+            if mailing_id.is_some() {
+                letter.mailing_id = mailing_id.clone();
+            }
+            ids.push(insert_letter(&tx, letter, now)?);
+        }
+        tx.commit()?;
+        Ok((mailing_id, ids))
     }
 
     /// One letter.
@@ -401,38 +510,74 @@ impl Store {
     }
 
     /// The letter of `environment` the worker should handle next at the store clock's now: a
-    /// held or queued letter whose time has come, or one whose send outcome is unknown.
+    /// held or queued letter whose time has come, or one whose send outcome is unknown; never
+    /// one that another worker holds a live claim on. Read only: [`Store::claim_next_due_letter`]
+    /// is what a worker uses.
     pub fn next_due_letter(&self, environment: &str) -> Result<Option<OutboxLetter>, StoreError> {
         let now = self.clock.now().to_rfc3339();
         self.conn()
-            .query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM outbox INDEXED BY outbox_next_due
-                     WHERE state IN ('held', 'queued', 'sending') AND release_at <= ?1 AND next_attempt_at <= ?1
-                       AND (mailing_id IS NULL OR mailing_id NOT IN (SELECT id FROM mailings WHERE paused = 1))
-                       AND environment = ?2
-                     ORDER BY next_attempt_at, created_at, id LIMIT 1"
-                ),
-                [now.as_str(), environment],
-                read,
-            )
+            .query_row(&next_due_query(), [now.as_str(), environment], read)
             .optional()?
             .transpose()
     }
 
+    /// Claims the next due letter of `environment` for `worker` until now + `lease`, by
+    /// compare-and-set in one transaction: a letter another worker holds a live claim on is
+    /// never taken, and two workers asking at once get different letters (or none). The lease
+    /// must be longer than the send timeout; a worker that died leaves a lease that expires,
+    /// and the letter is then taken again (and looked up by its reference before any send).
+    pub fn claim_next_due_letter(
+        &self,
+        environment: &str,
+        worker: &str,
+        lease: chrono::Duration,
+    ) -> Result<Option<OutboxLetter>, StoreError> {
+        let now = self.clock.now();
+        let now_text = now.to_rfc3339();
+        let mut conn = self.conn();
+        // IMMEDIATE: the write lock is taken before the read, so no other process can claim
+        // the same letter between our read and our update.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let found = tx
+            .query_row(&next_due_query(), [now_text.as_str(), environment], read)
+            .optional()?
+            .transpose()?;
+        let Some(mut letter) = found else {
+            return Ok(None);
+        };
+        let until = (now + lease).to_rfc3339();
+        let changed = tx.execute(
+            "UPDATE outbox SET claimed_by = ?2, lease_until = ?3
+             WHERE id = ?1 AND (lease_until IS NULL OR lease_until <= ?4)",
+            params![letter.id, worker, until, now_text],
+        )?;
+        if changed != 1 {
+            return Ok(None);
+        }
+        tx.commit()?;
+        letter.claimed_by = Some(worker.to_owned());
+        Ok(Some(letter))
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn transition(
         &self,
         id: &str,
         set: &str,
         values: &[&dyn rusqlite::ToSql],
         allowed_from: &[OutboxState],
+        claim: ClaimRule<'_>,
         event: &str,
     ) -> Result<(), StoreError> {
         let now = self.clock.now().to_rfc3339();
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let current: String = tx
-            .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (current, claimed_by, lease_until): (String, Option<String>, Option<String>) = tx
+            .query_row(
+                "SELECT state, claimed_by, lease_until FROM outbox WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("letter {id}")))?;
         let current = OutboxState::parse(&current)?;
@@ -442,10 +587,35 @@ impl Store {
                 current.as_str()
             )));
         }
+        let live_claim = claimed_by
+            .filter(|_| lease_until.as_deref().is_some_and(|until| until > now.as_str()));
+        let release = match claim {
+            ClaimRule::Any => false,
+            ClaimRule::Holder(worker) | ClaimRule::HolderReleases(worker) => {
+                if live_claim.as_deref() != Some(worker) {
+                    return Err(StoreError::ClaimLost(id.to_owned()));
+                }
+                matches!(claim, ClaimRule::HolderReleases(_))
+            }
+            ClaimRule::Unclaimed => {
+                if live_claim.is_some() {
+                    return Err(StoreError::Invalid(
+                        "the letter is being sent right now, so it can no longer be recalled"
+                            .into(),
+                    ));
+                }
+                false
+            }
+        };
         let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id, &now];
         all.extend_from_slice(values);
+        let released = if release {
+            ", claimed_by = NULL, lease_until = NULL"
+        } else {
+            ""
+        };
         tx.execute(
-            &format!("UPDATE outbox SET {set}, updated_at = ?2 WHERE id = ?1"),
+            &format!("UPDATE outbox SET {set}{released}, updated_at = ?2 WHERE id = ?1"),
             all.as_slice(),
         )?;
         tx.execute(
@@ -460,6 +630,7 @@ impl Store {
     pub fn mark_sending(
         &self,
         id: &str,
+        worker: &str,
         retry_at: DateTime<Utc>,
         krr_evidence: Option<&str>,
         route: Option<&str>,
@@ -469,17 +640,19 @@ impl Store {
             "state = 'sending', attempts = attempts + 1, next_attempt_at = ?3, krr_evidence = COALESCE(?4, krr_evidence), route = COALESCE(?5, route)",
             &[&retry_at.to_rfc3339(), &krr_evidence, &route],
             &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
+            ClaimRule::Holder(worker),
             "Sendes til SvarUt",
         )
     }
 
-    /// Accepted by SvarUt.
-    pub fn mark_sent(&self, id: &str, svarut_id: &str) -> Result<(), StoreError> {
+    /// Accepted by SvarUt (by the worker holding the letter's claim, which is released).
+    pub fn mark_sent(&self, id: &str, worker: &str, svarut_id: &str) -> Result<(), StoreError> {
         self.transition(
             id,
             "state = 'sent', svarut_id = ?3, last_error = NULL",
             &[&svarut_id],
             &[OutboxState::Sending],
+            ClaimRule::HolderReleases(worker),
             &format!("Mottatt av SvarUt (forsendelse {svarut_id})"),
         )
     }
@@ -489,6 +662,7 @@ impl Store {
     pub fn retry_letter(
         &self,
         id: &str,
+        worker: &str,
         retry_at: DateTime<Utc>,
         error: &str,
         outcome_unknown: bool,
@@ -499,12 +673,13 @@ impl Store {
             &format!("state = '{state}', next_attempt_at = ?3, last_error = ?4"),
             &[&retry_at.to_rfc3339(), &error],
             &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
+            ClaimRule::HolderReleases(worker),
             &format!("Prøves igjen: {error}"),
         )
     }
 
-    /// Cannot be sent: to the exceptions inbox.
-    pub fn mark_failed(&self, id: &str, reason: &str) -> Result<(), StoreError> {
+    /// Cannot be sent: to the exceptions inbox (by the worker holding the letter's claim).
+    pub fn mark_failed(&self, id: &str, worker: &str, reason: &str) -> Result<(), StoreError> {
         self.transition(
             id,
             "state = 'failed', last_error = ?3",
@@ -515,6 +690,7 @@ impl Store {
                 OutboxState::Sending,
                 OutboxState::Sent,
             ],
+            ClaimRule::HolderReleases(worker),
             &format!("Feilet: {reason}"),
         )
     }
@@ -526,6 +702,7 @@ impl Store {
             "state = 'recalled'",
             &[],
             &[OutboxState::Held, OutboxState::Queued],
+            ClaimRule::Unclaimed,
             "Trukket tilbake",
         )
     }
@@ -549,12 +726,18 @@ impl Store {
 
     /// A letter for print at the office instead of through SvarUt: it waits in the print
     /// batch (state `sent`, status `TIL_UTSKRIFT`) until marked printed.
-    pub fn mark_local_print(&self, id: &str, krr_evidence: Option<&str>) -> Result<(), StoreError> {
+    pub fn mark_local_print(
+        &self,
+        id: &str,
+        worker: &str,
+        krr_evidence: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.transition(
             id,
             "state = 'sent', local_print = 1, route = 'papir', status = 'TIL_UTSKRIFT', status_at = ?2, krr_evidence = COALESCE(?3, krr_evidence), last_error = NULL",
             &[&krr_evidence],
             &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
+            ClaimRule::HolderReleases(worker),
             "Til utskrift på kontoret",
         )
     }
@@ -580,6 +763,7 @@ impl Store {
             "state = 'final', status = 'PRINTET', status_at = ?2",
             &[],
             &[OutboxState::Sent],
+            ClaimRule::Any,
             "Skrevet ut på kontoret",
         )
     }
@@ -596,6 +780,7 @@ impl Store {
             "handled_at = ?2, handled_note = ?3",
             &[&note],
             &[OutboxState::Failed, OutboxState::Sent, OutboxState::Final],
+            ClaimRule::Any,
             &format!("Håndtert: {note}"),
         )
     }
@@ -615,6 +800,7 @@ impl Store {
             "state = 'sending', next_attempt_at = ?2, attempts = MAX(attempts, 1), handled_at = NULL",
             &[],
             &[OutboxState::Failed],
+            ClaimRule::Any,
             "Prøves igjen etter feil",
         )
     }
@@ -664,6 +850,7 @@ impl Store {
             &format!("state = '{state}', status = ?3, status_at = ?4"),
             &[&status, &at],
             &[OutboxState::Sent, OutboxState::Final],
+            ClaimRule::Any,
             &format!("Status i SvarUt: {status}"),
         )?;
         Ok(true)
@@ -750,29 +937,6 @@ impl Store {
             params![id, title, template, recipients, self.clock.now().to_rfc3339()],
         )?;
         Ok(id)
-    }
-
-    /// The mass mailing a draft with a recipient list becomes when it is sent: the draft's
-    /// letter part and the list's file as imported. `None` for a draft without a list.
-    pub fn create_mailing_for_draft(
-        &self,
-        title: &str,
-        draft: &crate::letters::draft::DraftLetter,
-    ) -> Result<Option<String>, StoreError> {
-        let list = draft
-            .recipients_file()
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        match list {
-            Some(list) => {
-                let source = serde_json::to_string(draft).expect("plain data serialises");
-                Ok(Some(self.create_mailing(
-                    title.trim(),
-                    &format!("{DRAFT_SOURCE}{source}"),
-                    &list,
-                )?))
-            }
-            None => Ok(None),
-        }
     }
 
     /// One mass mailing.

@@ -687,6 +687,36 @@ impl Store {
         )
     }
 
+    /// Orders left `sending` by a process that stopped mid-create become `uncertain`: the
+    /// job may or may not exist, and a status carrying our reference settles it. Called by the
+    /// process that takes the worker lock. Returns how many.
+    pub fn settle_interrupted_signing_orders(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now().to_rfc3339();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let ids: Vec<String> = {
+            let mut statement =
+                tx.prepare("SELECT id FROM signing_orders WHERE state = 'sending'")?;
+            let rows = statement.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let reason = "the program stopped while the order was being sent";
+        for id in &ids {
+            tx.execute(
+                "UPDATE signing_orders SET state = 'uncertain', last_error = ?3, updated_at = ?2 WHERE id = ?1 AND state = 'sending'",
+                params![id, now, reason],
+            )?;
+            Self::signing_event(
+                &tx,
+                id,
+                &now,
+                &format!("Usikkert om oppdraget kom fram: {reason}"),
+            )?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
+    }
+
     /// Records an error that changes nothing else (e.g. a failed download, retried).
     pub fn note_order_error(&self, id: &str, reason: &str) -> Result<(), StoreError> {
         self.update_order(id, "last_error = ?3", &[&reason], reason)
@@ -911,14 +941,38 @@ impl Store {
         )
     }
 
-    /// Copies of the signed document were queued in the outbox.
-    pub fn mark_copies_sent(&self, id: &str, count: usize) -> Result<(), StoreError> {
-        self.update_order(
+    /// Queues the signed copies of an order in the outbox and marks them queued, in one
+    /// transaction and at most once (compare-and-set on `copies_sent`): two workers, or a
+    /// crash between the two writes, never queue a copy twice. Returns how many were queued
+    /// (0 when they were queued already).
+    pub fn enqueue_signed_copies(
+        &self,
+        id: &str,
+        letters: Vec<super::NewLetter>,
+    ) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let now_text = now.to_rfc3339();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE signing_orders SET copies_sent = 1, updated_at = ?2 WHERE id = ?1 AND copies_sent = 0",
+            params![id, now_text],
+        )?;
+        if changed == 0 {
+            return Ok(0);
+        }
+        let count = letters.len();
+        for letter in letters {
+            super::outbox::insert_letter(&tx, letter, now)?;
+        }
+        Self::signing_event(
+            &tx,
             id,
-            "copies_sent = 1",
-            &[],
+            &now_text,
             &format!("Signert kopi lagt i utboksen til {count} undertegner(e)"),
-        )
+        )?;
+        tx.commit()?;
+        Ok(count)
     }
 
     /// Finished orders whose signed results are not all stored yet (retried by the tracker).

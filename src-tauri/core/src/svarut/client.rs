@@ -253,6 +253,12 @@ impl SvarUtClient {
         Ok(self)
     }
 
+    /// The longest a send can take before this client gives up: connecting plus the send
+    /// timeout. A worker's claim on a letter outlasts it.
+    pub fn send_timeout(&self) -> Duration {
+        self.config.connect_timeout + self.config.send_timeout
+    }
+
     /// The REST flavour in use.
     pub fn api(&self) -> SvarUtApi {
         self.config.api

@@ -1,0 +1,319 @@
+//! Sending a letter, written once for the app and the CLI: prepare the letters of a draft or
+//! a mass mailing, show the routing and cost preview (a fresh KRR lookup, audited), and queue
+//! them — the mailing, its letters and their first events in one transaction. The adapters
+//! parse input and present the result; nothing here is done in both.
+
+use serde::Serialize;
+
+use crate::config::Environment;
+use crate::dispatch::{
+    DispatchPreview, PrepareError, Prepared, PreparedLetter, PriceTable, prepare_draft,
+    prepare_letters, preview, route_letters,
+};
+use crate::gate::{self, Destination};
+use crate::ident::{Fnr, Identifier};
+use crate::krr::{Cancel, KrrClient};
+use crate::letters::draft::{DraftLetter, DraftText};
+use crate::letters::recipients::{mask_text, read_recipients};
+use crate::letters::template::Template;
+use crate::lookup::{LookupContext, LookupError};
+use crate::store::{Draft, LetterKind, MailingSource, NewLetter, NewMailing, Store, StoreError};
+use crate::svarut::SvarUtClient;
+
+/// A draft as it is sent: from the app's form or from the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftToSend {
+    /// The letter's title.
+    pub title: String,
+    /// The single recipient's number.
+    pub recipient_fnr: Option<Fnr>,
+    /// The single recipient's name.
+    pub recipient_name: String,
+    /// The body.
+    pub body: String,
+    /// Template, address, merge values, recipient list and attachments.
+    pub letter: DraftLetter,
+}
+
+impl From<&Draft> for DraftToSend {
+    fn from(draft: &Draft) -> Self {
+        Self {
+            title: draft.title.clone(),
+            recipient_fnr: draft.recipient_fnr.clone(),
+            recipient_name: draft.recipient_name.clone().unwrap_or_default(),
+            body: draft.body.clone(),
+            letter: draft.letter.clone(),
+        }
+    }
+}
+
+/// What is sent: a draft, or a mass mailing made from a template file (the CLI's `mailing
+/// create`).
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// A draft (a list makes it a mass mailing when it is queued).
+    Draft(&'a DraftToSend),
+    /// A stored mass mailing, by id.
+    Mailing(&'a str),
+}
+
+/// Why sending could not go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum SendingError {
+    /// The draft or its letters cannot be made.
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    /// The mass mailing cannot be sent (made from a draft, or its template or list is broken).
+    #[error("{0}")]
+    Mailing(String),
+    /// Nothing can be queued: every row has a problem.
+    #[error("no letter can be made from the draft; see the rows' problems")]
+    NothingToSend,
+    /// The KRR lookup for the preview failed.
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The letters made for a source, with what they will be queued as.
+#[derive(Debug)]
+pub struct Letters {
+    /// The title (of the draft or the mailing).
+    pub title: String,
+    /// The stored mass mailing they belong to (a template mailing).
+    mailing: Option<String>,
+    /// The draft's letter part and list, when the source is a draft with a list (it becomes
+    /// a mass mailing when queued).
+    draft_mailing: Option<(DraftLetter, Vec<u8>)>,
+    /// The letters that can be sent.
+    pub ready: Vec<PreparedLetter>,
+    /// Rows that cannot become a letter, or whose number may not leave: (row, reason).
+    pub failed: Vec<(usize, String)>,
+}
+
+/// Makes every letter of `source`, dated `date` (Norwegian date of the injected clock), and
+/// applies the one gate: a row whose number may not leave in `environment` is not sent.
+/// Writes nothing.
+pub fn prepare(
+    store: &Store,
+    source: Source<'_>,
+    environment: Environment,
+    date: chrono::NaiveDate,
+) -> Result<Letters, SendingError> {
+    let (title, mailing, draft_mailing, (ready, failed)) = match source {
+        Source::Mailing(id) => {
+            let mailing = store.get_mailing(id)?;
+            if mailing.from_draft() {
+                return Err(SendingError::Mailing(format!(
+                    "mailing {id} was made from a draft when it was sent; its letters are \
+                     already in the outbox"
+                )));
+            }
+            let template = Template::from_file(mailing.template.as_bytes())
+                .map_err(|e| SendingError::Mailing(format!("the mailing's template: {e}")))?;
+            let list = read_recipients(&mailing.recipients).map_err(|e| {
+                SendingError::Mailing(format!("the mailing's recipient list: {e}"))
+            })?;
+            (
+                mailing.title,
+                Some(mailing.id),
+                None,
+                prepare_letters(&template, &list, date),
+            )
+        }
+        Source::Draft(draft) => {
+            let template = match &draft.letter.template_id {
+                Some(id) => Some(store.get_template(id)?.template),
+                None => None,
+            };
+            let text = DraftText {
+                title: &draft.title,
+                body: &draft.body,
+                recipient_fnr: draft.recipient_fnr.as_ref(),
+                recipient_name: &draft.recipient_name,
+            };
+            let prepared = prepare_draft(&draft.letter, text, template.as_ref(), date)?;
+            let list = draft
+                .letter
+                .recipients_file()
+                .map_err(PrepareError::from)?
+                .map(|list| (draft.letter.clone(), list));
+            (draft.title.trim().to_owned(), None, list, prepared)
+        }
+    };
+    let (ready, failed) = gated((ready, failed), environment);
+    Ok(Letters {
+        title,
+        mailing,
+        draft_mailing,
+        ready,
+        failed,
+    })
+}
+
+/// The letters whose numbers may leave in `environment`; the others join the failed rows.
+fn gated((letters, mut failed): Prepared, environment: Environment) -> Prepared {
+    let mut ready = Vec::with_capacity(letters.len());
+    for letter in letters {
+        let refused = gate::check(&letter.row.identifier, environment, Destination::SvarUt)
+            .and_then(|()| gate::check(&letter.row.identifier, environment, Destination::Krr));
+        match refused {
+            Ok(()) => ready.push(letter),
+            Err(refused) => failed.push((letter.row.row, refused.to_string())),
+        }
+    }
+    failed.sort_by_key(|(row, _)| *row);
+    (ready, failed)
+}
+
+/// A row that will not be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RowFailure {
+    /// The list's row (header = 1).
+    pub row: u32,
+    /// Why (identifiers masked).
+    pub error: String,
+}
+
+fn row_failures(failed: &[(usize, String)]) -> Vec<RowFailure> {
+    failed
+        .iter()
+        .map(|(row, error)| RowFailure {
+            row: u32::try_from(*row).unwrap_or(u32::MAX),
+            error: mask_text(error),
+        })
+        .collect()
+}
+
+/// The routing and cost preview, before the clerk confirms.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct DispatchPlan {
+    /// Per recipient and in totals.
+    pub preview: DispatchPreview,
+    /// Rows that will not be sent.
+    pub failed: Vec<RowFailure>,
+    /// Minutes the letters wait before they leave.
+    pub hold_minutes: u32,
+    /// Paper letters go to the office print batch.
+    pub print_at_office: bool,
+    /// The environment they will be sent in.
+    pub environment: Environment,
+}
+
+/// What the preview needs besides the letters.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions<'a> {
+    /// The environment.
+    pub environment: Environment,
+    /// Who looks up (the audit log's actor).
+    pub actor: &'a str,
+    /// Now, for the 18-month rule.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// The price table.
+    pub prices: &'a PriceTable,
+    /// Minutes the letters will be held.
+    pub hold_minutes: u32,
+    /// Paper letters go to the office print batch.
+    pub print_at_office: bool,
+}
+
+/// Routes the letters by a fresh KRR lookup (written to the audit log first, as every lookup
+/// is; the purpose is "Utsending: <title>") and prices them. Nothing is queued: the audit
+/// entry of the lookup is the only thing written.
+pub async fn plan(
+    store: &Store,
+    letters: &Letters,
+    krr: &KrrClient,
+    svarut: Option<&SvarUtClient>,
+    options: PlanOptions<'_>,
+) -> Result<DispatchPlan, SendingError> {
+    let purpose = format!("Utsending: {}", letters.title);
+    let inputs = route_letters(
+        &letters.ready,
+        krr,
+        svarut,
+        store,
+        &LookupContext {
+            actor: options.actor,
+            environment: options.environment.as_str(),
+            purpose: Some(&purpose),
+            now: options.now,
+        },
+        options.environment,
+        &Cancel::default(),
+    )
+    .await?;
+    Ok(DispatchPlan {
+        preview: preview(inputs, options.prices),
+        failed: row_failures(&letters.failed),
+        hold_minutes: options.hold_minutes,
+        print_at_office: options.print_at_office,
+        environment: options.environment,
+    })
+}
+
+/// What queuing did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Queued {
+    /// The mass mailing (a draft with a recipient list, or a template mailing).
+    pub mailing_id: Option<String>,
+    /// The letters now in the outbox.
+    pub letters: Vec<String>,
+    /// Rows not sent.
+    pub failed: Vec<RowFailure>,
+}
+
+/// Puts the letters in the outbox, held `hold`, as `kind`, in `environment`: the mass mailing
+/// (for a draft with a list), every letter and their first events in one transaction — all of
+/// them or none. KRR is looked up again when each letter leaves.
+pub fn queue(
+    store: &Store,
+    letters: Letters,
+    kind: LetterKind,
+    hold: chrono::Duration,
+    environment: Environment,
+) -> Result<Queued, SendingError> {
+    if letters.ready.is_empty() {
+        return Err(SendingError::NothingToSend);
+    }
+    let failed = row_failures(&letters.failed);
+    let new: Vec<NewLetter> = letters
+        .ready
+        .into_iter()
+        .map(|letter| NewLetter {
+            mailing_id: letters.mailing.clone(),
+            recipient_name: letter.row.name.clone(),
+            recipient_id: Some(match &letter.row.identifier {
+                Identifier::Person(fnr) => fnr.expose().to_owned(),
+                Identifier::Organisation(org) => org.to_string(),
+            }),
+            forsendelse: letter.forsendelse,
+            documents: letter.documents,
+            hold,
+            kind,
+            pages: letter.pages,
+            environment: environment.as_str().to_owned(),
+        })
+        .collect();
+    let mailing = letters
+        .draft_mailing
+        .as_ref()
+        .map(|(draft, list)| NewMailing {
+            title: &letters.title,
+            source: MailingSource::Draft(draft),
+            recipients: list,
+        });
+    let (made, ids) = store.enqueue_letters(mailing, new)?;
+    tracing::info!(
+        letters = ids.len(),
+        environment = environment.as_str(),
+        "letters queued"
+    );
+    Ok(Queued {
+        mailing_id: made.or(letters.mailing),
+        letters: ids,
+        failed,
+    })
+}
