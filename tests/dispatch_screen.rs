@@ -243,3 +243,117 @@ async fn without_a_svarut_setup_the_test_environment_says_so_and_bad_settings_ar
         ErrorCode::InvalidSettings
     );
 }
+
+/// The same draft queued through the app's state and through the CLI (`send --draft ID
+/// --yes`) gives the same outbox rows, documents, mailing and audit entries: one use case in
+/// core, two adapters.
+#[tokio::test]
+async fn the_same_draft_queued_by_the_app_and_by_the_cli_gives_the_same_outbox_and_audit() {
+    use kommunepost_core::store::{DraftInput, DraftKind, Store, UnlockWith};
+    let cli = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|debug| debug.join(format!("kommunepost{}", std::env::consts::EXE_SUFFIX)))
+        .unwrap();
+    assert!(
+        cli.exists(),
+        "the CLI binary {} is built by `cargo build --workspace` (or `cargo test --workspace`)",
+        cli.display()
+    );
+    let app_dir = tempfile::tempdir().unwrap();
+    let state = sandbox_state(app_dir.path()).await;
+    let draft = four_recipient_draft();
+    state.dispatch_plan(&draft).await.unwrap();
+    let queued = state.queue_draft(&draft, LetterKind::Vedtak).unwrap();
+    let app_store = state.session().store().unwrap();
+
+    let cli_dir = tempfile::tempdir().unwrap();
+    let passphrase = "samme utkast i begge";
+    let run = |args: &[&str]| {
+        std::process::Command::new(&cli)
+            .arg("--data-dir")
+            .arg(cli_dir.path())
+            .args(args)
+            .env("KOMMUNEPOST_PASSPHRASE", passphrase)
+            .env_remove("KOMMUNEPOST_DATA_DIR")
+            .output()
+            .unwrap()
+    };
+    let init = run(&["store", "init"]);
+    assert!(init.status.success(), "{init:?}");
+    let open = || {
+        Store::open(
+            cli_dir.path(),
+            UnlockWith::Passphrase(kommunepost_core::secret::Secret::new(passphrase.into())),
+            Arc::new(SystemClock),
+        )
+        .unwrap()
+    };
+    let saved = open()
+        .upsert_draft(DraftInput {
+            id: None,
+            kind: DraftKind::MassMailing,
+            title: draft.title.clone(),
+            recipient_fnr: None,
+            recipient_name: None,
+            body: draft.body.clone(),
+            letter: draft.letter.clone(),
+        })
+        .unwrap();
+    let date = kommunepost_core::norway::date(chrono::Utc::now()).to_string();
+    let sent = run(&[
+        "send", "--draft", &saved.id, "--yes", "--kind", "vedtak", "--date", &date,
+    ]);
+    assert!(sent.status.success(), "{sent:?}");
+    let cli_store = open();
+
+    let rows = |store: &Store| {
+        let mut rows: Vec<_> = store
+            .list_outbox(None)
+            .unwrap()
+            .into_iter()
+            .map(|l| {
+                let mut forsendelse = l.forsendelse.clone();
+                forsendelse.ekstern_referanse = None;
+                (
+                    l.recipient_name.clone(),
+                    l.recipient_id.clone(),
+                    l.title.clone(),
+                    l.state,
+                    l.kind,
+                    l.pages,
+                    l.environment.clone(),
+                    l.attempts,
+                    serde_json::to_string(&forsendelse).unwrap(),
+                    store.letter_events(&l.id).unwrap().len(),
+                    store.letter_documents(&l.id).unwrap(),
+                )
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    };
+    let (from_app, from_cli) = (rows(&app_store), rows(&cli_store));
+    assert_eq!(from_app.len(), 4);
+    assert_eq!(from_app, from_cli, "the same outbox rows and documents");
+    let cli_letters = cli_store.list_outbox(None).unwrap();
+    let mailing = |store: &Store, id: &str| {
+        let m = store.get_mailing(id).unwrap();
+        (m.from_draft(), m.title, m.recipients)
+    };
+    assert_eq!(
+        mailing(&app_store, queued.mailing_id.as_deref().unwrap()),
+        mailing(&cli_store, cli_letters[0].mailing_id.as_deref().unwrap())
+    );
+    let audit = |store: &Store| {
+        store
+            .list_audit(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.actor, e.action, e.environment, e.count, e.purpose))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(audit(&app_store).len(), 1);
+    assert_eq!(audit(&app_store), audit(&cli_store), "the same audit entries");
+}

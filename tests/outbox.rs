@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kommunepost_core::clock::Clock;
 use kommunepost_core::outbox::{AuditAs, StepOutcome, Worker};
 use kommunepost_core::store::{NewLetter, OutboxState, Store};
 use kommunepost_core::svarut::model::{Adresse, Dokument, Forsendelse};
@@ -534,4 +535,181 @@ async fn exceptions_are_retried_or_marked_handled_and_unread_decisions_are_remin
         .mark_handled(&decision.id, "Nytt varsel sendt")
         .unwrap();
     assert!(setup.store.unread_reminders().unwrap().is_empty());
+}
+
+/// Two workers, each with its own handle on one store file (as two processes have), take
+/// letters at the same time: each letter is claimed by one of them, and SvarUt receives every
+/// letter exactly once. The claims are what keep them apart here (no worker lock is taken).
+#[tokio::test]
+async fn two_workers_on_one_store_file_send_every_letter_exactly_once() {
+    use kommunepost_core::store::{CreateWith, MemoryCredentials, UnlockWith};
+    let clock = fixed_clock();
+    let sandbox = sandbox_with_clock(200, clock.clone()).await;
+    // SvarUt takes a while per send, so the two workers overlap.
+    sandbox.server.svarut_double.set_faults(SvarUtFaults {
+        latency: Duration::from_millis(40),
+        ..SvarUtFaults::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = MemoryCredentials::new();
+    let (first, _) =
+        Store::create(dir.path(), CreateWith::Keyring(&credentials), clock.clone()).unwrap();
+    let second = Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock.clone()).unwrap();
+    let (first, second) = (Arc::new(first), Arc::new(second));
+    let ids: Vec<String> = (0..30)
+        .map(|_| first.enqueue_letter(new_letter(None, 0)).unwrap().id)
+        .collect();
+    let worker = |store: &Arc<Store>| {
+        let krr = Arc::new(sandbox.krr(sandbox.maskinporten(), Duration::from_secs(10)));
+        let svarut = Arc::new(sandbox.svarut_with(
+            &sandbox.server.credentials().integrasjon_passord.clone(),
+            Duration::from_secs(10),
+        ));
+        Worker::new(store.clone(), svarut, Some(krr), clock.clone(), audit_as())
+    };
+    let (a, b) = (worker(&first), worker(&second));
+    assert_ne!(a.id(), b.id());
+    let run = |w: Worker| async move {
+        let mut sent = Vec::new();
+        loop {
+            match w.step().await.unwrap() {
+                StepOutcome::Idle => break,
+                StepOutcome::Sent { letter, .. } => sent.push(letter),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        sent
+    };
+    let (sent_a, sent_b) = tokio::join!(run(a), run(b));
+    assert!(!sent_a.is_empty() && !sent_b.is_empty(), "both workers took letters");
+    let mut all: Vec<String> = sent_a.into_iter().chain(sent_b).collect();
+    all.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(all, expected, "each letter sent by exactly one worker");
+    let accepted = sandbox.server.svarut_double.accepted();
+    let references: HashSet<String> = accepted
+        .iter()
+        .map(|a| a.forsendelse.ekstern_referanse.clone().unwrap())
+        .collect();
+    assert_eq!(references.len(), 30);
+    assert_eq!(accepted.len(), 30, "none twice");
+    for id in &ids {
+        let letter = first.get_letter(id).unwrap();
+        assert_eq!(letter.state, OutboxState::Sent);
+    }
+}
+
+/// A letter claimed by a live worker is not taken by another, nor recalled; once the claim's
+/// lease runs out (the worker died), another worker takes it and settles it by its reference.
+#[tokio::test]
+async fn a_live_claim_keeps_other_workers_and_recalls_off_and_an_expired_one_does_not() {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    let letter = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
+    let claimed = setup
+        .store
+        .claim_next_due_letter("sandbox", "a dead worker", chrono::Duration::minutes(20))
+        .unwrap()
+        .expect("due");
+    assert_eq!(claimed.id, letter.id);
+    assert_eq!(worker.step().await.unwrap(), StepOutcome::Idle);
+    let refused = setup.store.recall_letter(&letter.id).unwrap_err();
+    assert!(refused.to_string().contains("being sent right now"), "{refused}");
+    // Only the claim's holder may mark it as being sent.
+    let lost = setup
+        .store
+        .mark_sending(&letter.id, worker.id(), setup.clock.now(), None, None)
+        .unwrap_err();
+    assert!(matches!(lost, kommunepost_core::store::StoreError::ClaimLost(_)), "{lost}");
+
+    setup.clock.advance(chrono::Duration::minutes(21));
+    let outcome = worker.step().await.unwrap();
+    assert!(matches!(outcome, StepOutcome::Sent { .. }), "{outcome:?}");
+    assert_eq!(setup.sandbox.server.svarut_double.accepted().len(), 1);
+}
+
+/// A backup opens with the recovery key, and a store restored from a backup taken before its
+/// letters were sent never sends them again: they are looked up by their reference first.
+#[tokio::test]
+async fn a_restored_backup_opens_with_the_recovery_key_and_sends_nothing_twice() {
+    use kommunepost_core::secret::Secret;
+    use kommunepost_core::store::{CreateWith, MemoryCredentials, UnlockWith};
+    let clock = fixed_clock();
+    let sandbox = sandbox_with_clock(200, clock.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let credentials = MemoryCredentials::new();
+    let (store, recovery) =
+        Store::create(&data, CreateWith::Keyring(&credentials), clock.clone()).unwrap();
+    let store = Arc::new(store);
+    let letters: Vec<String> = (0..3)
+        .map(|_| store.enqueue_letter(new_letter(None, 0)).unwrap().id)
+        .collect();
+    let backup = dir.path().join("kopi.kpdb");
+    store.backup_to(&backup).unwrap();
+    assert!(store.backup_to(&backup).is_err(), "an existing file is not overwritten");
+
+    // The backup is encrypted: it opens with the recovery key, in a directory of its own.
+    let elsewhere = dir.path().join("elsewhere");
+    kommunepost_core::store::restore(
+        &elsewhere,
+        &backup,
+        UnlockWith::RecoveryKey(Secret::new(recovery.expose().to_owned())),
+        clock.clone(),
+    )
+    .unwrap();
+    let opened = Store::open(
+        &elsewhere,
+        UnlockWith::RecoveryKey(Secret::new(recovery.expose().to_owned())),
+        clock.clone(),
+    )
+    .unwrap();
+    assert_eq!(opened.list_outbox(None).unwrap().len(), 3);
+    drop(opened);
+    let wrong = kommunepost_core::store::restore(
+        &dir.path().join("wrong"),
+        &backup,
+        UnlockWith::RecoveryKey(Secret::new(
+            "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA".into(),
+        )),
+        clock.clone(),
+    );
+    assert!(wrong.is_err(), "a wrong key restores nothing");
+
+    // The letters leave; then the store is restored from the backup taken before.
+    let worker = |store: &Arc<Store>| {
+        let krr = Arc::new(sandbox.krr(sandbox.maskinporten(), Duration::from_secs(10)));
+        let svarut = Arc::new(sandbox.svarut_with(
+            &sandbox.server.credentials().integrasjon_passord.clone(),
+            Duration::from_secs(10),
+        ));
+        Worker::new(store.clone(), svarut, Some(krr), clock.clone(), audit_as())
+    };
+    let first = worker(&store);
+    for _ in 0..3 {
+        let outcome = first.step().await.unwrap();
+        assert!(matches!(outcome, StepOutcome::Sent { .. }), "{outcome:?}");
+    }
+    drop(first);
+    drop(store);
+    let aside = kommunepost_core::store::restore(
+        &data,
+        &backup,
+        UnlockWith::Keyring(&credentials),
+        clock.clone(),
+    )
+    .unwrap();
+    assert!(aside.exists(), "the replaced store is kept");
+    let restored =
+        Arc::new(Store::open(&data, UnlockWith::Keyring(&credentials), clock.clone()).unwrap());
+    let second = worker(&restored);
+    for _ in 0..3 {
+        let outcome = second.step().await.unwrap();
+        assert!(matches!(outcome, StepOutcome::Recovered { .. }), "{outcome:?}");
+    }
+    assert_eq!(second.step().await.unwrap(), StepOutcome::Idle);
+    assert_eq!(sandbox.server.svarut_double.accepted().len(), 3, "none twice");
+    for id in &letters {
+        assert_eq!(restored.get_letter(id).unwrap().state, OutboxState::Sent);
+    }
 }

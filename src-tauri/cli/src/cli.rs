@@ -534,6 +534,24 @@ pub enum StoreCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Writes an online backup of the encrypted store (the app may be running): one file,
+    /// encrypted with the store's key, that opens with the same key or the recovery key.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Replaces the store with a backup (the current one is kept beside it). Letters not known
+    /// to be accepted are looked up in SvarUt before anything is sent, so none is sent twice.
+    /// Unlocked like the store, or with the recovery key from --recovery-key-file or
+    /// KOMMUNEPOST_RECOVERY_KEY. Refused while another process is sending from the store.
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+        /// File whose first line is the recovery key.
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

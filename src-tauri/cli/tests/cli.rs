@@ -844,6 +844,33 @@ fn a_draft_from_the_app_is_sent_by_the_outbox_worker_and_watched_until_printed()
             },
         })
         .unwrap();
+    let (letters_before, mailings_before) = (
+        store.list_outbox(None).unwrap().len(),
+        store.mailing_count().unwrap(),
+    );
+    let audit_before = store.list_audit(100).unwrap().len();
+    drop(store);
+    // Without --yes: the preview only. Nothing is written but the audit entry of its KRR
+    // lookup (every lookup is audited): no mailing, no letter.
+    let mut dry = kommunepost(dir.path());
+    dry.args(["send", "--draft", &listed.id]);
+    with_store(&mut dry);
+    let (code, out, err) = run(&mut dry);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    let store = Store::open(
+        dir.path(),
+        UnlockWith::Passphrase(kommunepost_core::secret::Secret::new(
+            "cli passordfrase".into(),
+        )),
+        std::sync::Arc::new(kommunepost_core::clock::SystemClock),
+    )
+    .unwrap();
+    assert_eq!(store.list_outbox(None).unwrap().len(), letters_before);
+    assert_eq!(store.mailing_count().unwrap(), mailings_before);
+    let audit = store.list_audit(100).unwrap();
+    assert_eq!(audit.len(), audit_before + 1);
+    assert_eq!(audit[0].purpose.as_deref(), Some("Utsending: Informasjon"));
     drop(store);
     let mut send = kommunepost(dir.path());
     send.args(["send", "--draft", &listed.id, "--yes", "--json"]);

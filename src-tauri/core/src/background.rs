@@ -259,10 +259,11 @@ mod tests {
         let seen = seen.lock().unwrap();
         assert_eq!(seen[0], "ok 0");
         assert!(
-            seen[1].starts_with("an internal error stopped this round (injected fault for 010180 *****"),
+            seen[1].starts_with("an internal error stopped this round (injected fault for 010180"),
             "{}",
             seen[1]
         );
+        assert!(!seen[1].contains("01018012345"), "masked: {}", seen[1]);
         assert_eq!(seen[2], "KRR: the service did not answer");
         assert_eq!(seen[3], "ok 3");
     }

@@ -1000,7 +1000,7 @@ export type Deadline =
  */
 { kind: "date"; value: string }
 /**
- * The routing and cost preview of a draft, before the clerk confirms.
+ * The routing and cost preview, before the clerk confirms.
  */
 export type DispatchPlan = { 
 /**
@@ -2001,7 +2001,7 @@ postage: number }
  */
 export type Queued = { 
 /**
- * The mass mailing (a draft with a recipient list).
+ * The mass mailing (a draft with a recipient list, or a template mailing).
  */
 mailing_id: string | null; 
 /**
@@ -2141,7 +2141,7 @@ export type RouteReason =
  */
 "receiving_system"
 /**
- * A row the preview could not make a letter of.
+ * A row that will not be sent.
  */
 export type RowFailure = { 
 /**

@@ -18,7 +18,65 @@ pub fn run(command: StoreCommand, context: &Context) -> Result<ExitCode, CliErro
     match command {
         StoreCommand::Init => init(context),
         StoreCommand::Status { json } => status(context, json),
+        StoreCommand::Backup { out } => {
+            let store = context.open_store(None)?;
+            store.backup_to(&out)?;
+            eprintln!(
+                "Backup written to {} (encrypted; it opens with the store's key or the recovery key)",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        StoreCommand::Restore {
+            file,
+            recovery_key_file,
+        } => restore(context, &file, recovery_key_file.as_deref()),
     }
+}
+
+fn restore(
+    context: &Context,
+    file: &std::path::Path,
+    recovery_key_file: Option<&std::path::Path>,
+) -> Result<ExitCode, CliError> {
+    use kommunepost_core::secret::Secret;
+    use kommunepost_core::store::UnlockWith;
+    let dir = &context.paths.data_dir;
+    // No worker may run while the store is replaced.
+    let _lock = kommunepost_core::store::worker_lock::WorkerLock::acquire(
+        dir,
+        "kommunepost store restore",
+        chrono::Utc::now(),
+    )
+    .map_err(|e| CliError::Busy(e.to_string()))?;
+    let recovery = match recovery_key_file {
+        Some(path) => Some(super::credentials::first_line_or_env(
+            Some(path),
+            "KOMMUNEPOST_RECOVERY_KEY",
+            "the recovery key",
+            "--recovery-key-file",
+        )?),
+        None => std::env::var("KOMMUNEPOST_RECOVERY_KEY")
+            .ok()
+            .filter(|k| !k.is_empty()),
+    };
+    let keyring;
+    let with = match (recovery, &context.passphrase) {
+        (Some(key), _) => UnlockWith::RecoveryKey(Secret::new(key)),
+        (None, Some(passphrase)) => UnlockWith::Passphrase(passphrase.clone()),
+        (None, None) => {
+            keyring = OsKeyring::new(build_identifier()).map_err(no_keyring)?;
+            UnlockWith::Keyring(&keyring)
+        }
+    };
+    let aside = store::restore(dir, file, with, Arc::new(SystemClock))?;
+    eprintln!(
+        "Restored the store from {}; the store it replaced is kept as {}. Letters not known to \
+         be accepted will be looked up in SvarUt before anything is sent.",
+        file.display(),
+        aside.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(context: &Context) -> Result<ExitCode, CliError> {

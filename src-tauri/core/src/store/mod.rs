@@ -262,33 +262,7 @@ impl Store {
             Err(StoreError::Corrupt(_)) if matches!(with, UnlockWith::RecoveryKey(_)) => None,
             Err(e) => return Err(e),
         };
-        let key = match with {
-            UnlockWith::RecoveryKey(text) => StoreKey::from_recovery_key(text.expose())?,
-            UnlockWith::Keyring(credentials) => {
-                let meta = meta.ok_or(StoreError::KeyNotInCredentialStore)?;
-                if meta.key_source != KeySource::Keyring {
-                    return Err(StoreError::WrongUnlockMethod {
-                        expected: "a passphrase",
-                        given: "the credential store",
-                    });
-                }
-                let hex = credentials
-                    .get(&meta.keyring_account())?
-                    .ok_or(StoreError::KeyNotInCredentialStore)?;
-                StoreKey::from_hex(hex.expose()).ok_or_else(|| {
-                    StoreError::Corrupt("the key in the credential store is not a key".into())
-                })?
-            }
-            UnlockWith::Passphrase(passphrase) => {
-                let kdf = meta
-                    .and_then(|m| m.kdf)
-                    .ok_or(StoreError::WrongUnlockMethod {
-                        expected: "the credential store (or the recovery key)",
-                        given: "a passphrase",
-                    })?;
-                StoreKey::from_passphrase(passphrase.expose(), &kdf)?
-            }
-        };
+        let key = key_for(meta, with)?;
         Self::open_with_key(dir, &key, clock)
     }
 
@@ -360,6 +334,54 @@ impl Store {
         })
     }
 
+    /// Writes an online backup of the open store to `out`: one SQLCipher file encrypted with
+    /// the same key, so it opens with the same credential-store entry, passphrase or recovery
+    /// key. Written under a temporary name and renamed into place when complete.
+    pub fn backup_to(&self, out: &Path) -> Result<(), StoreError> {
+        let key = self
+            .key
+            .as_ref()
+            .ok_or_else(|| StoreError::Invalid("a store in memory has no backup".into()))?;
+        if out.exists() {
+            return Err(StoreError::Invalid(format!(
+                "{} exists already; choose a new file name",
+                out.display()
+            )));
+        }
+        let tmp = out.with_extension("partial");
+        let _ = std::fs::remove_file(&tmp);
+        let path = tmp
+            .to_str()
+            .ok_or_else(|| StoreError::Invalid("the backup's path is not valid text".into()))?
+            .to_owned();
+        let result = (|| {
+            // The store's connection may not create files: an empty file is an empty database.
+            std::fs::File::create(&tmp)?;
+            let conn = self.conn();
+            // The key literal is hex only, so formatting it into the statement is safe; the
+            // path goes as a parameter.
+            conn.execute(
+                &format!(
+                    "ATTACH DATABASE ?1 AS backup KEY \"{}\"",
+                    key.sqlcipher_literal()
+                ),
+                [&path],
+            )?;
+            let exported = conn.query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(()));
+            let detached = conn.execute_batch("DETACH DATABASE backup");
+            exported?;
+            detached?;
+            drop(conn);
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, out)?;
+            Ok::<_, StoreError>(())
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
     /// The recovery key of this store (`None` in memory).
     pub fn recovery_key(&self) -> Option<RecoveryKey> {
         self.key.as_ref().map(StoreKey::recovery_key)
@@ -382,6 +404,105 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+
+/// The key `with` gives for a store with metadata `meta`.
+fn key_for(meta: Option<StoreMeta>, with: UnlockWith<'_>) -> Result<StoreKey, StoreError> {
+    let key = match with {
+            UnlockWith::RecoveryKey(text) => StoreKey::from_recovery_key(text.expose())?,
+            UnlockWith::Keyring(credentials) => {
+                let meta = meta.ok_or(StoreError::KeyNotInCredentialStore)?;
+                if meta.key_source != KeySource::Keyring {
+                    return Err(StoreError::WrongUnlockMethod {
+                        expected: "a passphrase",
+                        given: "the credential store",
+                    });
+                }
+                let hex = credentials
+                    .get(&meta.keyring_account())?
+                    .ok_or(StoreError::KeyNotInCredentialStore)?;
+                StoreKey::from_hex(hex.expose()).ok_or_else(|| {
+                    StoreError::Corrupt("the key in the credential store is not a key".into())
+                })?
+            }
+            UnlockWith::Passphrase(passphrase) => {
+                let kdf = meta
+                    .and_then(|m| m.kdf)
+                    .ok_or(StoreError::WrongUnlockMethod {
+                        expected: "the credential store (or the recovery key)",
+                        given: "a passphrase",
+                    })?;
+                StoreKey::from_passphrase(passphrase.expose(), &kdf)?
+            }
+        };
+    Ok(key)
+}
+
+/// Replaces the store in `dir` with the backup `from`, which must open with the key `with`
+/// gives (the store's own credential-store entry or passphrase, or the recovery key). The
+/// store it replaces is kept beside it (`kommunepost.db.before-restore-<time>`). Returns that
+/// file's path.
+///
+/// A restored store never sends a letter twice: the backup cannot know what was sent after it
+/// was taken, so every letter not known to be accepted (held, queued or being sent) is marked
+/// as one whose send outcome is unknown, and the worker looks it up in SvarUt by its reference
+/// before any send; signing orders being sent become uncertain. The caller holds the worker
+/// lock, so no worker runs meanwhile.
+pub fn restore(
+    dir: &Path,
+    from: &Path,
+    with: UnlockWith<'_>,
+    clock: Arc<dyn Clock>,
+) -> Result<PathBuf, StoreError> {
+    let (db, meta_path) = files(dir);
+    let meta = match StoreMeta::read(&meta_path) {
+        Ok(meta) => meta,
+        Err(_) if matches!(with, UnlockWith::RecoveryKey(_)) => None,
+        Err(e) => return Err(StoreError::Corrupt(format!("{META_FILE}: {e}"))),
+    };
+    let key = key_for(meta, with)?;
+    std::fs::create_dir_all(dir)?;
+    let restoring = dir.join(format!("{DB_FILE}.restoring"));
+    let _ = std::fs::remove_file(&restoring);
+    std::fs::copy(from, &restoring)?;
+    let checked = (|| {
+        let conn = open_keyed(&restoring, &key, false)?;
+        let store = Store::finish_open(conn, clock.clone(), None, None)?;
+        let now = clock.now().to_rfc3339();
+        store.conn().execute_batch(&format!(
+            "BEGIN IMMEDIATE;
+             INSERT INTO outbox_events (letter_id, at, text)
+               SELECT id, '{now}', 'Gjenopprettet fra sikkerhetskopi: slås opp i SvarUt før noe sendes'
+               FROM outbox WHERE state IN ('held', 'queued', 'sending');
+             UPDATE outbox SET state = 'sending', attempts = MAX(attempts, 1), claimed_by = NULL,
+               lease_until = NULL WHERE state IN ('held', 'queued', 'sending');
+             COMMIT;"
+        ))?;
+        store.settle_interrupted_signing_orders()?;
+        store
+            .conn()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
+        Ok::<_, StoreError>(())
+    })();
+    if let Err(error) = checked {
+        let _ = std::fs::remove_file(&restoring);
+        return Err(error);
+    }
+    let stamp = clock.now().format("%Y%m%dT%H%M%SZ");
+    let aside = dir.join(format!("{DB_FILE}.before-restore-{stamp}"));
+    if db.exists() {
+        std::fs::rename(&db, &aside)?;
+        for suffix in ["-wal", "-shm"] {
+            let side = dir.join(format!("{DB_FILE}{suffix}"));
+            if side.exists() {
+                std::fs::rename(&side, dir.join(format!("{DB_FILE}.before-restore-{stamp}{suffix}")))?;
+            }
+        }
+    }
+    std::fs::rename(&restoring, &db)?;
+    tracing::info!(dir = %dir.display(), "restored the store from a backup");
+    Ok(aside)
 }
 
 /// Whether the user has confirmed keeping the recovery key of the store in `dir` (true when

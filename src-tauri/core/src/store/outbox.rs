@@ -1034,6 +1034,14 @@ impl Store {
         Ok(progress)
     }
 
+    /// How many mass mailings the store holds (with letters or not).
+    pub fn mailing_count(&self) -> Result<u32, StoreError> {
+        let count: i64 = self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM mailings", [], |r| r.get(0))?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
     /// Mass mailings that have letters, newest first.
     pub fn list_mailings(&self) -> Result<Vec<MailingProgress>, StoreError> {
         let ids: Vec<String> = {
