@@ -355,5 +355,9 @@ async fn the_same_draft_queued_by_the_app_and_by_the_cli_gives_the_same_outbox_a
             .collect::<Vec<_>>()
     };
     assert_eq!(audit(&app_store).len(), 1);
-    assert_eq!(audit(&app_store), audit(&cli_store), "the same audit entries");
+    assert_eq!(
+        audit(&app_store),
+        audit(&cli_store),
+        "the same audit entries"
+    );
 }

@@ -581,7 +581,10 @@ async fn two_workers_on_one_store_file_send_every_letter_exactly_once() {
         sent
     };
     let (sent_a, sent_b) = tokio::join!(run(a), run(b));
-    assert!(!sent_a.is_empty() && !sent_b.is_empty(), "both workers took letters");
+    assert!(
+        !sent_a.is_empty() && !sent_b.is_empty(),
+        "both workers took letters"
+    );
     let mut all: Vec<String> = sent_a.into_iter().chain(sent_b).collect();
     all.sort();
     let mut expected = ids.clone();
@@ -614,13 +617,19 @@ async fn a_live_claim_keeps_other_workers_and_recalls_off_and_an_expired_one_doe
     assert_eq!(claimed.id, letter.id);
     assert_eq!(worker.step().await.unwrap(), StepOutcome::Idle);
     let refused = setup.store.recall_letter(&letter.id).unwrap_err();
-    assert!(refused.to_string().contains("being sent right now"), "{refused}");
+    assert!(
+        refused.to_string().contains("being sent right now"),
+        "{refused}"
+    );
     // Only the claim's holder may mark it as being sent.
     let lost = setup
         .store
         .mark_sending(&letter.id, worker.id(), setup.clock.now(), None, None)
         .unwrap_err();
-    assert!(matches!(lost, kommunepost_core::store::StoreError::ClaimLost(_)), "{lost}");
+    assert!(
+        matches!(lost, kommunepost_core::store::StoreError::ClaimLost(_)),
+        "{lost}"
+    );
 
     setup.clock.advance(chrono::Duration::minutes(21));
     let outcome = worker.step().await.unwrap();
@@ -647,7 +656,10 @@ async fn a_restored_backup_opens_with_the_recovery_key_and_sends_nothing_twice()
         .collect();
     let backup = dir.path().join("kopi.kpdb");
     store.backup_to(&backup).unwrap();
-    assert!(store.backup_to(&backup).is_err(), "an existing file is not overwritten");
+    assert!(
+        store.backup_to(&backup).is_err(),
+        "an existing file is not overwritten"
+    );
 
     // The backup is encrypted: it opens with the recovery key, in a directory of its own.
     let elsewhere = dir.path().join("elsewhere");
@@ -705,10 +717,17 @@ async fn a_restored_backup_opens_with_the_recovery_key_and_sends_nothing_twice()
     let second = worker(&restored);
     for _ in 0..3 {
         let outcome = second.step().await.unwrap();
-        assert!(matches!(outcome, StepOutcome::Recovered { .. }), "{outcome:?}");
+        assert!(
+            matches!(outcome, StepOutcome::Recovered { .. }),
+            "{outcome:?}"
+        );
     }
     assert_eq!(second.step().await.unwrap(), StepOutcome::Idle);
-    assert_eq!(sandbox.server.svarut_double.accepted().len(), 3, "none twice");
+    assert_eq!(
+        sandbox.server.svarut_double.accepted().len(),
+        3,
+        "none twice"
+    );
     for id in &letters {
         assert_eq!(restored.get_letter(id).unwrap().state, OutboxState::Sent);
     }

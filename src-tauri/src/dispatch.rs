@@ -14,8 +14,8 @@ use kommunepost_core::lookup::os_user;
 use kommunepost_core::norway;
 use kommunepost_core::outbox::{AuditAs, Worker};
 use kommunepost_core::secret::Secret;
-pub use kommunepost_core::sending::{DispatchPlan, Queued, RowFailure};
 use kommunepost_core::sending::{self, DraftToSend, Letters, PlanOptions, SendingError, Source};
+pub use kommunepost_core::sending::{DispatchPlan, Queued, RowFailure};
 use kommunepost_core::store::{LetterKind, OutboxLetter, OutboxState, Store};
 use kommunepost_core::svarut::{
     SvarUtAccount, SvarUtClient, load_integration_password, save_integration_password,

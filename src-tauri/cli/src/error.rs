@@ -41,7 +41,9 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     /// Another process holds the store's worker lock: this one runs no worker.
-    #[error("{0}; this command runs no worker while it does (reading, composing and queuing still work)")]
+    #[error(
+        "{0}; this command runs no worker while it does (reading, composing and queuing still work)"
+    )]
     Busy(String),
     /// Background rounds failed (each was reported as it happened).
     #[error("{0} round(s) of the worker failed; see the messages above")]

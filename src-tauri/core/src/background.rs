@@ -70,7 +70,10 @@ pub async fn send_due(worker: &Worker, limit: usize) -> Result<RoundReport, Stor
             StepOutcome::ClaimLost { .. } => {}
             StepOutcome::RetryLater { error, .. } => {
                 report.retries += 1;
-                note(&mut report, format!("a letter will be tried again: {error}"));
+                note(
+                    &mut report,
+                    format!("a letter will be tried again: {error}"),
+                );
                 break;
             }
         }
@@ -144,7 +147,10 @@ pub fn take_worker_lock(
     let lock = WorkerLock::acquire(dir, program, now)?;
     let settled = store.settle_interrupted_signing_orders()?;
     if settled > 0 {
-        tracing::warn!(settled, "signing orders cut off while being sent are now uncertain");
+        tracing::warn!(
+            settled,
+            "signing orders cut off while being sent are now uncertain"
+        );
     }
     Ok(lock)
 }

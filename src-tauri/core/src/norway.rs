@@ -42,7 +42,10 @@ pub fn at(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
 pub fn start_of(date: NaiveDate) -> DateTime<Utc> {
     OSLO.from_local_datetime(&date.and_time(chrono::NaiveTime::MIN))
         .earliest()
-        .map_or_else(|| date.and_time(chrono::NaiveTime::MIN).and_utc(), |t| t.to_utc())
+        .map_or_else(
+            || date.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.to_utc(),
+        )
 }
 
 #[cfg(test)]

@@ -113,9 +113,8 @@ pub fn prepare(
             }
             let template = Template::from_file(mailing.template.as_bytes())
                 .map_err(|e| SendingError::Mailing(format!("the mailing's template: {e}")))?;
-            let list = read_recipients(&mailing.recipients).map_err(|e| {
-                SendingError::Mailing(format!("the mailing's recipient list: {e}"))
-            })?;
+            let list = read_recipients(&mailing.recipients)
+                .map_err(|e| SendingError::Mailing(format!("the mailing's recipient list: {e}")))?;
             (
                 mailing.title,
                 Some(mailing.id),

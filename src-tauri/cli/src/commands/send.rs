@@ -144,9 +144,29 @@ async fn services(
     if let Some(issuer) = &args.maskinporten.maskinporten_issuer {
         flags.maskinporten = Some(issuer.clone());
     }
+    // A sandbox of its own elsewhere (`sandbox serve`): its addresses come from the flags.
+    let running = match context.environment {
+        Environment::Sandbox => {
+            let need = |url: &Option<String>, flag: &str| {
+                url.clone().ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "with --svarut-url in the sandbox, give {flag} too (the addresses `sandbox serve` printed)"
+                    ))
+                })
+            };
+            let svarut = need(&flags.svarut, "--svarut-url")?;
+            Some(Endpoints {
+                maskinporten: need(&flags.maskinporten, "--maskinporten-url")?,
+                krr: need(&flags.krr, "--krr-url")?,
+                signing: flags.signing.clone().unwrap_or_else(|| svarut.clone()),
+                svarut,
+            })
+        }
+        _ => None,
+    };
     let endpoints = context
         .settings
-        .endpoints(context.environment, &flags, None)?;
+        .endpoints(context.environment, &flags, running.as_ref())?;
     let usage = |text: &str| CliError::Usage(text.to_owned());
     let (client_id, credential) = super::credentials::client(&args.maskinporten)?;
     let account = SvarUtAccount {
@@ -273,7 +293,11 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
             if let Some(sandbox) = services.sandbox {
                 sandbox.stop().await;
             }
-            return Ok(if failed_rows { ExitCode::from(1) } else { ExitCode::SUCCESS });
+            return Ok(if failed_rows {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
         }
         let hold = args.hold.unwrap_or(settings.dispatch.hold_minutes);
         let queued = sending::queue(
@@ -283,7 +307,10 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
             chrono::Duration::minutes(i64::from(hold)),
             context.environment,
         )?;
-        eprintln!("{} letter(s) in the outbox, held {hold} minute(s)", queued.letters.len());
+        eprintln!(
+            "{} letter(s) in the outbox, held {hold} minute(s)",
+            queued.letters.len()
+        );
         let mut any_failed = failed_rows;
         if args.wait {
             let worker = Worker::new(
@@ -298,7 +325,10 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 let mut open = 0;
                 for id in &queued.letters {
                     let state = store.get_letter(id)?.state;
-                    if matches!(state, OutboxState::Held | OutboxState::Queued | OutboxState::Sending) {
+                    if matches!(
+                        state,
+                        OutboxState::Held | OutboxState::Queued | OutboxState::Sending
+                    ) {
                         open += 1;
                     }
                 }
@@ -316,7 +346,11 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
         if let Some(sandbox) = services.sandbox {
             sandbox.stop().await;
         }
-        Ok(if any_failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        Ok(if any_failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     })
 }
 
@@ -330,8 +364,14 @@ fn print_plan(plan: &DispatchPlan, json: bool) {
         println!(
             "{}: {} ({}), {:.2} kr",
             row.recipient,
-            serde_json::to_value(row.route).unwrap_or_default().as_str().unwrap_or(""),
-            serde_json::to_value(row.reason).unwrap_or_default().as_str().unwrap_or(""),
+            serde_json::to_value(row.route)
+                .unwrap_or_default()
+                .as_str()
+                .unwrap_or(""),
+            serde_json::to_value(row.reason)
+                .unwrap_or_default()
+                .as_str()
+                .unwrap_or(""),
             row.cost
         );
     }
@@ -535,7 +575,10 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
     })?;
     let counted = counted.into_inner().unwrap_or_else(|p| p.into_inner());
     if json {
-        println!("{}", json!({ "sent": counted.sent, "failed": counted.failed }));
+        println!(
+            "{}",
+            json!({ "sent": counted.sent, "failed": counted.failed })
+        );
     } else {
         eprintln!("{} sent, {} failed", counted.sent, counted.failed);
     }
@@ -570,7 +613,12 @@ pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError>
         );
         // Tracking is the worker's: only with the store's worker lock. Without it, the
         // statuses are the ones the running worker stores.
-        let lock = match take_worker_lock(&context.paths.data_dir, "kommunepost status", &store, Utc::now()) {
+        let lock = match take_worker_lock(
+            &context.paths.data_dir,
+            "kommunepost status",
+            &store,
+            Utc::now(),
+        ) {
             Ok(lock) => Some(lock),
             Err(TakeLockError::Lock(busy)) => {
                 eprintln!("note: {busy}; showing the statuses it keeps up to date");

@@ -406,36 +406,35 @@ impl Store {
     }
 }
 
-
 /// The key `with` gives for a store with metadata `meta`.
 fn key_for(meta: Option<StoreMeta>, with: UnlockWith<'_>) -> Result<StoreKey, StoreError> {
     let key = match with {
-            UnlockWith::RecoveryKey(text) => StoreKey::from_recovery_key(text.expose())?,
-            UnlockWith::Keyring(credentials) => {
-                let meta = meta.ok_or(StoreError::KeyNotInCredentialStore)?;
-                if meta.key_source != KeySource::Keyring {
-                    return Err(StoreError::WrongUnlockMethod {
-                        expected: "a passphrase",
-                        given: "the credential store",
-                    });
-                }
-                let hex = credentials
-                    .get(&meta.keyring_account())?
-                    .ok_or(StoreError::KeyNotInCredentialStore)?;
-                StoreKey::from_hex(hex.expose()).ok_or_else(|| {
-                    StoreError::Corrupt("the key in the credential store is not a key".into())
-                })?
+        UnlockWith::RecoveryKey(text) => StoreKey::from_recovery_key(text.expose())?,
+        UnlockWith::Keyring(credentials) => {
+            let meta = meta.ok_or(StoreError::KeyNotInCredentialStore)?;
+            if meta.key_source != KeySource::Keyring {
+                return Err(StoreError::WrongUnlockMethod {
+                    expected: "a passphrase",
+                    given: "the credential store",
+                });
             }
-            UnlockWith::Passphrase(passphrase) => {
-                let kdf = meta
-                    .and_then(|m| m.kdf)
-                    .ok_or(StoreError::WrongUnlockMethod {
-                        expected: "the credential store (or the recovery key)",
-                        given: "a passphrase",
-                    })?;
-                StoreKey::from_passphrase(passphrase.expose(), &kdf)?
-            }
-        };
+            let hex = credentials
+                .get(&meta.keyring_account())?
+                .ok_or(StoreError::KeyNotInCredentialStore)?;
+            StoreKey::from_hex(hex.expose()).ok_or_else(|| {
+                StoreError::Corrupt("the key in the credential store is not a key".into())
+            })?
+        }
+        UnlockWith::Passphrase(passphrase) => {
+            let kdf = meta
+                .and_then(|m| m.kdf)
+                .ok_or(StoreError::WrongUnlockMethod {
+                    expected: "the credential store (or the recovery key)",
+                    given: "a passphrase",
+                })?;
+            StoreKey::from_passphrase(passphrase.expose(), &kdf)?
+        }
+    };
     Ok(key)
 }
 
@@ -496,7 +495,10 @@ pub fn restore(
         for suffix in ["-wal", "-shm"] {
             let side = dir.join(format!("{DB_FILE}{suffix}"));
             if side.exists() {
-                std::fs::rename(&side, dir.join(format!("{DB_FILE}.before-restore-{stamp}{suffix}")))?;
+                std::fs::rename(
+                    &side,
+                    dir.join(format!("{DB_FILE}.before-restore-{stamp}{suffix}")),
+                )?;
             }
         }
     }

@@ -587,8 +587,11 @@ impl Store {
                 current.as_str()
             )));
         }
-        let live_claim = claimed_by
-            .filter(|_| lease_until.as_deref().is_some_and(|until| until > now.as_str()));
+        let live_claim = claimed_by.filter(|_| {
+            lease_until
+                .as_deref()
+                .is_some_and(|until| until > now.as_str())
+        });
         let release = match claim {
             ClaimRule::Any => false,
             ClaimRule::Holder(worker) | ClaimRule::HolderReleases(worker) => {
