@@ -732,3 +732,63 @@ async fn a_restored_backup_opens_with_the_recovery_key_and_sends_nothing_twice()
         assert_eq!(restored.get_letter(id).unwrap().state, OutboxState::Sent);
     }
 }
+
+/// The worker applies the one gate whatever queued the letter: an H-number never leaves in any
+/// environment, and a real person's number never leaves in Test. Neither reaches KRR or SvarUt.
+#[tokio::test]
+async fn the_worker_sends_no_number_the_environment_may_not_send() {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    let h_number = setup
+        .store
+        .enqueue_letter(new_letter(Some("15507600333"), 0))
+        .unwrap();
+    let outcome = worker.step().await.unwrap();
+    match outcome {
+        StepOutcome::Failed { letter, reason } => {
+            assert_eq!(letter, h_number.id);
+            assert!(reason.contains("never sent"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut in_test = new_letter(Some("30108299920"), 0);
+    in_test.environment = "test".into();
+    let real = setup.store.enqueue_letter(in_test).unwrap();
+    let krr = Arc::new(
+        setup
+            .sandbox
+            .krr(setup.sandbox.maskinporten(), Duration::from_secs(10)),
+    );
+    let svarut = Arc::new(
+        setup.sandbox.svarut_with(
+            &setup
+                .sandbox
+                .server
+                .credentials()
+                .integrasjon_passord
+                .clone(),
+            Duration::from_secs(10),
+        ),
+    );
+    let test_worker = Worker::new(
+        setup.store.clone(),
+        svarut,
+        Some(krr),
+        setup.clock.clone(),
+        AuditAs {
+            actor: "test".into(),
+            environment: "test".into(),
+        },
+    );
+    match test_worker.step().await.unwrap() {
+        StepOutcome::Failed { letter, reason } => {
+            assert_eq!(letter, real.id);
+            assert!(reason.contains("synthetic test numbers"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(setup.sandbox.server.svarut_double.accepted().is_empty());
+    assert!(
+        setup.store.list_audit(10).unwrap().is_empty(),
+        "no KRR lookup was made"
+    );
+}

@@ -88,3 +88,51 @@ pub fn check_stored(
     check(&identifier, environment, to)?;
     Ok(identifier)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REAL: &str = "30108299920";
+    const TENOR: &str = "30910099686";
+    const H_NUMBER: &str = "15507600333";
+
+    fn person(number: &str) -> Identifier {
+        Identifier::parse(number).unwrap()
+    }
+
+    #[test]
+    fn every_destination_has_the_same_rules() {
+        for to in [Destination::Krr, Destination::SvarUt, Destination::Signing] {
+            for environment in [
+                Environment::Sandbox,
+                Environment::Test,
+                Environment::Production,
+            ] {
+                let refused = check(&person(H_NUMBER), environment, to).unwrap_err();
+                assert_eq!(refused.code, "not_in_krr", "{to:?} {environment:?}");
+            }
+            assert_eq!(
+                check(&person(REAL), Environment::Test, to)
+                    .unwrap_err()
+                    .code,
+                "real_number_in_test"
+            );
+            assert!(check(&person(TENOR), Environment::Test, to).is_ok());
+            assert_eq!(
+                check(&person(TENOR), Environment::Production, to)
+                    .unwrap_err()
+                    .code,
+                "synthetic_number_in_production"
+            );
+            assert!(check(&person(REAL), Environment::Production, to).is_ok());
+            assert!(check(&person("991825827"), Environment::Test, to).is_ok());
+        }
+        assert_eq!(
+            check_stored("12345", Environment::Sandbox, Destination::SvarUt)
+                .unwrap_err()
+                .code,
+            "invalid_identifier"
+        );
+    }
+}
