@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "unlock_store",
     "unlock_store_with_recovery_key",
     "retry_store_unlock",
+    "backup_store",
     "set_environment",
     "lookup_identifiers",
     "cancel_lookup",

@@ -24,6 +24,7 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::store::unlock_store,
         commands::store::unlock_store_with_recovery_key,
         commands::store::retry_store_unlock,
+        commands::store::backup_store,
         commands::krr::lookup_identifiers,
         commands::krr::cancel_lookup,
         commands::settings::save_maskinporten_client,

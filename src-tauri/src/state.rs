@@ -166,6 +166,35 @@ impl AppState {
         .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))
     }
 
+    /// Writes an online backup of the store to the export folder, off the window's thread;
+    /// returns the file's path.
+    pub async fn backup_store(&self) -> Result<String, CommandError> {
+        let store = self.session().store()?;
+        let stamp = kommunepost_core::norway::local(self.clock.now()).format("%Y-%m-%d-%H%M");
+        let dir = self.paths.export_dir.clone();
+        let path = tauri::async_runtime::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            let mut n = 1;
+            loop {
+                let name = if n == 1 {
+                    format!("kommunepost-sikkerhetskopi-{stamp}.kpdb")
+                } else {
+                    format!("kommunepost-sikkerhetskopi-{stamp} ({n}).kpdb")
+                };
+                let path = dir.join(name);
+                if !path.exists() {
+                    store.backup_to(&path)?;
+                    return Ok::<_, kommunepost_core::store::StoreError>(path);
+                }
+                n += 1;
+            }
+        })
+        .await
+        .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))??;
+        tracing::info!("store backup written");
+        Ok(path.display().to_string())
+    }
+
     /// Where the app keeps and writes files.
     pub fn paths(&self) -> &AppPaths {
         &self.paths

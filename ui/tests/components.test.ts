@@ -9,14 +9,48 @@ vi.mock("@tauri-apps/api/core", () => ({
     onmessage: (message: unknown) => void = () => {};
   },
 }));
-vi.mock("@tauri-apps/api/event", () => ({}));
+const listeners = new Map<string, (event: { payload: unknown }) => void>();
+vi.mock("@tauri-apps/api/event", () => ({
+  listen: (name: string, handler: (event: { payload: unknown }) => void) => {
+    listeners.set(name, handler);
+    return Promise.resolve(() => listeners.delete(name));
+  },
+}));
 
+import App from "../src/App.svelte";
 import EnvironmentBadge from "../src/components/EnvironmentBadge.svelte";
 import Oppslag from "../src/pages/Oppslag.svelte";
 
 afterEach(() => {
   cleanup();
   invoke.mockReset();
+});
+
+describe("the background banner", () => {
+  it("shows what the background work reports, and goes away when a round goes well", async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      switch (cmd) {
+        case "app_info":
+          return { version: "0.1.0", environment: "sandbox", identifier: "no.kommunepost.dev", data_dir: "/tmp", sandbox_url: null };
+        case "store_state":
+          return { state: "unlocked", key_source: "keyring" };
+        default:
+          return null;
+      }
+    });
+    render(App);
+    await vi.waitFor(() => expect(listeners.has("background-status")).toBe(true));
+    expect(screen.queryByTestId("background-banner")).toBeNull();
+    listeners.get("background-status")!({
+      payload: "another Kommunepost on this machine is sending (kommunepost outbox run, pid 4242, since 13:30)",
+    });
+    const banner = await screen.findByTestId("background-banner");
+    expect(banner.getAttribute("role")).toBe("alert");
+    expect(banner.textContent).toContain("Bakgrunnsarbeidet");
+    expect(banner.textContent).toContain("pid 4242, since 13:30");
+    listeners.get("background-status")!({ payload: null });
+    await vi.waitFor(() => expect(screen.queryByTestId("background-banner")).toBeNull());
+  });
 });
 
 describe("EnvironmentBadge", () => {

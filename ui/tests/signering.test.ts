@@ -6,7 +6,13 @@ vi.mock("@tauri-apps/api/core", () => ({
   invoke: (...args: unknown[]) => invoke(...args),
   Channel: class {},
 }));
-vi.mock("@tauri-apps/api/event", () => ({}));
+const listeners = new Map<string, (event: { payload: unknown }) => void>();
+vi.mock("@tauri-apps/api/event", () => ({
+  listen: (name: string, handler: (event: { payload: unknown }) => void) => {
+    listeners.set(name, handler);
+    return Promise.resolve(() => listeners.delete(name));
+  },
+}));
 // pdf.js is not loaded in jsdom: the viewer opens nothing here.
 vi.mock("../src/lib/pdf", () => ({
   openPdf: () => new Promise(() => {}),

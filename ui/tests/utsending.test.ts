@@ -6,7 +6,13 @@ vi.mock("@tauri-apps/api/core", () => ({
   invoke: (...args: unknown[]) => invoke(...args),
   Channel: class {},
 }));
-vi.mock("@tauri-apps/api/event", () => ({}));
+const listeners = new Map<string, (event: { payload: unknown }) => void>();
+vi.mock("@tauri-apps/api/event", () => ({
+  listen: (name: string, handler: (event: { payload: unknown }) => void) => {
+    listeners.set(name, handler);
+    return Promise.resolve(() => listeners.delete(name));
+  },
+}));
 
 import SendDialog from "../src/components/SendDialog.svelte";
 import Utsending from "../src/pages/Utsending.svelte";
@@ -166,6 +172,23 @@ describe("Utsending", () => {
     expect(within(rows[0]).queryByText("Trekk tilbake")).toBeNull();
     await fireEvent.click(within(rows[1]).getByText("Trekk tilbake"));
     await vi.waitFor(() => expect(calls.some(([cmd, args]) => cmd === "recall_letter" && (args as { id: string }).id === "l2")).toBe(true));
+  });
+
+  it("refreshes when the app says the outbox changed, and does not poll", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "setTimeout", "Date"] });
+    try {
+      const calls = backend();
+      render(Utsending);
+      await vi.waitFor(() => expect(listeners.has("outbox-changed")).toBe(true));
+      const lists = () => calls.filter(([cmd]) => cmd === "outbox_letters").length;
+      await vi.waitFor(() => expect(lists()).toBe(1));
+      vi.advanceTimersByTime(60_000);
+      expect(lists()).toBe(1);
+      listeners.get("outbox-changed")!({ payload: null });
+      await vi.waitFor(() => expect(lists()).toBe(2));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shows each exception with what happened and what to do, and a handled note is required text", async () => {

@@ -78,3 +78,12 @@ pub async fn retry_store_unlock(state: State<'_, AppState>) -> Result<StoreState
     session.retry();
     Ok(session.state().clone())
 }
+
+/// "Ta sikkerhetskopi": an online backup of the encrypted store to the export folder (the
+/// worker may keep running). The file is encrypted with the store's key and opens with the
+/// recovery key; `kommunepost store restore FILE` puts it back. Returns where it was written.
+#[tauri::command]
+#[specta::specta]
+pub async fn backup_store(state: State<'_, AppState>) -> Result<String, CommandError> {
+    state.backup_store().await
+}

@@ -105,6 +105,19 @@ async retryStoreUnlock() : Promise<Result<StoreState, CommandError>> {
 }
 },
 /**
+ * "Ta sikkerhetskopi": an online backup of the encrypted store to the export folder (the
+ * worker may keep running). The file is encrypted with the store's key and opens with the
+ * recovery key; `kommunepost store restore FILE` puts it back. Returns where it was written.
+ */
+async backupStore() : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("backup_store") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Looks the identifiers in `text` up in KRR. Invalid ones are reported and never sent;
  * progress arrives on `on_progress` after each chunk; `cancel_lookup(lookup_id)` stops it.
  */

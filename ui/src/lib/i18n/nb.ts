@@ -322,6 +322,12 @@ export const nb = {
   "settings.environment": "Miljø",
   "settings.environment.saved": "Miljøet er endret til {env}.",
   "settings.about": "Om programmet",
+  "settings.backup.title": "Sikkerhetskopi",
+  "settings.backup.intro":
+    "Lagrer en kryptert kopi av alt i Kommunepost (utkast, utboks, signeringsoppdrag, logg) i nedlastingsmappen. Kopien åpnes med den samme nøkkelen eller med gjenopprettingsnøkkelen. Utsendingen kan gå mens kopien tas.",
+  "settings.backup.button": "Ta sikkerhetskopi",
+  "settings.backup.done": "Sikkerhetskopien er lagret: {path}",
+  "background.problem": "Bakgrunnsarbeidet (utsending og sporing) melder om et problem:",
   "settings.version": "Versjon",
   "settings.identifier": "Programidentifikator",
   "settings.dataDir": "Datamappe",
