@@ -253,6 +253,41 @@ impl Default for SandboxSettings {
     }
 }
 
+/// Prices in NOK excluding VAT. Defaults from Digdir's DPI price model as of 01.01.2024 and
+/// Digipost's print example (`rules-and-limits.md` §6.3 [S35][S21]); tiers the sources do not
+/// give, and Altinn's price, are UNCONFIRMED defaults — set your contract's prices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct PriceTable {
+    /// DPI price by message size: (up to bytes, NOK), ascending; above the last, the last.
+    pub digital_tiers: Vec<(u32, f64)>,
+    /// DPI transport per message (KS Fiks users).
+    pub digital_transport: f64,
+    /// An Altinn message (UNCONFIRMED: 0 until set).
+    pub altinn: f64,
+    /// Print and postage, first sheet (Digipost's example: 30.90, postage included).
+    pub print_first_sheet: f64,
+    /// Each further sheet.
+    pub print_extra_sheet: f64,
+    /// Postage on top of the print price (0 when the print price includes it).
+    pub postage: f64,
+}
+
+impl Default for PriceTable {
+    fn default() -> Self {
+        Self {
+            // ≤ 0.1 MB 0.69 and 0.5–1 MB 2.20 are Digdir's; 0.1–0.5 MB is UNCONFIRMED (the
+            // higher tier is used, so the estimate errs high).
+            digital_tiers: vec![(100_000, 0.69), (1_000_000, 2.20)],
+            digital_transport: 0.077,
+            altinn: 0.0,
+            print_first_sheet: 30.90,
+            print_extra_sheet: 1.29,
+            postage: 0.0,
+        }
+    }
+}
+
 /// How letters are dispatched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(default)]
@@ -263,11 +298,11 @@ pub struct DispatchSettings {
     /// SvarUt's print service.
     pub print_at_office: bool,
     /// The price table for the cost estimate.
-    pub prices: crate::dispatch::PriceTable,
+    pub prices: PriceTable,
     /// What one letter not sent on paper saves, for the dashboard (NOK; the seed's figure).
     pub saving_per_letter: f64,
     /// SvarUt's REST flavour for send and status: `v2` (default) or `v3`.
-    pub svarut_api: crate::svarut::SvarUtApi,
+    pub svarut_api: crate::svarut::model::SvarUtApi,
 }
 
 impl Default for DispatchSettings {
@@ -275,9 +310,9 @@ impl Default for DispatchSettings {
         Self {
             hold_minutes: 5,
             print_at_office: false,
-            prices: crate::dispatch::PriceTable::default(),
+            prices: PriceTable::default(),
             saving_per_letter: 10.0,
-            svarut_api: crate::svarut::SvarUtApi::V2,
+            svarut_api: crate::svarut::model::SvarUtApi::V2,
         }
     }
 }

@@ -3,44 +3,11 @@
 //! confirms first. The routing comes from a fresh KRR lookup ([`crate::routing`]); prices from
 //! a configurable table.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::routing::{MailboxProvider, NotificationChannels, Route, RouteReason, RoutingDecision};
 
-/// Prices in NOK excluding VAT. Defaults from Digdir's DPI price model as of 01.01.2024 and
-/// Digipost's print example (`rules-and-limits.md` §6.3 [S35][S21]); tiers the sources do not
-/// give, and Altinn's price, are UNCONFIRMED defaults — set your contract's prices.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(default)]
-pub struct PriceTable {
-    /// DPI price by message size: (up to bytes, NOK), ascending; above the last, the last.
-    pub digital_tiers: Vec<(u32, f64)>,
-    /// DPI transport per message (KS Fiks users).
-    pub digital_transport: f64,
-    /// An Altinn message (UNCONFIRMED: 0 until set).
-    pub altinn: f64,
-    /// Print and postage, first sheet (Digipost's example: 30.90, postage included).
-    pub print_first_sheet: f64,
-    /// Each further sheet.
-    pub print_extra_sheet: f64,
-    /// Postage on top of the print price (0 when the print price includes it).
-    pub postage: f64,
-}
-
-impl Default for PriceTable {
-    fn default() -> Self {
-        Self {
-            // ≤ 0.1 MB 0.69 and 0.5–1 MB 2.20 are Digdir's; 0.1–0.5 MB is UNCONFIRMED (the
-            // higher tier is used, so the estimate errs high).
-            digital_tiers: vec![(100_000, 0.69), (1_000_000, 2.20)],
-            digital_transport: 0.077,
-            altinn: 0.0,
-            print_first_sheet: 30.90,
-            print_extra_sheet: 1.29,
-            postage: 0.0,
-        }
-    }
-}
+pub use crate::config::PriceTable;
 
 impl PriceTable {
     /// The estimated cost of one letter of `bytes` and `pages` on `route`.

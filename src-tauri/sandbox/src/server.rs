@@ -305,7 +305,14 @@ impl SandboxServer {
                 maskinporten_double.clone().router(),
             ),
             krr: Service::serve(krr_listener, krr_addr, krr_double.clone().router()),
-            svarut: Service::serve(svarut_listener, svarut_addr, svarut_double.clone().router()),
+            svarut: Service::serve(
+                svarut_listener,
+                svarut_addr,
+                svarut_double
+                    .clone()
+                    .router()
+                    .merge(crate::svarut_v3::router(svarut_double.clone())),
+            ),
             svarut_double,
             signing: Service::serve_tls(
                 signing_listener,

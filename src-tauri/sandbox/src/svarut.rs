@@ -335,7 +335,7 @@ impl SvarUtDouble {
         })
     }
 
-    /// The routes, under `/api`.
+    /// The REST v2 routes, under `/api` (v3's are [`crate::svarut_v3::router`]).
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
             .route(
@@ -349,14 +349,6 @@ impl SvarUtDouble {
             )
             .route("/api/v2/forsendelser/{id}/hendelser", get(hendelser))
             .route("/api/v2/mottakersystem", get(mottakersystem))
-            .route(
-                "/api/v3/kontoer/{konto}/forsendelser/{kind}",
-                post(crate::svarut_v3::send),
-            )
-            .route(
-                "/api/v3/kontoer/{konto}/forsendelser/status/sok",
-                post(crate::svarut_v3::status_sok),
-            )
             .with_state(self)
     }
 

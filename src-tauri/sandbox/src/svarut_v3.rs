@@ -19,6 +19,20 @@ use serde_json::{Value, json};
 
 use crate::svarut::{SvarUtDouble, accept, begin, error, receive};
 
+/// The REST v3 routes (send per kind of recipient, status search) of the same stand-in.
+pub fn router(double: Arc<SvarUtDouble>) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/api/v3/kontoer/{konto}/forsendelser/{kind}",
+            axum::routing::post(send),
+        )
+        .route(
+            "/api/v3/kontoer/{konto}/forsendelser/status/sok",
+            axum::routing::post(status_sok),
+        )
+        .with_state(double)
+}
+
 fn text<'a>(
     value: &'a Value,
     field: &str,

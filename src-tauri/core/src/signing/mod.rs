@@ -7,12 +7,14 @@
 
 pub mod asice;
 pub mod client;
+mod error;
 pub mod model;
 pub mod order;
 pub mod tracker;
 mod transport;
 pub mod xml;
 
-pub use client::{Poll, Polled, SigningClient, SigningConfig, SigningError};
+pub use client::{Poll, Polled, SigningClient, SigningConfig};
+pub use error::SigningError;
 pub use model::{Flow, Job, JobStatus, SignerStatus, StatusChange};
 pub use tracker::{RoundReport, SigningTracker, TrackError, queue_signed_copies};

@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use super::client::{Poll, SigningClient, SigningError};
+use super::client::{Poll, SigningClient};
+use super::error::SigningError;
 use super::model::{Flow, SignerStatus, StatusChange};
 use crate::letters::recipients::mask_text;
 use crate::store::{LetterKind, NewLetter, OrderState, SigningOrder, Store, StoreError};

@@ -20,7 +20,7 @@ use openssl::x509::store::X509StoreBuilder;
 use tokio_openssl::SslStream;
 
 use super::asice::SigningCertificate;
-use super::client::SigningError;
+use super::error::SigningError;
 use crate::maskinporten::org_number_of;
 
 /// An answer.

@@ -7,11 +7,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::error::SvarUtError;
 use super::model::{
     ErrorMessage, Forsendelse, ForsendelseIder, ForsendelseStatus, ForsendelseStatuser, Hendelse,
     Hendelser, SendForsendelseResponse, StatusSok,
 };
-use crate::maskinporten::{MaskinportenClient, MaskinportenError};
+use crate::maskinporten::MaskinportenClient;
 use crate::secret::Secret;
 
 /// The Maskinporten scope SvarUt needs.
@@ -19,20 +20,7 @@ pub const SCOPE_KS_FIKS: &str = "ks:fiks";
 /// How long a send may take: one minute more than SvarUt's own 15.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(16 * 60);
 
-/// Which REST flavour sends and searches statuses (`svarut-dpi.md` §1.2): v2 (the default;
-/// frozen and documented for years) or v3 (one endpoint per kind of recipient).
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,
-)]
-pub enum SvarUtApi {
-    /// `/api/v2/...`.
-    #[default]
-    #[serde(rename = "v2")]
-    V2,
-    /// `/api/v3/...` for send and status.
-    #[serde(rename = "v3")]
-    V3,
-}
+use super::model::SvarUtApi;
 
 /// Where and as whom to reach SvarUt.
 #[derive(Debug, Clone)]
@@ -55,78 +43,6 @@ pub struct SvarUtConfig {
     pub status_batch: usize,
     /// REST v2 or v3 for send and status.
     pub api: SvarUtApi,
-}
-
-/// What went wrong, in the terms the clerk and the outbox need.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SvarUtError {
-    /// No Maskinporten token.
-    #[error("Maskinporten: {0}")]
-    Token(String),
-    /// 401 «Klarte ikke å validere access_token».
-    #[error("SvarUt did not accept the Maskinporten token: {0}")]
-    BadToken(String),
-    /// 401 «Autentisering feilet for integrasjon …».
-    #[error(
-        "SvarUt refused the integration (id, password or organisation is wrong): {0}; check IntegrasjonId and IntegrasjonPassord"
-    )]
-    Integration(String),
-    /// 403.
-    #[error("the integration has no access to this SvarUt account: {0}")]
-    Forbidden(String),
-    /// 400 (validation).
-    #[error("SvarUt rejected the forsendelse: {message}")]
-    Rejected {
-        /// SvarUt's message.
-        message: String,
-        /// Its machine-readable code, when given.
-        code: Option<String>,
-    },
-    /// 404.
-    #[error("SvarUt does not know it: {0}")]
-    NotFound(String),
-    /// 429 or 5xx.
-    #[error("SvarUt answered {status}: {message}")]
-    Server {
-        /// HTTP status.
-        status: u16,
-        /// SvarUt's message.
-        message: String,
-    },
-    /// No answer in time.
-    #[error("SvarUt did not answer within {0} s")]
-    Timeout(u64),
-    /// The connection failed.
-    #[error("SvarUt cannot be reached: {0}")]
-    Network(String),
-    /// An answer that is not what the API describes.
-    #[error("SvarUt's answer cannot be read: {0}")]
-    Malformed(String),
-}
-
-impl SvarUtError {
-    /// A send that failed like this may still have reached SvarUt: look it up by our
-    /// reference before sending again.
-    pub fn outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            Self::Timeout(_) | Self::Network(_) | Self::Server { .. } | Self::Malformed(_)
-        )
-    }
-
-    /// Retrying will not help: the clerk (or IT) must act.
-    pub fn is_permanent(&self) -> bool {
-        matches!(
-            self,
-            Self::Rejected { .. } | Self::Forbidden(_) | Self::Integration(_) | Self::NotFound(_)
-        )
-    }
-}
-
-impl From<MaskinportenError> for SvarUtError {
-    fn from(error: MaskinportenError) -> Self {
-        Self::Token(error.to_string())
-    }
 }
 
 /// A file to send: its bytes go in the part whose filename is the document's `filnavn`.

@@ -2,11 +2,13 @@
 //! `shared/specs/svarut-openapi/`).
 
 pub mod client;
+mod error;
 pub mod model;
 pub mod v3;
 
 pub use client::{
-    FilePart, SCOPE_KS_FIKS, SEND_TIMEOUT, SvarUtAccount, SvarUtApi, SvarUtClient, SvarUtConfig,
-    SvarUtError, connect, load_integration_password, save_integration_password,
+    FilePart, SCOPE_KS_FIKS, SEND_TIMEOUT, SvarUtAccount, SvarUtClient, SvarUtConfig, connect,
+    load_integration_password, save_integration_password,
 };
-pub use model::{Forsendelse, Status};
+pub use error::SvarUtError;
+pub use model::{Forsendelse, Status, SvarUtApi};

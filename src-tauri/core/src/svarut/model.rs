@@ -425,6 +425,21 @@ pub struct ErrorMessage {
     pub error_json: Option<serde_json::Value>,
 }
 
+/// Which REST flavour sends and searches statuses (`svarut-dpi.md` §1.2): v2 (the default;
+/// frozen and documented for years) or v3 (one endpoint per kind of recipient).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type,
+)]
+pub enum SvarUtApi {
+    /// `/api/v2/...`.
+    #[default]
+    #[serde(rename = "v2")]
+    V2,
+    /// `/api/v3/...` for send and status.
+    #[serde(rename = "v3")]
+    V3,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::client::SvarUtError;
+use super::error::SvarUtError;
 use super::model::{Adresse, Forsendelse};
 
 /// Which v3 send endpoint a forsendelse goes to.

@@ -183,10 +183,10 @@ impl Logo {
                 if let Some(alpha) = alpha {
                     let mut mask = base;
                     mask.set("ColorSpace", "DeviceGray");
-                    let mask = doc.add_object(super::writer::compressed(mask, alpha));
+                    let mask = doc.add_object(super::flate::flate_stream(mask, alpha));
                     dict.set("SMask", Object::Reference(mask));
                 }
-                doc.add_object(super::writer::compressed(dict, colour))
+                doc.add_object(super::flate::flate_stream(dict, colour))
             }
         }
     }

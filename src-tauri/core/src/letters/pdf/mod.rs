@@ -5,6 +5,7 @@
 //! the PDF objects; [`render`] puts them together and runs the checks every letter must pass.
 
 pub mod append;
+mod flate;
 pub mod fonts;
 pub mod geometry;
 pub mod layout;

@@ -12,13 +12,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 
-use flate2::Compression;
-use flate2::write::ZlibEncoder;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat, dictionary};
 use subsetter::GlyphRemapper;
 
+use super::flate::flate_stream;
 use super::fonts::{Style, font};
 use super::geometry::{PAGE_HEIGHT, PAGE_WIDTH, pt};
 use super::layout::{Layout, Line};
@@ -46,23 +44,6 @@ struct Glyphs {
     remapper: Option<GlyphRemapper>,
     /// New glyph id → the character.
     chars: BTreeMap<u16, char>,
-}
-
-fn deflate(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(bytes).expect("writing to memory");
-    encoder.finish().expect("writing to memory")
-}
-
-/// A stream compressed with Flate.
-pub(super) fn compressed(dict: Dictionary, content: &[u8]) -> Stream {
-    flate_stream(dict, content)
-}
-
-fn flate_stream(dict: Dictionary, content: &[u8]) -> Stream {
-    let mut dict = dict;
-    dict.set("Filter", "FlateDecode");
-    Stream::new(dict, deflate(content)).with_compression(false)
 }
 
 fn text_string(s: &str) -> Object {
