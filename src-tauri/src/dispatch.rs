@@ -13,12 +13,11 @@ use kommunepost_core::letters::recipients::mask_text;
 use kommunepost_core::lookup::os_user;
 use kommunepost_core::norway;
 use kommunepost_core::outbox::{AuditAs, Worker};
-use kommunepost_core::secret::Secret;
 use kommunepost_core::sending::{self, DraftToSend, Letters, PlanOptions, SendingError, Source};
 pub use kommunepost_core::sending::{DispatchPlan, Queued, RowFailure};
 use kommunepost_core::store::{LetterKind, OutboxLetter, OutboxState, Store};
 use kommunepost_core::svarut::{
-    SvarUtAccount, SvarUtClient, load_integration_password, save_integration_password,
+    SvarUtClient, load_integration_password, save_integration_password,
 };
 use serde::{Deserialize, Serialize};
 
@@ -266,58 +265,7 @@ impl AppState {
         {
             return Ok((*env, client.clone()));
         }
-        let (endpoints, access) = self.access_for(environment).await?;
-        let account = match environment {
-            Environment::Sandbox => {
-                let credentials = self.sandbox_credentials().await?;
-                SvarUtAccount {
-                    konto_id: credentials.svarut_konto_id,
-                    integrasjon_id: credentials.integrasjon_id,
-                    integrasjon_passord: Secret::new(credentials.integrasjon_passord),
-                }
-            }
-            _ => {
-                let settings = self.settings();
-                let env = settings
-                    .environment_settings(environment)
-                    .cloned()
-                    .unwrap_or_default();
-                let missing = || {
-                    CommandError::new(
-                        ErrorCode::NoCredentials,
-                        format!(
-                            "no SvarUt account and Fiks integration are set up for {}",
-                            environment.as_str()
-                        ),
-                    )
-                };
-                let store = self
-                    .credentials
-                    .clone()
-                    .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
-                SvarUtAccount {
-                    konto_id: env.svarut_konto_id.ok_or_else(missing)?,
-                    integrasjon_id: env.integrasjon_id.ok_or_else(missing)?,
-                    integrasjon_passord: load_integration_password(store.as_ref(), environment)
-                        .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?
-                        .ok_or_else(missing)?,
-                }
-            }
-        };
-        let settings = self.settings();
-        let client = kommunepost_core::svarut::connect(
-            &endpoints.svarut,
-            &endpoints.maskinporten,
-            access.token_url.clone(),
-            &access.client_id,
-            access.credential,
-            account,
-            &settings.timeouts,
-            self.clock(),
-        )
-        .map_err(|e| CommandError::new(ErrorCode::InvalidSettings, e))?
-        .with_api(settings.dispatch.svarut_api);
-        let client = Arc::new(client);
+        let client = Arc::new(self.with_services(environment, |s| s.svarut()).await?);
         *cached = Some((environment, client.clone()));
         Ok((environment, client))
     }

@@ -121,6 +121,19 @@ impl From<kommunepost_core::lookup::LookupError> for CommandError {
     }
 }
 
+impl From<kommunepost_core::services::ServiceError> for CommandError {
+    fn from(error: kommunepost_core::services::ServiceError) -> Self {
+        use kommunepost_core::services::ServiceError;
+        let code = match &error {
+            ServiceError::NotSetUp { .. } => ErrorCode::NoCredentials,
+            ServiceError::CredentialStore(_) => ErrorCode::CredentialStore,
+            ServiceError::Config(_) | ServiceError::Client(_) => ErrorCode::InvalidSettings,
+            ServiceError::Certificate(_) => ErrorCode::BadCertificate,
+        };
+        Self::new(code, error)
+    }
+}
+
 impl From<ConfigError> for CommandError {
     fn from(error: ConfigError) -> Self {
         Self::new(ErrorCode::InvalidSettings, error)

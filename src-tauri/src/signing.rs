@@ -14,12 +14,9 @@ use kommunepost_core::background::{self, RoundReport};
 use kommunepost_core::config::Environment;
 use kommunepost_core::letters::attachment::{SIGNING_MAX_BYTES, check_pdf};
 use kommunepost_core::lookup::os_user;
-use kommunepost_core::maskinporten::{CredentialKind, load_certificate};
 use kommunepost_core::signing::model::{AuthenticationLevel, Flow};
 use kommunepost_core::signing::order::{Deadline, DocumentInput, OrderInput, SignerInput};
-use kommunepost_core::signing::{
-    SigningClient, SigningConfig, SigningError, SigningTracker, TrackError,
-};
+use kommunepost_core::signing::{SigningClient, SigningError, SigningTracker, TrackError};
 use kommunepost_core::store::{OrderState, SigningOrder};
 use serde::{Deserialize, Serialize};
 
@@ -202,46 +199,7 @@ impl AppState {
         {
             return Ok((*env, client.clone()));
         }
-        let settings = self.settings();
-        let config = match environment {
-            Environment::Sandbox => self.sandbox_signing_config().await?,
-            _ => {
-                let missing = || {
-                    CommandError::new(
-                        ErrorCode::NoCredentials,
-                        format!(
-                            "no enterprise certificate is set up for {}",
-                            environment.as_str()
-                        ),
-                    )
-                };
-                let store = self
-                    .credentials
-                    .clone()
-                    .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
-                let (kind, file, password) = load_certificate(store.as_ref(), environment)
-                    .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?
-                    .ok_or_else(missing)?;
-                if kind != CredentialKind::Pkcs12 {
-                    return Err(CommandError::new(
-                        ErrorCode::NoCredentials,
-                        "the signing service needs the enterprise certificate (.p12), not a registered key",
-                    ));
-                }
-                let endpoints = settings.endpoints(environment, &Default::default(), None)?;
-                SigningConfig::for_environment(
-                    &endpoints.signing,
-                    &settings
-                        .environment_settings(environment)
-                        .cloned()
-                        .unwrap_or_default(),
-                    file,
-                    password,
-                    &settings.timeouts,
-                )?
-            }
-        };
-        let client = Arc::new(SigningClient::new(config, self.clock())?);
+        let client = Arc::new(self.with_services(environment, |s| s.signing()).await?);
         *cached = Some((environment, client.clone()));
         Ok((environment, client))
     }

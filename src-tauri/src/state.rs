@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use kommunepost_core::clock::{Clock, SystemClock};
-use kommunepost_core::config::{Endpoints, Environment, KrrApi, Settings};
-use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient, KrrVersion, connect};
-use kommunepost_core::maskinporten::{ClientCredential, load_credential};
+use kommunepost_core::config::{Endpoints, Environment, Settings};
+use kommunepost_core::krr::{Cancel, KrrAccess, KrrClient};
 use kommunepost_core::paths::{AppPaths, build_identifier};
+use kommunepost_core::services::{Overrides, ServiceError, Services};
 use kommunepost_core::store::{CredentialStore, OsKeyring, StoreSession};
 use kommunepost_core::svarut::SvarUtClient;
 use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
@@ -205,6 +205,52 @@ impl AppState {
         self.clock.clone()
     }
 
+    /// Builds with core's [`Services`] for `environment`: the running sandbox's access in the
+    /// sandbox, else the settings and the OS credential store (the app has no overrides).
+    pub async fn with_services<T>(
+        &self,
+        environment: Environment,
+        build: impl FnOnce(&Services<'_>) -> Result<T, ServiceError>,
+    ) -> Result<T, CommandError> {
+        let settings = self.settings();
+        let sandbox = match environment {
+            Environment::Sandbox => Some(
+                self.sandbox
+                    .lock()
+                    .await
+                    .as_ref()
+                    .map(|server| server.access(&settings.timeouts))
+                    .ok_or_else(|| {
+                        CommandError::new(
+                            ErrorCode::ServiceUnavailable,
+                            "the sandbox services are not running",
+                        )
+                    })?,
+            ),
+            _ => None,
+        };
+        let credentials = match (&self.credentials, environment) {
+            (Ok(store), _) => Some(store.as_ref()),
+            (Err(_), Environment::Sandbox) => None,
+            (Err(error), _) => {
+                return Err(CommandError::new(
+                    ErrorCode::CredentialStore,
+                    error.to_string(),
+                ));
+            }
+        };
+        let overrides = Overrides::default();
+        let services = Services {
+            settings: &settings,
+            environment,
+            credentials,
+            sandbox: sandbox.as_ref(),
+            overrides: &overrides,
+            clock: &self.clock,
+        };
+        build(&services).map_err(CommandError::from)
+    }
+
     /// The KRR client for the current environment (built once, then reused with its token),
     /// with the environment it was built for.
     pub async fn krr_client(&self) -> Result<(Environment, Arc<KrrClient>), CommandError> {
@@ -212,11 +258,9 @@ impl AppState {
         if let Some(client) = cached.as_ref() {
             return Ok(client.clone());
         }
-        let settings = self.settings();
-        let (endpoints, access) = self.access_for(settings.environment).await?;
-        let (_tokens, client) =
-            connect(&endpoints, access, &settings.timeouts, self.clock.clone())?;
-        let client = (settings.environment, Arc::new(client));
+        let environment = self.settings().environment;
+        let client = self.with_services(environment, |s| s.krr()).await?;
+        let client = (environment, Arc::new(client));
         *cached = Some(client.clone());
         Ok(client)
     }
@@ -227,99 +271,7 @@ impl AppState {
         &self,
         environment: Environment,
     ) -> Result<(Endpoints, KrrAccess), CommandError> {
-        let settings = self.settings();
-        if environment == Environment::Sandbox {
-            let sandbox = self.sandbox.lock().await;
-            let server = sandbox.as_ref().ok_or_else(|| {
-                CommandError::new(
-                    ErrorCode::ServiceUnavailable,
-                    "the sandbox services are not running",
-                )
-            })?;
-            let credentials = server.credentials();
-            let credential =
-                ClientCredential::from_pkcs12(&credentials.pkcs12, &credentials.password)
-                    .map_err(|e| CommandError::new(ErrorCode::Internal, e))?;
-            let endpoints = settings.endpoints(
-                Environment::Sandbox,
-                &Default::default(),
-                Some(&server.endpoints()),
-            )?;
-            let access = KrrAccess {
-                client_id: credentials.client_id.clone(),
-                credential,
-                token_url: None,
-                version: KrrVersion::V2,
-            };
-            return Ok((endpoints, access));
-        }
-        let missing = || {
-            CommandError::new(
-                ErrorCode::NoCredentials,
-                format!(
-                    "no Maskinporten client or enterprise certificate is set up for {}",
-                    environment.as_str()
-                ),
-            )
-        };
-        let environment_settings = settings
-            .environment_settings(environment)
-            .cloned()
-            .unwrap_or_default();
-        let client_id = environment_settings.client_id.clone().ok_or_else(missing)?;
-        let version = match environment_settings.krr_api {
-            Some(KrrApi::V1) => KrrVersion::V1,
-            _ => KrrVersion::V2,
-        };
-        let store = self
-            .credentials
-            .clone()
-            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
-        let credential = load_credential(store.as_ref(), environment)
-            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?
-            .ok_or_else(missing)?;
-        let endpoints = settings.endpoints(environment, &Default::default(), None)?;
-        Ok((
-            endpoints,
-            KrrAccess {
-                client_id,
-                credential,
-                token_url: None,
-                version,
-            },
-        ))
-    }
-
-    /// The sandbox's own client and SvarUt account (only while the sandbox runs).
-    pub async fn sandbox_credentials(
-        &self,
-    ) -> Result<kommunepost_sandbox::SandboxCredentials, CommandError> {
-        let sandbox = self.sandbox.lock().await;
-        sandbox
-            .as_ref()
-            .map(|server| server.credentials().clone())
-            .ok_or_else(|| {
-                CommandError::new(
-                    ErrorCode::ServiceUnavailable,
-                    "the sandbox services are not running",
-                )
-            })
-    }
-
-    /// The sandbox's signing client configuration (only while the sandbox runs).
-    pub async fn sandbox_signing_config(
-        &self,
-    ) -> Result<kommunepost_core::signing::SigningConfig, CommandError> {
-        let sandbox = self.sandbox.lock().await;
-        sandbox
-            .as_ref()
-            .map(|server| server.signing_config(&self.settings().timeouts))
-            .ok_or_else(|| {
-                CommandError::new(
-                    ErrorCode::ServiceUnavailable,
-                    "the sandbox services are not running",
-                )
-            })
+        self.with_services(environment, |s| s.krr_access()).await
     }
 
     /// The sandbox signing page, while the sandbox runs.

@@ -83,28 +83,6 @@ pub enum Command {
     Sign(SignCommand),
 }
 
-/// How to reach the signing service (test and prod; the sandbox brings its own).
-#[derive(Debug, Clone, Args)]
-pub struct SigningArgs {
-    /// The sender's organisation number (default: the settings', else the certificate's).
-    #[arg(long, env = "KOMMUNEPOST_ORG")]
-    pub org: Option<String>,
-    /// The enterprise certificate, PKCS#12 (test and prod). Its password comes from
-    /// KOMMUNEPOST_CERTIFICATE_PASSWORD or --certificate-password-file.
-    #[arg(long, value_name = "FILE.p12")]
-    pub certificate: Option<std::path::PathBuf>,
-    /// File whose first line is the certificate's password.
-    #[arg(long, value_name = "FILE")]
-    pub certificate_password_file: Option<std::path::PathBuf>,
-    /// The CA certificates to trust for the service's server certificate (PEM; default: the
-    /// settings').
-    #[arg(long, value_name = "FILE.pem")]
-    pub signing_ca: Option<std::path::PathBuf>,
-    /// The organisation number the server certificate must carry.
-    #[arg(long, value_name = "ORGNR")]
-    pub server_orgnr: Option<String>,
-}
-
 // Parsed once per run: the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
@@ -172,7 +150,7 @@ pub enum SignCommand {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
-        service: SigningArgs,
+        service: ServiceArgs,
     },
     /// Brings orders up to date from the service (never polling before the permitted time)
     /// and lists them; with --job one order and its timeline.
@@ -188,7 +166,7 @@ pub enum SignCommand {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
-        service: SigningArgs,
+        service: ServiceArgs,
     },
     /// Cancels an order still waiting for signatures (portal).
     Cancel {
@@ -196,7 +174,7 @@ pub enum SignCommand {
         #[arg(long)]
         job: String,
         #[command(flatten)]
-        service: SigningArgs,
+        service: ServiceArgs,
     },
     /// Writes an order's signed documents (PAdES, and each signer's XAdES) to a directory;
     /// fetches them first when they are not stored yet.
@@ -208,7 +186,7 @@ pub enum SignCommand {
         #[arg(long, value_name = "DIR")]
         out: std::path::PathBuf,
         #[command(flatten)]
-        service: SigningArgs,
+        service: ServiceArgs,
     },
 }
 
@@ -310,7 +288,9 @@ pub struct MaskinportenArgs {
     pub maskinporten_issuer: Option<String>,
 }
 
-/// Maskinporten and SvarUt credentials (test and prod; the sandbox brings its own).
+/// How to reach the services: the same flags for `krr lookup`, `send`, `outbox run`, `status`
+/// and `sign`. Each overrides the settings and the OS credential store (test and prod; the
+/// local sandbox brings its own).
 #[derive(Debug, Clone, Args)]
 pub struct ServiceArgs {
     #[command(flatten)]
@@ -328,6 +308,20 @@ pub struct ServiceArgs {
     /// SvarUt's REST flavour for send and status (default: the settings', v2 unless changed).
     #[arg(long, value_enum)]
     pub svarut_api: Option<ApiArg>,
+    /// Use KRR's /rest/v1 instead of /rest/v2.
+    #[arg(long)]
+    pub v1: bool,
+    /// The signing sender's organisation number (default: the settings', else the
+    /// certificate's).
+    #[arg(long, env = "KOMMUNEPOST_ORG")]
+    pub org: Option<String>,
+    /// The CA certificates to trust for the signing service's server certificate (PEM;
+    /// default: the settings').
+    #[arg(long, value_name = "FILE.pem")]
+    pub signing_ca: Option<std::path::PathBuf>,
+    /// The organisation number the signing service's server certificate must carry.
+    #[arg(long, value_name = "ORGNR")]
+    pub server_orgnr: Option<String>,
 }
 
 /// SvarUt's REST flavour.
@@ -484,10 +478,7 @@ pub struct KrrLookupArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
-    pub maskinporten: MaskinportenArgs,
-    /// Use KRR's /rest/v1 instead of /rest/v2.
-    #[arg(long)]
-    pub v1: bool,
+    pub service: ServiceArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,7 @@
 //! | [`secret`] | a wrapper that keeps secret values out of logs |
 //! | [`signing`] | e-signing orders: job model, ASiC-E/XAdES bundle, mutual-TLS client |
 //! | [`sending`] | prepare → preview → queue, once for app and CLI |
+//! | [`services`] | the KRR, SvarUt and signing clients of an environment, from settings, credential store and overrides |
 //! | [`background`] | the worker round (send, track, signing, copies), supervised |
 //! | [`clock`] | injected time |
 //! | [`norway`] | Norwegian time (Europe/Oslo) for dates, deadlines and months |
@@ -42,6 +43,7 @@ pub mod paths;
 pub mod routing;
 pub mod secret;
 pub mod sending;
+pub mod services;
 pub mod signing;
 pub mod store;
 pub mod svarut;

@@ -353,6 +353,32 @@ impl SandboxServer {
         }
     }
 
+    /// What a client of this sandbox needs: its addresses, its own Maskinporten client, SvarUt
+    /// account and signing configuration (for [`kommunepost_core::services::Services`]).
+    pub fn access(
+        &self,
+        timeouts: &kommunepost_core::config::Timeouts,
+    ) -> kommunepost_core::services::SandboxAccess {
+        let credentials = &self.credentials;
+        kommunepost_core::services::SandboxAccess {
+            endpoints: self.endpoints(),
+            client_id: credentials.client_id.clone(),
+            credential: kommunepost_core::maskinporten::ClientCredential::from_pkcs12(
+                &credentials.pkcs12,
+                &credentials.password,
+            )
+            .expect("the sandbox's own certificate opens with its password"),
+            svarut: kommunepost_core::svarut::SvarUtAccount {
+                konto_id: credentials.svarut_konto_id.clone(),
+                integrasjon_id: credentials.integrasjon_id.clone(),
+                integrasjon_passord: kommunepost_core::secret::Secret::new(
+                    credentials.integrasjon_passord.clone(),
+                ),
+            },
+            signing: self.signing_config(timeouts),
+        }
+    }
+
     /// The sandbox client's credentials.
     pub fn credentials(&self) -> &SandboxCredentials {
         &self.credentials

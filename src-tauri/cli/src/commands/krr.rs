@@ -4,13 +4,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use kommunepost_core::clock::{Clock, SystemClock};
-use kommunepost_core::config::{Endpoints, Environment};
 use kommunepost_core::ident::split_input;
-use kommunepost_core::krr::{Cancel, KrrAccess, KrrVersion, connect};
+use kommunepost_core::krr::Cancel;
 use kommunepost_core::lookup::{self, LookupContext, LookupRow, Plan, os_user};
-use kommunepost_core::maskinporten::ClientCredential;
-use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
 
+use super::services::Connection;
 use crate::cli::{KrrCommand, KrrLookupArgs};
 use crate::context::Context;
 use crate::error::CliError;
@@ -30,25 +28,8 @@ pub fn run(command: KrrCommand, context: &Context) -> Result<ExitCode, CliError>
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let rows = runtime.block_on(async {
         // In the sandbox without address overrides, a local sandbox serves this lookup.
-        let sandbox = if context.environment == Environment::Sandbox
-            && context.endpoint_flags.krr.is_none()
-        {
-            let population = Population::generate(&PopulationConfig {
-                seed: context.settings.sandbox.seed.into(),
-                persons: context.settings.sandbox.persons as usize,
-                as_of: clock.now(),
-            });
-            Some(SandboxServer::start(Arc::new(population), clock.clone(), 0).await?)
-        } else {
-            None
-        };
-        let (endpoints, access) = access(context, &args, sandbox.as_ref())?;
-        let (_tokens, krr) = connect(
-            &endpoints,
-            access,
-            &context.settings.timeouts,
-            clock.clone(),
-        )?;
+        let connection = Connection::open(context, &args.service).await?;
+        let krr = connection.krr()?;
         let progress = |done: usize, total: usize| {
             if total > 1000 {
                 eprintln!("looked up {done} of {total}");
@@ -69,9 +50,7 @@ pub fn run(command: KrrCommand, context: &Context) -> Result<ExitCode, CliError>
             &progress,
         )
         .await?;
-        if let Some(sandbox) = sandbox {
-            sandbox.stop().await;
-        }
+        connection.stop().await;
         Ok::<_, CliError>(rows)
     })?;
     print_rows(&rows, args.json);
@@ -95,51 +74,6 @@ fn read_inputs(args: &KrrLookupArgs) -> Result<Vec<String>, CliError> {
         inputs.extend(split_input(text));
     }
     Ok(inputs)
-}
-
-/// Endpoints and credentials: the local sandbox's, or from flags and settings.
-fn access(
-    context: &Context,
-    args: &KrrLookupArgs,
-    sandbox: Option<&SandboxServer>,
-) -> Result<(Endpoints, KrrAccess), CliError> {
-    let version = if args.v1 {
-        KrrVersion::V1
-    } else {
-        KrrVersion::V2
-    };
-    let mut flags = context.endpoint_flags.clone();
-    if let Some(issuer) = &args.maskinporten.maskinporten_issuer {
-        flags.maskinporten = Some(issuer.clone());
-    }
-    if let Some(sandbox) = sandbox {
-        let credentials = sandbox.credentials();
-        let credential = ClientCredential::from_pkcs12(&credentials.pkcs12, &credentials.password)?;
-        let endpoints =
-            context
-                .settings
-                .endpoints(Environment::Sandbox, &flags, Some(&sandbox.endpoints()))?;
-        let access = KrrAccess {
-            client_id: credentials.client_id.clone(),
-            credential,
-            token_url: args.maskinporten.token_url.clone(),
-            version,
-        };
-        return Ok((endpoints, access));
-    }
-    let endpoints = context
-        .settings
-        .endpoints(context.environment, &flags, None)?;
-    let (client_id, credential) = super::credentials::client(&args.maskinporten)?;
-    Ok((
-        endpoints,
-        KrrAccess {
-            client_id,
-            credential,
-            token_url: args.maskinporten.token_url.clone(),
-            version,
-        },
-    ))
 }
 
 fn print_rows(rows: &[LookupRow], json: bool) {

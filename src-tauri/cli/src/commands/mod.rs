@@ -9,6 +9,7 @@ mod letter;
 mod render;
 mod sandbox;
 mod send;
+mod services;
 mod sign;
 mod store;
 

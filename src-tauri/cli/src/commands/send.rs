@@ -12,21 +12,18 @@ use kommunepost_core::background::{
     self, RoundReport, TakeLockError, run_rounds, supervised, take_worker_lock,
 };
 use kommunepost_core::clock::{Clock, SystemClock};
-use kommunepost_core::config::{Endpoints, Environment};
-use kommunepost_core::krr::{KrrAccess, KrrClient, KrrVersion, connect};
+use kommunepost_core::krr::KrrClient;
 use kommunepost_core::letters::recipients::read_recipients;
 use kommunepost_core::letters::template::Template;
 use kommunepost_core::lookup::os_user;
-use kommunepost_core::maskinporten::ClientCredential;
 use kommunepost_core::norway;
 use kommunepost_core::outbox::{AuditAs, Worker};
-use kommunepost_core::secret::Secret;
 use kommunepost_core::sending::{self, DispatchPlan, DraftToSend, PlanOptions, Source};
 use kommunepost_core::store::{OutboxLetter, OutboxState, Store, StoreError};
-use kommunepost_core::svarut::{SvarUtAccount, SvarUtClient};
-use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
+use kommunepost_core::svarut::SvarUtClient;
 use serde_json::json;
 
+use super::services::Connection;
 use crate::cli::{MailingCommand, OutboxCommand, SendArgs, ServiceArgs, StatusArgs};
 use crate::context::Context;
 use crate::error::CliError;
@@ -80,165 +77,21 @@ pub fn mailing(command: MailingCommand, context: &Context) -> Result<ExitCode, C
     Ok(ExitCode::SUCCESS)
 }
 
-/// The clients for this run: KRR and SvarUt, from a local sandbox or from flags.
-struct Services {
+/// The clients for this run: KRR and SvarUt (built by core from the flags, the settings and
+/// the OS credential store), and the local sandbox serving the run, if any.
+struct Services<'a> {
     krr: KrrClient,
     svarut: SvarUtClient,
-    sandbox: Option<SandboxServer>,
+    connection: Connection<'a>,
 }
 
-async fn services(
-    context: &Context,
-    args: &ServiceArgs,
-    clock: Arc<dyn Clock>,
-) -> Result<Services, CliError> {
-    let timeouts = &context.settings.timeouts;
-    if context.environment == Environment::Sandbox && context.endpoint_flags.svarut.is_none() {
-        let population = Population::generate(&PopulationConfig {
-            seed: context.settings.sandbox.seed.into(),
-            persons: context.settings.sandbox.persons as usize,
-            as_of: clock.now(),
-        });
-        let sandbox = SandboxServer::start(Arc::new(population), clock.clone(), 0).await?;
-        sandbox
-            .svarut_double
-            .set_speed(context.settings.sandbox.svarut_speed);
-        let credentials = sandbox.credentials();
-        let credential = ClientCredential::from_pkcs12(&credentials.pkcs12, &credentials.password)?;
-        let endpoints = context.settings.endpoints(
-            Environment::Sandbox,
-            &context.endpoint_flags,
-            Some(&sandbox.endpoints()),
-        )?;
-        let (_, krr) = connect(
-            &endpoints,
-            KrrAccess {
-                client_id: credentials.client_id.clone(),
-                credential: credential.clone(),
-                token_url: None,
-                version: KrrVersion::V2,
-            },
-            timeouts,
-            clock.clone(),
-        )?;
-        let svarut = svarut_client(
-            &endpoints,
-            &credentials.client_id,
-            credential,
-            None,
-            SvarUtAccount {
-                konto_id: credentials.svarut_konto_id.clone(),
-                integrasjon_id: credentials.integrasjon_id.clone(),
-                integrasjon_passord: Secret::new(credentials.integrasjon_passord.clone()),
-            },
-            context,
-            clock,
-        )?;
-        return Ok(Services {
-            krr,
-            svarut: with_flag(svarut, args),
-            sandbox: Some(sandbox),
-        });
-    }
-    let mut flags = context.endpoint_flags.clone();
-    if let Some(issuer) = &args.maskinporten.maskinporten_issuer {
-        flags.maskinporten = Some(issuer.clone());
-    }
-    // A sandbox of its own elsewhere (`sandbox serve`): its addresses come from the flags.
-    let running = match context.environment {
-        Environment::Sandbox => {
-            let need = |url: &Option<String>, flag: &str| {
-                url.clone().ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "with --svarut-url in the sandbox, give {flag} too (the addresses `sandbox serve` printed)"
-                    ))
-                })
-            };
-            let svarut = need(&flags.svarut, "--svarut-url")?;
-            Some(Endpoints {
-                maskinporten: need(&flags.maskinporten, "--maskinporten-url")?,
-                krr: need(&flags.krr, "--krr-url")?,
-                signing: flags.signing.clone().unwrap_or_else(|| svarut.clone()),
-                svarut,
-            })
-        }
-        _ => None,
-    };
-    let endpoints = context
-        .settings
-        .endpoints(context.environment, &flags, running.as_ref())?;
-    let usage = |text: &str| CliError::Usage(text.to_owned());
-    let (client_id, credential) = super::credentials::client(&args.maskinporten)?;
-    let account = SvarUtAccount {
-        konto_id: args.konto_id.clone().ok_or_else(|| {
-            usage("give the SvarUt account with --konto-id (or KOMMUNEPOST_KONTO_ID)")
-        })?,
-        integrasjon_id: args.integrasjon_id.clone().ok_or_else(|| {
-            usage("give the Fiks integration with --integrasjon-id (or KOMMUNEPOST_INTEGRASJON_ID)")
-        })?,
-        integrasjon_passord: Secret::new(super::credentials::first_line_or_env(
-            args.integrasjon_passord_file.as_deref(),
-            "KOMMUNEPOST_INTEGRASJON_PASSORD",
-            "the integration's password",
-            "--integrasjon-passord-file",
-        )?),
-    };
-    let (_, krr) = connect(
-        &endpoints,
-        KrrAccess {
-            client_id: client_id.clone(),
-            credential: credential.clone(),
-            token_url: args.maskinporten.token_url.clone(),
-            version: KrrVersion::V2,
-        },
-        timeouts,
-        clock.clone(),
-    )?;
-    let svarut = svarut_client(
-        &endpoints,
-        &client_id,
-        credential,
-        args.maskinporten.token_url.clone(),
-        account,
-        context,
-        clock,
-    )?;
+async fn services<'a>(context: &'a Context, args: &ServiceArgs) -> Result<Services<'a>, CliError> {
+    let connection = Connection::open(context, args).await?;
     Ok(Services {
-        krr,
-        svarut: with_flag(svarut, args),
-        sandbox: None,
+        krr: connection.krr()?,
+        svarut: connection.svarut()?,
+        connection,
     })
-}
-
-/// `--svarut-api` over the settings' flavour.
-fn with_flag(svarut: SvarUtClient, args: &ServiceArgs) -> SvarUtClient {
-    match args.svarut_api {
-        Some(api) => svarut.with_api(api.into()),
-        None => svarut,
-    }
-}
-
-fn svarut_client(
-    endpoints: &Endpoints,
-    client_id: &str,
-    credential: ClientCredential,
-    token_url: Option<String>,
-    account: SvarUtAccount,
-    context: &Context,
-    clock: Arc<dyn Clock>,
-) -> Result<SvarUtClient, CliError> {
-    kommunepost_core::svarut::connect(
-        &endpoints.svarut,
-        &endpoints.maskinporten,
-        token_url,
-        client_id,
-        credential,
-        account,
-        &context.settings.timeouts,
-        clock,
-    )
-    .map(|client| client.with_api(context.settings.dispatch.svarut_api))
-    .map_err(|e| CliError::Usage(format!("SvarUt: {e}")))
 }
 
 /// The letters' date: `--date`, else today in Norway.
@@ -267,7 +120,7 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
     let letters = sending::prepare(&store, source, context.environment, date)?;
     let runtime = runtime()?;
     runtime.block_on(async {
-        let services = services(context, &args.service, clock.clone()).await?;
+        let services = services(context, &args.service).await?;
         let settings = &context.settings;
         // KRR now, for the preview (written to the audit log first: the only write without
         // --yes).
@@ -290,9 +143,7 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
         let failed_rows = !plan.failed.is_empty();
         if !args.yes {
             eprintln!("nothing was sent; add --yes to put the letters in the outbox");
-            if let Some(sandbox) = services.sandbox {
-                sandbox.stop().await;
-            }
+            services.connection.stop().await;
             return Ok(if failed_rows {
                 ExitCode::from(1)
             } else {
@@ -343,9 +194,7 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
             any_failed |= failures > 0 || letters.iter().any(|l| l.state == OutboxState::Failed);
             print_letters(&letters, args.json);
         }
-        if let Some(sandbox) = services.sandbox {
-            sandbox.stop().await;
-        }
+        services.connection.stop().await;
         Ok(if any_failed {
             ExitCode::from(1)
         } else {
@@ -515,7 +364,7 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
     let environment = context.environment.as_str();
     let counted = std::sync::Mutex::new(RoundReport::default());
     let failures = runtime()?.block_on(async {
-        let services = services(context, service, clock.clone()).await?;
+        let services = services(context, service).await?;
         let worker = Worker::new(
             store.clone(),
             Arc::new(services.svarut),
@@ -568,9 +417,7 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
             Ok(Ok(_)) => {}
             Err(failure) => eprintln!("kommunepost: tracking failed: {failure}"),
         }
-        if let Some(sandbox) = services.sandbox {
-            sandbox.stop().await;
-        }
+        services.connection.stop().await;
         Ok::<_, CliError>(failures)
     })?;
     let counted = counted.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -603,7 +450,7 @@ pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError>
         )
     };
     let letters = runtime()?.block_on(async {
-        let services = services(context, &args.service, clock.clone()).await?;
+        let services = services(context, &args.service).await?;
         let worker = Worker::new(
             store.clone(),
             Arc::new(services.svarut),
@@ -655,9 +502,7 @@ pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError>
                 _ = tokio::signal::ctrl_c() => break letters,
             }
         };
-        if let Some(sandbox) = services.sandbox {
-            sandbox.stop().await;
-        }
+        services.connection.stop().await;
         Ok::<_, CliError>(letters)
     })?;
     Ok(if letters.iter().any(|l| l.state == OutboxState::Failed) {

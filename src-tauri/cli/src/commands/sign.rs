@@ -7,22 +7,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
-use kommunepost_core::clock::{Clock, SystemClock};
 use kommunepost_core::config::Environment;
 use kommunepost_core::lookup::os_user;
-use kommunepost_core::secret::Secret;
 use kommunepost_core::signing::model::{
     AuthenticationLevel, IdentifierInSignedDocuments, OnBehalfOf, SignatureType,
 };
 use kommunepost_core::signing::order::{Deadline, DocumentInput, OrderInput, parse_signer};
-use kommunepost_core::signing::{
-    Flow, SigningClient, SigningConfig, SigningTracker, TrackError, queue_signed_copies,
-};
-use kommunepost_core::store::{OsKeyring, SigningOrder, Store};
-use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
+use kommunepost_core::signing::{Flow, SigningTracker, TrackError, queue_signed_copies};
+use kommunepost_core::store::{SigningOrder, Store};
 use serde_json::json;
 
-use crate::cli::{SignCommand, SigningArgs};
+use super::services::Connection;
+use crate::cli::{ServiceArgs, SignCommand};
 use crate::context::Context;
 use crate::error::CliError;
 
@@ -40,118 +36,44 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
     })
 }
 
-/// The tracker for this run, and the sandbox serving it (if any).
-struct Signing {
+/// The tracker for this run, and the services' connection (with the local sandbox, if any).
+struct Signing<'a> {
     tracker: SigningTracker,
-    sandbox: Option<SandboxServer>,
+    connection: Connection<'a>,
 }
 
-impl Signing {
+impl Signing<'_> {
     async fn stop(self) {
-        if let Some(sandbox) = self.sandbox {
-            sandbox.stop().await;
-        }
+        self.connection.stop().await;
     }
 }
 
+/// In the sandbox without addresses, a local sandbox serves the run (and stops with it).
 fn uses_local_sandbox(context: &Context) -> bool {
-    context.environment == Environment::Sandbox && context.endpoint_flags.signing.is_none()
+    context.environment == Environment::Sandbox
+        && context.endpoint_flags.svarut.is_none()
+        && context.endpoint_flags.krr.is_none()
+        && context.endpoint_flags.signing.is_none()
 }
 
-async fn connect(
-    context: &Context,
-    args: &SigningArgs,
+async fn connect<'a>(
+    context: &'a Context,
+    args: &ServiceArgs,
     store: Arc<Store>,
-) -> Result<Signing, CliError> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let environment = context.environment.as_str();
-    let config_error = |e: kommunepost_core::signing::SigningError| CliError::Signing(e.into());
-    if uses_local_sandbox(context) {
-        let population = Population::generate(&PopulationConfig {
-            seed: context.settings.sandbox.seed.into(),
-            persons: context.settings.sandbox.persons as usize,
-            as_of: clock.now(),
-        });
-        let started = clock.now();
-        let sandbox = SandboxServer::start(Arc::new(population), clock.clone(), 0).await?;
-        sandbox
-            .signing_double
-            .set_speed(context.settings.sandbox.signing_speed);
-        let mut settings = sandbox.signing_double.settings();
-        settings.auto = context.settings.sandbox.signing_auto;
-        sandbox.signing_double.set_settings(settings);
+) -> Result<Signing<'a>, CliError> {
+    let connection = Connection::open(context, args).await?;
+    if let Some(started) = connection.started {
         let closed = store.close_earlier_sandbox_orders(started)?;
         if closed > 0 {
             eprintln!(
                 "note: {closed} sandbox order(s) from earlier runs were closed: the sandbox keeps its orders only while it runs"
             );
         }
-        let client = SigningClient::new(sandbox.signing_config(&context.settings.timeouts), clock)
-            .map_err(config_error)?;
-        return Ok(Signing {
-            tracker: SigningTracker::new(Arc::new(client), store, environment),
-            sandbox: Some(sandbox),
-        });
     }
-    let endpoints =
-        context
-            .settings
-            .endpoints(context.environment, &context.endpoint_flags, None)?;
-    let mut settings = context
-        .settings
-        .environment_settings(context.environment)
-        .cloned()
-        .unwrap_or_default();
-    if let Some(org) = &args.org {
-        settings.signing_org = Some(org.clone());
-    }
-    if let Some(ca) = &args.signing_ca {
-        let pem = String::from_utf8(read(ca)?)
-            .map_err(|_| CliError::Usage(format!("{}: not a PEM file", ca.display())))?;
-        settings.signing_ca_pem = Some(pem);
-    }
-    if let Some(orgnr) = &args.server_orgnr {
-        settings.signing_server_orgnr = Some(orgnr.clone());
-    }
-    let (certificate, password) = match &args.certificate {
-        Some(path) => (
-            read(path)?,
-            Secret::new(super::credentials::first_line_or_env(
-                args.certificate_password_file.as_deref(),
-                "KOMMUNEPOST_CERTIFICATE_PASSWORD",
-                "the certificate's password",
-                "--certificate-password-file",
-            )?),
-        ),
-        None => {
-            let keyring = OsKeyring::new(kommunepost_core::paths::build_identifier())
-                .map_err(kommunepost_core::store::StoreError::from)?;
-            match kommunepost_core::maskinporten::load_certificate(&keyring, context.environment)
-                .map_err(kommunepost_core::store::StoreError::from)?
-            {
-                Some((kommunepost_core::maskinporten::CredentialKind::Pkcs12, file, secret)) => {
-                    (file, secret)
-                }
-                _ => {
-                    return Err(CliError::Usage(
-                        "give the enterprise certificate with --certificate FILE.p12 (or save it in the app's settings)".into(),
-                    ));
-                }
-            }
-        }
-    };
-    let config = SigningConfig::for_environment(
-        &endpoints.signing,
-        &settings,
-        certificate,
-        password,
-        &context.settings.timeouts,
-    )
-    .map_err(config_error)?;
-    let client = SigningClient::new(config, clock).map_err(config_error)?;
+    let client = connection.signing()?;
     Ok(Signing {
-        tracker: SigningTracker::new(Arc::new(client), store, environment),
-        sandbox: None,
+        tracker: SigningTracker::new(Arc::new(client), store, context.environment.as_str()),
+        connection,
     })
 }
 
@@ -225,7 +147,7 @@ fn print_order(order: &SigningOrder, store: &Store, timeline: bool) {
 
 /// Polls until `done` says stop, sleeping until the next permitted poll time between rounds.
 async fn wait(
-    signing: &Signing,
+    signing: &Signing<'_>,
     store: &Store,
     environment: &str,
     done: impl Fn(&Store) -> bool,
@@ -427,7 +349,12 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
                                 eprintln!("{}: {url}", s.name);
                             }
                         }
-                        if let Some(page) = signing.sandbox.as_ref().map(|s| s.signing_page_url()) {
+                        if let Some(page) = signing
+                            .connection
+                            .sandbox
+                            .as_ref()
+                            .map(|s| s.signing_page_url())
+                        {
                             eprintln!("sandbox signing page: {page}");
                         }
                     }

@@ -480,7 +480,7 @@ pub fn connect(
 }
 
 /// The SvarUt account and the Fiks integration that may use it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SvarUtAccount {
     /// `kontoId`.
     pub konto_id: String,
