@@ -292,10 +292,7 @@ impl Services<'_> {
     /// integration with the password from the OS credential store.
     fn svarut_account(&self) -> Result<SvarUtAccount, ServiceError> {
         let over = self.overrides;
-        let base = match self.local_sandbox() {
-            Some(sandbox) => Some(sandbox.svarut.clone()),
-            None => None,
-        };
+        let base = self.local_sandbox().map(|sandbox| sandbox.svarut.clone());
         let settings = self.environment_settings();
         let konto_id = over
             .konto_id
