@@ -415,6 +415,8 @@ pub struct StatusArgs {
     pub service: ServiceArgs,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
     /// Runs the outbox worker: sends every letter due (held ones when their time comes) and
