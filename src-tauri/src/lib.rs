@@ -81,10 +81,7 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
             rounds += 1;
             let outcome = supervised(async {
                 let mut report: RoundReport = state.outbox_round(track).await?;
-                let signing = state.signing_round().await?;
-                report.signing_statuses = signing.signing_statuses;
-                report.copies = signing.copies;
-                report.problems.extend(signing.problems);
+                report.merge(state.signing_round().await?);
                 Ok::<_, error::CommandError>(report)
             })
             .await;

@@ -12,7 +12,6 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use kommunepost_core::background::{self, RoundReport};
 use kommunepost_core::config::Environment;
-use kommunepost_core::letters::attachment::{SIGNING_MAX_BYTES, check_pdf};
 use kommunepost_core::lookup::os_user;
 use kommunepost_core::signing::model::{AuthenticationLevel, Flow};
 use kommunepost_core::signing::order::{Deadline, DocumentInput, OrderInput, SignerInput};
@@ -72,54 +71,7 @@ pub struct SigningForm {
     pub identifier: Option<kommunepost_core::signing::model::IdentifierInSignedDocuments>,
 }
 
-/// A document in the summary.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct SummaryDocument {
-    /// Title.
-    pub title: String,
-    /// Pages.
-    pub pages: u32,
-    /// Size.
-    pub size_bytes: u32,
-    /// Preflight warnings.
-    pub warnings: Vec<String>,
-}
-
-/// A signer in the summary.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct SummarySigner {
-    /// Name.
-    pub name: String,
-    /// `010180 *****`, or the e-mail/mobile.
-    pub shown_id: String,
-    /// How they are notified: `krr`, `krr_sms`, `email`, `sms`, `email_sms`, `redirect`.
-    pub notified_by: String,
-    /// Order group.
-    pub order_group: Option<u8>,
-}
-
-/// What will be sent, before it is.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct SigningSummary {
-    /// Title.
-    pub title: String,
-    /// Portal or direct.
-    pub flow: Flow,
-    /// Security level.
-    pub level: AuthenticationLevel,
-    /// When the (first group's) time runs out, RFC 3339.
-    pub deadline: Option<String>,
-    /// Documents.
-    pub documents: Vec<SummaryDocument>,
-    /// Signers.
-    pub signers: Vec<SummarySigner>,
-    /// More than one order group: signers sign in turn.
-    pub sequential: bool,
-    /// The environment it goes to.
-    pub environment: Environment,
-    /// The sender organisation.
-    pub sender: String,
-}
+pub use kommunepost_core::signing::summary::{SigningSummary, SummaryDocument, SummarySigner};
 
 /// An order with its timeline, for the detail page.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -204,13 +156,12 @@ impl AppState {
         Ok((environment, client))
     }
 
-    /// The polling queue for new orders: the settings' name, else the store's own.
+    /// The polling queue for new orders (core's rule: the settings' name, else the store's).
     fn polling_queue(&self) -> Result<String, CommandError> {
-        let configured = self.settings().signing.polling_queue;
-        if !configured.trim().is_empty() {
-            return Ok(configured.trim().to_owned());
-        }
-        Ok(self.session().store()?.signing_queue_name()?)
+        Ok(kommunepost_core::signing::summary::polling_queue(
+            &self.settings().signing.polling_queue,
+            &*self.session().store()?,
+        )?)
     }
 
     fn tracker(
@@ -300,73 +251,14 @@ impl AppState {
     }
 
     /// What would be sent: every document through the preflight, the signers and how they
-    /// are notified, the deadline. Nothing leaves.
+    /// are notified, the deadline (core's summary). Nothing leaves.
     pub async fn signing_summary(
         &self,
         form: &SigningForm,
     ) -> Result<SigningSummary, CommandError> {
         let (environment, _client, job, names) = self.job_for(form).await?;
-        let documents = job
-            .documents
-            .iter()
-            .map(|d| {
-                let info = check_pdf(&d.bytes, SIGNING_MAX_BYTES)
-                    .map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))?;
-                Ok(SummaryDocument {
-                    title: d.title.clone(),
-                    pages: info.pages,
-                    size_bytes: info.size_bytes,
-                    warnings: info.warnings,
-                })
-            })
-            .collect::<Result<Vec<_>, CommandError>>()?;
-        let signers = form
-            .signers
-            .iter()
-            .zip(names)
-            .map(|(s, name)| SummarySigner {
-                name,
-                shown_id: match &s.fnr {
-                    Some(fnr) => kommunepost_core::ident::mask_raw(fnr),
-                    None => s
-                        .email
-                        .clone()
-                        .or_else(|| s.mobile.clone())
-                        .unwrap_or_default(),
-                },
-                notified_by: match (form.flow, &s.fnr, &s.email, &s.mobile) {
-                    (Flow::Direct, ..) => "redirect",
-                    (_, _, Some(_), Some(_)) => "email_sms",
-                    (_, _, Some(_), None) => "email",
-                    (_, _, None, Some(_)) => "sms",
-                    (_, Some(_), None, None) if s.sms_from_krr => "krr_sms",
-                    _ => "krr",
-                }
-                .to_owned(),
-                order_group: if form.flow == Flow::Portal {
-                    s.order_group
-                } else {
-                    None
-                },
-            })
-            .collect::<Vec<_>>();
-        let groups: std::collections::BTreeSet<u8> =
-            signers.iter().filter_map(|s| s.order_group).collect();
-        let starts = job.activation_time.unwrap_or_else(|| self.clock().now());
-        let deadline = job
-            .available_seconds
-            .map(|seconds| (starts + chrono::Duration::seconds(seconds as i64)).to_rfc3339());
-        Ok(SigningSummary {
-            title: job.title,
-            flow: job.flow,
-            level: form.level,
-            deadline,
-            documents,
-            sequential: groups.len() > 1,
-            signers,
-            environment,
-            sender: job.sender,
-        })
+        kommunepost_core::signing::summary::summarise(&job, &names, environment, self.clock().now())
+            .map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))
     }
 
     /// Keeps the order in the store (audited: fødselsnumre go to the service) and sends it.

@@ -75,6 +75,40 @@ fn main() {
         start.elapsed(),
         Duration::from_secs(10),
     );
+    // What synchronous=FULL costs: the same saves with commits that do not wait for the disk.
+    let full = start.elapsed();
+    let relaxed_dir = tempfile::tempdir().expect("temp dir");
+    let (relaxed, _) = Store::create(
+        relaxed_dir.path(),
+        CreateWith::Keyring(&credentials),
+        clock.clone(),
+    )
+    .expect("store");
+    relaxed
+        .relax_durability_for_benchmarks()
+        .expect("synchronous=NORMAL");
+    let normal_start = Instant::now();
+    for i in 0..10_000 {
+        relaxed
+            .upsert_draft(DraftInput {
+                id: None,
+                kind: DraftKind::Letter,
+                title: format!("Vedtak {i}"),
+                recipient_fnr: Some(fnr.clone()),
+                recipient_name: Some("Åse Bjørnstad".into()),
+                body: "Brødtekst med æøå. ".repeat(20),
+                letter: Default::default(),
+            })
+            .expect("save");
+    }
+    let normal = normal_start.elapsed();
+    println!(
+        "{:<48} {:>10.1} ms   synchronous=FULL costs {:.2}× (every commit waits for the disk)",
+        "the same saves with synchronous=NORMAL",
+        normal.as_secs_f64() * 1000.0,
+        full.as_secs_f64() / normal.as_secs_f64().max(1e-9),
+    );
+    drop(relaxed);
     let start = Instant::now();
     let listed = store.list_drafts().expect("list").len();
     all_ok &= report(

@@ -44,6 +44,21 @@ impl RoundReport {
         self.sent + self.failed + self.retries + self.statuses + self.copies > 0
     }
 
+    /// Adds another part of the same round (the signing round to the outbox's).
+    pub fn merge(&mut self, other: RoundReport) {
+        self.sent += other.sent;
+        self.failed += other.failed;
+        self.retries += other.retries;
+        self.statuses += other.statuses;
+        self.signing_statuses += other.signing_statuses;
+        self.copies += other.copies;
+        for problem in other.problems {
+            if !self.problems.contains(&problem) {
+                self.problems.push(problem);
+            }
+        }
+    }
+
     /// Whether signing orders changed.
     pub fn signing_changed(&self) -> bool {
         self.signing_statuses > 0

@@ -19,6 +19,7 @@ use kommunepost_core::lookup::os_user;
 use kommunepost_core::norway;
 use kommunepost_core::outbox::{AuditAs, Worker};
 use kommunepost_core::sending::{self, DispatchPlan, DraftToSend, PlanOptions, Source};
+use kommunepost_core::signing::SigningTracker;
 use kommunepost_core::store::{OutboxLetter, OutboxState, Store, StoreError};
 use kommunepost_core::svarut::SvarUtClient;
 use serde_json::json;
@@ -379,8 +380,43 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
             &store,
             Utc::now(),
         )?;
+        // Signing orders are tracked in the same rounds (the service is never polled early);
+        // not with a sandbox of this run's own, which knows no earlier orders.
+        let tracker = match services.connection.sandbox {
+            Some(_) => None,
+            None if background::signing_work(&store, environment)? => {
+                match services.connection.signing() {
+                    Ok(client) => Some(SigningTracker::new(
+                        Arc::new(client),
+                        store.clone(),
+                        environment,
+                    )),
+                    Err(error) => {
+                        eprintln!("note: signing orders are not tracked in this run: {error}");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let hold = chrono::Duration::minutes(i64::from(context.settings.dispatch.hold_minutes));
         let failures = run_rounds(
-            |round| background::outbox_round(&worker, round == 0),
+            |round| {
+                let (worker, tracker, store) = (&worker, &tracker, &store);
+                async move {
+                    let mut report = background::outbox_round(worker, round == 0)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if let Some(tracker) = tracker {
+                        report.merge(
+                            background::signing_round(tracker, store, environment, hold)
+                                .await
+                                .map_err(|e| e.to_string())?,
+                        );
+                    }
+                    Ok::<_, String>(report)
+                }
+            },
             |outcome| match outcome {
                 Ok(report) => {
                     let mut counted = counted.lock().unwrap_or_else(|p| p.into_inner());

@@ -323,10 +323,10 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
                     let (job, names) = input
                         .to_job(
                             signing.tracker.client().sender(),
-                            &match context.settings.signing.polling_queue.trim() {
-                                "" => store.signing_queue_name()?,
-                                configured => configured.to_owned(),
-                            },
+                            &kommunepost_core::signing::summary::polling_queue(
+                                &context.settings.signing.polling_queue,
+                                &store,
+                            )?,
                             Utc::now(),
                         )
                         .map_err(|e| CliError::Usage(format!("the order: {e}")))?;

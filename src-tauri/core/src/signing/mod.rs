@@ -10,6 +10,7 @@ pub mod client;
 mod error;
 pub mod model;
 pub mod order;
+pub mod summary;
 pub mod tracker;
 mod transport;
 pub mod xml;
