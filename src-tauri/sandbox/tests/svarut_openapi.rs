@@ -19,7 +19,7 @@ use serde_json::Value;
 
 fn spec(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/svarut-openapi")
+        .join("../../tests/fixtures/svarut-openapi")
         .join(name);
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }

@@ -28,7 +28,7 @@ use kommunepost_sandbox::signing::{Behaviour, SigningSettings};
 
 const XSD: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/src-tauri/sandbox/xsd/direct-and-portal.xsd"
+    "/xsd/direct-and-portal.xsd"
 );
 
 fn letter_pdf() -> Vec<u8> {
