@@ -26,10 +26,7 @@ use kommunepost_core::signing::{
 use kommunepost_sandbox::KrrSituation;
 use kommunepost_sandbox::signing::{Behaviour, SigningSettings};
 
-const XSD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/xsd/direct-and-portal.xsd"
-);
+const XSD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/xsd/direct-and-portal.xsd");
 
 fn letter_pdf() -> Vec<u8> {
     const ROW: &str = "fodselsnummer;navn;adresselinje1;adresselinje2;postnummer;poststed;tjeneste;saksnummer;fra_dato;belop;avdeling;saksbehandler\n\

@@ -12,6 +12,7 @@ mod audit;
 pub mod credentials;
 mod drafts;
 pub mod key;
+mod mailings;
 mod meta;
 pub mod migrations;
 mod outbox;
@@ -29,11 +30,9 @@ pub use audit::{AuditEntry, AuditError, NewAuditEntry};
 pub use credentials::{CredentialError, CredentialStore, MemoryCredentials, OsKeyring};
 pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary, TRASH_DAYS};
 pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};
+pub use mailings::{Mailing, MailingProgress, MailingSource, NewMailing};
 pub use meta::{KeySource, StoreMeta};
-pub use outbox::{
-    LetterKind, Mailing, MailingProgress, MailingSource, NewLetter, NewMailing, OutboxLetter,
-    OutboxState,
-};
+pub use outbox::{LetterKind, NewLetter, OutboxLetter, OutboxState};
 pub use session::{StoreSession, StoreState};
 pub use signing::{NewOrder, OrderSigner, OrderState, SigningOrder, signer_status_text};
 pub use templates::{StoredTemplate, TemplateSummary};
