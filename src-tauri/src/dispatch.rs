@@ -9,8 +9,8 @@ use kommunepost_core::background::{self, RoundReport};
 use kommunepost_core::config::{DispatchSettings, Environment};
 use kommunepost_core::dispatch::PrepareError;
 use kommunepost_core::ident::Fnr;
-use kommunepost_core::letters::recipients::mask_text;
 use kommunepost_core::lookup::os_user;
+use kommunepost_core::mask::text as mask_text;
 use kommunepost_core::norway;
 use kommunepost_core::outbox::{AuditAs, Worker};
 use kommunepost_core::sending::{self, DraftToSend, Letters, PlanOptions, SendingError, Source};
@@ -63,17 +63,14 @@ pub struct OutboxRow {
     pub pages: u32,
 }
 
-fn masked_id(id: &str) -> String {
-    match Fnr::parse(id) {
-        Ok(fnr) => fnr.masked(),
-        Err(_) => mask_text(id),
-    }
-}
-
 impl From<&OutboxLetter> for OutboxRow {
     fn from(letter: &OutboxLetter) -> Self {
         let recipient = match &letter.recipient_id {
-            Some(id) => format!("{} ({})", letter.recipient_name, masked_id(id)),
+            Some(id) => format!(
+                "{} ({})",
+                letter.recipient_name,
+                kommunepost_core::mask::identifier(id)
+            ),
             None => letter.recipient_name.clone(),
         };
         Self {

@@ -12,7 +12,7 @@ use std::panic::AssertUnwindSafe;
 use futures_util::FutureExt;
 use serde::Serialize;
 
-use crate::letters::recipients::mask_text;
+use crate::mask::text as mask_text;
 use crate::outbox::{StepOutcome, Worker};
 use crate::signing::tracker::SigningTracker as Tracker;
 use crate::store::worker_lock::WorkerLock;

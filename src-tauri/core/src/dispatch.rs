@@ -132,17 +132,13 @@ pub fn forsendelse_for(
     row: &crate::letters::recipients::RecipientRow,
     documents: &[crate::letters::preflight::PackageDocument],
 ) -> crate::svarut::model::Forsendelse {
-    use crate::ident::Identifier;
     use crate::svarut::model::{Adresse, Dokument, Forsendelse};
     let line = |i: usize| row.address_lines.get(i).cloned();
     Forsendelse {
         tittel: title.to_owned(),
         mottaker: Adresse {
             navn: row.name.clone(),
-            digital_id: Some(match &row.identifier {
-                Identifier::Person(fnr) => fnr.expose().to_owned(),
-                Identifier::Organisation(org) => org.to_string(),
-            }),
+            digital_id: Some(row.identifier.expose()),
             adresselinje1: line(0),
             adresselinje2: line(1),
             adresselinje3: line(2),
@@ -208,7 +204,7 @@ fn prepare_rows(
     for row in &list.recipients {
         match make(row) {
             Ok(letter) => ready.push(letter),
-            Err(error) => failed.push((row.row, crate::letters::recipients::mask_text(&error))),
+            Err(error) => failed.push((row.row, crate::mask::text(&error))),
         }
     }
     failed.sort_by_key(|(row, _)| *row);
@@ -301,7 +297,7 @@ pub fn prepare_draft(
         values: crate::letters::merge::MergeValues::new(Vec::new()),
     };
     let letter = prepare_one(letter, &row, &attachments, draft.attachment_mode)
-        .map_err(|e| PrepareError::Letter(crate::letters::recipients::mask_text(&e)))?;
+        .map_err(|e| PrepareError::Letter(crate::mask::text(&e)))?;
     Ok((vec![letter], Vec::new()))
 }
 

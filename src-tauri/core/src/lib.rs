@@ -11,6 +11,7 @@
 //! | [`gate`] | the one gate every identifier passes before it leaves the machine |
 //! | [`lookup`] | a clerk's lookup: local checks, audit entry, KRR, one row per input |
 //! | [`routing`] | digital mailbox or paper, with the reason; the 18-month rule |
+//! | [`mask`] | the one masking of fødselsnumre in every written form (`010180 *****`) |
 //! | [`maskinporten`] | access tokens by JWT grant (x5c or kid), cached |
 //! | [`jws`] | RS256 compact JWS, signed and verified by OpenSSL |
 //! | [`store`] | the encrypted local store (SQLCipher), its key and migrations |
@@ -36,6 +37,7 @@ pub mod krr;
 pub mod letters;
 pub mod logging;
 pub mod lookup;
+pub mod mask;
 pub mod maskinporten;
 pub mod norway;
 pub mod outbox;

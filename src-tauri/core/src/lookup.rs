@@ -230,9 +230,8 @@ pub async fn run(
             environment: context.environment.to_owned(),
             count: u32::try_from(count).unwrap_or(u32::MAX),
             // The purpose is free text: a fødselsnummer typed into it is masked in the log.
-            purpose: purpose.map(|p| {
-                String::from_utf8_lossy(&crate::logging::mask_fnr_runs(p.as_bytes())).into_owned()
-            }),
+            purpose: purpose
+                .map(|p| String::from_utf8_lossy(&crate::mask::bytes(p.as_bytes())).into_owned()),
         })?;
     }
     let report = krr.lookup(plan.persons(), cancel, progress).await;

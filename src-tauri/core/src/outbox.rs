@@ -289,12 +289,19 @@ impl Worker {
     /// Whether the gate refuses the letter's numbers (recipient and `digitalId`).
     fn refused(&self, letter: &OutboxLetter) -> Option<gate::Refused> {
         let environment = self.environment();
-        let stored = [
-            letter.recipient_id.as_deref(),
-            letter.forsendelse.mottaker.digital_id.as_deref(),
-        ];
-        stored.into_iter().flatten().find_map(|number| {
-            gate::check_stored(number, environment, gate::Destination::SvarUt).err()
+        let recipient = letter
+            .recipient_id
+            .as_ref()
+            .and_then(|id| gate::check(id, environment, gate::Destination::SvarUt).err());
+        recipient.or_else(|| {
+            letter
+                .forsendelse
+                .mottaker
+                .digital_id
+                .as_deref()
+                .and_then(|digits| {
+                    gate::check_stored(digits, environment, gate::Destination::SvarUt).err()
+                })
         })
     }
 
@@ -302,15 +309,15 @@ impl Worker {
     /// route. No contact information is kept.
     async fn krr_evidence(&self, letter: &OutboxLetter) -> Result<Option<(String, Route)>, String> {
         let now = self.clock.now();
-        let Some(id) = letter.recipient_id.as_deref() else {
+        let Some(id) = letter.recipient_id.as_ref() else {
             return Ok(Some((
                 format!("{} ingen identifikator: papir", now.to_rfc3339()),
                 Route::Papir,
             )));
         };
-        let decision = match gate::check_stored(id, self.environment(), gate::Destination::Krr)
-            .map_err(|refused| refused.to_string())?
-        {
+        gate::check(id, self.environment(), gate::Destination::Krr)
+            .map_err(|refused| refused.to_string())?;
+        let decision = match id {
             Identifier::Organisation(_) => route_organisation(),
             Identifier::Person(fnr) => {
                 let Some(krr) = &self.krr else {
@@ -323,14 +330,11 @@ impl Worker {
                         action: "krr_lookup".to_owned(),
                         environment: self.audit.environment.clone(),
                         count: 1,
-                        purpose: Some(crate::letters::recipients::mask_text(&format!(
-                            "Utsending: {}",
-                            letter.title
-                        ))),
+                        purpose: Some(crate::mask::text(&format!("Utsending: {}", letter.title))),
                     })
                     .map_err(|e| format!("the audit log: {e}"))?;
                 let found = krr
-                    .lookup_chunk(std::slice::from_ref(&fnr))
+                    .lookup_chunk(std::slice::from_ref(fnr))
                     .await
                     .map_err(|e| format!("KRR: {e}"))?;
                 route_person(found.first(), now)

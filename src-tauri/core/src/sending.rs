@@ -11,12 +11,13 @@ use crate::dispatch::{
     prepare_letters, preview, route_letters,
 };
 use crate::gate::{self, Destination};
-use crate::ident::{Fnr, Identifier};
+use crate::ident::Fnr;
 use crate::krr::{Cancel, KrrClient};
 use crate::letters::draft::{DraftLetter, DraftText};
-use crate::letters::recipients::{mask_text, read_recipients};
+use crate::letters::recipients::read_recipients;
 use crate::letters::template::Template;
 use crate::lookup::{LookupContext, LookupError};
+use crate::mask::text as mask_text;
 use crate::store::{Draft, LetterKind, MailingSource, NewLetter, NewMailing, Store, StoreError};
 use crate::svarut::SvarUtClient;
 
@@ -284,10 +285,7 @@ pub fn queue(
         .map(|letter| NewLetter {
             mailing_id: letters.mailing.clone(),
             recipient_name: letter.row.name.clone(),
-            recipient_id: Some(match &letter.row.identifier {
-                Identifier::Person(fnr) => fnr.expose().to_owned(),
-                Identifier::Organisation(org) => org.to_string(),
-            }),
+            recipient_id: Some(letter.row.identifier.clone()),
             forsendelse: letter.forsendelse,
             documents: letter.documents,
             hold,

@@ -19,7 +19,6 @@ use chrono::NaiveDate;
 use kommunepost_core::clock::{Clock, FixedClock};
 use kommunepost_core::config::{Environment, Timeouts};
 use kommunepost_core::dispatch::{PriceTable, prepare_letters, preview, route_letters};
-use kommunepost_core::ident::Identifier;
 use kommunepost_core::krr::{Cancel, KrrAccess, KrrVersion, connect};
 use kommunepost_core::letters::recipients::{RecipientList, read_recipients};
 use kommunepost_core::letters::template::example;
@@ -253,14 +252,10 @@ async fn run(population: Arc<Population>, faults: SvarUtFaults) -> Run {
 }
 
 fn new_letter(letter: kommunepost_core::dispatch::PreparedLetter) -> NewLetter {
-    let id = match &letter.row.identifier {
-        Identifier::Person(fnr) => fnr.expose().to_owned(),
-        Identifier::Organisation(org) => org.to_string(),
-    };
     NewLetter {
         mailing_id: None,
         recipient_name: letter.row.name.clone(),
-        recipient_id: Some(id),
+        recipient_id: Some(letter.row.identifier.clone()),
         forsendelse: letter.forsendelse,
         documents: letter.documents,
         hold: chrono::Duration::zero(),

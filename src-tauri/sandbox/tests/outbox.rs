@@ -22,7 +22,7 @@ fn new_letter(recipient: Option<&str>, hold_minutes: i64) -> NewLetter {
     NewLetter {
         mailing_id: Some("m1".into()),
         recipient_name: "Åse Ødegård".into(),
-        recipient_id: recipient.map(str::to_owned),
+        recipient_id: recipient.map(|r| kommunepost_core::ident::Identifier::parse(r).unwrap()),
         forsendelse: Forsendelse {
             tittel: "Vedtak om skoleskyss".into(),
             mottaker: Adresse {
@@ -350,10 +350,7 @@ async fn letters_rendered_from_a_list_travel_through_the_outbox_to_their_channel
             .enqueue_letter(NewLetter {
                 mailing_id: Some("m".into()),
                 recipient_name: row.name.clone(),
-                recipient_id: Some(match &row.identifier {
-                    kommunepost_core::ident::Identifier::Person(f) => f.expose().to_owned(),
-                    kommunepost_core::ident::Identifier::Organisation(o) => o.to_string(),
-                }),
+                recipient_id: Some(row.identifier.clone()),
                 forsendelse: forsendelse_for(&letter.title, row, &package.documents),
                 documents: package.documents.iter().map(|d| d.bytes.clone()).collect(),
                 hold: chrono::Duration::zero(),

@@ -292,11 +292,11 @@ fn audit_as(context: &Context) -> AuditAs {
 }
 
 fn masked(letter: &OutboxLetter) -> String {
-    match letter.recipient_id.as_deref() {
-        Some(id) if id.len() == 11 => kommunepost_core::ident::mask_raw(id),
-        Some(id) => id.to_owned(),
-        None => String::new(),
-    }
+    letter
+        .recipient_id
+        .as_ref()
+        .map(kommunepost_core::mask::identifier)
+        .unwrap_or_default()
 }
 
 fn print_letters(letters: &[OutboxLetter], as_json: bool) {

@@ -3,9 +3,7 @@
 
 use serde::Serialize;
 
-use super::{
-    ChecksumRule, FnrError, FnrKind, FnrVariant, Identifier, IdentifierError, OrgNrError, mask_raw,
-};
+use super::{ChecksumRule, FnrError, FnrKind, FnrVariant, Identifier, IdentifierError, OrgNrError};
 
 /// What kind of identifier a valid input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
@@ -57,7 +55,7 @@ pub struct IdentCheck {
 
 /// Checks one input.
 pub fn check(input: &str) -> IdentCheck {
-    let masked = mask_raw(input);
+    let masked = crate::mask::input(input);
     match Identifier::parse(input) {
         Ok(identifier) => {
             let description = identifier.describe();

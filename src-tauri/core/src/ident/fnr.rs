@@ -183,7 +183,7 @@ impl Fnr {
 
     /// The masked form `DDMMYY *****`.
     pub fn masked(&self) -> String {
-        format!("{} *****", &self.value[..6])
+        crate::mask::digits(&self.value)
     }
 
     /// What the first digits say the number is.

@@ -79,6 +79,15 @@ impl Identifier {
         }
     }
 
+    /// The digits in full, for the encrypted store and the services' requests only; what is
+    /// shown goes through [`crate::mask`].
+    pub fn expose(&self) -> String {
+        match self {
+            Self::Person(fnr) => fnr.expose().to_owned(),
+            Self::Organisation(org) => org.to_string(),
+        }
+    }
+
     /// A plain-English description of the kind, e.g. "synthetic D-nummer (Tenor)".
     pub fn describe(&self) -> String {
         match self {
@@ -95,23 +104,6 @@ impl std::fmt::Display for Identifier {
             Self::Organisation(org) => org.fmt(f),
         }
     }
-}
-
-/// Masks any raw input that might hold a fødselsnummer, for logs, lists and error reports:
-/// the first six characters stay, the rest become `*****` (`010180 *****`). Inputs of six
-/// characters or fewer are returned as they are, except five digits alone (a personnummer),
-/// which become `*****`.
-pub fn mask_raw(input: &str) -> String {
-    let trimmed = input.trim();
-    // Five digits alone may be a personnummer: hide them entirely.
-    if trimmed.len() == 5 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
-        return "*****".to_owned();
-    }
-    if trimmed.chars().count() <= 6 {
-        return trimmed.to_owned();
-    }
-    let head: String = trimmed.chars().take(6).collect();
-    format!("{head} *****")
 }
 
 #[cfg(test)]
@@ -151,17 +143,5 @@ mod tests {
         assert_eq!(person.to_string(), "209146 *****");
         let org = Identifier::parse("991825827").unwrap();
         assert_eq!(org.to_string(), "991825827");
-    }
-
-    #[test]
-    fn mask_raw_hides_everything_after_the_sixth_character() {
-        assert_eq!(mask_raw("01018012345"), "010180 *****");
-        assert_eq!(mask_raw("0101801"), "010180 *****");
-        assert_eq!(
-            mask_raw("12345"),
-            "*****",
-            "five digits may be a personnummer"
-        );
-        assert_eq!(mask_raw("1234"), "1234");
     }
 }

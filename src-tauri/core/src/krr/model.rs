@@ -68,7 +68,7 @@ impl std::fmt::Debug for KrrPerson {
         f.debug_struct("KrrPerson")
             .field(
                 "personidentifikator",
-                &crate::ident::mask_raw(&self.personidentifikator),
+                &crate::mask::input(&self.personidentifikator),
             )
             .field("status", &self.status)
             .field("reservasjon", &self.reservasjon)

@@ -192,7 +192,7 @@ where
     })();
     if let Err(error) = result {
         // A report may be written to a file: no identifier in it, whatever the error quoted.
-        outcome.error = Some(super::recipients::mask_text(&error));
+        outcome.error = Some(crate::mask::text(&error));
         for file in outcome.files.drain(..) {
             discard(&file);
         }

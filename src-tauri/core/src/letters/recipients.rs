@@ -13,7 +13,8 @@
 use serde::Serialize;
 
 use super::merge::{MergeValues, normalise_name};
-use crate::ident::{Identifier, mask_raw};
+use crate::ident::Identifier;
+use crate::mask::{input as mask_raw, text as mask_text};
 
 /// The standard recipient columns.
 pub const STANDARD_COLUMNS: [&str; 9] = [
@@ -136,11 +137,6 @@ pub enum CsvError {
         /// What is wrong.
         message: String,
     },
-}
-
-/// `text` with every run of eleven digits masked (reports may be written to files).
-pub fn mask_text(text: &str) -> String {
-    String::from_utf8_lossy(&crate::logging::mask_fnr_runs(text.as_bytes())).into_owned()
 }
 
 /// Normalises a header: lower case, æ→ae, ø→o, å→a, no spaces, `_` or `-`.

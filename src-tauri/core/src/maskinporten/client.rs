@@ -126,7 +126,7 @@ impl MaskinportenClient {
             .await
             .map_err(|e| self.transport_error(e))?;
         if !status.is_success() {
-            let masked = crate::logging::mask_fnr_runs(&bytes);
+            let masked = crate::mask::bytes(&bytes);
             let body: ErrorBody = serde_json::from_slice(&masked).unwrap_or_else(|_| ErrorBody {
                 error: String::new(),
                 error_description: String::from_utf8_lossy(&masked).chars().take(300).collect(),

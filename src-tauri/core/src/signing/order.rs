@@ -118,7 +118,7 @@ pub fn parse_signer(text: &str) -> Result<SignerInput, JobError> {
     }
     if digits.len() == 11 && digits.bytes().all(|b| b.is_ascii_digit()) {
         let fnr = Fnr::parse(&digits)
-            .map_err(|e| error(format!("{}: {e}", crate::ident::mask_raw(&digits))))?;
+            .map_err(|e| error(format!("{}: {e}", crate::mask::input(&digits))))?;
         return Ok(SignerInput {
             name: fnr.masked(),
             fnr: Some(digits),
@@ -134,7 +134,7 @@ pub fn parse_signer(text: &str) -> Result<SignerInput, JobError> {
     }
     Err(error(format!(
         "«{}» is not a fødselsnummer, an e-mail address or a Norwegian mobile number",
-        crate::ident::mask_raw(text)
+        crate::mask::input(text)
     )))
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::client::{Poll, SigningClient};
 use super::error::SigningError;
 use super::model::{Flow, SignerStatus, StatusChange};
-use crate::letters::recipients::mask_text;
+use crate::mask::text as mask_text;
 use crate::store::{LetterKind, NewLetter, OrderState, SigningOrder, Store, StoreError};
 
 /// What went wrong while tracking.
@@ -357,7 +357,13 @@ pub fn queue_signed_copies(
         .unwrap_or(1);
     let mut letters = Vec::new();
     for signer in &order.signers {
-        let (Some(fnr), "person") = (&signer.identifier, signer.kind.as_str()) else {
+        let (Some(digits), "person") = (&signer.identifier, signer.kind.as_str()) else {
+            continue;
+        };
+        // Kept as parsed when the order was made; a number that no longer parses gets no copy.
+        let Ok(identifier @ crate::ident::Identifier::Person(_)) =
+            crate::ident::Identifier::parse(digits)
+        else {
             continue;
         };
         if signer.status != SignerStatus::Signed.as_str()
@@ -368,12 +374,12 @@ pub fn queue_signed_copies(
         letters.push(NewLetter {
             mailing_id: None,
             recipient_name: signer.name.clone(),
-            recipient_id: Some(fnr.clone()),
+            recipient_id: Some(identifier.clone()),
             forsendelse: Forsendelse {
                 tittel: format!("Signert: {}", order.title),
                 mottaker: Adresse {
                     navn: signer.name.clone(),
-                    digital_id: Some(fnr.clone()),
+                    digital_id: Some(identifier.expose()),
                     ..Adresse::default()
                 },
                 avgivende_system: Some("Kommunepost".into()),

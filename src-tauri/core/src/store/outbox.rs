@@ -14,6 +14,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{Store, StoreError};
+use crate::ident::Identifier;
 use crate::svarut::model::Forsendelse;
 
 /// Where a letter is.
@@ -109,7 +110,7 @@ pub struct NewLetter {
     /// The recipient's name (for lists).
     pub recipient_name: String,
     /// Fødselsnummer or organisasjonsnummer (kept in the encrypted store only).
-    pub recipient_id: Option<String>,
+    pub recipient_id: Option<Identifier>,
     /// The forsendelse (its `eksternReferanse` is set to the letter's id here).
     pub forsendelse: Forsendelse,
     /// The documents, in the order of `forsendelse.dokumenter`.
@@ -136,8 +137,8 @@ pub struct OutboxLetter {
     pub title: String,
     /// Recipient's name.
     pub recipient_name: String,
-    /// Recipient's identifier.
-    pub recipient_id: Option<String>,
+    /// Recipient's identifier (shown only through [`crate::mask`]).
+    pub recipient_id: Option<Identifier>,
     /// What is sent.
     pub forsendelse: Forsendelse,
     /// State.
@@ -238,6 +239,17 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
             status_at,
             last_error,
         ) = fields;
+        let recipient_id: Option<String> = recipient_id;
+        let recipient_id = recipient_id
+            .map(|digits| {
+                Identifier::parse(&digits).map_err(|e| {
+                    StoreError::Invalid(format!(
+                        "letter {id}: the recipient's number ({}): {e}",
+                        crate::mask::input(&digits)
+                    ))
+                })
+            })
+            .transpose()?;
         Ok(OutboxLetter {
             id,
             mailing_id,
@@ -319,7 +331,7 @@ pub(super) fn insert_letter(
             letter.mailing_id,
             forsendelse.tittel,
             letter.recipient_name,
-            letter.recipient_id,
+            letter.recipient_id.as_ref().map(Identifier::expose),
             serde_json::to_string(&forsendelse).expect("plain data serialises"),
             state.as_str(),
             release.to_rfc3339(),

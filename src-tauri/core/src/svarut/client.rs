@@ -350,7 +350,7 @@ pub fn error_for(status: u16, body: &[u8]) -> SvarUtError {
         .as_ref()
         .and_then(|e| e.message.clone())
         .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(300).collect());
-    let message = crate::letters::recipients::mask_text(&message);
+    let message = crate::mask::text(&message);
     match status {
         400 => SvarUtError::Rejected {
             message,
@@ -421,7 +421,7 @@ mod tests {
         assert_eq!(
             rejected,
             SvarUtError::Rejected {
-                message: "Ugyldig mottaker 209146*****".into(),
+                message: "Ugyldig mottaker 209146 *****".into(),
                 code: Some("UGYLDIG".into())
             }
         );

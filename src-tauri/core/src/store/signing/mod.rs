@@ -238,7 +238,7 @@ fn read_signer(row: &Row) -> rusqlite::Result<OrderSigner> {
         ("person", Some(id)) => Some(
             Fnr::parse(id)
                 .map(|f| f.masked())
-                .unwrap_or_else(|_| crate::ident::mask_raw(id)),
+                .unwrap_or_else(|_| crate::mask::input(id)),
         ),
         (_, id) => id.clone(),
     };

@@ -1,0 +1,114 @@
+//! The one masking module: every written form of a fødselsnummer — in a list, a log line, an
+//! error text, an audit purpose, a report — is masked here, always as `010180 *****` (the birth
+//! date stays, the personnummer goes).
+
+use crate::ident::Identifier;
+
+/// The masked form of a number's digits: the first six, then ` *****`.
+pub fn digits(number: &str) -> String {
+    let head: String = number.chars().take(6).collect();
+    format!("{head} *****")
+}
+
+/// An identifier as it may be shown: a person's number masked, an organisation's in full.
+pub fn identifier(identifier: &Identifier) -> String {
+    match identifier {
+        Identifier::Person(fnr) => digits(fnr.expose()),
+        Identifier::Organisation(org) => org.to_string(),
+    }
+}
+
+/// Raw input that might hold a fødselsnummer (a row of a list, an input that did not parse):
+/// the first six characters stay, the rest become `*****`. Six characters or fewer stay as
+/// they are, except five digits alone (a personnummer), which become `*****`.
+pub fn input(raw: &str) -> String {
+    let trimmed = raw.trim();
+    if trimmed.len() == 5 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return "*****".to_owned();
+    }
+    if trimmed.chars().count() <= 6 {
+        return trimmed.to_owned();
+    }
+    digits(trimmed)
+}
+
+/// Free text with every fødselsnummer masked: each run of exactly eleven digits, and each
+/// number written `DDMMYY NNNNN` or `DDMMYY-NNNNN` (six digits, a space or hyphen, five
+/// digits), becomes `DDMMYY *****`. Other numbers are left alone.
+pub fn text(text: &str) -> String {
+    String::from_utf8(bytes(text.as_bytes())).expect("only ASCII digits are replaced")
+}
+
+/// [`text`] for bytes (log lines as they are written). Not UTF-8 is left as it is, except the
+/// digit runs.
+pub fn bytes(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 8);
+    let run_end = |from: usize| {
+        text[from..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .map_or(text.len(), |n| from + n)
+    };
+    let mut i = 0;
+    while i < text.len() {
+        if !text[i].is_ascii_digit() {
+            out.push(text[i]);
+            i += 1;
+            continue;
+        }
+        let end = run_end(i);
+        let len = end - i;
+        if len == 11 {
+            out.extend_from_slice(&text[i..i + 6]);
+            out.extend_from_slice(b" *****");
+            i = end;
+            continue;
+        }
+        // `DDMMYY NNNNN`: six digits, one separator, five digits, then no further digit.
+        if len == 6
+            && matches!(text.get(end), Some(b' ' | b'-'))
+            && end + 1 < text.len()
+            && text[end + 1].is_ascii_digit()
+            && run_end(end + 1) - (end + 1) == 5
+        {
+            out.extend_from_slice(&text[i..end]);
+            out.extend_from_slice(b" *****");
+            i = end + 6;
+            continue;
+        }
+        out.extend_from_slice(&text[i..end]);
+        i = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_written_form_becomes_the_same_masked_form() {
+        let fnr = crate::ident::Fnr::parse("20914695016").unwrap();
+        assert_eq!(digits("20914695016"), "209146 *****");
+        assert_eq!(fnr.masked(), "209146 *****");
+        assert_eq!(identifier(&Identifier::Person(fnr.clone())), "209146 *****");
+        assert_eq!(
+            identifier(&Identifier::parse("991825827").unwrap()),
+            "991825827"
+        );
+        assert_eq!(input(" 2091469501x "), "209146 *****");
+        assert_eq!(input("12345"), "*****");
+        assert_eq!(input("1234"), "1234");
+        assert_eq!(
+            text(
+                "lookup 20914695016, also 209146 95016 and 209146-95016; org 991825827, 123456789012 and 2026"
+            ),
+            "lookup 209146 *****, also 209146 ***** and 209146 *****; org 991825827, 123456789012 and 2026"
+        );
+        // Six digits and five that are part of longer runs are not a fødselsnummer.
+        assert_eq!(text("123456 1234567"), "123456 1234567");
+        assert_eq!(text("1234567 12345"), "1234567 12345");
+        assert_eq!(text("år 2026 12345"), "år 2026 12345");
+        assert_eq!(bytes(b"fnr=01813048589\n"), b"fnr=018130 *****\n");
+    }
+}
