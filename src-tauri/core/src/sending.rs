@@ -314,3 +314,83 @@ pub fn queue(
         failed,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+
+    use super::*;
+    use crate::clock::SystemClock;
+
+    fn draft() -> DraftToSend {
+        let csv = "fodselsnummer;navn;adresselinje1;postnummer;poststed\n\
+                   15507600333;Hanne H;Gate 1;7300;ORKANGER\n\
+                   30108299920;Ekte Person;Gate 2;7300;ORKANGER\n\
+                   20914695016;Tenor Testesen;Gate 3;7300;ORKANGER\n";
+        DraftToSend {
+            title: "Informasjon".into(),
+            recipient_fnr: None,
+            recipient_name: String::new(),
+            body: "Hei {{navn}}.".into(),
+            letter: DraftLetter {
+                recipients_csv_base64: Some(base64::engine::general_purpose::STANDARD.encode(csv)),
+                ..DraftLetter::default()
+            },
+        }
+    }
+
+    #[test]
+    fn queuing_applies_the_one_gate_in_every_environment() {
+        let store = Store::open_in_memory(std::sync::Arc::new(SystemClock)).unwrap();
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let draft = draft();
+        let reasons = |environment| {
+            let letters = prepare(&store, Source::Draft(&draft), environment, date).unwrap();
+            let ready: Vec<String> = letters
+                .ready
+                .iter()
+                .map(|l| l.row.identifier.expose())
+                .collect();
+            (ready, letters.failed)
+        };
+        // The H-number never leaves; in the sandbox the others may.
+        let (ready, failed) = reasons(Environment::Sandbox);
+        assert_eq!(ready, ["30108299920", "20914695016"]);
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].0, 2, "the H-number's row");
+        assert!(failed[0].1.contains("never sent"), "{}", failed[0].1);
+        // In Test only the synthetic (Tenor) number leaves.
+        let (ready, failed) = reasons(Environment::Test);
+        assert_eq!(ready, ["20914695016"]);
+        assert_eq!(
+            failed.iter().map(|(row, _)| *row).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        assert!(
+            failed[1].1.contains("synthetic test numbers"),
+            "{}",
+            failed[1].1
+        );
+        // Queued in Test: only that letter is in the outbox.
+        let letters = prepare(&store, Source::Draft(&draft), Environment::Test, date).unwrap();
+        let queued = queue(
+            &store,
+            letters,
+            LetterKind::Ordinary,
+            chrono::Duration::zero(),
+            Environment::Test,
+        )
+        .unwrap();
+        assert_eq!(queued.letters.len(), 1);
+        assert_eq!(queued.failed.len(), 2);
+        assert!(!queued.failed[1].error.contains("30108299920"), "masked");
+        let outbox = store.list_outbox(None).unwrap();
+        assert_eq!(
+            outbox[0]
+                .recipient_id
+                .as_ref()
+                .map(crate::ident::Identifier::expose),
+            Some("20914695016".to_owned())
+        );
+    }
+}

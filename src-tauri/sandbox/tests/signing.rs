@@ -1050,3 +1050,36 @@ async fn a_status_for_a_job_not_in_this_store_is_left_for_its_owner_and_a_finish
     assert_eq!(still.job_status.as_deref(), Some("COMPLETED_SUCCESSFULLY"));
     assert_eq!(still.signers[0].status, "SIGNED");
 }
+
+/// Creating an order applies the one gate to every signer first: an H-number never leaves, a
+/// real person's number never goes to the test service. Nothing is kept, audited or sent.
+#[tokio::test]
+async fn an_order_with_a_number_the_environment_may_not_send_is_refused_and_nothing_is_kept() {
+    use kommunepost_core::signing::SigningTracker;
+    use kommunepost_core::signing::tracker::TrackError;
+    use kommunepost_core::store::Store;
+    let sandbox = support::sandbox(60).await;
+    let store = std::sync::Arc::new(Store::open_in_memory(sandbox.clock.clone()).unwrap());
+    for (environment, number, expected) in [
+        ("sandbox", "15507600333", "never sent"),
+        ("prod", "15507600333", "never sent"),
+        ("test", "30108299920", "synthetic test numbers"),
+    ] {
+        let tracker = SigningTracker::new(
+            std::sync::Arc::new(sandbox.signing()),
+            store.clone(),
+            environment,
+        );
+        let job = portal_job("910753614", vec![person(number, Some(0), email())]);
+        let names = names(&job);
+        match tracker.create_order(job, names, false, "test").await {
+            Err(TrackError::Order(message)) => {
+                assert!(message.contains(expected), "{environment}: {message}");
+                assert!(message.contains(&number[..6]) && !message.contains(number));
+            }
+            other => panic!("{environment}: {other:?}"),
+        }
+    }
+    assert!(store.list_signing_orders(10).unwrap().is_empty());
+    assert!(store.list_audit(10).unwrap().is_empty());
+}
