@@ -361,3 +361,60 @@ async fn the_same_draft_queued_by_the_app_and_by_the_cli_gives_the_same_outbox_a
         "the same audit entries"
     );
 }
+
+/// "Ta sikkerhetskopi": the app writes an encrypted backup to the export folder while the
+/// store is in use; it restores elsewhere with the recovery key and holds the queued letters.
+#[tokio::test]
+async fn the_apps_backup_restores_with_the_recovery_key() {
+    use kommunepost_core::secret::Secret;
+    use kommunepost_core::store::{Store, UnlockWith};
+    let dir = tempfile::tempdir().unwrap();
+    let state = sandbox_state(dir.path()).await;
+    let queued = state
+        .queue_draft(&four_recipient_draft(), LetterKind::Ordinary)
+        .unwrap();
+    let recovery = state
+        .session()
+        .store()
+        .unwrap()
+        .recovery_key()
+        .unwrap()
+        .expose()
+        .to_owned();
+    let first = state.backup_store().await.unwrap();
+    let second = state.backup_store().await.unwrap();
+    assert_ne!(
+        first, second,
+        "a second backup does not overwrite the first"
+    );
+    assert!(first.starts_with(&dir.path().join("exports").display().to_string()));
+    assert!(first.contains("kommunepost-sikkerhetskopi-") && first.ends_with(".kpdb"));
+    let bytes = std::fs::read(&first).unwrap();
+    assert!(
+        !bytes.starts_with(b"SQLite format 3"),
+        "the backup is encrypted"
+    );
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    kommunepost_core::store::restore(
+        elsewhere.path(),
+        std::path::Path::new(&first),
+        UnlockWith::RecoveryKey(Secret::new(recovery.clone())),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let restored = Store::open(
+        elsewhere.path(),
+        UnlockWith::RecoveryKey(Secret::new(recovery)),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let letters = restored.list_outbox(None).unwrap();
+    assert_eq!(letters.len(), queued.letters.len());
+    assert!(
+        letters
+            .iter()
+            .all(|l| l.state == OutboxState::Sending && l.attempts >= 1),
+        "restored letters are looked up before anything is sent"
+    );
+}

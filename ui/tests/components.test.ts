@@ -19,6 +19,7 @@ vi.mock("@tauri-apps/api/event", () => ({
 
 import App from "../src/App.svelte";
 import EnvironmentBadge from "../src/components/EnvironmentBadge.svelte";
+import Innstillinger from "../src/pages/Innstillinger.svelte";
 import Oppslag from "../src/pages/Oppslag.svelte";
 
 afterEach(() => {
@@ -50,6 +51,36 @@ describe("the background banner", () => {
     expect(banner.textContent).toContain("pid 4242, since 13:30");
     listeners.get("background-status")!({ payload: null });
     await vi.waitFor(() => expect(screen.queryByTestId("background-banner")).toBeNull());
+  });
+});
+
+describe("Innstillinger: Ta sikkerhetskopi", () => {
+  const info = { version: "0.1.0", environment: "sandbox", identifier: "no.kommunepost.dev", data_dir: "/tmp", sandbox_url: null };
+
+  it("writes a backup and says where, or says why not", async () => {
+    let fail = false;
+    invoke.mockImplementation(async (cmd: string) => {
+      switch (cmd) {
+        case "store_state":
+          return { state: "unlocked", key_source: "keyring" };
+        case "backup_store":
+          if (fail) return Promise.reject({ code: "store_locked", message: "the store is locked; unlock it first" });
+          return "/home/saksbehandler/Nedlastinger/kommunepost-sikkerhetskopi-2026-12-06-1330.kpdb";
+        default:
+          return null;
+      }
+    });
+    render(Innstillinger, { info, onchange: () => {} });
+    const button = await screen.findByRole("button", { name: "Ta sikkerhetskopi" });
+    await vi.waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
+    await fireEvent.click(button);
+    await vi.waitFor(() =>
+      expect(screen.getByTestId("backup-notice").textContent).toContain("kommunepost-sikkerhetskopi-2026-12-06-1330.kpdb"),
+    );
+    expect(invoke).toHaveBeenCalledWith("backup_store");
+    fail = true;
+    await fireEvent.click(button);
+    await vi.waitFor(() => expect(screen.getByRole("alert").textContent).toContain("the store is locked"));
   });
 });
 
