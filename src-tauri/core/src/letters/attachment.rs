@@ -57,6 +57,10 @@ pub enum AttachmentError {
     /// No pages.
     #[error("the PDF has no pages")]
     NoPages,
+    /// The file is beyond what is read: a loop in its page tree, too many pages or objects, or
+    /// content that decompresses to too much.
+    #[error("the PDF cannot be used: {0}")]
+    TooComplex(String),
 }
 
 /// Checks a PDF against `max_bytes`.
@@ -77,10 +81,7 @@ pub fn check_pdf(bytes: &[u8], max_bytes: u64) -> Result<AttachmentInfo, Attachm
     if has_encrypt_entry(bytes) {
         return Err(AttachmentError::Encrypted);
     }
-    let document = Document::load_mem(bytes).map_err(|e| match e {
-        lopdf::Error::Decryption(_) => AttachmentError::Encrypted,
-        other => AttachmentError::Corrupt(other.to_string()),
-    })?;
+    let document = crate::letters::pdf::guard::load(bytes)?;
     if document.is_encrypted() {
         return Err(AttachmentError::Encrypted);
     }
@@ -91,7 +92,7 @@ pub fn check_pdf(bytes: &[u8], max_bytes: u64) -> Result<AttachmentInfo, Attachm
     ) {
         return Err(AttachmentError::UnsupportedVersion(version));
     }
-    let pages = document.get_pages();
+    let pages = crate::letters::pdf::guard::pages(&document)?;
     if pages.is_empty() {
         return Err(AttachmentError::NoPages);
     }
@@ -146,25 +147,23 @@ fn has_encrypt_entry(bytes: &[u8]) -> bool {
 
 /// The page's MediaBox (inherited from the page tree when absent) in millimetres.
 fn page_size_mm(document: &Document, page: lopdf::ObjectId) -> Option<(f32, f32)> {
-    let mut node = document.get_dictionary(page).ok()?;
-    loop {
-        if let Ok(Object::Array(bbox)) = node.get(b"MediaBox") {
-            let n: Vec<f32> = bbox
-                .iter()
-                .filter_map(|o| {
-                    o.as_float()
-                        .ok()
-                        .or_else(|| o.as_i64().ok().map(|i| i as f32))
-                })
-                .collect();
-            if n.len() == 4 {
-                let pt = 25.4 / 72.0;
-                return Some(((n[2] - n[0]).abs() * pt, (n[3] - n[1]).abs() * pt));
-            }
-        }
-        let parent = node.get(b"Parent").ok()?.as_reference().ok()?;
-        node = document.get_dictionary(parent).ok()?;
+    let Object::Array(bbox) = crate::letters::pdf::guard::inherited(document, page, b"MediaBox")?
+    else {
+        return None;
+    };
+    let n: Vec<f32> = bbox
+        .iter()
+        .filter_map(|o| {
+            o.as_float()
+                .ok()
+                .or_else(|| o.as_i64().ok().map(|i| i as f32))
+        })
+        .collect();
+    if n.len() != 4 {
+        return None;
     }
+    let pt = 25.4 / 72.0;
+    Some(((n[2] - n[0]).abs() * pt, (n[3] - n[1]).abs() * pt))
 }
 
 /// Names of fonts with no embedded font program (Type 3 fonts draw themselves and count as
@@ -207,10 +206,13 @@ fn fonts_not_embedded(document: &Document) -> Vec<String> {
 /// text and images are drawn (the content streams' positioning operators; paths such as
 /// background boxes are ignored). `None` when the file cannot be read or draws nothing.
 pub fn left_margin_mm(bytes: &[u8]) -> Option<(u32, f32)> {
-    let document = Document::load_mem(bytes).ok()?;
+    let document = crate::letters::pdf::guard::load(bytes).ok()?;
     let mut worst: Option<(u32, f32)> = None;
-    for (number, id) in document.get_pages() {
-        let Ok(content) = document.get_and_decode_page_content(id) else {
+    for (number, id) in crate::letters::pdf::guard::pages(&document).ok()? {
+        let Some(raw) = crate::letters::pdf::guard::page_content(&document, id) else {
+            continue;
+        };
+        let Ok(content) = lopdf::content::Content::decode(&raw) else {
             continue;
         };
         let left = page_origin_x(&document, id);

@@ -103,10 +103,32 @@ pub enum MarkdownError {
         /// The marker.
         marker: String,
     },
+    /// Emphasis inside emphasis deeper than any letter needs (a hostile or broken template).
+    #[error("line {line}: emphasis is nested more than {MAX_NESTING} deep")]
+    TooDeep {
+        /// 1-based line where the block starts.
+        line: usize,
+    },
+    /// The body is larger than any letter needs.
+    #[error("the body is {found} bytes; at most {MAX_BODY_BYTES} are allowed")]
+    TooLarge {
+        /// Its size.
+        found: usize,
+    },
 }
+
+/// How deep emphasis may nest (`**bold *and italic***` is 2). The parser recurses once per
+/// level, so this bounds its stack, whatever the text.
+pub const MAX_NESTING: usize = 8;
+
+/// The largest body: about 250 pages of text.
+pub const MAX_BODY_BYTES: usize = 1_000_000;
 
 /// Parses a body.
 pub fn parse(text: &str) -> Result<Vec<Block>, MarkdownError> {
+    if text.len() > MAX_BODY_BYTES {
+        return Err(MarkdownError::TooLarge { found: text.len() });
+    }
     let lines: Vec<&str> = text.lines().collect();
     let mut blocks = Vec::new();
     let mut i = 0;
@@ -221,7 +243,7 @@ fn table(lines: &[(usize, &str)], start: usize) -> Result<Block, MarkdownError> 
 /// Parses emphasis, merge fields and escapes in one block's text.
 pub fn inline(text: &str, line: usize) -> Result<Vec<Inline>, MarkdownError> {
     let chars: Vec<char> = text.chars().collect();
-    let (content, rest) = parse_inline(&chars, 0, None, line)?;
+    let (content, rest) = parse_inline(&chars, 0, None, line, 0)?;
     debug_assert_eq!(rest, chars.len());
     Ok(content)
 }
@@ -232,7 +254,11 @@ fn parse_inline(
     mut pos: usize,
     closing: Option<&str>,
     line: usize,
+    depth: usize,
 ) -> Result<(Vec<Inline>, usize), MarkdownError> {
+    if depth > MAX_NESTING {
+        return Err(MarkdownError::TooDeep { line });
+    }
     let mut out: Vec<Inline> = Vec::new();
     let mut text = String::new();
     let flush = |text: &mut String, out: &mut Vec<Inline>| {
@@ -292,13 +318,13 @@ fn parse_inline(
         } else if at(pos, "**") {
             // Emphasis does not nest: the next `**` closes.
             flush(&mut text, &mut out);
-            let (content, next) = parse_inline(chars, pos + 2, Some("**"), line)?;
+            let (content, next) = parse_inline(chars, pos + 2, Some("**"), line, depth + 1)?;
             out.push(Inline::Bold { content });
             pos = next;
         } else if (c == '*' || c == '_') && opens_emphasis(chars, pos) {
             let marker = if c == '*' { "*" } else { "_" };
             flush(&mut text, &mut out);
-            let (content, next) = parse_inline(chars, pos + 1, Some(marker), line)?;
+            let (content, next) = parse_inline(chars, pos + 1, Some(marker), line, depth + 1)?;
             out.push(Inline::Italic { content });
             pos = next;
         } else {

@@ -137,3 +137,25 @@ fn norwegian_letters_pass_through_untouched() {
         }
     );
 }
+
+#[test]
+fn hostile_nesting_and_size_are_refused_with_a_reason_not_a_crash() {
+    // `_*` repeated 50 000 times used to recurse once per character and overflow the stack.
+    let hostile = "_*".repeat(50_000);
+    assert_eq!(
+        parse(&hostile).unwrap_err(),
+        MarkdownError::TooDeep { line: 1 }
+    );
+    let deep = format!("{}tekst{}", "**_".repeat(5), "_**".repeat(5));
+    assert!(matches!(
+        parse(&deep).unwrap_err(),
+        MarkdownError::TooDeep { .. }
+    ));
+    // Ordinary nesting is fine.
+    assert!(parse("**fet *og kursiv* tekst**").is_ok());
+    let huge = "a".repeat(MAX_BODY_BYTES + 1);
+    assert!(matches!(
+        parse(&huge).unwrap_err(),
+        MarkdownError::TooLarge { .. }
+    ));
+}

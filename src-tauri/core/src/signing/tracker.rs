@@ -352,9 +352,10 @@ pub fn queue_signed_copies(
     let Some(pdf) = store.signing_pades(order_id)? else {
         return Ok(0);
     };
-    let pages = lopdf::Document::load_mem(&pdf)
-        .map(|d| d.get_pages().len() as u32)
-        .unwrap_or(1);
+    let pages = crate::letters::pdf::guard::load(&pdf)
+        .ok()
+        .and_then(|d| crate::letters::pdf::guard::pages(&d).ok())
+        .map_or(1, |p| u32::try_from(p.len()).unwrap_or(u32::MAX));
     let mut letters = Vec::new();
     for signer in &order.signers {
         let (Some(digits), "person") = (&signer.identifier, signer.kind.as_str()) else {

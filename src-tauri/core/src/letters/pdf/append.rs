@@ -25,8 +25,7 @@ pub struct Appended {
 const INHERITED: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate"];
 
 fn load(bytes: &[u8]) -> Result<Document, AttachmentError> {
-    let document =
-        Document::load_mem(bytes).map_err(|e| AttachmentError::Corrupt(e.to_string()))?;
+    let document = super::guard::load(bytes)?;
     if document.is_encrypted() {
         return Err(AttachmentError::Encrypted);
     }
@@ -85,16 +84,7 @@ fn compatible_pdf_a(document: &Document) -> bool {
     part_ok && rgb_intent && !embeds_files
 }
 
-fn inherited(document: &Document, page: ObjectId, key: &[u8]) -> Option<Object> {
-    let mut node = document.get_dictionary(page).ok()?;
-    loop {
-        if let Ok(value) = node.get(key) {
-            return Some(value.clone());
-        }
-        let parent = node.get(b"Parent").ok()?.as_reference().ok()?;
-        node = document.get_dictionary(parent).ok()?;
-    }
-}
+use super::guard::inherited;
 
 /// Appends every page of `attachments` after the letter's pages.
 pub fn append(letter: &[u8], attachments: &[&[u8]]) -> Result<Appended, AttachmentError> {
@@ -114,7 +104,7 @@ pub fn append(letter: &[u8], attachments: &[&[u8]]) -> Result<Appended, Attachme
         let mut other = load(bytes)?;
         pdf_a &= compatible_pdf_a(&other);
         other.renumber_objects_with(doc.max_id + 1);
-        let pages: Vec<ObjectId> = other.get_pages().values().copied().collect();
+        let pages: Vec<ObjectId> = super::guard::pages(&other)?.values().copied().collect();
         if pages.is_empty() {
             return Err(AttachmentError::NoPages);
         }

@@ -8,6 +8,7 @@ pub mod append;
 mod flate;
 pub mod fonts;
 pub mod geometry;
+pub mod guard;
 pub mod layout;
 pub mod logo;
 mod wrap;
