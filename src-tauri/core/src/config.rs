@@ -476,27 +476,45 @@ impl Settings {
 fn check_url(service: &'static str, url: &str, require_https: bool) -> Result<(), ConfigError> {
     let bad = |reason| ConfigError::BadEndpoint {
         service,
-        url: url.to_owned(),
+        url: crate::mask::text(url),
         reason,
     };
-    let rest = if let Some(rest) = url.strip_prefix("https://") {
-        rest
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        let authority = rest.split('/').next().unwrap_or("");
-        let loopback = ["localhost", "127.0.0.1", "[::1]"]
-            .iter()
-            .any(|host| authority == *host || authority.starts_with(&format!("{host}:")));
-        if require_https && !loopback {
-            return Err(bad("must use https"));
-        }
-        rest
-    } else {
-        return Err(bad("must start with https://"));
-    };
-    if rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace) {
-        return Err(bad("has no host name"));
+    if url.len() > 2048 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("is not a single address"));
     }
-    Ok(())
+    if !url.is_ascii() {
+        // An international domain name can look like another (homographs): plain ASCII only.
+        return Err(bad(
+            "must be written in plain ASCII (no international domain names)",
+        ));
+    }
+    let parsed = url::Url::parse(url).map_err(|_| bad("is not a valid address"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // `http://localhost:1@example.org` is example.org, not the loopback.
+        return Err(bad("must not carry a user name or password"));
+    }
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(bad("must start with https://"));
+    }
+    let host = match parsed.host() {
+        Some(host) => host,
+        None => return Err(bad("has no host name")),
+    };
+    let loopback = match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    // Plain http only to this machine (the sandbox, a local proxy); never further.
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" if require_https => Err(bad("must use https")),
+        "http" => Err(bad(
+            "must use https (plain http only on this machine's loopback)",
+        )),
+        _ => Err(bad("must start with https://")),
+    }
 }
 
 #[cfg(test)]
@@ -579,6 +597,42 @@ mod tests {
             )
             .unwrap();
         assert_eq!(endpoints, local);
+    }
+
+    #[test]
+    fn endpoint_tricks_are_refused_by_a_real_url_parser() {
+        let check = |url: &str| check_url("krr", url, true).map_err(|e| e.to_string());
+        // The user-info trick: this is example.org, and would carry tokens in clear text.
+        let error = check("http://localhost:1@example.org").unwrap_err();
+        assert!(error.contains("user name or password"), "{error}");
+        assert!(check("https://user:pw@krr.example").is_err());
+        assert!(check("http://127.0.0.1.example.org/").is_err());
+        assert!(check("http://localhost.example.org").is_err());
+        assert!(
+            check("file:///etc/passwd")
+                .unwrap_err()
+                .contains("https://")
+        );
+        assert!(check("ftp://krr.example").is_err());
+        assert!(
+            check("https://krr.exаmple").unwrap_err().contains("ASCII"),
+            "IDN homograph"
+        );
+        assert!(check("https://").is_err());
+        assert!(check("https:// krr.example").is_err());
+        assert!(
+            check("https://krr.example/\n").is_err(),
+            "a control character"
+        );
+        assert!(check("https://krr.example/api\u{0}").is_err());
+        // What is allowed: https anywhere, plain http on the loopback only.
+        assert!(check("https://krr.example").is_ok());
+        assert!(check("http://localhost:8080/api").is_ok());
+        assert!(check("http://127.0.0.1:4001").is_ok());
+        assert!(check("http://[::1]:4001/").is_ok());
+        assert!(check("http://10.0.0.5/").is_err());
+        // In the sandbox too, plain http goes nowhere but this machine.
+        assert!(check_url("krr", "http://krr.example", false).is_err());
     }
 
     #[test]

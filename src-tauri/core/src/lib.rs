@@ -31,6 +31,7 @@ pub mod clock;
 pub mod config;
 pub mod dispatch;
 pub mod gate;
+pub mod http;
 pub mod ident;
 pub mod jws;
 pub mod krr;

@@ -260,15 +260,20 @@ impl KrrClient {
             .await
             .map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
+        let bytes = crate::http::read_capped(response, crate::http::MAX_ANSWER_BYTES)
             .await
-            .map_err(|e| self.transport_error(e))?;
+            .map_err(|e| match e {
+                crate::http::BodyError::Read(e) => self.transport_error(e),
+                too_large => KrrError::Malformed(too_large.to_string()),
+            })?;
+        // A service's error text may quote the numbers asked about: masked before it is kept.
         let text = || {
-            String::from_utf8_lossy(&bytes)
-                .chars()
-                .take(300)
-                .collect::<String>()
+            crate::mask::text(
+                &String::from_utf8_lossy(&bytes)
+                    .chars()
+                    .take(300)
+                    .collect::<String>(),
+            )
         };
         match status {
             200 => serde_json::from_slice::<PersonerResponse>(&bytes)

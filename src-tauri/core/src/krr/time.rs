@@ -9,7 +9,8 @@ use serde::{Deserialize, Deserializer};
 /// 18-month rule means "not fresh").
 pub fn parse_krr_time(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    if text.is_empty() {
+    // A timestamp is short and plain ASCII; anything else is unreadable, never sliced.
+    if text.is_empty() || text.len() > 64 || !text.is_ascii() {
         return None;
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
@@ -40,33 +41,13 @@ fn normalise_offset(text: &str) -> Option<String> {
     Some(format!("{date_time}{offset}"))
 }
 
-/// Formats a time the way KRR does: `2023-06-10T21:00:01+02` in Norwegian local offset
-/// (+01 in winter, +02 in summer — approximated by the EU rule: last Sunday of March to last
-/// Sunday of October).
+/// Formats a time the way KRR does: `2023-06-10T21:00:01+02`, in Norwegian time (+01 in
+/// winter, +02 in summer).
 pub fn format_krr_time(time: DateTime<Utc>) -> String {
-    let offset_hours = if is_norwegian_summer_time(time) { 2 } else { 1 };
-    let offset = FixedOffset::east_opt(offset_hours * 3600).expect("valid offset");
-    format!(
-        "{}+0{offset_hours}",
-        time.with_timezone(&offset).format("%Y-%m-%dT%H:%M:%S")
-    )
-}
-
-fn is_norwegian_summer_time(time: DateTime<Utc>) -> bool {
-    use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
-    let last_sunday = |month: u32| {
-        let next = if month == 12 {
-            NaiveDate::from_ymd_opt(time.year() + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(time.year(), month + 1, 1)
-        };
-        let mut day = next.expect("valid date").pred_opt().expect("valid date");
-        while day.weekday() != Weekday::Sun {
-            day = day.pred_opt().expect("valid date");
-        }
-        Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).expect("valid time"))
-    };
-    time >= last_sunday(3) && time < last_sunday(10)
+    use chrono::Offset;
+    let local = crate::norway::local(time);
+    let hours = local.offset().fix().local_minus_utc() / 3600;
+    format!("{}{hours:+03}", local.format("%Y-%m-%dT%H:%M:%S"))
 }
 
 /// Serde helper: an optional KRR timestamp; empty strings and unreadable values are absent.
@@ -104,6 +85,20 @@ mod tests {
         assert_eq!(parse_krr_time(""), None);
         assert_eq!(parse_krr_time("i går"), None);
         assert_eq!(parse_krr_time("2023-13-10T21:00:01+02"), None);
+        // Odd offsets from a service are unreadable, never a panic (byte slicing inside a
+        // multi-byte character used to abort the worker).
+        for odd in [
+            "2023-06-10T21:00:01+0é0",
+            "2023-06-10T21:00:01+é",
+            "2023-06-10T21:00:01+02ø0",
+            "2023-06-10T21:00:01-",
+            "2023-06-10T21:00:01+99",
+            "2023-06-10T21:00:01+0200000000000000000000000000000000000000000000000000000",
+            "ÆØÅ-06-10T21:00:01+02",
+            "+02",
+        ] {
+            assert_eq!(parse_krr_time(odd), None, "{odd}");
+        }
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::secret::Secret;
 
 /// Seconds before expiry at which a cached token is no longer handed out.
 pub const EXPIRY_MARGIN_SECS: i64 = 10;
+/// The longest a token is kept, whatever `expires_in` says.
+pub const MAX_LIFETIME_SECS: i64 = 24 * 3600;
 
 /// Where and how to ask for tokens.
 #[derive(Debug, Clone)]
@@ -121,10 +123,12 @@ impl MaskinportenClient {
             .await
             .map_err(|e| self.transport_error(e))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
+        let bytes = crate::http::read_capped(response, crate::http::MAX_ANSWER_BYTES)
             .await
-            .map_err(|e| self.transport_error(e))?;
+            .map_err(|e| match e {
+                crate::http::BodyError::Read(e) => self.transport_error(e),
+                too_large => MaskinportenError::Malformed(too_large.to_string()),
+            })?;
         if !status.is_success() {
             let masked = crate::mask::bytes(&bytes);
             let body: ErrorBody = serde_json::from_slice(&masked).unwrap_or_else(|_| ErrorBody {
@@ -136,12 +140,14 @@ impl MaskinportenClient {
         }
         let body: TokenResponse = serde_json::from_slice(&bytes)
             .map_err(|e| MaskinportenError::Malformed(e.to_string()))?;
-        // Default lifetime is 120 s (spec §2.5); never trust a token longer than it says.
-        let lifetime = body.expires_in.unwrap_or(120);
+        // Default lifetime is 120 s (spec §2.5); never trust a token longer than it says, and
+        // never longer than a day whatever it says (a hostile number must not overflow).
+        let lifetime = body.expires_in.unwrap_or(120).clamp(0, MAX_LIFETIME_SECS);
         tracing::info!(lifetime, scope = %body.scope, "got a Maskinporten token");
         Ok(AccessToken {
             token: Secret::new(body.access_token),
-            usable_until: now + chrono::Duration::seconds((lifetime - EXPIRY_MARGIN_SECS).max(0)),
+            usable_until: now
+                + chrono::Duration::seconds(lifetime.saturating_sub(EXPIRY_MARGIN_SECS).max(0)),
             scope: body.scope,
         })
     }
@@ -155,5 +161,78 @@ impl MaskinportenClient {
                 detail: error.to_string(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::maskinporten::GrantRequest;
+
+    /// A token endpoint on the loopback that answers every request with `body`.
+    async fn token_endpoint(body: &'static str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 16384];
+                let _ = socket.read(&mut request).await;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        format!("http://{addr}/token")
+    }
+
+    async fn client(body: &'static str) -> MaskinportenClient {
+        let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+        let credential =
+            ClientCredential::from_pem_key(&key.private_key_to_pem_pkcs8().unwrap(), "k").unwrap();
+        MaskinportenClient::new(
+            MaskinportenConfig {
+                token_url: token_endpoint(body).await,
+                grant: GrantRequest {
+                    audience: "https://test.maskinporten.no/".into(),
+                    client_id: "klient".into(),
+                    scopes: vec!["krr:global/kontaktinformasjon.read".into()],
+                    resource: None,
+                    consumer_org: None,
+                },
+                connect_timeout: Duration::from_secs(5),
+                timeout: Duration::from_secs(5),
+            },
+            credential,
+            Arc::new(crate::clock::SystemClock),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_huge_or_negative_expires_in_is_bounded_not_a_panic() {
+        for body in [
+            r#"{"access_token":"t","token_type":"Bearer","expires_in":9223372036854775807,"scope":"s"}"#,
+            r#"{"access_token":"t","token_type":"Bearer","expires_in":-9223372036854775808,"scope":"s"}"#,
+        ] {
+            let token = client(body).await.token().await.unwrap();
+            let lifetime = token.usable_until - chrono::Utc::now();
+            assert!(
+                lifetime <= chrono::Duration::seconds(MAX_LIFETIME_SECS),
+                "{body}"
+            );
+        }
+        // A value that is not a number at all is a clear error.
+        let error = client(r#"{"access_token":"t","expires_in":"lenge","scope":"s"}"#)
+            .await
+            .token()
+            .await
+            .unwrap_err();
+        assert!(matches!(error, MaskinportenError::Malformed(_)), "{error}");
     }
 }

@@ -173,10 +173,20 @@ impl Transport {
                 .await
                 .map_err(|e| SigningError::Network(e.to_string()))?;
             let (parts, body) = response.into_parts();
-            let body = body
+            // Capped: a larger answer is an error, never read whole.
+            let body = http_body_util::Limited::new(body, crate::http::MAX_DOCUMENT_BYTES)
                 .collect()
                 .await
-                .map_err(|e| SigningError::Network(e.to_string()))?
+                .map_err(|e| {
+                    if e.is::<http_body_util::LengthLimitError>() {
+                        SigningError::Network(format!(
+                            "the answer is larger than {} bytes; it was not read",
+                            crate::http::MAX_DOCUMENT_BYTES
+                        ))
+                    } else {
+                        SigningError::Network(e.to_string())
+                    }
+                })?
                 .to_bytes();
             driver.abort();
             Ok(HttpResponse {

@@ -335,7 +335,12 @@ impl SvarUtClient {
         };
         let response = request.send().await.map_err(transport)?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(transport)?;
+        let bytes = crate::http::read_capped(response, crate::http::MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| match e {
+                crate::http::BodyError::Read(e) => transport(e),
+                too_large => SvarUtError::Malformed(too_large.to_string()),
+            })?;
         if status == 200 {
             return Ok(bytes.to_vec());
         }
