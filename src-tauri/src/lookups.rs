@@ -30,7 +30,8 @@ impl AppState {
         on_progress: &(dyn Fn(LookupProgress) + Send + Sync),
     ) -> Result<Vec<LookupRow>, CommandError> {
         let inputs = split_input(text);
-        let (environment, krr) = if Plan::new(&inputs, self.settings().environment)
+        let today = kommunepost_core::norway::date(self.clock().now());
+        let (environment, krr) = if Plan::new(&inputs, self.settings().environment, today)
             .persons()
             .is_empty()
         {
@@ -39,7 +40,7 @@ impl AppState {
             let (environment, krr) = self.krr_client().await?;
             (environment, Some(krr))
         };
-        let plan = Plan::new(&inputs, environment);
+        let plan = Plan::new(&inputs, environment, today);
         let store = self.session().store()?;
         let now = self.clock().now();
         let Some(krr) = krr.filter(|_| !plan.persons().is_empty()) else {

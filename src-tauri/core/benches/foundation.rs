@@ -42,7 +42,8 @@ fn main() {
         })
         .collect();
     let start = Instant::now();
-    let valid = numbers.iter().filter(|n| check(n).valid).count();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).expect("date");
+    let valid = numbers.iter().filter(|n| check(n, today).valid).count();
     all_ok &= report(
         &format!("check {} identifiers", numbers.len()),
         start.elapsed(),

@@ -327,7 +327,7 @@ pub async fn route_letters(
     let rows = if people.is_empty() {
         Vec::new()
     } else {
-        let plan = crate::lookup::Plan::new(&people, environment);
+        let plan = crate::lookup::Plan::new(&people, environment, crate::norway::date(context.now));
         crate::lookup::run(&plan, krr, store, context, cancel, &|_, _| {}).await?
     };
     let mut receiving = std::collections::HashSet::new();

@@ -86,13 +86,17 @@ impl Plan {
     /// Checks every input locally, and what may be sent to KRR in `environment`: never H-, FH-
     /// or NAV synthetic numbers (not in KRR); in the test environment only synthetic (Tenor)
     /// numbers; in production no synthetic ones.
-    pub fn new<S: AsRef<str>>(inputs: &[S], environment: Environment) -> Self {
+    pub fn new<S: AsRef<str>>(
+        inputs: &[S],
+        environment: Environment,
+        today: chrono::NaiveDate,
+    ) -> Self {
         let mut persons: Vec<Fnr> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let parsed = inputs
             .iter()
             .map(|input| {
-                let checked = check(input.as_ref());
+                let checked = check(input.as_ref(), today);
                 let row = LookupRow {
                     identifier: checked.input,
                     valid: checked.valid,
@@ -109,7 +113,8 @@ impl Plan {
                     error: None,
                 };
                 let mut row = row;
-                let mut identifier = Identifier::parse(input.as_ref()).ok();
+                // Only what the check found valid (a future birth date is not) may be looked up.
+                let mut identifier = Identifier::parse(input.as_ref()).ok().filter(|_| row.valid);
                 if let Some(Identifier::Person(fnr)) = &identifier
                     && let Some((code, message)) = not_for_krr(fnr, environment)
                 {
@@ -265,6 +270,10 @@ pub fn os_user() -> String {
 mod tests {
     use super::*;
 
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()
+    }
+
     #[test]
     fn only_numbers_krr_can_answer_for_the_environment_are_planned() {
         // Tenor synthetic, NAV synthetic (month + 40), an ordinary-looking number, an organisation.
@@ -272,7 +281,7 @@ mod tests {
         let problem =
             |plan: &Plan, i: usize| plan.parsed[i].0.problem.as_ref().map(|p| p.code.clone());
 
-        let test = Plan::new(&inputs, Environment::Test);
+        let test = Plan::new(&inputs, Environment::Test, today());
         assert_eq!(
             test.persons().len(),
             1,
@@ -282,7 +291,7 @@ mod tests {
         assert_eq!(problem(&test, 2).as_deref(), Some("real_number_in_test"));
         assert_eq!(problem(&test, 3), None);
 
-        let prod = Plan::new(&inputs, Environment::Production);
+        let prod = Plan::new(&inputs, Environment::Production, today());
         assert_eq!(
             problem(&prod, 0).as_deref(),
             Some("synthetic_number_in_production")
@@ -292,7 +301,7 @@ mod tests {
             ["30108299920"]
         );
 
-        let sandbox = Plan::new(&inputs, Environment::Sandbox);
+        let sandbox = Plan::new(&inputs, Environment::Sandbox, today());
         assert_eq!(sandbox.persons().len(), 2);
     }
 
@@ -301,8 +310,35 @@ mod tests {
         let plan = Plan::new(
             &["20914695016", "209146 95016"].map(|s| s.replace(' ', "")),
             Environment::Sandbox,
+            today(),
         );
         assert_eq!(plan.persons().len(), 1);
         assert_eq!(plan.local_rows(chrono::Utc::now()).len(), 2);
+    }
+
+    #[test]
+    fn a_birth_date_in_the_future_is_a_typing_error_and_never_looked_up() {
+        // 13.01.2034 and 10.12.2027: valid check digits, but nobody is born yet.
+        let plan = Plan::new(
+            &["13013491571", "10122772557", "20914695016"],
+            Environment::Sandbox,
+            today(),
+        );
+        assert_eq!(plan.persons().len(), 1);
+        let rows = plan.local_rows(chrono::Utc::now());
+        for row in &rows[..2] {
+            assert!(!row.valid);
+            assert_eq!(row.problem.as_ref().unwrap().code, "future_birth_date");
+        }
+        // On a later day the same number is a person.
+        let later = chrono::NaiveDate::from_ymd_opt(2034, 2, 1).unwrap();
+        assert!(check("13013491571", later).valid);
+        let checked = check("13013491571", today());
+        assert!(
+            checked.description.contains("13.01.2034"),
+            "{}",
+            checked.description
+        );
+        assert_eq!(checked.input, "130134 *****");
     }
 }

@@ -2,14 +2,17 @@
 
 use kommunepost_core::ident::{IdentCheck, check, split_input};
 
+use crate::state::AppState;
+
 /// Checks every identifier in pasted text (separated by spaces, commas, semicolons or new
 /// lines). Results are masked.
 #[tauri::command]
 #[specta::specta]
-pub fn check_identifiers(text: String) -> Vec<IdentCheck> {
+pub fn check_identifiers(state: tauri::State<'_, AppState>, text: String) -> Vec<IdentCheck> {
+    let today = kommunepost_core::norway::date(state.clock().now());
     split_input(&text)
         .iter()
-        .map(|input| check(input))
+        .map(|input| check(input, today))
         .collect()
 }
 

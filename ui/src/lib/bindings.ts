@@ -1450,7 +1450,8 @@ export type IdentKind =
  */
 export type IdentProblem = { 
 /**
- * `empty`, `not_digits`, `wrong_length`, `impossible_date` or `wrong_check_digit`.
+ * `empty`, `not_digits`, `wrong_length`, `impossible_date`, `wrong_check_digit` or
+ * `future_birth_date`.
  */
 code: string; 
 /**

@@ -34,7 +34,7 @@ pub fn run(command: IdentCommand) -> Result<ExitCode, CliError> {
     let results: Vec<IdentCheck> = inputs
         .iter()
         .map(|input| {
-            let mut result = check(input);
+            let mut result = check(input, kommunepost_core::norway::date(chrono::Utc::now()));
             if reveal {
                 result.input = input.trim().to_owned();
             }

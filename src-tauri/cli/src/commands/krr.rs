@@ -19,7 +19,11 @@ pub fn run(command: KrrCommand, context: &Context) -> Result<ExitCode, CliError>
     if inputs.is_empty() {
         return Err(CliError::Usage("no identifiers given".into()));
     }
-    let plan = Plan::new(&inputs, context.environment);
+    let plan = Plan::new(
+        &inputs,
+        context.environment,
+        kommunepost_core::norway::date(chrono::Utc::now()),
+    );
     let store = context.open_store(None)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|source| CliError::Io {
         context: "starting the async runtime".into(),

@@ -22,7 +22,8 @@ pub enum IdentKind {
 /// Why an input is invalid, structured so the UI can say it in its own language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct IdentProblem {
-    /// `empty`, `not_digits`, `wrong_length`, `impossible_date` or `wrong_check_digit`.
+    /// `empty`, `not_digits`, `wrong_length`, `impossible_date`, `wrong_check_digit` or
+    /// `future_birth_date`.
     pub code: String,
     /// The reason in English (CLI, logs).
     pub message: String,
@@ -53,10 +54,33 @@ pub struct IdentCheck {
     pub problem: Option<IdentProblem>,
 }
 
-/// Checks one input.
-pub fn check(input: &str) -> IdentCheck {
+/// Checks one input on `today` (Norway's date from the injected clock): a number whose birth
+/// date is after today is a typing error, not a person.
+pub fn check(input: &str, today: chrono::NaiveDate) -> IdentCheck {
     let masked = crate::mask::input(input);
     match Identifier::parse(input) {
+        Ok(Identifier::Person(fnr)) if fnr.birth_date().is_some_and(|born| born > today) => {
+            let born = fnr.birth_date().expect("checked above");
+            let message = format!(
+                "the birth date ({}) is in the future: a typing error, not a person",
+                born.format("%d.%m.%Y")
+            );
+            IdentCheck {
+                input: masked,
+                valid: false,
+                kind: None,
+                variant: None,
+                rule: None,
+                birth_date: None,
+                description: message.clone(),
+                problem: Some(IdentProblem {
+                    code: "future_birth_date".to_owned(),
+                    message,
+                    position: None,
+                    found_length: None,
+                }),
+            }
+        }
         Ok(identifier) => {
             let description = identifier.describe();
             let (kind, variant, rule, birth_date) = match &identifier {
@@ -153,9 +177,13 @@ pub fn split_input(text: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()
+    }
+
     #[test]
     fn a_valid_tenor_number_is_described_and_masked() {
-        let result = check("20914695016");
+        let result = check("20914695016", today());
         assert!(result.valid);
         assert_eq!(result.input, "209146 *****");
         assert_eq!(result.kind, Some(IdentKind::Fodselsnummer));
@@ -166,7 +194,7 @@ mod tests {
 
     #[test]
     fn an_invalid_number_carries_its_code_and_position() {
-        let result = check("20914695017");
+        let result = check("20914695017", today());
         assert!(!result.valid);
         let problem = result.problem.unwrap();
         assert_eq!(
@@ -178,7 +206,7 @@ mod tests {
             "invalid inputs are masked too"
         );
 
-        let short = check("2091469501").problem.unwrap();
+        let short = check("2091469501", today()).problem.unwrap();
         assert_eq!(
             (short.code.as_str(), short.found_length),
             ("wrong_length", Some(10))
@@ -187,11 +215,11 @@ mod tests {
 
     #[test]
     fn organisations_are_recognised() {
-        let result = check("991825827");
+        let result = check("991825827", today());
         assert_eq!(result.kind, Some(IdentKind::Organisasjonsnummer));
         assert_eq!(result.input, "991825827", "not personal data");
         assert_eq!(
-            check("991825828").input,
+            check("991825828", today()).input,
             "991825 *****",
             "an invalid one might be a mistyped person number"
         );

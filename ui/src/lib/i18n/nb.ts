@@ -92,6 +92,7 @@ export const nb = {
   "ident.problem.wrong_length": "feil lengde – {found} siffer (fødselsnummer har 11, organisasjonsnummer 9)",
   "ident.problem.impossible_date": "umulig fødselsdato",
   "ident.problem.wrong_check_digit": "feil kontrollsiffer (siffer {position})",
+  "ident.problem.future_birth_date": "fødselsdatoen er i fremtiden",
   "ident.problem.unknown": "ukjent feil",
   "ident.problem.not_in_krr": "H-, FH- og syntetiske NAV-numre finnes ikke i KRR – ikke sendt",
   "ident.problem.real_number_in_test": "testmiljøet tar bare syntetiske testnumre (Tenor) – ikke sendt",
