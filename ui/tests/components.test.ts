@@ -55,7 +55,7 @@ describe("the background banner", () => {
 });
 
 describe("Innstillinger: Ta sikkerhetskopi", () => {
-  const info = { version: "0.1.0", environment: "sandbox", identifier: "no.kommunepost.dev", data_dir: "/tmp", sandbox_url: null };
+  const info = { version: "0.1.0", environment: "sandbox" as const, identifier: "no.kommunepost.dev", data_dir: "/tmp", sandbox_url: null };
 
   it("writes a backup and says where, or says why not", async () => {
     let fail = false;
