@@ -76,10 +76,44 @@ pub fn bytes(text: &[u8]) -> Vec<u8> {
             i = end + 6;
             continue;
         }
+        // `DD.MM.YY NNNNN` (also with `-`, `.` or nothing before the personnummer).
+        if len == 2
+            && let Some(next) = dotted(text, i)
+        {
+            out.extend_from_slice(&text[i..i + 2]);
+            out.extend_from_slice(&text[i + 3..i + 5]);
+            out.extend_from_slice(&text[i + 6..i + 8]);
+            out.extend_from_slice(b" *****");
+            i = next;
+            continue;
+        }
         out.extend_from_slice(&text[i..end]);
         i = end;
     }
     out
+}
+
+/// A number written `DD.MM.YY NNNNN` starting at `i` (where a run of two digits starts): the
+/// position after it.
+fn dotted(text: &[u8], i: usize) -> Option<usize> {
+    let digit = |k: usize| text.get(k).is_some_and(u8::is_ascii_digit);
+    let date = digit(i)
+        && digit(i + 1)
+        && text.get(i + 2) == Some(&b'.')
+        && digit(i + 3)
+        && digit(i + 4)
+        && text.get(i + 5) == Some(&b'.')
+        && digit(i + 6)
+        && digit(i + 7);
+    if !date {
+        return None;
+    }
+    let mut k = i + 8;
+    if matches!(text.get(k), Some(b' ' | b'-' | b'.')) {
+        k += 1;
+    }
+    let personnummer = (k..k + 5).all(digit) && !digit(k + 5);
+    personnummer.then_some(k + 5)
 }
 
 #[cfg(test)]
@@ -110,5 +144,13 @@ mod tests {
         assert_eq!(text("1234567 12345"), "1234567 12345");
         assert_eq!(text("år 2026 12345"), "år 2026 12345");
         assert_eq!(bytes(b"fnr=01813048589\n"), b"fnr=018130 *****\n");
+        // With dots in the date.
+        assert_eq!(
+            text("født 20.09.14 95016, 20.09.14-95016 og 20.09.1495016"),
+            "født 200914 *****, 200914 ***** og 200914 *****"
+        );
+        // A date alone, or with a longer number after it, is not a fødselsnummer.
+        assert_eq!(text("møte 20.09.14 kl. 10"), "møte 20.09.14 kl. 10");
+        assert_eq!(text("20.09.14 950161"), "20.09.14 950161");
     }
 }
