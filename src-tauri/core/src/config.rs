@@ -415,10 +415,23 @@ impl Settings {
                 });
             }
         };
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let parse_error = |message: String| ConfigError::Parse {
             path: path.display().to_string(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        let settings: Self = toml::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
+        // A key this program does not know is a typing error (an address override under the
+        // wrong heading would silently leave the default in use): said, not dropped.
+        let given: toml::Table = toml::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
+        let known: toml::Table =
+            toml::from_str(&toml::to_string(&settings).map_err(|e| parse_error(e.to_string()))?)
+                .map_err(|e| parse_error(e.to_string()))?;
+        if let Some(key) = unknown_key(&given, &known, "") {
+            return Err(parse_error(format!(
+                "unknown setting `{key}` (a typing error, or a setting of another version?)"
+            )));
+        }
+        Ok(settings)
     }
 
     /// Writes the settings file atomically.
@@ -471,6 +484,27 @@ impl Settings {
     }
 }
 
+/// The first key of `given` (a path like `prod.krr`) that `known` does not have.
+fn unknown_key(given: &toml::Table, known: &toml::Table, prefix: &str) -> Option<String> {
+    for (key, value) in given {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match (value, known.get(key)) {
+            (_, None) => return Some(path),
+            (toml::Value::Table(inner), Some(toml::Value::Table(known_inner))) => {
+                if let Some(found) = unknown_key(inner, known_inner, &path) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Test and production endpoints must be https (personal data); the sandbox and loopback
 /// addresses may be plain http.
 fn check_url(service: &'static str, url: &str, require_https: bool) -> Result<(), ConfigError> {
@@ -479,7 +513,11 @@ fn check_url(service: &'static str, url: &str, require_https: bool) -> Result<()
         url: crate::mask::text(url),
         reason,
     };
-    if url.len() > 2048 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if url.len() > 2048
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
         return Err(bad("is not a single address"));
     }
     if !url.is_ascii() {
@@ -597,6 +635,37 @@ mod tests {
             )
             .unwrap();
         assert_eq!(endpoints, local);
+    }
+
+    #[test]
+    fn an_unknown_setting_is_named_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.toml");
+        std::fs::write(
+            &path,
+            "environment = \"prod\"\n[prod.endpoints]\nkrr = \"https://krr.example\"\n",
+        )
+        .unwrap();
+        let error = Settings::load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("unknown setting `prod.endpoints`"),
+            "{error}"
+        );
+        // The right heading is read, and every setting the app writes reads back.
+        std::fs::write(
+            &path,
+            "environment = \"prod\"\n[prod]\nkrr = \"https://krr.example\"\n",
+        )
+        .unwrap();
+        let settings = Settings::load(&path).unwrap();
+        assert_eq!(
+            settings.prod.endpoints.krr.as_deref(),
+            Some("https://krr.example")
+        );
+        let mut full = Settings::default();
+        full.test.client_id = Some("klient".into());
+        full.save(&path).unwrap();
+        assert_eq!(Settings::load(&path).unwrap(), full);
     }
 
     #[test]

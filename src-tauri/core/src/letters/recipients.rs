@@ -121,6 +121,9 @@ pub enum CsvError {
     /// Nothing in it.
     #[error("the file is empty")]
     Empty,
+    /// A header and nothing under it.
+    #[error("the list has a header but no recipients under it")]
+    NoRows,
     /// Two columns with the same (normalised) name.
     #[error("the column '{0}' appears twice in the header")]
     DuplicateColumn(String),
@@ -302,6 +305,9 @@ pub fn read_recipients_mapped(
             Ok(recipient) => list.recipients.push(recipient),
             Err(problems) => list.problems.extend(problems),
         }
+    }
+    if list.data_rows == 0 {
+        return Err(CsvError::NoRows);
     }
     Ok(list)
 }

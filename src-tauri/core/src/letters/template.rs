@@ -16,7 +16,7 @@ pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
 
 /// The municipality's letterhead.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Letterhead {
     /// E.g. "Sandkasse kommune".
     pub municipality: String,
@@ -35,7 +35,7 @@ pub struct Letterhead {
 
 /// Who signs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SignatureBlock {
     /// Name, e.g. "Kari Nordmann".
     pub name: String,
@@ -47,6 +47,9 @@ pub struct SignatureBlock {
 
 /// A letter template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+// A key this program does not know is a typing error in a shared file, not something to drop
+// silently (its text would be missing from every letter).
+#[serde(deny_unknown_fields)]
 pub struct Template {
     /// File format version.
     #[serde(default = "format_version")]
@@ -195,15 +198,20 @@ pub fn logo_kind(base64: &str) -> Result<&'static str, TemplateError> {
             MAX_LOGO_BYTES / 1024
         )));
     }
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Ok("image/png")
+    let kind = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Ok("image/jpeg")
+        "image/jpeg"
     } else {
-        Err(TemplateError::Logo(
+        return Err(TemplateError::Logo(
             "only PNG and JPEG logos are supported".into(),
-        ))
-    }
+        ));
+    };
+    // Read it now, within its limits (size in pixels, a whole image), so a broken or
+    // oversized logo is refused when the template is imported, not when a letter is made.
+    crate::letters::pdf::logo::Logo::read(&bytes)
+        .map_err(|e| TemplateError::Logo(e.to_string()))?;
+    Ok(kind)
 }
 
 /// A complete example: a decision letter using the standard recipient columns.
@@ -346,14 +354,26 @@ mod tests {
     }
 
     #[test]
-    fn png_and_jpeg_logos_are_recognised() {
-        assert_eq!(
-            logo_kind(&STANDARD.encode(b"\x89PNG\r\n\x1a\nrest")).unwrap(),
-            "image/png"
-        );
-        assert_eq!(
-            logo_kind(&STANDARD.encode([0xFF, 0xD8, 0xFF, 0xE0])).unwrap(),
-            "image/jpeg"
-        );
+    fn png_and_jpeg_logos_are_recognised_and_read_within_their_limits() {
+        let mut png = Vec::new();
+        {
+            let mut encoder = ::png::Encoder::new(&mut png, 2, 1);
+            encoder.set_color(::png::ColorType::Rgb);
+            encoder.set_depth(::png::BitDepth::Eight);
+            let mut writer = encoder.write_header().unwrap();
+            writer.write_image_data(&[255, 0, 0, 0, 0, 255]).unwrap();
+        }
+        assert_eq!(logo_kind(&STANDARD.encode(&png)).unwrap(), "image/png");
+        // SOI, APP0 (length 4), SOF0 with 16 × 8, 3 components.
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00];
+        jpeg.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 8, 0, 8, 0, 16, 3]);
+        jpeg.extend_from_slice(&[0; 12]);
+        assert_eq!(logo_kind(&STANDARD.encode(&jpeg)).unwrap(), "image/jpeg");
+        // Only the signature of a PNG, or one that claims 100 000 × 100 000 pixels: refused.
+        assert!(logo_kind(&STANDARD.encode(b"\x89PNG\r\n\x1a\nrest")).is_err());
+        let mut huge = png.clone();
+        huge[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        huge[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        assert!(logo_kind(&STANDARD.encode(&huge)).is_err());
     }
 }
