@@ -454,7 +454,8 @@ impl AppState {
                 environment: environment.as_str().to_owned(),
             },
         )
-        .print_at_office(settings.dispatch.print_at_office);
+        .print_at_office(settings.dispatch.print_at_office)
+        .with_lease(kommunepost_core::outbox::lease_for(&settings.timeouts));
         Ok(background::outbox_round(&worker, track).await?)
     }
 

@@ -160,6 +160,10 @@ pub fn take_worker_lock(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<WorkerLock, TakeLockError> {
     let lock = WorkerLock::acquire(dir, program, now)?;
+    let released = store.release_idle_claims()?;
+    if released > 0 {
+        tracing::info!(released, "claims of a worker that stopped were released");
+    }
     let settled = store.settle_interrupted_signing_orders()?;
     if settled > 0 {
         tracing::warn!(

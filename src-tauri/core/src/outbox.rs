@@ -112,6 +112,17 @@ pub fn backoff(attempts: i64, jitter: f64) -> chrono::Duration {
 /// documents, and storing the outcome.
 const LEASE_MARGIN: chrono::Duration = chrono::Duration::minutes(2);
 
+/// How long a claim lasts with `timeouts`: the send-time KRR lookup and the send, each with
+/// its connection, and a margin. A send that was under way when its worker died has ended (or
+/// timed out) by then, so the lookup by reference that follows sees it.
+pub fn lease_for(timeouts: &crate::config::Timeouts) -> chrono::Duration {
+    let secs = 2 * i64::from(timeouts.connect_secs)
+        + i64::from(timeouts.request_secs)
+        + i64::from(timeouts.send_secs)
+        + 10;
+    chrono::Duration::seconds(secs)
+}
+
 impl Worker {
     /// A worker over `store`, sending with `svarut`, looking up with `krr` (none: no lookup,
     /// e.g. only tracking), on `clock`; its KRR lookups are written to the audit log as `audit`.
@@ -143,6 +154,12 @@ impl Worker {
     /// going to SvarUt's print service.
     pub fn print_at_office(mut self, yes: bool) -> Self {
         self.print_at_office = yes;
+        self
+    }
+
+    /// Claims that last `lease` (see [`lease_for`]).
+    pub fn with_lease(mut self, lease: chrono::Duration) -> Self {
+        self.lease = lease;
         self
     }
 

@@ -172,7 +172,8 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 clock.clone(),
                 audit_as(context),
             )
-            .print_at_office(settings.dispatch.print_at_office);
+            .print_at_office(settings.dispatch.print_at_office)
+            .with_lease(kommunepost_core::outbox::lease_for(&settings.timeouts));
             let open = |store: &Store| -> Result<usize, StoreError> {
                 let mut open = 0;
                 for id in &queued.letters {
@@ -373,7 +374,10 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
             clock.clone(),
             audit_as(context),
         )
-        .print_at_office(context.settings.dispatch.print_at_office);
+        .print_at_office(context.settings.dispatch.print_at_office)
+        .with_lease(kommunepost_core::outbox::lease_for(
+            &context.settings.timeouts,
+        ));
         let _lock = take_worker_lock(
             &context.paths.data_dir,
             "kommunepost outbox run",

@@ -505,6 +505,18 @@ impl Store {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Releases the claims on letters that are not being sent (held or queued: nothing left
+    /// for them yet). Called by the process that has just taken the worker lock, so no live
+    /// worker holds them; a letter being sent keeps its lease, so a request still under way
+    /// when its worker died is over before the letter is looked up. Returns how many.
+    pub fn release_idle_claims(&self) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE outbox SET claimed_by = NULL, lease_until = NULL
+             WHERE claimed_by IS NOT NULL AND state IN ('held', 'queued')",
+            [],
+        )?)
+    }
+
     fn transition(
         &self,
         id: &str,
