@@ -192,6 +192,23 @@ fn report(failures: &mut Vec<String>, kind: &str, case: &Case, problem: Option<S
     }
 }
 
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
 fn db_bytes(dir: &Path) -> Vec<u8> {
     std::fs::read(dir.join("kommunepost.db")).unwrap()
 }
@@ -405,6 +422,20 @@ fn every_bad_input_gets_a_clear_error_and_changes_nothing() {
     }
 
     assert_eq!(db_bytes(&data), before, "a corpus case changed the store");
+    // Every log line the cases wrote (data and settings directories) is masked too.
+    let mut logs = 0;
+    for entry in walk(work.path()) {
+        if entry.components().any(|c| c.as_os_str() == "logs") {
+            logs += 1;
+            let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+            for number in NUMBERS {
+                for line in text.lines().filter(|l| l.contains(number)) {
+                    failures.push(format!("log {}: unmasked number: {line}", entry.display()));
+                }
+            }
+        }
+    }
+    assert!(logs > 0, "the cases wrote no log file to check");
     println!("corpus: {count} cases, slowest {slowest:?}");
     assert!(count >= 250, "the corpus has {count} cases");
     assert!(

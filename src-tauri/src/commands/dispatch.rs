@@ -27,7 +27,8 @@ pub async fn dispatch_preview(
 
 /// Puts the draft's letters in the outbox (the clerk confirmed the preview). They wait the
 /// hold time, during which they can be recalled.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn send_draft(
     state: State<'_, AppState>,
@@ -168,7 +169,8 @@ pub fn office_print_batch(state: State<'_, AppState>) -> Result<Vec<OutboxRow>, 
 }
 
 /// Writes the chosen letters of the print batch as one PDF to Downloads; returns where.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn export_print_batch(
     state: State<'_, AppState>,

@@ -44,7 +44,8 @@ fn not_ready(error: impl ToString) -> CommandError {
 
 /// Renders the draft for `row` of its recipient list (or its single recipient) exactly as it
 /// would be sent, with the preflight's findings. Nothing is saved.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn preview_letter(
     state: State<'_, AppState>,
@@ -139,7 +140,8 @@ pub fn letter_geometry() -> EnvelopeGeometry {
 }
 
 /// Checks a PDF before it is attached: pages, size, version, warnings; or why it cannot be.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn check_attachment(file: Vec<u8>) -> Result<AttachmentInfo, CommandError> {
     check_pdf(&file, DPI_MAX_BYTES).map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))
@@ -156,7 +158,8 @@ pub struct UsedField {
 
 /// The merge fields the draft's title, body and template use. A field the recipient list (or
 /// the single recipient's form) does not provide must be typed for a single letter.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn draft_fields(
     state: State<'_, AppState>,

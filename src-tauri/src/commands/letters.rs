@@ -72,7 +72,8 @@ impl From<kommunepost_core::store::Draft> for DraftForm {
 
 /// Saves a draft (autosave calls this while the clerk types); an invalid recipient number is
 /// an error and nothing is saved.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn save_draft(
     state: State<'_, AppState>,
@@ -135,7 +136,8 @@ pub fn list_templates(state: State<'_, AppState>) -> Result<Vec<TemplateSummary>
 }
 
 /// Imports a template file (TOML); a broken file says what is wrong and nothing is saved.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn import_template(
     state: State<'_, AppState>,
@@ -177,7 +179,8 @@ pub fn delete_template(state: State<'_, AppState>, id: String) -> Result<(), Com
 
 /// Writes a template file (`<name>.kpmal.toml`) to the Downloads folder, next to any file of
 /// that name; returns where. Templates hold no personal data.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn export_template(state: State<'_, AppState>, id: String) -> Result<String, CommandError> {
     let template = state.session().store()?.get_template(&id)?.template;
@@ -225,7 +228,8 @@ pub struct RecipientReport {
 }
 
 /// The header of a recipient list as written, to choose which column is which field.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn recipient_headers(file: Vec<u8>) -> Result<Vec<String>, CommandError> {
     header_columns(&file).map_err(|e| CommandError::new(ErrorCode::InvalidRecipientList, e))
@@ -233,7 +237,8 @@ pub fn recipient_headers(file: Vec<u8>) -> Result<Vec<String>, CommandError> {
 
 /// Reads a recipient list (CSV bytes) and reports it; nothing is stored yet. `mapping` names
 /// the field of columns whose header is something else (`name`: header, `value`: field).
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn import_recipients(
     file: Vec<u8>,

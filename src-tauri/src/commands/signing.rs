@@ -84,7 +84,8 @@ pub async fn fetch_signed_documents(
 }
 
 /// An order's document, exactly as sent for signing.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn signing_document(
     state: State<'_, AppState>,
@@ -95,14 +96,16 @@ pub fn signing_document(
 }
 
 /// The signed PDF (PAdES).
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn signed_document(state: State<'_, AppState>, id: String) -> Result<SigningPdf, CommandError> {
     state.signed_pdf(&id)
 }
 
 /// Writes the signed PDF and the XAdES files to the export folder; returns the paths.
-#[tauri::command]
+// Parses or renders a user's file: off the window's main thread.
+#[tauri::command(async)]
 #[specta::specta]
 pub fn export_signed_documents(
     state: State<'_, AppState>,
