@@ -269,6 +269,12 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     screenshot(&client, "06-oppslag-invalid").await;
     check_identifier(
         &client,
+        "13013491571",
+        "Ugyldig: fødselsdatoen er i fremtiden",
+    )
+    .await;
+    check_identifier(
+        &client,
         "2091469501",
         "Ugyldig: feil lengde – 10 siffer (fødselsnummer har 11, organisasjonsnummer 9)",
     )
@@ -354,7 +360,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     let csv = "fodselsnummer\tnavn\tadresselinje1\tpostnummer\tpoststed\tdato\n\
                20914695016\tÅse Ødegård\tStorgata 1\t7300\tORKANGER\t1. januar\n\
                30910099686\tLiv Li\tStorgata 2\t7300\tORKANGER\t2. januar\n\
-               01813048589\tPer Pål\tStorgata 3\t7300\tORKANGER\t3. januar\n";
+               01813048589\tPer <img src=x onerror=document.title=1>Pål\tStorgata 3\t7300\tORKANGER\t3. januar\n";
     paste_recipients(&client, csv).await;
     assert!(
         wait_for_contains(&client, "[data-testid=recipient-report]", "3 av 3 rader").await,
@@ -369,6 +375,18 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         report.contains("209146 *****") && !report.contains("95016"),
         "{report}"
     );
+    // Text in the webview is text: a name with markup is shown as written, and nothing runs.
+    assert!(
+        report.contains("Per <img src=x onerror=document.title=1>Pål"),
+        "{report}"
+    );
+    let injected = client
+        .find_all(Locator::Css("[data-testid=recipient-report] img"))
+        .await
+        .unwrap();
+    assert!(injected.is_empty(), "markup in a name became an element");
+    let title = client.title().await.unwrap();
+    assert_ne!(title, "1", "a script in a name ran");
 
     // Page 1 as the recipient sees it: the PDF drawn by pdf.js, the envelope window over it.
     wait_for(&client, "[data-testid=preview]")
