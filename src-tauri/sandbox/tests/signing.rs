@@ -1083,3 +1083,98 @@ async fn an_order_with_a_number_the_environment_may_not_send_is_refused_and_noth
     assert!(store.list_signing_orders(10).unwrap().is_empty());
     assert!(store.list_audit(10).unwrap().is_empty());
 }
+
+/// The tracker cut off at random moments, as a process killed mid-round would be (each store
+/// write is its own transaction, so what was written stays and what was not is not), 25 times
+/// while two signers sign; then left to finish. Statuses are stored before they are confirmed
+/// and signed results before the order counts as done: nothing is lost, nothing is applied
+/// twice when the service hands an unconfirmed status out again.
+#[tokio::test]
+async fn a_tracker_cut_off_at_random_moments_loses_no_status_and_applies_none_twice() {
+    use kommunepost_core::signing::SigningTracker;
+    use kommunepost_core::store::{NewOrder, OrderState, Store};
+    let sandbox = support::sandbox(60).await;
+    let double = &sandbox.server.signing_double;
+    double.set_speed(36_000);
+    double.set_settings(SigningSettings {
+        empty_queue_poll_seconds: 1,
+        // A status read but not confirmed comes back after a second.
+        requeue_seconds: 1,
+        ..SigningSettings::default()
+    });
+    let store = std::sync::Arc::new(Store::open_in_memory(sandbox.clock.clone()).unwrap());
+    let tracker = std::sync::Arc::new(SigningTracker::new(
+        std::sync::Arc::new(sandbox.signing()),
+        store.clone(),
+        "sandbox",
+    ));
+    let [a, b] =
+        <[String; 2]>::try_from(people(&sandbox, KrrSituation::DigitalDigipost, 2)).unwrap();
+    double.set_behaviour(&a, Behaviour::Sign(chrono::Duration::hours(1)));
+    double.set_behaviour(&b, Behaviour::Sign(chrono::Duration::hours(2)));
+    let job = portal_job(
+        "910753614",
+        vec![
+            person(&a, Some(0), email()),
+            person(&b, Some(1), Notifications::Lookup { sms: true }),
+        ],
+    );
+    let order = store
+        .create_signing_order(NewOrder {
+            environment: "sandbox".into(),
+            signer_names: names(&job),
+            job,
+            send_copy: false,
+        })
+        .unwrap();
+    tracker.send(&order.id).await.unwrap();
+
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..25 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let cut = Duration::from_millis(5 + seed % 120);
+        let round = {
+            let tracker = tracker.clone();
+            tokio::spawn(async move { tracker.round().await })
+        };
+        tokio::time::sleep(cut).await;
+        round.abort();
+        let _ = round.await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    track_until_finished(&tracker, &store, &order.id).await;
+
+    let done = store.signing_order(&order.id).unwrap();
+    assert_eq!(done.state, OrderState::Completed);
+    assert!(
+        done.signers
+            .iter()
+            .all(|s| s.status == "SIGNED" && s.has_xades)
+    );
+    assert!(
+        store
+            .signing_pades(&order.id)
+            .unwrap()
+            .unwrap()
+            .starts_with(b"%PDF-")
+    );
+    let events: Vec<String> = store
+        .signing_events(&order.id)
+        .unwrap()
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    for once in [
+        "Undertegner 1 har signert",
+        "Undertegner 2 har signert",
+        "Alle har signert",
+    ] {
+        assert_eq!(
+            events.iter().filter(|t| *t == once).count(),
+            1,
+            "{once}: {events:?}"
+        );
+    }
+}
