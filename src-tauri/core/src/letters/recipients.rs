@@ -121,6 +121,9 @@ pub enum CsvError {
     /// Nothing in it.
     #[error("the file is empty")]
     Empty,
+    /// Larger than any recipient list needs.
+    #[error("the file is {0} MB; a recipient list may be at most {max} MB", max = MAX_LIST_BYTES / 1_000_000)]
+    TooLarge(usize),
     /// A header and nothing under it.
     #[error("the list has a header but no recipients under it")]
     NoRows,
@@ -189,6 +192,9 @@ fn detect_separator(text: &str) -> Separator {
         .map_or(Separator::Semicolon, |(s, _)| *s)
 }
 
+/// The largest recipient list read: far above 100 000 rows of ordinary addresses.
+pub const MAX_LIST_BYTES: usize = 50_000_000;
+
 /// An imported list, its columns matched to fields by their headers.
 pub fn read_recipients(bytes: &[u8]) -> Result<RecipientList, CsvError> {
     read_recipients_mapped(bytes, &[])
@@ -196,6 +202,9 @@ pub fn read_recipients(bytes: &[u8]) -> Result<RecipientList, CsvError> {
 
 /// The file's header as written (for choosing which column is which field).
 pub fn header_columns(bytes: &[u8]) -> Result<Vec<String>, CsvError> {
+    if bytes.len() > MAX_LIST_BYTES {
+        return Err(CsvError::TooLarge(bytes.len() / 1_000_000));
+    }
     let (text, _) = decode(bytes);
     if text.trim().is_empty() {
         return Err(CsvError::Empty);
@@ -221,6 +230,9 @@ pub fn read_recipients_mapped(
     bytes: &[u8],
     mapping: &[(String, String)],
 ) -> Result<RecipientList, CsvError> {
+    if bytes.len() > MAX_LIST_BYTES {
+        return Err(CsvError::TooLarge(bytes.len() / 1_000_000));
+    }
     let (text, encoding) = decode(bytes);
     if text.trim().is_empty() {
         return Err(CsvError::Empty);

@@ -243,3 +243,15 @@ fn columns_can_be_mapped_to_fields_when_the_headers_differ() {
         CsvError::DuplicateColumn("sak".into())
     );
 }
+
+#[test]
+fn a_list_larger_than_any_list_needs_is_refused_before_it_is_read() {
+    let huge = vec![b'a'; MAX_LIST_BYTES + 1];
+    assert!(matches!(read_recipients(&huge), Err(CsvError::TooLarge(_))));
+    assert!(matches!(header_columns(&huge), Err(CsvError::TooLarge(_))));
+    let header_only = "fodselsnummer;navn;adresselinje1;postnummer;poststed\n";
+    assert!(matches!(
+        read_recipients(header_only.as_bytes()),
+        Err(CsvError::NoRows)
+    ));
+}

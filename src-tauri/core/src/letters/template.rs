@@ -177,6 +177,15 @@ impl Template {
 
     /// Reads and validates a template file.
     pub fn from_file(bytes: &[u8]) -> Result<Self, TemplateError> {
+        // A body of 1 MB and a logo of 1 MiB (in base64) fit with room to spare.
+        const MAX_TEMPLATE_BYTES: usize = 4_000_000;
+        if bytes.len() > MAX_TEMPLATE_BYTES {
+            return Err(TemplateError::NotATemplate(format!(
+                "it is {} MB; a template is at most {} MB",
+                bytes.len() / 1_000_000,
+                MAX_TEMPLATE_BYTES / 1_000_000
+            )));
+        }
         let text = std::str::from_utf8(bytes)
             .map_err(|_| TemplateError::NotATemplate("it is not UTF-8 text".into()))?;
         let template: Self = toml::from_str(text.trim_start_matches('\u{feff}'))
@@ -351,6 +360,13 @@ mod tests {
         let mut t = example();
         t.title = " ".into();
         assert_eq!(t.validate(), Err(TemplateError::Empty("title")));
+    }
+
+    #[test]
+    fn a_file_larger_than_any_template_is_refused_before_it_is_parsed() {
+        let huge = format!("format = 1\nname = \"{}\"\n", "x".repeat(4_000_001));
+        let error = Template::from_file(huge.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains("at most 4 MB"), "{error}");
     }
 
     #[test]
