@@ -278,7 +278,8 @@ pub fn parse_error(xml: &str) -> Option<ServiceError> {
     }
     Some(ServiceError {
         code: text(root, "error-code").unwrap_or_default(),
-        message: text(root, "error-message").unwrap_or_default(),
+        // The service may quote what it refused (a signer's number): masked as it is read.
+        message: crate::mask::text(&text(root, "error-message").unwrap_or_default()),
         error_type: text(root, "error-type").unwrap_or_default(),
     })
 }
