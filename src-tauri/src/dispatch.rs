@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use chrono::Datelike;
 use kommunepost_core::background::{self, RoundReport};
 use kommunepost_core::config::{DispatchSettings, Environment};
 use kommunepost_core::dispatch::PrepareError;
@@ -13,6 +12,9 @@ use kommunepost_core::lookup::os_user;
 use kommunepost_core::mask::text as mask_text;
 use kommunepost_core::norway;
 use kommunepost_core::outbox::{AuditAs, Worker};
+pub use kommunepost_core::overview::{
+    self, Advice, ChannelStats, Dashboard, StatusCount, advice_for,
+};
 use kommunepost_core::sending::{self, DraftToSend, Letters, PlanOptions, SendingError, Source};
 pub use kommunepost_core::sending::{DispatchPlan, Queued, RowFailure};
 use kommunepost_core::store::{LetterKind, OutboxLetter, OutboxState, Store};
@@ -102,40 +104,6 @@ pub struct TimelineEvent {
     pub text: String,
 }
 
-/// What the clerk should do about an exception.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Advice {
-    /// SvarUt refused the forsendelse (validation): correct the letter and send a new one.
-    FixLetter,
-    /// The integration, account or access is wrong: check the SvarUt settings, then retry.
-    CheckSettings,
-    /// Digital delivery only, and it failed: send the letter on paper.
-    SendOnPaper,
-    /// SvarUt could not build the forsendelse from the documents: check them, send anew.
-    CheckDocuments,
-    /// Something else failed at SvarUt: contact KS Fiks support with the forsendelse id.
-    ContactSupport,
-}
-
-/// What to do about a failed letter.
-pub fn advice_for(letter: &OutboxLetter) -> Advice {
-    match letter.status.as_deref() {
-        Some("IKKE_LEVERT") => Advice::SendOnPaper,
-        Some("AVVIST") => Advice::CheckDocuments,
-        Some(_) => Advice::ContactSupport,
-        None => {
-            let error = letter.last_error.as_deref().unwrap_or("").to_lowercase();
-            let settings = ["integrasjon", "konto", "tilgang", "401", "403", "access"];
-            if settings.iter().any(|s| error.contains(s)) {
-                Advice::CheckSettings
-            } else {
-                Advice::FixLetter
-            }
-        }
-    }
-}
-
 /// A letter with its timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct LetterDetail {
@@ -153,55 +121,6 @@ pub struct LetterDetail {
     pub krr_evidence: Option<String>,
     /// What to do, when it failed.
     pub advice: Option<Advice>,
-}
-
-/// Letters by channel this month.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
-pub struct ChannelStats {
-    /// `digital_postkasse`, `altinn`, `papir`, or `unrouted` (not yet sent).
-    pub route: String,
-    /// All.
-    pub total: u32,
-    /// Waiting in the outbox.
-    pub waiting: u32,
-    /// Accepted, on their way.
-    pub underway: u32,
-    /// Delivered, read or printed.
-    pub done: u32,
-    /// Failed.
-    pub failed: u32,
-}
-
-/// A status and how many letters have it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-pub struct StatusCount {
-    /// SvarUt's status as written.
-    pub status: String,
-    /// Letters.
-    pub count: u32,
-}
-
-/// The dashboard.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
-pub struct Dashboard {
-    /// `YYYY-MM`.
-    pub month: String,
-    /// Letters queued this month.
-    pub letters: u32,
-    /// By channel.
-    pub channels: Vec<ChannelStats>,
-    /// By SvarUt status.
-    pub statuses: Vec<StatusCount>,
-    /// Letters that did not go on paper, times the saving per letter (NOK).
-    pub saving: f64,
-    /// The saving per letter used.
-    pub saving_per_letter: f64,
-    /// Open exceptions.
-    pub exceptions: u32,
-    /// Unread decisions and advance notices older than 7 days.
-    pub reminders: u32,
-    /// Letters waiting in the office print batch.
-    pub to_print: u32,
 }
 
 /// The SvarUt setup of a real environment.
@@ -522,62 +441,15 @@ impl AppState {
             .collect())
     }
 
-    /// The dashboard for the current month (Norwegian time).
+    /// The dashboard for the current month in Norway (core's overview).
     pub fn dashboard(&self) -> Result<Dashboard, CommandError> {
-        let store = self.store()?;
         let settings = self.settings();
-        let now = norway::local(self.clock().now());
-        let start = norway::month_start(self.clock().now());
-        let mut dashboard = Dashboard {
-            month: format!("{:04}-{:02}", now.year(), now.month()),
-            saving_per_letter: settings.dispatch.saving_per_letter,
-            ..Dashboard::default()
-        };
-        for (route, state, status, count) in
-            store.letter_counts(settings.environment.as_str(), start)?
-        {
-            dashboard.letters += count;
-            let route = route.unwrap_or_else(|| "unrouted".into());
-            let index = match dashboard.channels.iter().position(|c| c.route == route) {
-                Some(i) => i,
-                None => {
-                    dashboard.channels.push(ChannelStats {
-                        route: route.clone(),
-                        ..ChannelStats::default()
-                    });
-                    dashboard.channels.len() - 1
-                }
-            };
-            let channel = &mut dashboard.channels[index];
-            channel.total += count;
-            match state {
-                OutboxState::Held | OutboxState::Queued | OutboxState::Sending => {
-                    channel.waiting += count
-                }
-                OutboxState::Sent => channel.underway += count,
-                OutboxState::Final => channel.done += count,
-                OutboxState::Failed => channel.failed += count,
-                OutboxState::Recalled => {}
-            }
-            if let Some(status) = status {
-                match dashboard.statuses.iter_mut().find(|s| s.status == status) {
-                    Some(found) => found.count += count,
-                    None => dashboard.statuses.push(StatusCount { status, count }),
-                }
-            }
-            let left = matches!(state, OutboxState::Sent | OutboxState::Final);
-            if left && matches!(route.as_str(), "digital_postkasse" | "altinn") {
-                dashboard.saving += settings.dispatch.saving_per_letter * f64::from(count);
-            }
-        }
-        dashboard.channels.sort_by(|a, b| a.route.cmp(&b.route));
-        dashboard
-            .statuses
-            .sort_by_key(|s| std::cmp::Reverse(s.count));
-        dashboard.exceptions = u32::try_from(store.exceptions()?.len()).unwrap_or(u32::MAX);
-        dashboard.reminders = u32::try_from(store.unread_reminders()?.len()).unwrap_or(u32::MAX);
-        dashboard.to_print = u32::try_from(store.office_print_batch()?.len()).unwrap_or(u32::MAX);
-        Ok(dashboard)
+        Ok(overview::dashboard(
+            &*self.store()?,
+            settings.environment.as_str(),
+            settings.dispatch.saving_per_letter,
+            self.clock().now(),
+        )?)
     }
 
     /// Writes the office print batch (the given letters, in order) as one PDF to the Downloads

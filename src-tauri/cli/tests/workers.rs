@@ -4,118 +4,27 @@
 //! exactly once; the processes that do not hold the lock say who is sending and exit with code
 //! 3; nothing crashes.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use kommunepost_core::clock::SystemClock;
 use kommunepost_core::secret::Secret;
-use kommunepost_core::store::{LetterKind, NewLetter, OutboxState, Store, UnlockWith};
-use kommunepost_core::svarut::model::{Adresse, Dokument, Forsendelse};
-use kommunepost_sandbox::svarut::SvarUtFaults;
-use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
-
-const PASSPHRASE: &str = "cli passordfrase";
-
-fn letter(n: usize) -> NewLetter {
-    NewLetter {
-        mailing_id: None,
-        recipient_name: format!("Mottaker {n}"),
-        recipient_id: None,
-        forsendelse: Forsendelse {
-            tittel: format!("Brev nummer {n}"),
-            mottaker: Adresse {
-                navn: format!("Mottaker {n}"),
-                adresselinje1: Some("Storgata 1".into()),
-                postnummer: Some("7300".into()),
-                poststed: Some("ORKANGER".into()),
-                ..Adresse::default()
-            },
-            avgivende_system: Some("Kommunepost".into()),
-            dokumenter: vec![Dokument {
-                filnavn: format!("Brev nummer {n}.pdf"),
-                mime_type: "application/pdf".into(),
-                ..Dokument::default()
-            }],
-            ..Forsendelse::default()
-        },
-        documents: vec![b"%PDF-1.7\n%%EOF\n".to_vec()],
-        hold: chrono::Duration::zero(),
-        kind: LetterKind::Ordinary,
-        pages: 1,
-        environment: "sandbox".into(),
-    }
-}
-
-fn open(dir: &Path) -> Store {
-    Store::open(
-        dir,
-        UnlockWith::Passphrase(Secret::new(PASSPHRASE.into())),
-        Arc::new(SystemClock),
-    )
-    .unwrap()
-}
+use kommunepost_core::store::OutboxState;
+use support::{Shared, letter};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_outbox_runs_and_the_app_on_one_store_deliver_each_letter_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let init = Command::new(env!("CARGO_BIN_EXE_kommunepost"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["store", "init"])
-        .env("KOMMUNEPOST_PASSPHRASE", PASSPHRASE)
-        .output()
-        .unwrap();
-    assert!(init.status.success(), "{init:?}");
-
-    let population = Arc::new(Population::generate(&PopulationConfig {
-        seed: 42,
-        persons: 50,
-        as_of: chrono::Utc::now(),
-    }));
-    let sandbox = SandboxServer::start(population, Arc::new(SystemClock), 0)
-        .await
-        .unwrap();
-    sandbox.svarut_double.set_faults(SvarUtFaults {
-        latency: Duration::from_millis(300),
-        ..SvarUtFaults::default()
-    });
-    let credentials = sandbox.credentials().clone();
-    let certificate = dir.path().join("virksomhet.p12");
-    std::fs::write(&certificate, &credentials.pkcs12).unwrap();
-    let endpoints = sandbox.endpoints();
-
-    let store = Arc::new(open(&data));
+    let store = Arc::new(support::store(&data));
+    let shared = Shared::start(dir.path(), Duration::from_millis(300)).await;
+    let (credentials, endpoints) = (&shared.credentials, &shared.endpoints);
     let ids: Vec<String> = (0..30)
         .map(|n| store.enqueue_letter(letter(n)).unwrap().id)
         .collect();
-
-    let outbox_run = || {
-        Command::new(env!("CARGO_BIN_EXE_kommunepost"))
-            .arg("--data-dir")
-            .arg(&data)
-            .args(["--maskinporten-url", &endpoints.maskinporten])
-            .args(["--krr-url", &endpoints.krr])
-            .args(["--svarut-url", &endpoints.svarut])
-            .args(["outbox", "run", "--json"])
-            .args(["--client-id", &credentials.client_id])
-            .arg("--certificate")
-            .arg(&certificate)
-            .args(["--konto-id", &credentials.svarut_konto_id])
-            .args(["--integrasjon-id", &credentials.integrasjon_id])
-            .env("KOMMUNEPOST_PASSPHRASE", PASSPHRASE)
-            .env("KOMMUNEPOST_CERTIFICATE_PASSWORD", &credentials.password)
-            .env(
-                "KOMMUNEPOST_INTEGRASJON_PASSORD",
-                &credentials.integrasjon_passord,
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let outbox_run = || shared.outbox_run(&data, true);
     let first = outbox_run();
     let second = outbox_run();
 
@@ -225,17 +134,15 @@ async fn two_outbox_runs_and_the_app_on_one_store_deliver_each_letter_exactly_on
         30,
         "the letters were sent by whoever held the lock"
     );
-    let accepted = sandbox.svarut_double.accepted();
-    let mut references: Vec<String> = accepted
-        .iter()
-        .map(|a| a.forsendelse.ekstern_referanse.clone().unwrap())
-        .collect();
+    let received = shared.received();
+    let mut references: Vec<&String> = received.keys().collect();
     references.sort();
-    let mut expected = ids.clone();
+    let mut expected: Vec<&String> = ids.iter().collect();
     expected.sort();
-    assert_eq!(references, expected, "every letter once, none twice");
+    assert_eq!(references, expected, "every letter arrived");
+    assert!(received.values().all(|n| *n == 1), "none twice");
     for id in &ids {
         assert_eq!(store.get_letter(id).unwrap().state, OutboxState::Sent);
     }
-    sandbox.stop().await;
+    shared.sandbox.stop().await;
 }

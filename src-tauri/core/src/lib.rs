@@ -16,6 +16,7 @@
 //! | [`jws`] | RS256 compact JWS, signed and verified by OpenSSL |
 //! | [`store`] | the encrypted local store (SQLCipher), its key and migrations |
 //! | [`config`] | environments, endpoints and the settings file |
+//! | [`overview`] | this month's letters by channel and status, exceptions and what to do |
 //! | [`paths`] | where the store, settings and logs live |
 //! | [`logging`] | tracing to a rotating file, with identifiers masked |
 //! | [`secret`] | a wrapper that keeps secret values out of logs |
@@ -42,6 +43,7 @@ pub mod mask;
 pub mod maskinporten;
 pub mod norway;
 pub mod outbox;
+pub mod overview;
 pub mod paths;
 pub mod routing;
 pub mod secret;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use kommunepost_core::background::{
     self, RoundReport, TakeLockError, run_rounds, supervised, take_worker_lock,
 };
@@ -187,7 +187,24 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 }
                 Ok(open)
             };
-            let failures = work(context, &store, &worker, |store| Ok(open(store)? > 0)).await?;
+            let failures = work(
+                context,
+                &store,
+                clock.as_ref(),
+                Run {
+                    program: "kommunepost send --wait",
+                    rest: Duration::from_millis(500),
+                    quiet: false,
+                },
+                |_| async {
+                    background::outbox_round(&worker, false)
+                        .await
+                        .map_err(|e| e.to_string())
+                },
+                |store| Ok(open(store)? > 0),
+                &std::sync::Mutex::new(RoundReport::default()),
+            )
+            .await?;
             let letters: Vec<OutboxLetter> = queued
                 .letters
                 .iter()
@@ -239,29 +256,44 @@ fn print_plan(plan: &DispatchPlan, json: bool) {
     );
 }
 
+/// How a run of the worker goes: its name for the lock, how long it rests between rounds,
+/// and whether its notes are printed.
+struct Run<'a> {
+    program: &'a str,
+    rest: Duration,
+    quiet: bool,
+}
+
 /// Runs the worker under the store's worker lock (refused when another process holds it):
 /// supervised rounds — each failure or panic reported, and the next round runs — while
-/// `waiting` says there is work, with `track` the statuses too. Returns how many rounds
+/// `waiting` says there is work. Every report goes to `counted`. Returns how many rounds
 /// failed. Ctrl-C stops between rounds.
-async fn work(
+async fn work<Fut>(
     context: &Context,
     store: &Store,
-    worker: &Worker,
+    clock: &dyn Clock,
+    run: Run<'_>,
+    round: impl FnMut(u64) -> Fut,
     waiting: impl Fn(&Store) -> Result<bool, StoreError>,
-) -> Result<u64, CliError> {
-    let _lock = take_worker_lock(
-        &context.paths.data_dir,
-        "kommunepost send --wait",
-        store,
-        Utc::now(),
-    )?;
+    counted: &std::sync::Mutex<RoundReport>,
+) -> Result<u64, CliError>
+where
+    Fut: std::future::Future<Output = Result<RoundReport, String>>,
+{
+    let _lock = take_worker_lock(&context.paths.data_dir, run.program, store, clock.now())?;
     let failures = run_rounds(
-        |_| background::outbox_round(worker, false),
+        round,
         |outcome| match outcome {
             Ok(report) => {
-                for problem in &report.problems {
-                    eprintln!("note: {problem}");
+                if !run.quiet {
+                    for problem in &report.problems {
+                        eprintln!("note: {problem}");
+                    }
                 }
+                counted
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .merge(report.clone());
             }
             Err(failure) => eprintln!("kommunepost: a worker round failed: {failure}"),
         },
@@ -270,7 +302,7 @@ async fn work(
                 Ok(false) => false,
                 Ok(true) => {
                     tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_millis(500)) => true,
+                        _ = tokio::time::sleep(run.rest) => true,
                         _ = tokio::signal::ctrl_c() => false,
                     }
                 }
@@ -349,17 +381,6 @@ pub fn outbox(command: OutboxCommand, context: &Context) -> Result<ExitCode, Cli
     }
 }
 
-/// Letters of this environment still to send: held, queued, or with an unknown outcome.
-fn waiting(store: &Store, environment: &str) -> Result<bool, StoreError> {
-    Ok(store.list_outbox(None)?.iter().any(|l| {
-        l.environment == environment
-            && matches!(
-                l.state,
-                OutboxState::Held | OutboxState::Queued | OutboxState::Sending
-            )
-    }))
-}
-
 fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<ExitCode, CliError> {
     let store = Arc::new(context.open_store(None)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -378,12 +399,6 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
         .with_lease(kommunepost_core::outbox::lease_for(
             &context.settings.timeouts,
         ));
-        let _lock = take_worker_lock(
-            &context.paths.data_dir,
-            "kommunepost outbox run",
-            &store,
-            Utc::now(),
-        )?;
         // Signing orders are tracked in the same rounds (the service is never polled early);
         // not with a sandbox of this run's own, which knows no earlier orders.
         let tracker = match services.connection.sandbox {
@@ -404,7 +419,15 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
             None => None,
         };
         let hold = chrono::Duration::minutes(i64::from(context.settings.dispatch.hold_minutes));
-        let failures = run_rounds(
+        let failures = work(
+            context,
+            &store,
+            clock.as_ref(),
+            Run {
+                program: "kommunepost outbox run",
+                rest: Duration::from_secs(2),
+                quiet: json,
+            },
             |round| {
                 let (worker, tracker, store) = (&worker, &tracker, &store);
                 async move {
@@ -421,36 +444,10 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
                     Ok::<_, String>(report)
                 }
             },
-            |outcome| match outcome {
-                Ok(report) => {
-                    let mut counted = counted.lock().unwrap_or_else(|p| p.into_inner());
-                    counted.sent += report.sent;
-                    counted.failed += report.failed;
-                    if !json {
-                        for problem in &report.problems {
-                            eprintln!("note: {problem}");
-                        }
-                    }
-                }
-                Err(failure) => eprintln!("kommunepost: a worker round failed: {failure}"),
-            },
-            |_| async {
-                match waiting(&store, environment) {
-                    Ok(false) => false,
-                    Ok(true) => {
-                        tokio::select! {
-                            _ = tokio::time::sleep(Duration::from_secs(2)) => true,
-                            _ = tokio::signal::ctrl_c() => false,
-                        }
-                    }
-                    Err(error) => {
-                        eprintln!("kommunepost: the store: {error}");
-                        false
-                    }
-                }
-            },
+            |store| Ok(store.letters_waiting(environment)? > 0),
+            &counted,
         )
-        .await;
+        .await?;
         // The statuses of what was sent, once at the end.
         match supervised(worker.track()).await {
             Ok(Err(error)) => eprintln!("SvarUt: {error}"),
@@ -504,7 +501,7 @@ pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError>
             &context.paths.data_dir,
             "kommunepost status",
             &store,
-            Utc::now(),
+            clock.now(),
         ) {
             Ok(lock) => Some(lock),
             Err(TakeLockError::Lock(busy)) => {
@@ -529,7 +526,7 @@ pub fn status(args: StatusArgs, context: &Context) -> Result<ExitCode, CliError>
                 .collect();
             if shown.as_ref() != Some(&now) {
                 if args.watch && !args.json {
-                    println!("-- {}", norway::local(Utc::now()).format("%H:%M:%S"));
+                    println!("-- {}", norway::local(clock.now()).format("%H:%M:%S"));
                 }
                 print_letters(&letters, args.json);
                 shown = Some(now);

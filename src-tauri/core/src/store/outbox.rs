@@ -505,6 +505,18 @@ impl Store {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// How many letters of `environment` are still to be sent (held, queued, or with an
+    /// unknown outcome): counted by the database, for a worker deciding whether to go on.
+    pub fn letters_waiting(&self, environment: &str) -> Result<u32, StoreError> {
+        let count: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM outbox
+             WHERE state IN ('held', 'queued', 'sending') AND environment = ?1",
+            [environment],
+            |r| r.get(0),
+        )?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
     /// Releases the claims on letters that are not being sent (held or queued: nothing left
     /// for them yet). Called by the process that has just taken the worker lock, so no live
     /// worker holds them; a letter being sent keeps its lease, so a request still under way
