@@ -21,7 +21,16 @@ vi.mock("../src/lib/pdf", () => ({
 
 import Signering from "../src/pages/Signering.svelte";
 import SigningForm from "../src/components/SigningForm.svelte";
-import { SIGNER_STATUSES, signerKind, signerStatusText, toSignerInput } from "../src/lib/signing";
+import {
+  JOB_STATUSES,
+  SIGNER_STATUSES,
+  jobStatusText,
+  signerKind,
+  signerStatusText,
+  signingEventText,
+  toSignerInput,
+} from "../src/lib/signing";
+import { dateTime } from "../src/lib/norsk";
 import { nb } from "../src/lib/i18n/nb";
 
 afterEach(() => {
@@ -75,12 +84,29 @@ const order = (over: Record<string, unknown>) => ({
 });
 
 describe("signing words", () => {
-  it("has Norwegian words for every signer status and keeps an unknown one as written", () => {
+  it("has Norwegian words for every signer status, and no code for an unknown one", () => {
     for (const status of SIGNER_STATUSES) {
       expect(nb[`signering.signer.${status}` as keyof typeof nb], status).toBeTruthy();
       expect(signerStatusText(status)).not.toContain(status);
     }
-    expect(signerStatusText("NEW_THING")).toBe("Ukjent status (NEW_THING)");
+    expect(signerStatusText("NEW_THING")).toBe("Ukjent status");
+  });
+
+  it("has Norwegian words for every job status", () => {
+    for (const status of JOB_STATUSES) {
+      expect(nb[`signering.job.${status}` as keyof typeof nb], status).toBeTruthy();
+      expect(jobStatusText(status)).not.toMatch(/[A-Z_]{4,}/);
+    }
+    expect(jobStatusText("IN_PROGRESS")).toBe("pågår");
+    expect(jobStatusText("COMPLETED_SUCCESSFULLY")).toBe("fullført");
+    expect(jobStatusText("SOMETHING_NEW")).toBe("ukjent status");
+  });
+
+  it("puts a job status in a timeline entry in words and leaves other entries as written", () => {
+    expect(signingEventText("Status: IN_PROGRESS")).toEqual({ text: "Status hos signeringstjenesten: pågår", code: "IN_PROGRESS" });
+    expect(signingEventText("Status: NEW_THING")).toEqual({ text: "Status hos signeringstjenesten: ukjent status", code: "NEW_THING" });
+    expect(signingEventText("Per Li har signert")).toEqual({ text: "Per Li har signert", code: null });
+    expect(signingEventText("Status: klar")).toEqual({ text: "Status: klar", code: null });
   });
 
   it("reads a signer as a fødselsnummer, an e-mail or a mobile number, and masks the number as a name", () => {
@@ -111,7 +137,7 @@ describe("SigningForm", () => {
             title: "Avtale om bistand",
             flow: "portal",
             level: "4",
-            deadline: new Date().toISOString(),
+            deadline: "2026-12-20T22:59:00+00:00",
             documents: [{ title: "Avtale om bistand", pages: 2, size_bytes: 20480, warnings: ["Fonten er ikke innebygd."] }],
             signers: [{ name: "Åse Ødegård", shown_id: "209146 *****", notified_by: "krr_sms", order_group: 0 }],
             sequential: false,
@@ -140,15 +166,86 @@ describe("SigningForm", () => {
     expect(table.textContent).toContain("Varsles på e-post og SMS fra KRR");
     expect(screen.getByTestId("summary-environment").textContent).toContain("Sandkasse");
     expect(screen.getByText(/Fonten er ikke innebygd/)).toBeTruthy();
+    expect(screen.getByText("Frist: 20. desember 2026 kl. 23.59")).toBeTruthy();
+    expect(screen.getByText(/Avtale om bistand – 2 sider, 20 kB/)).toBeTruthy();
     expect(calls.map(([c]) => c)).toEqual(["list_drafts", "signing_setup", "signing_summary"]);
-    const form = calls.find(([c]) => c === "signing_summary")![1].form as { documents: unknown[]; signers: Array<{ fnr: string }>; deadline: unknown };
+    const form = calls.find(([c]) => c === "signing_summary")![1].form as {
+      documents: unknown[];
+      signers: Array<{ fnr: string }>;
+      deadline: unknown;
+      activation_date: unknown;
+    };
     expect(form.documents).toEqual([{ kind: "draft", id: "d1" }]);
     expect(form.signers[0].fnr).toBe("20914695016");
     expect(form.deadline).toEqual({ kind: "days", value: 10 });
+    expect(form.activation_date).toBeNull();
 
     await fireEvent.click(screen.getByTestId("signing-send"));
     await vi.waitFor(() => expect(onsent).toHaveBeenCalled());
     expect(calls.map(([c]) => c)).toEqual(["list_drafts", "signing_setup", "signing_summary", "create_signing_order"]);
+  });
+
+  it("takes the start date as dd.mm.åååå and says in Norwegian when it is not a date", async () => {
+    const forms: Array<Record<string, unknown>> = [];
+    invoke.mockImplementation(async (cmd: string, args: Record<string, unknown>) => {
+      if (cmd === "list_drafts") return [{ id: "d1", kind: "letter", title: "Brev", recipient: null, updated_at: "", deleted_at: null }];
+      if (cmd === "signing_setup") return { environment: "sandbox", org: null, ca_pem: null, server_orgnr: null, common: { polling_queue: "q", default_days: 14, reminder_hours: 48, send_copy: true } };
+      if (cmd === "signing_summary") {
+        forms.push(args.form as Record<string, unknown>);
+        throw { code: "invalid_signing_order", message: "stop here" };
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(SigningForm, { onsent: () => {} });
+    const select = (await screen.findByTestId("signing-letter")) as HTMLSelectElement;
+    await vi.waitFor(() => expect(select.options.length).toBe(2));
+    await fireEvent.change(select, { target: { value: "d1" } });
+    await fireEvent.click(screen.getByTestId("signing-add-letter"));
+
+    const start = screen.getByLabelText(/Startdato/) as HTMLInputElement;
+    expect(start).toBe(screen.getByTestId("signing-activation"));
+    expect(start.type).toBe("text");
+    expect(start.placeholder).toBe("dd.mm.åååå");
+
+    await fireEvent.input(start, { target: { value: "31.02.2099" } });
+    expect(screen.queryByTestId("signing-activation-error")).toBeNull();
+    await fireEvent.blur(start);
+    expect(screen.getByTestId("signing-activation-error").textContent).toBe(
+      "«31.02.2099» er ikke en gyldig dato. Skriv datoen som dd.mm.åååå, for eksempel 06.12.2026.",
+    );
+    expect(start.getAttribute("aria-invalid")).toBe("true");
+    await fireEvent.click(screen.getByTestId("signing-review"));
+    expect(forms).toHaveLength(0);
+
+    await fireEvent.input(start, { target: { value: "01.01.2000" } });
+    expect(screen.getByTestId("signing-activation-error").textContent).toBe("Startdatoen kan ikke være før i dag.");
+    await fireEvent.click(screen.getByTestId("signing-review"));
+    expect(forms).toHaveLength(0);
+
+    await fireEvent.input(start, { target: { value: "6.12.2099" } });
+    expect(screen.queryByTestId("signing-activation-error")).toBeNull();
+    await fireEvent.click(screen.getByTestId("signing-review"));
+    await vi.waitFor(() => expect(forms).toHaveLength(1));
+    expect(forms[0].activation_date).toBe("2099-12-06");
+  });
+
+  it("imports PDFs with its own Norwegian file button", async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === "list_drafts") return [];
+      if (cmd === "signing_setup") return { environment: "sandbox", org: null, ca_pem: null, server_orgnr: null, common: { polling_queue: "q", default_days: 14, reminder_hours: 48, send_copy: true } };
+      if (cmd === "check_attachment") return { pages: 1, size_bytes: 2048 };
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(SigningForm, { onsent: () => {} });
+    expect(await screen.findByRole("button", { name: "Importer PDF Velg filer …" })).toBeTruthy();
+    const input = screen.getByTestId("signing-pdf") as HTMLInputElement;
+    expect(input.multiple).toBe(true);
+    const file = new File(["%PDF-1.7"], "Skjema.pdf", { type: "application/pdf" });
+    if (!file.arrayBuffer) Object.defineProperty(file, "arrayBuffer", { value: async () => new TextEncoder().encode("%PDF-1.7").buffer });
+    Object.defineProperty(input, "files", { value: [file], configurable: true });
+    await fireEvent.change(input);
+    await vi.waitFor(() => expect(screen.getByTestId("signing-documents").textContent).toContain("Skjema"));
+    expect((screen.getByTestId("signing-title") as HTMLInputElement).value).toBe("Skjema");
   });
 
   it("says what is wrong with the order and sends nothing", async () => {
@@ -191,10 +288,14 @@ describe("Signering", () => {
   }
 
   it("lists orders, opens one with each signer's status, the timeline and the deadline reminder, and cancels after asking", async () => {
+    const listed = order({});
     const calls = backend(
       {
-        order: order({}),
-        events: [{ at: new Date().toISOString(), text: "Per Li har signert" }],
+        order: listed,
+        events: [
+          { at: "2026-12-06T19:42:00+00:00", text: "Per Li har signert" },
+          { at: "2026-12-06T19:43:00+00:00", text: "Status: IN_PROGRESS" },
+        ],
         documents: ["Avtale om bistand"],
         deadline_near: true,
         signing_page: "http://127.0.0.1:5555",
@@ -204,13 +305,29 @@ describe("Signering", () => {
     render(Signering);
     const table = await screen.findByTestId("signing-orders");
     expect(within(table).getByTestId("order-state").textContent).toBe("Til signering");
+    expect(within(table).getByTestId("order-state").getAttribute("title")).toBe("IN_PROGRESS");
+    // Dates in words, Oslo time; no ISO timestamps.
+    expect(table.textContent).not.toMatch(/\d{4}-\d{2}-\d{2}T|\d{2}:\d{2}/);
+    expect(table.textContent).toMatch(/\d{1,2}\. (januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember) \d{4} kl\. \d{2}\.\d{2}/);
     // The deadline is an hour away: the list says so.
     expect(within(table).getByTestId("order-due").textContent).toBe("Fristen nærmer seg");
     await fireEvent.click(screen.getByTestId("order-open"));
     const statuses = await screen.findAllByTestId("signer-status");
     expect(statuses.map((s) => s.textContent)).toEqual(["Venter", "Signert"]);
+    // The service's codes only as tooltips.
+    expect(statuses.map((s) => s.getAttribute("title"))).toEqual(["WAITING", "SIGNED"]);
+    const job = screen.getByTestId("signing-job-status");
+    expect(job.textContent).toBe("(hos signeringstjenesten: pågår)");
+    expect(job.getAttribute("title")).toBe("IN_PROGRESS");
+    expect(screen.getByTestId("signing-detail").textContent).not.toContain("IN_PROGRESS");
+    expect(screen.getByTestId("signing-detail").textContent).not.toContain("WAITING");
+    const timeline = screen.getByTestId("signing-timeline").textContent ?? "";
+    expect(timeline).toContain("6. desember 2026 kl. 20.42 Per Li har signert");
+    expect(timeline).toContain("6. desember 2026 kl. 20.43 Status hos signeringstjenesten: pågår");
+    expect(screen.getByTestId("signing-detail-state").textContent).toContain(`Frist: ${dateTime(listed.deadline as string)}`);
+    expect(screen.getByTestId("signing-deadline-near").textContent).toContain(`Fristen går ut ${dateTime(listed.deadline as string)}.`);
     expect(screen.getByTestId("signing-deadline-near").textContent).toContain("Åse Ødegård har ikke signert");
-    expect(screen.getByTestId("signing-timeline").textContent).toContain("Per Li har signert");
+    expect(screen.getByTestId("signing-timeline").textContent).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
     expect(screen.getByTestId("signing-page").textContent).toContain("http://127.0.0.1:5555");
     // A signer has signed but the PDF is not stored yet: it can be fetched now.
     expect(screen.getByTestId("signing-fetch")).toBeTruthy();

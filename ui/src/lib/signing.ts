@@ -18,10 +18,29 @@ export const SIGNER_STATUSES = [
   "NOT_APPLICABLE",
 ] as const;
 
-/** A signer's status in words; an unknown value is shown as the service wrote it. */
+/** A signer's status in words; an unknown value as "Ukjent status" (the code goes in a tooltip). */
 export function signerStatusText(status: string): string {
   const known = (SIGNER_STATUSES as readonly string[]).includes(status);
-  return known ? t(`signering.signer.${status}` as MessageKey) : t("signering.signer.unknown", { status });
+  return known ? t(`signering.signer.${status}` as MessageKey) : t("signering.signer.unknown");
+}
+
+/** Every job status the service sends. */
+export const JOB_STATUSES = ["IN_PROGRESS", "COMPLETED_SUCCESSFULLY", "FAILED"] as const;
+
+/** The service's job status in words ("pågår"); an unknown one as "ukjent status". */
+export function jobStatusText(status: string): string {
+  const known = (JOB_STATUSES as readonly string[]).includes(status);
+  return known ? t(`signering.job.${status}` as MessageKey) : t("signering.job.unknown");
+}
+
+/**
+ * A timeline entry in words. The store writes a job status change as "Status: IN_PROGRESS";
+ * that code is put in words here. Every other entry is already written for the clerk.
+ */
+export function signingEventText(text: string): { text: string; code: string | null } {
+  const m = /^Status: ([A-Z][A-Z_]*)$/.exec(text.trim());
+  if (!m) return { text, code: null };
+  return { text: t("signering.event.status", { status: jobStatusText(m[1]) }), code: m[1] };
 }
 
 /** The order's state in words. */
@@ -67,13 +86,4 @@ export function toSignerInput(row: SignerRow, sequential: boolean): SignerInput 
     signature_type: null,
     on_behalf_of: null,
   };
-}
-
-/** `2026-12-02T10:15:00+00:00` as `02.12.2026 10:15`, in local time. */
-export function when(iso: string | null): string {
-  if (!iso) return "";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${pad(date.getDate())}.${pad(date.getMonth() + 1)}.${date.getFullYear()} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
