@@ -96,8 +96,13 @@ async fn a_four_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_p
             Route::DigitalPostkasse,
             Route::Papir,
             Route::Altinn,
-            Route::Altinn
+            Route::Svarinn
         ]
+    );
+    assert_eq!(
+        (plan.preview.altinn.letters, plan.preview.svarinn.letters),
+        (1, 1),
+        "SvarInn is counted apart from Altinn"
     );
     // The organisation with a receiving system is told apart (SvarUt's mottakersystem).
     assert_eq!(plan.preview.rows[2].reason, RouteReason::Organisation);
@@ -120,8 +125,28 @@ async fn a_four_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_p
     assert_eq!(store.list_audit(10).unwrap().len(), 1);
 
     // Held 5 minutes by default: nothing leaves yet, and a held letter can be recalled.
-    let queued = state.queue_draft(&draft, LetterKind::Vedtak).unwrap();
+    let queued = state
+        .queue_draft(&draft, LetterKind::Vedtak, &plan.key, false)
+        .unwrap();
     assert_eq!(queued.letters.len(), 4);
+    // Once means once: the same preview confirmed again queues nothing; the same list in a
+    // new preview is refused until the clerk says to send it again, naming the earlier send.
+    let twice = state
+        .queue_draft(&draft, LetterKind::Vedtak, &plan.key, true)
+        .unwrap_err();
+    assert_eq!(twice.code, ErrorCode::AlreadySent, "{twice:?}");
+    let again = state.dispatch_plan(&draft).await.unwrap();
+    let earlier = again.earlier.as_ref().expect("the earlier send is named");
+    assert_eq!(
+        (earlier.letters, earlier.title.as_str()),
+        (4, "Vedtak om skoleskyss")
+    );
+    let unasked = state
+        .queue_draft(&draft, LetterKind::Vedtak, &again.key, false)
+        .unwrap_err();
+    assert_eq!(unasked.code, ErrorCode::AlreadySent);
+    assert!(unasked.message.contains("4 letters"), "{}", unasked.message);
+    assert_eq!(store.list_outbox(None).unwrap().len(), 4);
     // The mailing keeps the list as imported, marked as made from a draft.
     let mailing = store
         .get_mailing(queued.mailing_id.as_deref().unwrap())
@@ -141,7 +166,10 @@ async fn a_four_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_p
     let mut dispatch = state.settings().dispatch;
     dispatch.hold_minutes = 0;
     state.save_dispatch_settings(dispatch).await.unwrap();
-    let queued = state.queue_draft(&draft, LetterKind::Ordinary).unwrap();
+    // Sent again after the cancel: the clerk said so.
+    let queued = state
+        .queue_draft(&draft, LetterKind::Ordinary, &again.key, true)
+        .unwrap();
     let round = state.outbox_round(true).await.unwrap();
     assert_eq!(round.sent, 4);
     let mut finished = false;
@@ -166,9 +194,13 @@ async fn a_four_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_p
     };
     assert_eq!(by_route("digital_postkasse"), "LEVERT_SDP");
     assert_eq!(by_route("papir"), "PRINTET");
+    // What SvarUt's statuses show is the channel the preview promised.
+    for row in &rows {
+        assert_eq!(row.seen_route, row.route, "{row:?}");
+    }
     let organisations: Vec<String> = rows
         .iter()
-        .filter(|r| r.route.as_deref() == Some("altinn"))
+        .filter(|r| matches!(r.route.as_deref(), Some("altinn" | "svarinn")))
         .map(|r| r.status.clone().unwrap())
         .collect();
     assert_eq!(organisations.len(), 2);
@@ -197,11 +229,24 @@ async fn a_four_recipient_draft_is_previewed_sent_and_tracked_to_delivered_and_p
 
     let dashboard = state.dashboard().unwrap();
     assert_eq!(dashboard.letters, 4, "recalled letters are not counted");
+    // Priced from the price table on each letter's route, as the send panel prices them:
+    // the reserved person's letter is paper; the others cost (almost) nothing against it.
+    // An Altinn letter printed after the read deadline costs both.
+    let expected: f64 = rows
+        .iter()
+        .map(|r| match (r.route.as_deref(), r.status.as_deref()) {
+            (Some("papir"), _) | (_, Some("PRINTET")) => 30.90,
+            (Some("digital_postkasse"), _) => 0.69 + 0.077,
+            _ => 0.0,
+        })
+        .sum();
+    assert!(rows.iter().all(|r| r.pages == 1));
     assert!(
-        (dashboard.saving - 30.0).abs() < 1e-9,
-        "{}",
-        dashboard.saving
+        (dashboard.cost - expected).abs() < 1e-6,
+        "{} {expected}",
+        dashboard.cost
     );
+    assert!((dashboard.saving - (4.0 * 30.90 - expected)).abs() < 1e-6);
     assert_eq!(dashboard.exceptions, 0);
 }
 
@@ -265,7 +310,9 @@ async fn the_same_draft_queued_by_the_app_and_by_the_cli_gives_the_same_outbox_a
     let state = sandbox_state(app_dir.path()).await;
     let draft = four_recipient_draft();
     state.dispatch_plan(&draft).await.unwrap();
-    let queued = state.queue_draft(&draft, LetterKind::Vedtak).unwrap();
+    let queued = state
+        .queue_draft(&draft, LetterKind::Vedtak, "k", false)
+        .unwrap();
     let app_store = state.session().store().unwrap();
 
     let cli_dir = tempfile::tempdir().unwrap();
@@ -371,7 +418,7 @@ async fn the_apps_backup_restores_with_the_recovery_key() {
     let dir = tempfile::tempdir().unwrap();
     let state = sandbox_state(dir.path()).await;
     let queued = state
-        .queue_draft(&four_recipient_draft(), LetterKind::Ordinary)
+        .queue_draft(&four_recipient_draft(), LetterKind::Ordinary, "key", false)
         .unwrap();
     let recovery = state
         .session()

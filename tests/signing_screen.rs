@@ -263,7 +263,7 @@ async fn a_broken_pdf_a_bad_signer_and_missing_test_settings_get_their_own_error
             .session()
             .store()
             .unwrap()
-            .list_signing_orders(10)
+            .list_signing_orders(None, 10)
             .unwrap()
             .is_empty(),
         "nothing kept for an order that cannot be made"

@@ -45,8 +45,10 @@ pub struct OutboxRow {
     pub kind: LetterKind,
     /// Where it is in the outbox.
     pub state: OutboxState,
-    /// The channel KRR gave at send time: `digital_postkasse`, `altinn`, `papir`.
+    /// The channel routed at send time: `digital_postkasse`, `altinn`, `svarinn`, `papir`.
     pub route: Option<String>,
+    /// The channel SvarUt's statuses show it took (the first status naming one).
+    pub seen_route: Option<String>,
     /// The last SvarUt status (any value, shown as written when unknown).
     pub status: Option<String>,
     /// When that status was set.
@@ -83,6 +85,7 @@ impl From<&OutboxLetter> for OutboxRow {
             kind: letter.kind,
             state: letter.state,
             route: letter.route.clone(),
+            seen_route: letter.seen_route.clone(),
             status: letter.status.clone(),
             status_at: letter.status_at.clone(),
             created_at: letter.created_at.to_rfc3339(),
@@ -140,6 +143,7 @@ impl From<SendingError> for CommandError {
             SendingError::Prepare(error) => error.into(),
             SendingError::Lookup(error) => error.into(),
             SendingError::Store(error) => error.into(),
+            SendingError::SentBefore(_) => Self::new(ErrorCode::AlreadySent, error),
             SendingError::NothingToSend | SendingError::Mailing(_) => {
                 Self::new(ErrorCode::LetterNotReady, mask_text(&error.to_string()))
             }
@@ -271,6 +275,7 @@ impl AppState {
         let all = [
             prices.digital_transport,
             prices.altinn,
+            prices.svarinn,
             prices.print_first_sheet,
             prices.print_extra_sheet,
             prices.postage,
@@ -343,7 +348,13 @@ impl AppState {
 
     /// Puts the draft's letters in the outbox, held for the configured time, in one
     /// transaction. KRR is looked up again when each letter leaves.
-    pub fn queue_draft(&self, draft: &DraftForm, kind: LetterKind) -> Result<Queued, CommandError> {
+    pub fn queue_draft(
+        &self,
+        draft: &DraftForm,
+        kind: LetterKind,
+        key: &str,
+        again: bool,
+    ) -> Result<Queued, CommandError> {
         let letters = self.letters(draft)?;
         let settings = self.settings();
         Ok(sending::queue(
@@ -352,6 +363,11 @@ impl AppState {
             kind,
             chrono::Duration::minutes(i64::from(settings.dispatch.hold_minutes)),
             settings.environment,
+            sending::SendOptions {
+                key: Some(key.to_owned()),
+                draft_id: draft.id.clone(),
+                again,
+            },
         )?)
     }
 
@@ -382,7 +398,7 @@ impl AppState {
     pub fn outbox_rows(&self, mailing_id: Option<&str>) -> Result<Vec<OutboxRow>, CommandError> {
         Ok(self
             .store()?
-            .recent_letters(mailing_id, LIST_LIMIT)?
+            .recent_letters(self.settings().environment.as_str(), mailing_id, LIST_LIMIT)?
             .iter()
             .map(OutboxRow::from)
             .collect())
@@ -435,7 +451,7 @@ impl AppState {
     pub fn exception_rows(&self) -> Result<Vec<(OutboxRow, Advice)>, CommandError> {
         Ok(self
             .store()?
-            .exceptions()?
+            .exceptions(self.settings().environment.as_str())?
             .iter()
             .map(|l| (OutboxRow::from(l), advice_for(l)))
             .collect())
@@ -447,7 +463,7 @@ impl AppState {
         Ok(overview::dashboard(
             &*self.store()?,
             settings.environment.as_str(),
-            settings.dispatch.saving_per_letter,
+            &settings.dispatch.prices,
             self.clock().now(),
         )?)
     }

@@ -50,6 +50,9 @@ pub enum ErrorCode {
     InvalidSigningOrder,
     /// The signing order cannot do that now (too late to cancel, nothing signed yet…).
     SigningNotPossible,
+    /// Sent already: the same preview confirmed twice, a sent draft changed, or the same
+    /// letter or list sent again without the clerk saying so.
+    AlreadySent,
     /// Anything else; the message says what.
     Internal,
 }
@@ -82,6 +85,7 @@ impl From<StoreError> for CommandError {
             StoreError::Key(KeyError::PassphraseTooShort) => ErrorCode::PassphraseTooShort,
             StoreError::Key(KeyError::BadRecoveryKey(_)) => ErrorCode::BadRecoveryKey,
             StoreError::Template(_) => ErrorCode::InvalidTemplate,
+            StoreError::AlreadyQueued | StoreError::DraftSent(_) => ErrorCode::AlreadySent,
             StoreError::Credentials(
                 CredentialError::Unavailable(_) | CredentialError::Failed(_),
             )

@@ -14,6 +14,7 @@ const row = (over: Partial<LookupRow>): LookupRow => ({
   route: "papir",
   reason: "no_mailbox",
   notification: { email: true, sms: false },
+  alternative: null,
   spraak: null,
   error: null,
   ...over,
@@ -30,7 +31,7 @@ describe("lookupBadge", () => {
   it("says in plain words why a letter goes on paper", () => {
     expect(lookupBadge(row({ reason: "reserved" })).text).toBe("Reservert – sendes på papir");
     expect(lookupBadge(row({ reason: "not_registered" })).text).toBe("Ikke registrert – sendes på papir");
-    expect(lookupBadge(row({ reason: "contact_expired" })).text).toBe("Kontaktinfo utgått – sendes på papir");
+    expect(lookupBadge(row({ reason: "contact_expired" })).text).toBe("Kontaktinfo utgått – Altinn uten varsel, trolig papir etter lesefristen");
     expect(lookupBadge(row({ reason: "deleted" })).tone).toBe("paper");
   });
 

@@ -47,20 +47,26 @@ const none = { email: false, sms: false };
 const plan = {
   preview: {
     rows: [
-      { recipient: "Åse Ødegård (209146 *****)", route: "digital_postkasse", reason: "has_mailbox", provider: "digipost", notification: { email: true, sms: true }, warnings: [], cost: 0.767 },
-      { recipient: "Liv Li (309100 *****)", route: "papir", reason: "reserved", provider: null, notification: none, warnings: ["Tittelen er lang."], cost: 30.9 },
-      { recipient: "Sandkasse AS (910753614)", route: "altinn", reason: "organisation", provider: null, notification: none, warnings: [], cost: 0 },
+      { recipient: "Åse Ødegård (209146 *****)", route: "digital_postkasse", reason: "has_mailbox", provider: "digipost", notification: { email: true, sms: true }, alternative: null, warnings: [], cost: 0.767, if_printed: 0 },
+      { recipient: "Liv Li (309100 *****)", route: "papir", reason: "reserved", provider: null, notification: none, alternative: null, warnings: ["Tittelen er lang."], cost: 30.9, if_printed: 0 },
+      { recipient: "Sandkasse AS (910753614)", route: "altinn", reason: "organisation", provider: null, notification: none, alternative: null, warnings: [], cost: 0, if_printed: 30.9 },
+      { recipient: "Mottak AS (910753622)", route: "svarinn", reason: "receiving_system", provider: null, notification: none, alternative: null, warnings: [], cost: 0, if_printed: 0 },
+      { recipient: "Per Utgått (010180 *****)", route: "altinn", reason: "contact_expired", provider: null, notification: none, alternative: "papir", warnings: [], cost: 0, if_printed: 30.9 },
     ],
     digital: { letters: 1, cost: 0.767 },
-    altinn: { letters: 1, cost: 0 },
+    altinn: { letters: 2, cost: 0 },
+    svarinn: { letters: 1, cost: 0 },
     paper: { letters: 1, cost: 30.9 },
     total_cost: 31.667,
-    saving: 61.8 - 0.767,
+    if_unread: 61.8,
+    saving: 154.5 - 31.667,
   },
   failed: [{ row: 5, error: "row 5: the fødselsnummer is not valid" }],
   hold_minutes: 5,
   print_at_office: false,
   environment: "sandbox",
+  key: "preview-1",
+  earlier: null,
 };
 
 describe("SendDialog", () => {
@@ -71,6 +77,7 @@ describe("SendDialog", () => {
       if (cmd === "dispatch_preview") return plan;
       if (cmd === "send_draft") {
         expect(args.kind).toBe("vedtak");
+        expect(args).toMatchObject({ key: "preview-1", again: false });
         return { mailing_id: "m1", letters: ["a", "b", "c"], failed: [] };
       }
       throw new Error(`unexpected ${cmd}`);
@@ -85,7 +92,16 @@ describe("SendDialog", () => {
     expect(rows[1].textContent).toContain("Tittelen er lang.");
     expect(rows[1].textContent).toContain("30,90 kr");
     expect(rows[2].textContent).toContain("Organisasjon – Altinn");
-    expect(screen.getByTestId("send-totals").textContent).toContain("Papir: 1 brev, 30,90 kr");
+    expect(rows[2].textContent).toContain("+ 30,90 kr om det skrives ut");
+    expect(rows[3].textContent).toContain("eget mottakssystem (SvarInn)");
+    // Where the sources do not settle SvarUt's choice, both outcomes are shown.
+    expect(rows[4].textContent).toContain("Altinn uten varsel");
+    expect(rows[4].textContent).toContain("papir med en gang");
+    const totals = screen.getByTestId("send-totals").textContent;
+    expect(totals).toContain("Papir: 1 brev, 30,90 kr");
+    expect(totals).toContain("Altinn: 2 brev");
+    expect(totals).toContain("Mottakssystem (SvarInn): 1 brev");
+    expect(screen.getByText(/inntil 61,80 kr i tillegg/)).toBeTruthy();
     expect(screen.getByText(/Rad 5 sendes ikke/)).toBeTruthy();
     expect(screen.getByText(/venter 5 minutter/)).toBeTruthy();
     expect(calls).toEqual(["dispatch_preview"]);
@@ -94,6 +110,30 @@ describe("SendDialog", () => {
     await fireEvent.click(screen.getByTestId("send-confirm"));
     await vi.waitFor(() => expect(screen.getByTestId("send-done").textContent).toContain("3 brev er lagt i utboksen"));
     expect(calls).toEqual(["dispatch_preview", "send_draft"]);
+  });
+
+  it("names an earlier send of the same letter and sends again only when the clerk says so", async () => {
+    const sent: unknown[] = [];
+    invoke.mockImplementation(async (cmd: string, args: unknown) => {
+      if (cmd === "dispatch_preview")
+        return { ...plan, earlier: { at: "2026-12-06T19:37:00Z", letters: 12, title: "Vedtak", environment: "sandbox" } };
+      if (cmd === "send_draft") {
+        sent.push(args);
+        return { mailing_id: "m1", letters: ["a"], failed: [] };
+      }
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(SendDialog, { form: draft as never, initialKind: "vedtak", onclose: () => {} });
+    const earlier = await screen.findByTestId("send-earlier");
+    expect(earlier.textContent).toContain("6. desember 2026 kl. 20.37 (12 brev, «Vedtak»)");
+    expect((screen.getByTestId("send-kind") as HTMLSelectElement).value).toBe("vedtak");
+    const confirm = screen.getByTestId("send-confirm") as HTMLButtonElement;
+    expect(confirm.disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId("send-again"));
+    expect(confirm.disabled).toBe(false);
+    await fireEvent.click(confirm);
+    await vi.waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]).toMatchObject({ key: "preview-1", again: true, kind: "vedtak" });
   });
 
   it("says why when KRR cannot be reached, and queues nothing", async () => {
@@ -136,7 +176,7 @@ describe("Utsending", () => {
       if (cmd in overrides) return overrides[cmd];
       switch (cmd) {
         case "dispatch_dashboard":
-          return { month: "2026-12", letters: 0, channels: [], statuses: [], saving: 0, saving_per_letter: 10, exceptions: 0, reminders: 0, to_print: 0 };
+          return { month: "2026-12", letters: 0, channels: [], statuses: [], saving: 0, cost: 0, exceptions: 0, reminders: 0, to_print: 0 };
         case "outbox_letters":
         case "unread_reminders":
         case "mailings":

@@ -375,6 +375,10 @@ pub struct SendArgs {
     /// Put the letters in the outbox (without it, only the preview is shown).
     #[arg(long)]
     pub yes: bool,
+    /// Send again what was sent before (the same letter or recipient list): without it, such
+    /// a send is refused, naming the earlier one.
+    #[arg(long)]
+    pub again: bool,
     /// Minutes the letters wait in the outbox before they leave (they can be recalled then);
     /// default: the settings' hold time (5 minutes unless changed).
     #[arg(long)]

@@ -299,10 +299,11 @@ fn krr_lookup_in_the_sandbox_prints_json_in_input_order_and_writes_the_audit_log
             "digital_digipost" => ("digital_postkasse", "has_mailbox", "digipost"),
             "digital_eboks" => ("digital_postkasse", "has_mailbox", "eboks"),
             "reserved" => ("papir", "reserved", ""),
-            "contact_expired" => ("papir", "contact_expired", ""),
+            // SvarUt sends these to Altinn, printed after the read deadline when not read.
+            "contact_expired" => ("altinn", "contact_expired", ""),
             "deleted" => ("papir", "deleted", ""),
             "not_registered" => ("papir", "not_registered", ""),
-            _ => ("papir", "no_mailbox", ""),
+            _ => ("altinn", "no_mailbox", ""),
         };
         assert_eq!(row["route"], route, "{situation}");
         assert_eq!(row["reason"], reason, "{situation}");
@@ -666,7 +667,10 @@ fn a_mass_mailing_is_previewed_queued_sent_through_svarut_and_tracked() {
         out.contains("Firma AS (991825827): altinn (organisation)"),
         "{out}"
     );
-    assert!(out.contains("1 digital, 1 Altinn, 1 paper"), "{out}");
+    assert!(
+        out.contains("1 digital, 1 Altinn, 0 SvarInn, 1 paper"),
+        "{out}"
+    );
     assert!(err.contains("nothing was sent"), "{err}");
     assert!(!out.contains(&fnr("reserved")), "numbers are masked");
 

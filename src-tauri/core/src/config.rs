@@ -265,6 +265,8 @@ pub struct PriceTable {
     pub digital_transport: f64,
     /// An Altinn message (UNCONFIRMED: 0 until set).
     pub altinn: f64,
+    /// A forsendelse to an organisation's receiving system, SvarInn (UNCONFIRMED: 0 until set).
+    pub svarinn: f64,
     /// Print and postage, first sheet (Digipost's example: 30.90, postage included).
     pub print_first_sheet: f64,
     /// Each further sheet.
@@ -281,6 +283,7 @@ impl Default for PriceTable {
             digital_tiers: vec![(100_000, 0.69), (1_000_000, 2.20)],
             digital_transport: 0.077,
             altinn: 0.0,
+            svarinn: 0.0,
             print_first_sheet: 30.90,
             print_extra_sheet: 1.29,
             postage: 0.0,
@@ -299,7 +302,8 @@ pub struct DispatchSettings {
     pub print_at_office: bool,
     /// The price table for the cost estimate.
     pub prices: PriceTable,
-    /// What one letter not sent on paper saves, for the dashboard (NOK; the seed's figure).
+    /// No longer used: the dashboard prices each letter from the price table, as the send
+    /// panel does. Kept so that settings files that have it still load.
     pub saving_per_letter: f64,
     /// SvarUt's REST flavour for send and status: `v2` (default) or `v3`.
     pub svarut_api: crate::svarut::model::SvarUtApi,

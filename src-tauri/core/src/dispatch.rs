@@ -23,6 +23,7 @@ impl PriceTable {
                 tier + self.digital_transport
             }
             Route::Altinn => self.altinn,
+            Route::Svarinn => self.svarinn,
             Route::Papir => {
                 // Printed on both sides is not assumed: one page per sheet.
                 let sheets = pages.max(1);
@@ -47,10 +48,15 @@ pub struct PreviewRow {
     pub provider: Option<MailboxProvider>,
     /// Notices that apply.
     pub notification: NotificationChannels,
+    /// Where the sources do not settle SvarUt's choice: the other possible channel.
+    pub alternative: Option<Route>,
     /// Preflight warnings for this letter.
     pub warnings: Vec<String>,
-    /// Estimated cost (NOK).
+    /// Estimated cost (NOK) on the route.
     pub cost: f64,
+    /// What it costs more if SvarUt prints it after the read deadline (Altinn) or at once
+    /// (the alternative): the print price; 0 when it cannot end on paper.
+    pub if_printed: f64,
 }
 
 /// Totals per channel.
@@ -69,12 +75,16 @@ pub struct DispatchPreview {
     pub rows: Vec<PreviewRow>,
     /// Digital mailbox.
     pub digital: ChannelTotal,
-    /// Altinn.
+    /// Altinn (printed after the read deadline when not read).
     pub altinn: ChannelTotal,
+    /// Organisations' receiving systems (SvarInn).
+    pub svarinn: ChannelTotal,
     /// Paper.
     pub paper: ChannelTotal,
     /// All letters.
     pub total_cost: f64,
+    /// The most the Altinn letters add if none is read before the read deadline (print).
+    pub if_unread: f64,
     /// What the same letters would cost all on paper, less the estimate: the saving.
     pub saving: f64,
 }
@@ -101,23 +111,31 @@ pub fn preview(inputs: Vec<PreviewInput>, prices: &PriceTable) -> DispatchPrevie
     for input in inputs {
         let route = input.decision.route;
         let cost = prices.cost(route, input.bytes, input.pages);
-        all_paper += prices.cost(Route::Papir, input.bytes, input.pages);
+        let paper = prices.cost(Route::Papir, input.bytes, input.pages);
+        all_paper += paper;
+        let may_print = route.printed_if_unread()
+            || (route != Route::Papir && input.decision.alternative == Some(Route::Papir));
+        let if_printed = if may_print { paper } else { 0.0 };
         let total = match route {
             Route::DigitalPostkasse => &mut out.digital,
             Route::Altinn => &mut out.altinn,
+            Route::Svarinn => &mut out.svarinn,
             Route::Papir => &mut out.paper,
         };
         total.letters += 1;
         total.cost += cost;
         out.total_cost += cost;
+        out.if_unread += if_printed;
         out.rows.push(PreviewRow {
             recipient: input.recipient,
             route,
             reason: input.decision.reason,
             provider: input.decision.provider,
             notification: input.decision.notification,
+            alternative: input.decision.alternative,
             warnings: input.warnings,
             cost,
+            if_printed,
         });
     }
     out.saving = all_paper - out.total_cost;
@@ -301,6 +319,27 @@ pub fn prepare_draft(
     Ok((vec![letter], Vec::new()))
 }
 
+/// An organisation's route as SvarUt takes it: to its receiving system (SvarInn) when SvarUt
+/// has one registered for it, else Altinn. Without `svarut`, or when SvarUt cannot say, Altinn
+/// (SvarUt itself decides at sending). The preview and the worker's send-time routing both
+/// ask here.
+pub async fn organisation_route(
+    svarut: Option<&crate::svarut::SvarUtClient>,
+    organisasjonsnummer: &str,
+) -> RoutingDecision {
+    let Some(svarut) = svarut else {
+        return crate::routing::route_organisation();
+    };
+    match svarut.mottakersystemer(organisasjonsnummer).await {
+        Ok(found) if !found.is_empty() => crate::routing::route_receiving_system(),
+        Ok(_) => crate::routing::route_organisation(),
+        Err(error) => {
+            tracing::warn!(%error, "SvarUt's receiving systems could not be read");
+            crate::routing::route_organisation()
+        }
+    }
+}
+
 /// Routes prepared letters for the preview: persons by a fresh KRR lookup (written to the
 /// audit log first, as every lookup is); organisations to their receiving system (SvarInn)
 /// when SvarUt has one registered, else to Altinn. One input per letter. Without `svarut`, or
@@ -330,23 +369,13 @@ pub async fn route_letters(
         let plan = crate::lookup::Plan::new(&people, environment, crate::norway::date(context.now));
         crate::lookup::run(&plan, krr, store, context, cancel, &|_, _| {}).await?
     };
-    let mut receiving = std::collections::HashSet::new();
-    if let Some(svarut) = svarut {
-        let mut asked = std::collections::HashSet::new();
-        for letter in letters {
-            if let Identifier::Organisation(org) = &letter.row.identifier {
-                let number = org.to_string();
-                if asked.insert(number.clone()) {
-                    match svarut.mottakersystemer(&number).await {
-                        Ok(found) if !found.is_empty() => {
-                            receiving.insert(number);
-                        }
-                        Ok(_) => {}
-                        Err(error) => {
-                            tracing::warn!(%error, "SvarUt's receiving systems could not be read")
-                        }
-                    }
-                }
+    let mut organisations = std::collections::HashMap::new();
+    for letter in letters {
+        if let Identifier::Organisation(org) = &letter.row.identifier {
+            let number = org.to_string();
+            if let std::collections::hash_map::Entry::Vacant(entry) = organisations.entry(number) {
+                let decision = organisation_route(svarut, entry.key()).await;
+                entry.insert(decision);
             }
         }
     }
@@ -355,10 +384,10 @@ pub async fn route_letters(
         .iter()
         .map(|letter| {
             let decision = match &letter.row.identifier {
-                Identifier::Organisation(org) if receiving.contains(&org.to_string()) => {
-                    crate::routing::route_receiving_system()
-                }
-                Identifier::Organisation(_) => route_organisation(),
+                Identifier::Organisation(org) => organisations
+                    .get(&org.to_string())
+                    .cloned()
+                    .unwrap_or_else(route_organisation),
                 Identifier::Person(_) => {
                     let row = person_rows.next();
                     RoutingDecision {
@@ -372,6 +401,7 @@ pub async fn route_letters(
                             .as_ref()
                             .and_then(|r| r.notification)
                             .unwrap_or_default(),
+                        alternative: row.as_ref().and_then(|r| r.alternative),
                     }
                 }
             };
@@ -419,6 +449,7 @@ mod tests {
             reason,
             provider: None,
             notification: NotificationChannels::default(),
+            alternative: None,
         }
     }
 
@@ -447,15 +478,35 @@ mod tests {
                 input(Route::DigitalPostkasse, RouteReason::HasMailbox),
                 input(Route::Papir, RouteReason::Reserved),
                 input(Route::Altinn, RouteReason::Organisation),
+                input(Route::Svarinn, RouteReason::ReceivingSystem),
+                PreviewInput {
+                    decision: RoutingDecision {
+                        alternative: Some(Route::Papir),
+                        ..decision(Route::Altinn, RouteReason::ContactExpired)
+                    },
+                    ..input(Route::Altinn, RouteReason::ContactExpired)
+                },
             ],
             &PriceTable::default(),
         );
         assert_eq!(
-            (p.digital.letters, p.paper.letters, p.altinn.letters),
-            (2, 1, 1)
+            (
+                p.digital.letters,
+                p.paper.letters,
+                p.altinn.letters,
+                p.svarinn.letters
+            ),
+            (2, 1, 2, 1)
         );
         assert!((p.total_cost - (2.0 * 0.767 + 30.90)).abs() < 1e-9);
-        assert!((p.saving - (4.0 * 30.90 - p.total_cost)).abs() < 1e-9);
+        assert!((p.saving - (6.0 * 30.90 - p.total_cost)).abs() < 1e-9);
         assert_eq!(p.rows[2].reason, RouteReason::Reserved);
+        // The Altinn letters may end on paper after the read deadline; SvarInn's do not.
+        assert_eq!(
+            p.rows.iter().map(|r| r.if_printed).collect::<Vec<_>>(),
+            [0.0, 0.0, 0.0, 30.90, 0.0, 30.90]
+        );
+        assert!((p.if_unread - 2.0 * 30.90).abs() < 1e-9);
+        assert_eq!(p.rows[5].alternative, Some(Route::Papir));
     }
 }

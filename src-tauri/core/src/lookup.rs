@@ -45,6 +45,8 @@ pub struct LookupRow {
     pub reason: Option<RouteReason>,
     /// Notification channels usable under the 18-month rule.
     pub notification: Option<NotificationChannels>,
+    /// Where SvarUt's choice is not settled by the sources: the other possible channel.
+    pub alternative: Option<Route>,
     /// The person's chosen language.
     pub spraak: Option<String>,
     /// Why the lookup failed for this identifier (its chunk failed); retry it.
@@ -109,6 +111,7 @@ impl Plan {
                     route: None,
                     reason: None,
                     notification: None,
+                    alternative: None,
                     spraak: None,
                     error: None,
                 };
@@ -204,6 +207,7 @@ fn fill(
     row.route = Some(decision.route);
     row.reason = Some(decision.reason);
     row.notification = Some(decision.notification);
+    row.alternative = decision.alternative;
 }
 
 /// Why a valid number may not be sent to KRR in `environment`: (code, message). The rules

@@ -17,7 +17,7 @@ use crate::config::Environment;
 use crate::gate;
 use crate::ident::Identifier;
 use crate::krr::KrrClient;
-use crate::routing::{Route, route_organisation, route_person};
+use crate::routing::{Route, route_person};
 use crate::store::{OutboxLetter, Store, StoreError};
 use crate::svarut::{FilePart, SvarUtClient, SvarUtError};
 
@@ -335,7 +335,9 @@ impl Worker {
         gate::check(id, self.environment(), gate::Destination::Krr)
             .map_err(|refused| refused.to_string())?;
         let decision = match id {
-            Identifier::Organisation(_) => route_organisation(),
+            Identifier::Organisation(org) => {
+                crate::dispatch::organisation_route(Some(&self.svarut), &org.to_string()).await
+            }
             Identifier::Person(fnr) => {
                 let Some(krr) = &self.krr else {
                     return Ok(None);
@@ -392,12 +394,13 @@ impl Worker {
             let Some(letter) = letters.get(status.id.as_str()) else {
                 continue;
             };
-            if self.store.record_status(
+            if self.store.record_status_seen(
                 letter,
                 status.status.as_str(),
                 &status.siste_status_endring,
                 status.status.is_final(),
                 status.status.is_failure(),
+                status.status.channel(),
             )? {
                 changed += 1;
             }

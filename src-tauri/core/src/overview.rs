@@ -78,10 +78,12 @@ pub struct Dashboard {
     pub channels: Vec<ChannelStats>,
     /// By SvarUt status.
     pub statuses: Vec<StatusCount>,
-    /// Letters that did not go on paper, times the saving per letter (NOK).
+    /// What the letters that left cost, each priced from the price table on its route, as
+    /// the send panel prices it (NOK); an Altinn letter printed after the read deadline
+    /// costs both.
+    pub cost: f64,
+    /// What they would have cost all on paper, less `cost` (NOK).
     pub saving: f64,
-    /// The saving per letter used.
-    pub saving_per_letter: f64,
     /// Open exceptions.
     pub exceptions: u32,
     /// Unread decisions and advance notices older than 7 days.
@@ -90,21 +92,32 @@ pub struct Dashboard {
     pub to_print: u32,
 }
 
-/// This month's overview (the month in Norway that holds `now`) for `environment`; each letter
-/// not on paper saves `saving_per_letter`.
+/// This month's overview (the month in Norway that holds `now`) for `environment`; the letters
+/// that left are priced from `prices` on their routes, as the send panel prices them.
 pub fn dashboard(
     store: &Store,
     environment: &str,
-    saving_per_letter: f64,
+    prices: &crate::config::PriceTable,
     now: DateTime<Utc>,
 ) -> Result<Dashboard, StoreError> {
     let here = crate::norway::local(now);
     let start = crate::norway::month_start(now);
     let mut dashboard = Dashboard {
         month: format!("{:04}-{:02}", here.year(), here.month()),
-        saving_per_letter,
         ..Dashboard::default()
     };
+    for (route, status, pages, bytes) in store.letters_sent_since(environment, start)? {
+        let paper = prices.cost(crate::routing::Route::Papir, bytes, pages);
+        let route = crate::routing::Route::from_name(route.as_deref().unwrap_or(""))
+            .unwrap_or(crate::routing::Route::Papir);
+        let printed = matches!(status.as_deref(), Some("SENDT_PRINT" | "PRINTET"));
+        let mut cost = prices.cost(route, bytes, pages);
+        if route != crate::routing::Route::Papir && printed {
+            cost += paper;
+        }
+        dashboard.cost += cost;
+        dashboard.saving += paper - cost;
+    }
     for (route, state, status, count) in store.letter_counts(environment, start)? {
         dashboard.letters += count;
         let route = route.unwrap_or_else(|| "unrouted".into());
@@ -135,18 +148,14 @@ pub fn dashboard(
                 None => dashboard.statuses.push(StatusCount { status, count }),
             }
         }
-        let left = matches!(state, OutboxState::Sent | OutboxState::Final);
-        if left && matches!(route.as_str(), "digital_postkasse" | "altinn") {
-            dashboard.saving += saving_per_letter * f64::from(count);
-        }
     }
     dashboard.channels.sort_by(|a, b| a.route.cmp(&b.route));
     dashboard
         .statuses
         .sort_by_key(|s| std::cmp::Reverse(s.count));
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    dashboard.exceptions = count(store.exceptions()?.len());
-    dashboard.reminders = count(store.unread_reminders()?.len());
-    dashboard.to_print = count(store.office_print_batch()?.len());
+    dashboard.exceptions = count(store.exceptions(environment)?.len());
+    dashboard.reminders = count(store.unread_reminders(environment)?.len());
+    dashboard.to_print = count(store.office_print_batch(environment)?.len());
     Ok(dashboard)
 }

@@ -1,6 +1,10 @@
-//! Where a letter goes, decided from a KRR answer: the person's digital mailbox (Digipost or
-//! e-Boks) or paper, with the reason; which notification channels may be used under the
-//! 18-month rule; organisations go to Altinn and are never reserved. Pure: time is passed in.
+//! Where a letter goes, decided as SvarUt decides it (`shared/specs/svarut-dpi.md` §2.1): a
+//! person's digital mailbox (Digipost or e-Boks); Altinn, printed after the account's read
+//! deadline when not read, for a person in KRR without a mailbox; paper for a reserved, deleted
+//! or unknown person; an organisation's receiving system (SvarInn), else Altinn. With the
+//! reason, and which notification channels may be used under the 18-month rule. Pure: time is
+//! passed in. The preview, the worker's send-time routing and the sandbox's SvarUt all follow
+//! this tree, so what the clerk is shown is what happens.
 //!
 //! Facts: `shared/specs/krr-maskinporten-identifiers.md` §1.5–1.7, `rules-and-limits.md`.
 
@@ -45,8 +49,31 @@ pub enum Route {
     DigitalPostkasse,
     /// Printed and posted.
     Papir,
-    /// Altinn (organisations).
+    /// Altinn: an organisation, or a person in KRR without a digital mailbox. SvarUt prints it
+    /// when it is not read within the account's read deadline.
     Altinn,
+    /// An organisation's own receiving system (SvarInn, "mottakersystem").
+    Svarinn,
+}
+
+impl Route {
+    /// The route for its stored name (`digital_postkasse`, `papir`, `altinn`, `svarinn`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::DigitalPostkasse,
+            Self::Papir,
+            Self::Altinn,
+            Self::Svarinn,
+        ]
+        .into_iter()
+        .find(|r| crate::outbox::route_name(*r) == name)
+    }
+
+    /// Whether SvarUt prints a letter on this route when it is not read within the read
+    /// deadline (Altinn; `svarut-dpi.md` §2.1, §2.5 items 2 and 5).
+    pub fn printed_if_unread(self) -> bool {
+        self == Self::Altinn
+    }
 }
 
 /// Why the route was chosen.
@@ -93,6 +120,9 @@ pub struct RoutingDecision {
     pub provider: Option<MailboxProvider>,
     /// Notification channels usable now.
     pub notification: NotificationChannels,
+    /// Where the sources do not settle what SvarUt does, the other possible channel: the
+    /// clerk is shown both.
+    pub alternative: Option<Route>,
 }
 
 /// Decides for a person; `None` means KRR did not return them (not registered).
@@ -102,6 +132,7 @@ pub fn route_person(person: Option<&KrrPerson>, now: DateTime<Utc>) -> RoutingDe
         reason,
         provider: None,
         notification: NotificationChannels::default(),
+        alternative: None,
     };
     let Some(person) = person else {
         return paper(RouteReason::NotRegistered);
@@ -119,7 +150,17 @@ pub fn route_person(person: Option<&KrrPerson>, now: DateTime<Utc>) -> RoutingDe
     }
     let notification = notification_channels(person, now);
     if person.varslingsstatus != Some(Varslingsstatus::KanVarsles) {
-        return paper(RouteReason::ContactExpired);
+        // In KRR, not reserved, but KRR withholds the mailbox and contact details (18-month
+        // rule). SvarUt's tree sends "in KRR, no mailbox" to Altinn, where no notice reaches
+        // the person, so it is printed after the read deadline. UNCONFIRMED (svarut-dpi.md
+        // §2.1 does not settle it): SvarUt may print at once. The clerk is shown both.
+        return RoutingDecision {
+            route: Route::Altinn,
+            reason: RouteReason::ContactExpired,
+            provider: None,
+            notification,
+            alternative: Some(Route::Papir),
+        };
     }
     // A mailbox needs both the person's address at the provider and the provider; KRR may send
     // empty strings, which count as absent (spec §1.4).
@@ -134,22 +175,29 @@ pub fn route_person(person: Option<&KrrPerson>, now: DateTime<Utc>) -> RoutingDe
             reason: RouteReason::HasMailbox,
             provider: Some(MailboxProvider::from_orgnr(orgnr)),
             notification,
+            alternative: None,
         },
+        // In KRR without a mailbox (or DPI not enabled): Altinn, then print after the read
+        // deadline when not read (svarut-dpi.md §2.1, §2.5 item 2).
         None => RoutingDecision {
+            route: Route::Altinn,
+            reason: RouteReason::NoMailbox,
+            provider: None,
             notification,
-            ..paper(RouteReason::NoMailbox)
+            alternative: None,
         },
     }
 }
 
 /// An organisation with a receiving system (SvarInn) registered in SvarUt: delivered to that
-/// system (the route stays in the organisation channel, with its own reason).
+/// system, counted apart from Altinn.
 pub fn route_receiving_system() -> RoutingDecision {
     RoutingDecision {
-        route: Route::Altinn,
+        route: Route::Svarinn,
         reason: RouteReason::ReceivingSystem,
         provider: None,
         notification: NotificationChannels::default(),
+        alternative: None,
     }
 }
 
@@ -160,6 +208,7 @@ pub fn route_organisation() -> RoutingDecision {
         reason: RouteReason::Organisation,
         provider: None,
         notification: NotificationChannels::default(),
+        alternative: None,
     }
 }
 

@@ -87,23 +87,28 @@ fn deleted_unregistered_and_missing_persons_go_to_paper_with_their_reason() {
 }
 
 #[test]
-fn kan_ikke_varsles_is_paper_because_the_contact_information_expired() {
+fn kan_ikke_varsles_goes_to_altinn_unnotified_with_paper_as_the_other_outcome() {
     let mut person = active(None);
     person.varslingsstatus = Some(Varslingsstatus::KanIkkeVarsles);
     let decision = route_person(Some(&person), now());
     assert_eq!(
-        (decision.route, decision.reason),
-        (Route::Papir, RouteReason::ContactExpired)
+        (decision.route, decision.reason, decision.alternative),
+        (
+            Route::Altinn,
+            RouteReason::ContactExpired,
+            Some(Route::Papir)
+        )
     );
     assert_eq!(decision.notification, NotificationChannels::default());
+    assert!(decision.route.printed_if_unread());
 }
 
 #[test]
-fn an_active_citizen_without_a_mailbox_gets_paper_but_may_still_be_notified() {
+fn an_active_citizen_without_a_mailbox_goes_to_altinn_and_may_be_notified() {
     let decision = route_person(Some(&active(None)), now());
     assert_eq!(
-        (decision.route, decision.reason),
-        (Route::Papir, RouteReason::NoMailbox)
+        (decision.route, decision.reason, decision.alternative),
+        (Route::Altinn, RouteReason::NoMailbox, None)
     );
     assert!(decision.notification.email && decision.notification.sms);
 }

@@ -18,7 +18,10 @@ use crate::letters::recipients::read_recipients;
 use crate::letters::template::Template;
 use crate::lookup::{LookupContext, LookupError};
 use crate::mask::text as mask_text;
-use crate::store::{Draft, LetterKind, MailingSource, NewLetter, NewMailing, Store, StoreError};
+use crate::store::{
+    Draft, EarlierSend, LetterKind, MailingSource, NewLetter, NewMailing, NewSend, Store,
+    StoreError,
+};
 use crate::svarut::SvarUtClient;
 
 /// A draft as it is sent: from the app's form or from the store.
@@ -73,9 +76,25 @@ pub enum SendingError {
     /// The KRR lookup for the preview failed.
     #[error(transparent)]
     Lookup(#[from] LookupError),
+    /// The same letter or list was sent before and the clerk did not say to send it again.
+    #[error(
+        "the same letter or recipient list was sent on {} ({} letters, \"{}\"); confirm to send it again",
+        .0.at, .0.letters, .0.title
+    )]
+    SentBefore(EarlierSend),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A SHA-256 hash in hex.
+fn hash(parts: &[&[u8]]) -> String {
+    let mut hasher = openssl::sha::Sha256::new();
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher.finish().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The letters made for a source, with what they will be queued as.
@@ -92,6 +111,11 @@ pub struct Letters {
     pub ready: Vec<PreparedLetter>,
     /// Rows that cannot become a letter, or whose number may not leave: (row, reason).
     pub failed: Vec<(usize, String)>,
+    /// What is sent (the letter and its recipients; not the title, so a copy of a sent draft
+    /// is recognised).
+    pub fingerprint: String,
+    /// The recipient list alone, for a list.
+    pub list_fingerprint: Option<String>,
 }
 
 /// Makes every letter of `source`, dated `date` (Norwegian date of the injected clock), and
@@ -103,6 +127,30 @@ pub fn prepare(
     environment: Environment,
     date: chrono::NaiveDate,
 ) -> Result<Letters, SendingError> {
+    let (fingerprint, list_fingerprint) = match source {
+        Source::Mailing(id) => {
+            let list = store
+                .get_mailing(id)
+                .map(|m| m.recipients)
+                .unwrap_or_default();
+            (hash(&[b"mailing", id.as_bytes()]), Some(hash(&[&list])))
+        }
+        Source::Draft(draft) => {
+            let list = draft.letter.recipients_file().ok().flatten();
+            let letter = serde_json::to_vec(&draft.letter).expect("plain data serialises");
+            let fnr = draft.recipient_fnr.as_ref().map(Fnr::expose).unwrap_or("");
+            (
+                hash(&[
+                    b"draft",
+                    draft.body.as_bytes(),
+                    fnr.as_bytes(),
+                    draft.recipient_name.as_bytes(),
+                    &letter,
+                ]),
+                list.map(|list| hash(&[&list])),
+            )
+        }
+    };
     let (title, mailing, draft_mailing, (ready, failed)) = match source {
         Source::Mailing(id) => {
             let mailing = store.get_mailing(id)?;
@@ -150,6 +198,8 @@ pub fn prepare(
         draft_mailing,
         ready,
         failed,
+        fingerprint,
+        list_fingerprint,
     })
 }
 
@@ -200,6 +250,11 @@ pub struct DispatchPlan {
     pub print_at_office: bool,
     /// The environment they will be sent in.
     pub environment: Environment,
+    /// This preview's key: confirming it queues the letters once; a second confirmation of
+    /// the same key queues nothing.
+    pub key: String,
+    /// The same letter or list sent before in this environment: the clerk is asked first.
+    pub earlier: Option<EarlierSend>,
 }
 
 /// What the preview needs besides the letters.
@@ -251,7 +306,25 @@ pub async fn plan(
         hold_minutes: options.hold_minutes,
         print_at_office: options.print_at_office,
         environment: options.environment,
+        key: uuid::Uuid::new_v4().to_string(),
+        earlier: store.earlier_send(
+            &letters.fingerprint,
+            letters.list_fingerprint.as_deref(),
+            options.environment.as_str(),
+        )?,
     })
+}
+
+/// How a confirmed send is recorded.
+#[derive(Debug, Clone, Default)]
+pub struct SendOptions {
+    /// The preview's key ([`DispatchPlan::key`]); a new one when the caller has none (the
+    /// CLI's `send --yes`).
+    pub key: Option<String>,
+    /// The draft it comes from: it becomes read-only.
+    pub draft_id: Option<String>,
+    /// The clerk confirmed sending again what was sent before.
+    pub again: bool,
 }
 
 /// What queuing did.
@@ -274,10 +347,30 @@ pub fn queue(
     kind: LetterKind,
     hold: chrono::Duration,
     environment: Environment,
+    options: SendOptions,
 ) -> Result<Queued, SendingError> {
     if letters.ready.is_empty() {
         return Err(SendingError::NothingToSend);
     }
+    if !options.again
+        && let Some(earlier) = store.earlier_send(
+            &letters.fingerprint,
+            letters.list_fingerprint.as_deref(),
+            environment.as_str(),
+        )?
+    {
+        return Err(SendingError::SentBefore(earlier));
+    }
+    let send = NewSend {
+        key: options
+            .key
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        fingerprint: letters.fingerprint.clone(),
+        list_fingerprint: letters.list_fingerprint.clone(),
+        draft_id: options.draft_id,
+        title: letters.title.clone(),
+        environment: environment.as_str().to_owned(),
+    };
     let failed = row_failures(&letters.failed);
     let new: Vec<NewLetter> = letters
         .ready
@@ -302,7 +395,7 @@ pub fn queue(
             source: MailingSource::Draft(draft),
             recipients: list,
         });
-    let (made, ids) = store.enqueue_letters(mailing, new)?;
+    let (made, ids) = store.enqueue_send(Some(&send), mailing, new)?;
     tracing::info!(
         letters = ids.len(),
         environment = environment.as_str(),
@@ -373,20 +466,44 @@ mod tests {
         );
         // Queued in Test: only that letter is in the outbox.
         let letters = prepare(&store, Source::Draft(&draft), Environment::Test, date).unwrap();
-        let queued = queue(
-            &store,
-            letters,
-            LetterKind::Ordinary,
-            chrono::Duration::zero(),
-            Environment::Test,
-        )
-        .unwrap();
+        let send = |again, key: &str| {
+            let letters = prepare(&store, Source::Draft(&draft), Environment::Test, date).unwrap();
+            queue(
+                &store,
+                letters,
+                LetterKind::Ordinary,
+                chrono::Duration::zero(),
+                Environment::Test,
+                SendOptions {
+                    key: Some(key.to_owned()),
+                    draft_id: None,
+                    again,
+                },
+            )
+        };
+        let queued = send(false, "k1").unwrap();
         assert_eq!(queued.letters.len(), 1);
         assert_eq!(queued.failed.len(), 2);
         assert!(!queued.failed[1].error.contains("30108299920"), "masked");
+        // Once means once: the same list again is asked about; the same preview's key
+        // confirmed twice queues nothing more.
+        match send(false, "k2") {
+            Err(SendingError::SentBefore(earlier)) => {
+                assert_eq!((earlier.letters, earlier.environment.as_str()), (1, "test"))
+            }
+            other => panic!("sent again unasked: {other:?}"),
+        }
+        assert!(matches!(
+            send(true, "k1"),
+            Err(SendingError::Store(StoreError::AlreadyQueued))
+        ));
+        assert_eq!(store.list_outbox(None).unwrap().len(), 1);
+        assert_eq!(send(true, "k2").unwrap().letters.len(), 1);
+        assert_eq!(store.list_outbox(None).unwrap().len(), 2);
+        drop(letters);
         let outbox = store.list_outbox(None).unwrap();
         assert_eq!(
-            outbox[0]
+            outbox[1]
                 .recipient_id
                 .as_ref()
                 .map(crate::ident::Identifier::expose),

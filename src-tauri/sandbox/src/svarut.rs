@@ -443,10 +443,27 @@ impl SvarUtDouble {
         }
         match self.population.person(id) {
             Some(person) if person.krr.status == KrrStatus::Aktiv && !person.krr.reserved => {
-                if person.krr.mailbox.is_some() {
+                // SvarUt sees what KRR gives it: with the contact information expired (18
+                // months), KRR withholds the mailbox too, and no notice reaches the person in
+                // Altinn, so the letter is printed after the read deadline. The tree of §2.1
+                // (UNCONFIRMED for expired contact information; the app shows both outcomes).
+                let now = self.clock.now();
+                let fresh = |point: &Option<crate::population::ContactPoint>| {
+                    point.as_ref().is_some_and(|p| {
+                        kommunepost_core::routing::is_fresh(
+                            Some(p.updated),
+                            Some(p.last_verified),
+                            now,
+                        )
+                    })
+                };
+                let can_notify = fresh(&person.krr.email) || fresh(&person.krr.mobile);
+                if person.krr.mailbox.is_some() && can_notify {
                     Channel::Sdp
                 } else {
-                    Channel::Altinn { read }
+                    Channel::Altinn {
+                        read: read && can_notify,
+                    }
                 }
             }
             // Reserved, deleted, unknown: print (§2.5).

@@ -410,7 +410,11 @@ async fn a_paused_mailing_waits_and_a_cancelled_one_is_recalled() {
     let progress = setup.store.mailing_progress(&mailing).unwrap();
     assert_eq!((progress.total, progress.sent, progress.waiting), (3, 1, 2));
     assert_eq!(
-        setup.store.recent_letters(Some(&mailing), 2).unwrap().len(),
+        setup
+            .store
+            .recent_letters("sandbox", Some(&mailing), 2)
+            .unwrap()
+            .len(),
         2
     );
 
@@ -458,7 +462,7 @@ async fn paper_letters_go_to_the_office_print_batch_when_set_and_are_marked_prin
     while worker.step().await.unwrap() != StepOutcome::Idle {}
     // Only the digital one went to SvarUt.
     assert_eq!(setup.sandbox.server.svarut_double.accepted().len(), 1);
-    let batch = setup.store.office_print_batch().unwrap();
+    let batch = setup.store.office_print_batch("sandbox").unwrap();
     assert_eq!(batch.len(), 1);
     assert_eq!(batch[0].id, paper.id);
     assert_eq!(batch[0].route.as_deref(), Some("papir"));
@@ -470,7 +474,13 @@ async fn paper_letters_go_to_the_office_print_batch_when_set_and_are_marked_prin
         (printed.state, printed.status.as_deref()),
         (OutboxState::Final, Some("PRINTET"))
     );
-    assert!(setup.store.office_print_batch().unwrap().is_empty());
+    assert!(
+        setup
+            .store
+            .office_print_batch("sandbox")
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         setup
             .store
@@ -490,17 +500,21 @@ async fn exceptions_are_retried_or_marked_handled_and_unread_decisions_are_remin
     bad.forsendelse.mottaker.postnummer = None;
     let failed = setup.store.enqueue_letter(bad).unwrap();
     worker.step().await.unwrap();
-    assert_eq!(setup.store.exceptions().unwrap().len(), 1);
+    assert_eq!(setup.store.exceptions("sandbox").unwrap().len(), 1);
     assert!(setup.store.mark_handled(&failed.id, "  ").is_err());
     setup.store.retry_failed(&failed.id).unwrap();
-    assert!(setup.store.exceptions().unwrap().is_empty());
+    assert!(setup.store.exceptions("sandbox").unwrap().is_empty());
     worker.step().await.unwrap();
-    assert_eq!(setup.store.exceptions().unwrap().len(), 1, "refused again");
+    assert_eq!(
+        setup.store.exceptions("sandbox").unwrap().len(),
+        1,
+        "refused again"
+    );
     setup
         .store
         .mark_handled(&failed.id, "Sendt på papir fra arkivet")
         .unwrap();
-    assert!(setup.store.exceptions().unwrap().is_empty());
+    assert!(setup.store.exceptions("sandbox").unwrap().is_empty());
     let events = setup.store.letter_events(&failed.id).unwrap();
     assert_eq!(
         events.last().unwrap().1,
@@ -519,10 +533,10 @@ async fn exceptions_are_retried_or_marked_handled_and_unread_decisions_are_remin
     while worker.step().await.unwrap() != StepOutcome::Idle {}
     setup.clock.advance(chrono::Duration::days(1));
     worker.track().await.unwrap().unwrap();
-    assert!(setup.store.unread_reminders().unwrap().is_empty());
+    assert!(setup.store.unread_reminders("sandbox").unwrap().is_empty());
     setup.clock.advance(chrono::Duration::days(7));
     worker.track().await.unwrap().unwrap();
-    let reminders = setup.store.unread_reminders().unwrap();
+    let reminders = setup.store.unread_reminders("sandbox").unwrap();
     assert_eq!(reminders.len(), 1);
     assert_eq!(reminders[0].id, decision.id);
     assert_eq!(reminders[0].status.as_deref(), Some("LEVERT_SDP"));
@@ -531,7 +545,7 @@ async fn exceptions_are_retried_or_marked_handled_and_unread_decisions_are_remin
         .store
         .mark_handled(&decision.id, "Nytt varsel sendt")
         .unwrap();
-    assert!(setup.store.unread_reminders().unwrap().is_empty());
+    assert!(setup.store.unread_reminders("sandbox").unwrap().is_empty());
 }
 
 /// Two workers, each with its own handle on one store file (as two processes have), take

@@ -1080,7 +1080,7 @@ async fn an_order_with_a_number_the_environment_may_not_send_is_refused_and_noth
             other => panic!("{environment}: {other:?}"),
         }
     }
-    assert!(store.list_signing_orders(10).unwrap().is_empty());
+    assert!(store.list_signing_orders(None, 10).unwrap().is_empty());
     assert!(store.list_audit(10).unwrap().is_empty());
 }
 

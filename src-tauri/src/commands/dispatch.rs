@@ -25,8 +25,10 @@ pub async fn dispatch_preview(
     state.dispatch_plan(&draft).await
 }
 
-/// Puts the draft's letters in the outbox (the clerk confirmed the preview). They wait the
-/// hold time, during which they can be recalled.
+/// Puts the draft's letters in the outbox (the clerk confirmed the preview with `key`). They
+/// wait the hold time, during which they can be recalled. The same key queues once; the same
+/// letter or list sent before is refused unless `again` (the clerk was asked); the draft
+/// becomes read-only.
 // Parses or renders a user's file: off the window's main thread.
 #[tauri::command(async)]
 #[specta::specta]
@@ -34,8 +36,10 @@ pub fn send_draft(
     state: State<'_, AppState>,
     draft: DraftForm,
     kind: LetterKind,
+    key: String,
+    again: bool,
 ) -> Result<Queued, CommandError> {
-    state.queue_draft(&draft, kind)
+    state.queue_draft(&draft, kind, &key, again)
 }
 
 /// Letters in the outbox and sent, newest first (of one mass mailing when given).
@@ -110,7 +114,7 @@ pub fn unread_reminders(state: State<'_, AppState>) -> Result<Vec<OutboxRow>, Co
     Ok(state
         .session()
         .store()?
-        .unread_reminders()?
+        .unread_reminders(state.settings().environment.as_str())?
         .iter()
         .map(OutboxRow::from)
         .collect())
@@ -120,7 +124,10 @@ pub fn unread_reminders(state: State<'_, AppState>) -> Result<Vec<OutboxRow>, Co
 #[tauri::command]
 #[specta::specta]
 pub fn mailings(state: State<'_, AppState>) -> Result<Vec<MailingProgress>, CommandError> {
-    Ok(state.session().store()?.list_mailings()?)
+    Ok(state
+        .session()
+        .store()?
+        .list_mailings(state.settings().environment.as_str())?)
 }
 
 /// Pauses or resumes a mass mailing.
@@ -162,7 +169,7 @@ pub fn office_print_batch(state: State<'_, AppState>) -> Result<Vec<OutboxRow>, 
     Ok(state
         .session()
         .store()?
-        .office_print_batch()?
+        .office_print_batch(state.settings().environment.as_str())?
         .iter()
         .map(OutboxRow::from)
         .collect())

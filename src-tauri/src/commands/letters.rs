@@ -104,6 +104,8 @@ pub fn save_draft(
         kind: saved.kind,
         title: saved.title,
         updated_at: saved.updated_at.to_rfc3339(),
+        sent_at: None,
+        sent_letters: None,
     })
 }
 

@@ -39,7 +39,11 @@ pub async fn create_signing_order(
 #[tauri::command]
 #[specta::specta]
 pub fn signing_orders(state: State<'_, AppState>) -> Result<Vec<SigningOrder>, CommandError> {
-    Ok(state.session().store()?.list_signing_orders(ORDER_LIMIT)?)
+    let environment = state.settings().environment;
+    Ok(state
+        .session()
+        .store()?
+        .list_signing_orders(Some(environment.as_str()), ORDER_LIMIT)?)
 }
 
 /// One order with its signers and timeline.

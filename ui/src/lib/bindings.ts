@@ -392,12 +392,14 @@ async dispatchPreview(draft: DraftForm) : Promise<Result<DispatchPlan, CommandEr
 }
 },
 /**
- * Puts the draft's letters in the outbox (the clerk confirmed the preview). They wait the
- * hold time, during which they can be recalled.
+ * Puts the draft's letters in the outbox (the clerk confirmed the preview with `key`). They
+ * wait the hold time, during which they can be recalled. The same key queues once; the same
+ * letter or list sent before is refused unless `again` (the clerk was asked); the draft
+ * becomes read-only.
  */
-async sendDraft(draft: DraftForm, kind: LetterKind) : Promise<Result<Queued, CommandError>> {
+async sendDraft(draft: DraftForm, kind: LetterKind, key: string, again: boolean) : Promise<Result<Queued, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("send_draft", { draft, kind }) };
+    return { status: "ok", data: await TAURI_INVOKE("send_draft", { draft, kind, key, again }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -980,13 +982,15 @@ channels: ChannelStats[];
  */
 statuses: StatusCount[]; 
 /**
- * Letters that did not go on paper, times the saving per letter (NOK).
+ * What the letters that left cost, each priced from the price table on its route, as
+ * the send panel prices it (NOK); an Altinn letter printed after the read deadline
+ * costs both.
+ */
+cost: number; 
+/**
+ * What they would have cost all on paper, less `cost` (NOK).
  */
 saving: number; 
-/**
- * The saving per letter used.
- */
-saving_per_letter: number; 
 /**
  * Open exceptions.
  */
@@ -1035,7 +1039,16 @@ print_at_office: boolean;
 /**
  * The environment they will be sent in.
  */
-environment: Environment }
+environment: Environment; 
+/**
+ * This preview's key: confirming it queues the letters once; a second confirmation of
+ * the same key queues nothing.
+ */
+key: string; 
+/**
+ * The same letter or list sent before in this environment: the clerk is asked first.
+ */
+earlier: EarlierSend | null }
 /**
  * The whole preview.
  */
@@ -1049,9 +1062,13 @@ rows: PreviewRow[];
  */
 digital: ChannelTotal; 
 /**
- * Altinn.
+ * Altinn (printed after the read deadline when not read).
  */
 altinn: ChannelTotal; 
+/**
+ * Organisations' receiving systems (SvarInn).
+ */
+svarinn: ChannelTotal; 
 /**
  * Paper.
  */
@@ -1060,6 +1077,10 @@ paper: ChannelTotal;
  * All letters.
  */
 total_cost: number; 
+/**
+ * The most the Altinn letters add if none is read before the read deadline (print).
+ */
+if_unread: number; 
 /**
  * What the same letters would cost all on paper, less the estimate: the saving.
  */
@@ -1082,7 +1103,8 @@ print_at_office: boolean;
  */
 prices: PriceTable; 
 /**
- * What one letter not sent on paper saves, for the dashboard (NOK; the seed's figure).
+ * No longer used: the dashboard prices each letter from the price table, as the send
+ * panel does. Kept so that settings files that have it still load.
  */
 saving_per_letter: number; 
 /**
@@ -1209,7 +1231,35 @@ recipient_masked: string | null;
 /**
  * Last saved (RFC 3339).
  */
-updated_at: string }
+updated_at: string; 
+/**
+ * When it was sent (RFC 3339), if it was: it is then read-only.
+ */
+sent_at: string | null; 
+/**
+ * How many letters that send queued.
+ */
+sent_letters: number | null }
+/**
+ * An earlier send, as the clerk is told about it.
+ */
+export type EarlierSend = { 
+/**
+ * When it was queued (RFC 3339; shown in Norwegian time).
+ */
+at: string; 
+/**
+ * How many letters.
+ */
+letters: number; 
+/**
+ * Its title.
+ */
+title: string; 
+/**
+ * The environment it went to.
+ */
+environment: string }
 /**
  * The window and the address area, for the preview overlay.
  */
@@ -1330,6 +1380,11 @@ export type ErrorCode =
  * The signing order cannot do that now (too late to cancel, nothing signed yet…).
  */
 "signing_not_possible" | 
+/**
+ * Sent already: the same preview confirmed twice, a sent draft changed, or the same
+ * letter or list sent again without the clerk saying so.
+ */
+"already_sent" | 
 /**
  * Anything else; the message says what.
  */
@@ -1646,6 +1701,10 @@ reason: RouteReason | null;
  */
 notification: NotificationChannels | null; 
 /**
+ * Where SvarUt's choice is not settled by the sources: the other possible channel.
+ */
+alternative: Route | null; 
+/**
  * The person's chosen language.
  */
 spraak: string | null; 
@@ -1859,9 +1918,13 @@ kind: LetterKind;
  */
 state: OutboxState; 
 /**
- * The channel KRR gave at send time: `digital_postkasse`, `altinn`, `papir`.
+ * The channel routed at send time: `digital_postkasse`, `altinn`, `svarinn`, `papir`.
  */
 route: string | null; 
+/**
+ * The channel SvarUt's statuses show it took (the first status naming one).
+ */
+seen_route: string | null; 
 /**
  * The last SvarUt status (any value, shown as written when unknown).
  */
@@ -1973,13 +2036,22 @@ provider: MailboxProvider | null;
  */
 notification: NotificationChannels; 
 /**
+ * Where the sources do not settle SvarUt's choice: the other possible channel.
+ */
+alternative: Route | null; 
+/**
  * Preflight warnings for this letter.
  */
 warnings: string[]; 
 /**
- * Estimated cost (NOK).
+ * Estimated cost (NOK) on the route.
  */
-cost: number }
+cost: number; 
+/**
+ * What it costs more if SvarUt prints it after the read deadline (Altinn) or at once
+ * (the alternative): the print price; 0 when it cannot end on paper.
+ */
+if_printed: number }
 /**
  * Prices in NOK excluding VAT. Defaults from Digdir's DPI price model as of 01.01.2024 and
  * Digipost's print example (`rules-and-limits.md` §6.3 [S35][S21]); tiers the sources do not
@@ -1998,6 +2070,10 @@ digital_transport: number;
  * An Altinn message (UNCONFIRMED: 0 until set).
  */
 altinn: number; 
+/**
+ * A forsendelse to an organisation's receiving system, SvarInn (UNCONFIRMED: 0 until set).
+ */
+svarinn: number; 
 /**
  * Print and postage, first sheet (Digipost's example: 30.90, postage included).
  */
@@ -2111,9 +2187,14 @@ export type Route =
  */
 "papir" | 
 /**
- * Altinn (organisations).
+ * Altinn: an organisation, or a person in KRR without a digital mailbox. SvarUt prints it
+ * when it is not read within the account's read deadline.
  */
-"altinn"
+"altinn" | 
+/**
+ * An organisation's own receiving system (SvarInn, "mottakersystem").
+ */
+"svarinn"
 /**
  * Why the route was chosen.
  */

@@ -141,6 +141,22 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
         )
         .await?;
         print_plan(&plan, args.json);
+        if let Some(earlier) = &plan.earlier
+            && !args.again
+        {
+            eprintln!(
+                "the same letter or recipient list was sent on {} ({} letter(s), \"{}\"); \
+                 add --again to send it again",
+                norway::local(
+                    chrono::DateTime::parse_from_rfc3339(&earlier.at)
+                        .map(|t| t.with_timezone(&chrono::Utc))
+                        .unwrap_or_else(|_| clock.now())
+                )
+                .format("%d.%m.%Y %H:%M"),
+                earlier.letters,
+                earlier.title
+            );
+        }
         let failed_rows = !plan.failed.is_empty();
         if !args.yes {
             eprintln!("nothing was sent; add --yes to put the letters in the outbox");
@@ -158,6 +174,11 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
             args.kind.into(),
             chrono::Duration::minutes(i64::from(hold)),
             context.environment,
+            sending::SendOptions {
+                key: Some(plan.key.clone()),
+                draft_id: args.draft.clone(),
+                again: args.again,
+            },
         )?;
         eprintln!(
             "{} letter(s) in the outbox, held {hold} minute(s)",
@@ -247,12 +268,15 @@ fn print_plan(plan: &DispatchPlan, json: bool) {
         println!("row {}: no letter: {}", failure.row, failure.error);
     }
     println!(
-        "{} digital, {} Altinn, {} paper; estimated {:.2} kr (saving {:.2} kr against paper)",
+        "{} digital, {} Altinn, {} SvarInn, {} paper; estimated {:.2} kr (saving {:.2} kr \
+         against paper; up to {:.2} kr more if Altinn letters are printed after the read deadline)",
         shown.digital.letters,
         shown.altinn.letters,
+        shown.svarinn.letters,
         shown.paper.letters,
         shown.total_cost,
-        shown.saving
+        shown.saving,
+        shown.if_unread
     );
 }
 

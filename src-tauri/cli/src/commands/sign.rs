@@ -409,7 +409,7 @@ pub fn run(command: SignCommand, context: &Context) -> Result<ExitCode, CliError
                 }
                 let orders = match &order {
                     Some(order) => vec![store.signing_order(&order.id)?],
-                    None => store.list_signing_orders(200)?,
+                    None => store.list_signing_orders(Some(&environment), 200)?,
                 };
                 if as_json {
                     let list: Vec<_> = orders.iter().map(|o| order_json(o, &store)).collect();

@@ -39,7 +39,8 @@ impl From<Route> for PreflightChannel {
         match route {
             Route::DigitalPostkasse => Self::DigitalPostkasse,
             Route::Papir => Self::Papir,
-            Route::Altinn => Self::Altinn,
+            // SvarInn has SvarUt's own limits, as Altinn does.
+            Route::Altinn | Route::Svarinn => Self::Altinn,
         }
     }
 }

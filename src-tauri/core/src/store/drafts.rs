@@ -98,6 +98,10 @@ pub struct DraftSummary {
     pub recipient_masked: Option<String>,
     /// Last saved (RFC 3339).
     pub updated_at: String,
+    /// When it was sent (RFC 3339), if it was: it is then read-only.
+    pub sent_at: Option<String>,
+    /// How many letters that send queued.
+    pub sent_letters: Option<u32>,
 }
 
 impl Store {
@@ -106,7 +110,18 @@ impl Store {
         let now = self.clock.now();
         let id = input.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // A sent draft is kept as it was sent.
+        let sent: Option<String> = tx
+            .query_row(
+                "SELECT at FROM sends WHERE draft_id = ?1 ORDER BY at DESC LIMIT 1",
+                [&id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(at) = sent {
+            return Err(StoreError::DraftSent(at));
+        }
         tx.execute(
             "INSERT INTO drafts (id, kind, title, recipient_fnr, recipient_name, body, letter, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?7, ?7)
@@ -172,18 +187,25 @@ impl Store {
         let conn = self.conn();
         let mut statement = conn.prepare(&format!(
             // Lists leave the letter part (which may hold attachments) unread.
-            "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at, '{{}}'
+            "SELECT id, kind, title, recipient_fnr, recipient_name, body, created_at, updated_at, '{{}}',
+                    (SELECT at FROM sends WHERE draft_id = drafts.id ORDER BY at DESC LIMIT 1),
+                    (SELECT letters FROM sends WHERE draft_id = drafts.id ORDER BY at DESC LIMIT 1)
              FROM drafts WHERE {filter}"
         ))?;
-        let rows = statement.query_map([], read_draft)?;
+        let rows = statement.query_map([], |row| {
+            let sent: (Option<String>, Option<i64>) = (row.get(9)?, row.get(10)?);
+            Ok(read_draft(row)?.map(|draft| (draft, sent)))
+        })?;
         rows.map(|row| {
-            let draft = row??;
+            let (draft, (sent_at, sent_letters)) = row??;
             Ok(DraftSummary {
                 recipient_masked: draft.recipient_fnr.as_ref().map(Fnr::masked),
                 id: draft.id,
                 kind: draft.kind,
                 title: draft.title,
                 updated_at: draft.updated_at.to_rfc3339(),
+                sent_at,
+                sent_letters: sent_letters.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
             })
         })
         .collect()

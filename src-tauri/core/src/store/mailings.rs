@@ -115,13 +115,28 @@ impl Store {
         mailing: Option<NewMailing<'_>>,
         letters: Vec<NewLetter>,
     ) -> Result<(Option<String>, Vec<String>), StoreError> {
+        self.enqueue_send(None, mailing, letters)
+    }
+
+    /// [`Self::enqueue_letters`], recording the send in the same transaction: a send whose
+    /// key is recorded already queues nothing ([`StoreError::AlreadyQueued`]).
+    pub fn enqueue_send(
+        &self,
+        send: Option<&super::sends::NewSend>,
+        mailing: Option<NewMailing<'_>>,
+        letters: Vec<NewLetter>,
+    ) -> Result<(Option<String>, Vec<String>), StoreError> {
         let now = self.clock.now();
+        let count = letters.len();
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mailing_id = match mailing {
             Some(mailing) => Some(insert_mailing(&tx, &mailing, now)?),
             None => None,
         };
+        if let Some(send) = send {
+            super::sends::insert_send(&tx, send, count, mailing_id.as_deref(), &now.to_rfc3339())?;
+        }
         let mut ids = Vec::with_capacity(letters.len());
         for mut letter in letters {
             if mailing_id.is_some() {
@@ -252,13 +267,15 @@ impl Store {
     }
 
     /// Mass mailings that have letters, newest first.
-    pub fn list_mailings(&self) -> Result<Vec<MailingProgress>, StoreError> {
+    pub fn list_mailings(&self, environment: &str) -> Result<Vec<MailingProgress>, StoreError> {
         let ids: Vec<String> = {
             let conn = self.conn();
             let mut statement = conn.prepare(
-                "SELECT id FROM mailings WHERE id IN (SELECT mailing_id FROM outbox) ORDER BY created_at DESC, id",
+                "SELECT id FROM mailings
+                 WHERE id IN (SELECT mailing_id FROM outbox WHERE environment = ?1)
+                 ORDER BY created_at DESC, id",
             )?;
-            let rows = statement.query_map([], |r| r.get(0))?;
+            let rows = statement.query_map([environment], |r| r.get(0))?;
             rows.collect::<Result<_, _>>()?
         };
         ids.iter().map(|id| self.mailing_progress(id)).collect()

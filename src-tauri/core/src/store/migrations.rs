@@ -63,6 +63,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "worker_claims",
         sql: include_str!("../../migrations/20261206120000_worker_claims.sql"),
     },
+    Migration {
+        version: 20261207090000,
+        name: "seen_route",
+        sql: include_str!("../../migrations/20261207090000_seen_route.sql"),
+    },
+    Migration {
+        version: 20261207100000,
+        name: "sends",
+        sql: include_str!("../../migrations/20261207100000_sends.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

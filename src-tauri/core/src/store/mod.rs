@@ -16,6 +16,7 @@ mod mailings;
 mod meta;
 pub mod migrations;
 mod outbox;
+mod sends;
 mod session;
 mod signing;
 mod templates;
@@ -33,6 +34,7 @@ pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};
 pub use mailings::{Mailing, MailingProgress, MailingSource, NewMailing};
 pub use meta::{KeySource, StoreMeta};
 pub use outbox::{LetterKind, NewLetter, OutboxLetter, OutboxState};
+pub use sends::{EarlierSend, NewSend};
 pub use session::{StoreSession, StoreState};
 pub use signing::{NewOrder, OrderSigner, OrderState, SigningOrder, signer_status_text};
 pub use templates::{StoredTemplate, TemplateSummary};
@@ -102,6 +104,13 @@ pub enum StoreError {
     /// leaves the letter alone.
     #[error("letter {0} is no longer claimed by this worker; another worker handles it")]
     ClaimLost(String),
+    /// The same send (the same preview) was confirmed twice: its letters are in the outbox
+    /// already, and nothing more was queued.
+    #[error("these letters are already in the outbox; nothing was queued again")]
+    AlreadyQueued,
+    /// A sent draft is kept as it was sent.
+    #[error("the letter was sent on {0} and cannot be changed; make a copy to change it")]
+    DraftSent(String),
     /// A stored value is invalid (a damaged row).
     #[error("invalid stored value: {0}")]
     Invalid(String),

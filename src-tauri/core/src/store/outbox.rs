@@ -99,6 +99,9 @@ impl LetterKind {
     }
 }
 
+/// A letter that left, for pricing: (route, last SvarUt status, pages, bytes).
+pub type SentLetter = (Option<String>, Option<String>, u32, u64);
+
 /// Letters with the same (route, state, SvarUt status), and how many.
 pub type LetterCount = (Option<String>, OutboxState, Option<String>, u32);
 
@@ -177,11 +180,13 @@ pub struct OutboxLetter {
     pub environment: String,
     /// The worker holding a claim on it (live or expired), if any.
     pub claimed_by: Option<String>,
+    /// The channel SvarUt's statuses show it took (the first status naming one).
+    pub seen_route: Option<String>,
 }
 
 const COLUMNS: &str = "id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, \
      next_attempt_at, attempts, svarut_id, krr_evidence, status, status_at, last_error, created_at, \
-     route, kind, pages, local_print, handled_at, handled_note, environment, claimed_by";
+     route, kind, pages, local_print, handled_at, handled_note, environment, claimed_by, seen_route";
 
 fn time(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
@@ -210,6 +215,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
     );
     let environment: String = row.get(22)?;
     let claimed_by: Option<String> = row.get(23)?;
+    let seen_route: Option<String> = row.get(24)?;
     let more: (
         Option<String>,
         String,
@@ -276,6 +282,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
             handled_note: more.5,
             environment,
             claimed_by,
+            seen_route,
         })
     })())
 }
@@ -408,21 +415,50 @@ impl Store {
         )
     }
 
-    /// The newest `limit` letters (of one mass mailing when given), newest first: what a list
-    /// on screen shows without reading a whole mass mailing every few seconds.
+    /// The newest `limit` letters of `environment` (of one mass mailing when given), newest
+    /// first: what a list on screen shows without reading a whole mass mailing every few
+    /// seconds. A list never mixes the sandbox's letters with real ones.
     pub fn recent_letters(
         &self,
+        environment: &str,
         mailing_id: Option<&str>,
         limit: u32,
     ) -> Result<Vec<OutboxLetter>, StoreError> {
         self.letters_where(
-            "WHERE (?1 IS NULL OR mailing_id = ?1) ORDER BY created_at DESC, id LIMIT ?2",
-            params![mailing_id, limit],
+            "WHERE environment = ?3 AND (?1 IS NULL OR mailing_id = ?1)
+             ORDER BY created_at DESC, id LIMIT ?2",
+            params![mailing_id, limit, environment],
         )
     }
 
     /// Letters of `environment` queued since `since` and not recalled, counted by (route,
     /// state, status): the dashboard's figures, counted by the database.
+    /// Letters of `environment` queued since `since` that left (sent or final), as (route,
+    /// last status, pages, bytes of their documents): the dashboard prices each from the price
+    /// table, as the send panel does.
+    pub fn letters_sent_since(
+        &self,
+        environment: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SentLetter>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT route, status, pages,
+                    (SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM outbox_documents WHERE letter_id = outbox.id)
+             FROM outbox
+             WHERE environment = ?1 AND created_at >= ?2 AND state IN ('sent', 'final')",
+        )?;
+        let rows = statement.query_map(params![environment, since.to_rfc3339()], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                u32::try_from(r.get::<_, i64>(2)?).unwrap_or(1),
+                u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn letter_counts(
         &self,
         environment: &str,
@@ -715,10 +751,10 @@ impl Store {
     }
 
     /// The office print batch: letters waiting to be printed here, oldest first.
-    pub fn office_print_batch(&self) -> Result<Vec<OutboxLetter>, StoreError> {
+    pub fn office_print_batch(&self, environment: &str) -> Result<Vec<OutboxLetter>, StoreError> {
         self.letters_where(
-            "WHERE local_print = 1 AND state = 'sent' ORDER BY created_at, id",
-            [],
+            "WHERE environment = ?1 AND local_print = 1 AND state = 'sent' ORDER BY created_at, id",
+            [environment],
         )
     }
 
@@ -778,23 +814,24 @@ impl Store {
     }
 
     /// The exceptions inbox: failed letters not yet dealt with, newest first.
-    pub fn exceptions(&self) -> Result<Vec<OutboxLetter>, StoreError> {
+    pub fn exceptions(&self, environment: &str) -> Result<Vec<OutboxLetter>, StoreError> {
         self.letters_where(
-            "WHERE state = 'failed' AND handled_at IS NULL ORDER BY updated_at DESC, id",
-            [],
+            "WHERE environment = ?1 AND state = 'failed' AND handled_at IS NULL
+             ORDER BY updated_at DESC, id",
+            [environment],
         )
     }
 
     /// eFvf § 8 reminders: decisions and advance notices sent digitally more than 7 days ago
     /// and not read, not yet dealt with. Oldest first.
-    pub fn unread_reminders(&self) -> Result<Vec<OutboxLetter>, StoreError> {
+    pub fn unread_reminders(&self, environment: &str) -> Result<Vec<OutboxLetter>, StoreError> {
         let before = (self.clock.now() - chrono::Duration::days(7)).to_rfc3339();
         self.letters_where(
-            "WHERE kind != 'ordinary' AND state IN ('sent', 'final') AND local_print = 0
+            "WHERE environment = ?2 AND kind != 'ordinary' AND state IN ('sent', 'final') AND local_print = 0
                AND COALESCE(route, '') != 'papir' AND COALESCE(status, '') NOT IN ('LEST', 'PRINTET', 'SENDT_PRINT')
                AND handled_at IS NULL AND created_at <= ?1
              ORDER BY created_at, id",
-            [before],
+            [before.as_str(), environment],
         )
     }
 
@@ -808,6 +845,20 @@ impl Store {
         final_: bool,
         failure: bool,
     ) -> Result<bool, StoreError> {
+        self.record_status_seen(id, status, at, final_, failure, None)
+    }
+
+    /// [`Self::record_status`], noting the channel the status shows (kept from the first
+    /// status that names one).
+    pub fn record_status_seen(
+        &self,
+        id: &str,
+        status: &str,
+        at: &str,
+        final_: bool,
+        failure: bool,
+        channel: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let letter = self.get_letter(id)?;
         if letter.status.as_deref() == Some(status) {
             return Ok(false);
@@ -819,8 +870,11 @@ impl Store {
         };
         self.transition(
             id,
-            &format!("state = '{state}', status = ?3, status_at = ?4"),
-            &[&status, &at],
+            &format!(
+                "state = '{state}', status = ?3, status_at = ?4, \
+                 seen_route = COALESCE(seen_route, ?5)"
+            ),
+            &[&status, &at, &channel],
             &[OutboxState::Sent, OutboxState::Final],
             ClaimRule::Any,
             &format!("Status i SvarUt: {status}"),

@@ -262,6 +262,20 @@ pub enum Status {
 }
 
 impl Status {
+    /// The channel this status shows the forsendelse took, as stored in the outbox
+    /// (`digital_postkasse`, `altinn`, `svarinn`, `papir`); `None` when it names none
+    /// (received, read, failed…). Print after Altinn is still Altinn's route: only the first
+    /// status that names a channel counts (`svarut-dpi.md` §2.5).
+    pub fn channel(&self) -> Option<&'static str> {
+        match self {
+            Self::SendtSdp | Self::LevertSdp => Some("digital_postkasse"),
+            Self::Varslet => Some("altinn"),
+            Self::KlarForMottak => Some("svarinn"),
+            Self::SendtPrint | Self::Printet => Some("papir"),
+            _ => None,
+        }
+    }
+
     /// The value as SvarUt writes it.
     pub fn as_str(&self) -> &str {
         match self {

@@ -460,15 +460,20 @@ impl Store {
         id.map(|id| self.signing_order(&id)).transpose()
     }
 
-    /// The newest `limit` orders (any environment), newest first.
-    pub fn list_signing_orders(&self, limit: u32) -> Result<Vec<SigningOrder>, StoreError> {
+    /// The newest `limit` orders of `environment` (of any, when `None`), newest first.
+    pub fn list_signing_orders(
+        &self,
+        environment: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<SigningOrder>, StoreError> {
         let ids: Vec<String> = {
             let conn = self.conn();
             let mut statement = conn.prepare(
-                "SELECT id FROM signing_orders ORDER BY created_at DESC, rowid DESC LIMIT ?1",
+                "SELECT id FROM signing_orders WHERE (?2 IS NULL OR environment = ?2)
+                 ORDER BY created_at DESC, rowid DESC LIMIT ?1",
             )?;
             statement
-                .query_map([i64::from(limit)], |r| r.get(0))?
+                .query_map(params![i64::from(limit), environment], |r| r.get(0))?
                 .collect::<Result<_, _>>()?
         };
         ids.iter().map(|id| self.signing_order(id)).collect()
