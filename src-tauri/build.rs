@@ -45,6 +45,8 @@ const COMMANDS: &[&str] = &[
     "outbox_letters",
     "letter_detail",
     "recall_letter",
+    "send_letter_now",
+    "send_mailing_now",
     "retry_letter",
     "mark_letter_handled",
     "exceptions",

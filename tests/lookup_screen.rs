@@ -157,7 +157,13 @@ async fn test_connection_in_the_sandbox_passes_every_step() {
     let names: Vec<(&str, bool)> = steps.iter().map(|s| (s.step.as_str(), s.ok)).collect();
     assert_eq!(
         names,
-        [("credentials", true), ("token", true), ("lookup", true)],
+        [
+            ("credentials", true),
+            ("token", true),
+            ("lookup", true),
+            ("svarut", true),
+            ("signing", true)
+        ],
         "{steps:?}"
     );
 }
@@ -226,8 +232,16 @@ async fn a_client_saved_for_test_is_used_for_lookups_and_a_wrong_one_fails_at_th
         )
         .await
         .unwrap();
+    // Maskinporten and KRR pass; SvarUt and signing are checked too (not set up here).
     let steps = state.test_connection(Environment::Test).await;
-    assert!(steps.iter().all(|s| s.ok), "{steps:?}");
+    assert!(
+        steps.iter().take(3).all(|s| s.ok) && steps.len() == 5,
+        "{steps:?}"
+    );
+    assert_eq!(
+        (steps[3].step.as_str(), steps[4].step.as_str()),
+        ("svarut", "signing")
+    );
     let setup = state
         .client_setup(Environment::Test)
         .await
@@ -280,8 +294,16 @@ async fn a_registered_key_with_its_kid_works_for_the_test_environment_too() {
         .await
         .unwrap();
     assert_eq!(info.kid.as_deref(), Some(credentials.kid.as_str()));
+    // Maskinporten and KRR pass; SvarUt and signing are checked too (not set up here).
     let steps = state.test_connection(Environment::Test).await;
-    assert!(steps.iter().all(|s| s.ok), "{steps:?}");
+    assert!(
+        steps.iter().take(3).all(|s| s.ok) && steps.len() == 5,
+        "{steps:?}"
+    );
+    assert_eq!(
+        (steps[3].step.as_str(), steps[4].step.as_str()),
+        ("svarut", "signing")
+    );
 }
 
 #[tokio::test]

@@ -54,6 +54,8 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::dispatch::outbox_letters,
         commands::dispatch::letter_detail,
         commands::dispatch::recall_letter,
+        commands::dispatch::send_letter_now,
+        commands::dispatch::send_mailing_now,
         commands::dispatch::retry_letter,
         commands::dispatch::mark_letter_handled,
         commands::dispatch::exceptions,

@@ -27,7 +27,7 @@ pub struct ClientSetup {
 /// One step of a connection test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct ConnectionStep {
-    /// `credentials`, `token` or `lookup`.
+    /// `credentials`, `token`, `lookup`, `svarut` or `signing`.
     pub step: String,
     /// Whether it worked.
     pub ok: bool,
@@ -112,9 +112,44 @@ impl AppState {
         }
     }
 
-    /// Tries each step for `environment` and says which one failed: the credentials, a
-    /// Maskinporten token, a one-person KRR lookup (a synthetic number).
+    /// Tries each service for `environment` and says which one failed: Maskinporten and KRR
+    /// (credentials, a token, a one-person lookup of a synthetic number), SvarUt (a lookup by
+    /// an `eksternReferanse` that matches nothing) and the signing service (its
+    /// organisation root, which proves the certificates both ways; the status queue is not
+    /// polled, since a poll takes a status another installation may be waiting for). The
+    /// readiness checklist before switching environment.
     pub async fn test_connection(&self, environment: Environment) -> Vec<ConnectionStep> {
+        let mut steps = self.test_krr(environment).await;
+        let step = |step: &str, ok: bool, message: String| ConnectionStep {
+            step: step.to_owned(),
+            ok,
+            message,
+        };
+        match self.with_services(environment, |s| s.svarut()).await {
+            Ok(svarut) => {
+                let probe = format!(
+                    "kommunepost-test-{}",
+                    self.clock().now().timestamp_nanos_opt().unwrap_or_default()
+                );
+                steps.push(match svarut.ids_by_ekstern_ref(&probe).await {
+                    Ok(_) => step("svarut", true, "SvarUt answered".to_owned()),
+                    Err(error) => step("svarut", false, error.to_string()),
+                });
+            }
+            Err(error) => steps.push(step("svarut", false, error.message)),
+        }
+        match self.with_services(environment, |s| s.signing()).await {
+            Ok(signing) => steps.push(match signing.whoami().await {
+                Ok(_) => step("signing", true, "the signing service answered".to_owned()),
+                Err(error) => step("signing", false, error.to_string()),
+            }),
+            Err(error) => steps.push(step("signing", false, error.message)),
+        }
+        steps
+    }
+
+    /// Maskinporten and KRR: the credentials, a token, a one-person lookup.
+    async fn test_krr(&self, environment: Environment) -> Vec<ConnectionStep> {
         let step = |step: &str, ok: bool, message: String| ConnectionStep {
             step: step.to_owned(),
             ok,

@@ -144,8 +144,19 @@ async fn a_held_letter_can_be_recalled_and_a_released_one_is_sent_once_and_track
     // Held: nothing leaves, and the clerk can take one back.
     assert_eq!(worker.step().await.unwrap(), StepOutcome::Idle);
     setup.store.recall_letter(&c.id).unwrap();
+    assert!(
+        setup.store.release_now(&c.id).is_err(),
+        "a recalled letter stays"
+    );
+    // "Send nå": the clerk does not wait for the hold time.
+    setup.store.release_now(&a.id).unwrap();
+    assert!(matches!(
+        worker.step().await.unwrap(),
+        StepOutcome::Sent { letter, .. } if letter == a.id
+    ));
+    assert_eq!(worker.step().await.unwrap(), StepOutcome::Idle);
     setup.clock.advance(chrono::Duration::minutes(5));
-    let mut sent = 0;
+    let mut sent = 1;
     while let StepOutcome::Sent { .. } = worker.step().await.unwrap() {
         sent += 1;
     }

@@ -69,6 +69,21 @@ pub fn recall_letter(state: State<'_, AppState>, id: String) -> Result<(), Comma
     Ok(state.session().store()?.recall_letter(&id)?)
 }
 
+/// "Send nå": a held letter leaves on the worker's next round.
+#[tauri::command]
+#[specta::specta]
+pub fn send_letter_now(state: State<'_, AppState>, id: String) -> Result<(), CommandError> {
+    Ok(state.session().store()?.release_now(&id)?)
+}
+
+/// "Send nå" for every held letter of a mass mailing; returns how many.
+#[tauri::command]
+#[specta::specta]
+pub fn send_mailing_now(state: State<'_, AppState>, id: String) -> Result<u32, CommandError> {
+    let count = state.session().store()?.release_mailing_now(&id)?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
 /// Tries a letter that failed before SvarUt accepted it again.
 #[tauri::command]
 #[specta::specta]

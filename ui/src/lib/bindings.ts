@@ -439,6 +439,28 @@ async recallLetter(id: string) : Promise<Result<null, CommandError>> {
 }
 },
 /**
+ * "Send nå": a held letter leaves on the worker's next round.
+ */
+async sendLetterNow(id: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_letter_now", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Send nå" for every held letter of a mass mailing; returns how many.
+ */
+async sendMailingNow(id: string) : Promise<Result<number, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_mailing_now", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Tries a letter that failed before SvarUt accepted it again.
  */
 async retryLetter(id: string) : Promise<Result<null, CommandError>> {
@@ -937,7 +959,7 @@ message: string }
  */
 export type ConnectionStep = { 
 /**
- * `credentials`, `token` or `lookup`.
+ * `credentials`, `token`, `lookup`, `svarut` or `signing`.
  */
 step: string; 
 /**
@@ -2729,7 +2751,23 @@ name: string;
 /**
  * Last saved (RFC 3339).
  */
-updated_at: string }
+updated_at: string; 
+/**
+ * What letters from it are (the send panel starts with it).
+ */
+kind: LetterKind; 
+/**
+ * Its title: a new letter from the template starts with it.
+ */
+title: string; 
+/**
+ * Its body: a new letter from the template starts with it.
+ */
+body: string; 
+/**
+ * The sender the recipient sees (the letterhead's municipality).
+ */
+sender: string }
 /**
  * How the file was written.
  */

@@ -183,7 +183,15 @@ impl DraftLetter {
                 None => list.recipients.first(),
             }
             .ok_or(DraftError::NoSuchRow(row.unwrap_or(2)))?;
-            return Ok(super::compose::compose_for(&template, recipient, date)?);
+            // Shared values ("Felles verdier for alle mottakere") fill the fields the list
+            // lacks; the list's own columns win.
+            let mut recipient = recipient.clone();
+            for field in &self.fields {
+                if recipient.values.get(&field.name).is_none() && !field.value.trim().is_empty() {
+                    recipient.values.insert(&field.name, &field.value);
+                }
+            }
+            return Ok(super::compose::compose_for(&template, &recipient, date)?);
         }
         let mut values = MergeValues::new(
             self.fields
@@ -237,6 +245,7 @@ fn effective_template(text: DraftText<'_>, template: Option<&Template>) -> Templ
         closing: "Med vennlig hilsen".into(),
         signature: SignatureBlock::default(),
         footer: None,
+        kind: super::template::LetterKind::Ordinary,
     });
     Template {
         name: if base.name.is_empty() {
@@ -278,6 +287,37 @@ mod tests {
 
     fn date() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+    }
+
+    #[test]
+    fn a_list_takes_shared_values_for_the_fields_it_lacks() {
+        let csv = "fodselsnummer;navn;adresselinje1;postnummer;poststed;saksnummer\n\
+                   20914695016;Åse Ødegård;Storgata 1;7300;ORKANGER;2026/1\n";
+        let draft = DraftLetter {
+            recipients_csv_base64: Some(STANDARD.encode(csv)),
+            fields: vec![
+                FieldValue {
+                    name: "saksbehandler".into(),
+                    value: "Kari Klerk".into(),
+                },
+                FieldValue {
+                    name: "saksnummer".into(),
+                    value: "ignored: the list has it".into(),
+                },
+            ],
+            ..DraftLetter::default()
+        };
+        let letter = draft
+            .compose(
+                text("Hilsen {{saksbehandler}}.", None),
+                None,
+                Some(2),
+                date(),
+            )
+            .unwrap();
+        assert_eq!(letter.title, "Vedtak 2026/1");
+        let body = crate::letters::compose::plain(&letter.body);
+        assert!(body.contains("Hilsen Kari Klerk."), "{body}");
     }
 
     #[test]

@@ -150,6 +150,52 @@ pub fn normalise_header(header: &str) -> String {
     normalise_name(header)
 }
 
+/// Headings people use for the standard columns (normalised), and the column each means.
+pub const COMMON_HEADINGS: &[(&str, &str)] = &[
+    ("adresse", "adresselinje1"),
+    ("gateadresse", "adresselinje1"),
+    ("postadresse", "adresselinje1"),
+    ("postnr", "postnummer"),
+    ("postnr.", "postnummer"),
+    ("sted", "poststed"),
+    ("fnr", "fodselsnummer"),
+    ("fnr.", "fodselsnummer"),
+    ("fodselsnr", "fodselsnummer"),
+    ("fodselsnr.", "fodselsnummer"),
+    ("personnummer", "fodselsnummer"),
+    ("dnummer", "fodselsnummer"),
+    ("orgnr", "organisasjonsnummer"),
+    ("org.nr", "organisasjonsnummer"),
+    ("org.nr.", "organisasjonsnummer"),
+    ("organisasjonsnr", "organisasjonsnummer"),
+    ("organisasjonsnr.", "organisasjonsnummer"),
+    ("mottaker", "navn"),
+    ("fulltnavn", "navn"),
+];
+
+/// The standard column a common heading means ("Adresse", "Postnr", "Fnr", "Org.nr" …), for
+/// a normalised heading; `None` for one that is not common.
+pub fn common_heading(column: &str) -> Option<&'static str> {
+    COMMON_HEADINGS
+        .iter()
+        .find(|(heading, _)| *heading == column)
+        .map(|(_, field)| *field)
+}
+
+/// Columns under a common heading become their standard column, unless the list has that
+/// column already (then the heading stays a merge field of its own).
+fn with_common_headings(columns: Vec<String>) -> Vec<String> {
+    let mut out = columns.clone();
+    for column in out.iter_mut() {
+        if let Some(field) = common_heading(column)
+            && !columns.iter().any(|c| c == field)
+        {
+            *column = field.to_owned();
+        }
+    }
+    out
+}
+
 /// Decodes the bytes, guessing the encoding.
 pub fn decode(bytes: &[u8]) -> (String, TextEncoding) {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
@@ -260,6 +306,7 @@ pub fn read_recipients_mapped(
                 .map_or(column, |(_, to)| normalise_header(to))
         })
         .collect();
+    let columns = with_common_headings(columns);
     for (i, column) in columns.iter().enumerate() {
         if !column.is_empty() && columns[..i].contains(column) {
             return Err(CsvError::DuplicateColumn(column.clone()));

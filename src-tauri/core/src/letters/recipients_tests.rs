@@ -206,8 +206,11 @@ fn windows_1252_letters_are_decoded() {
 fn columns_can_be_mapped_to_fields_when_the_headers_differ() {
     let csv = "Personnummer;Mottaker;Gateadresse;Postnr;Sted;Sak\n\
                20914695016;Åse;Storgata 1;7300;ORKANGER;2026/1\n";
+    // Common headings are read as the standard columns without a mapping.
+    assert_eq!(read_recipients(csv.as_bytes()).unwrap().recipients.len(), 1);
+    let odd = "Nummer;Hvem;Vei;Kode;By\n20914695016;Åse;Storgata 1;7300;ORKANGER\n";
     assert!(matches!(
-        read_recipients(csv.as_bytes()),
+        read_recipients(odd.as_bytes()),
         Err(CsvError::MissingColumns(_))
     ));
     assert_eq!(
@@ -254,4 +257,30 @@ fn a_list_larger_than_any_list_needs_is_refused_before_it_is_read() {
         read_recipients(header_only.as_bytes()),
         Err(CsvError::NoRows)
     ));
+}
+
+#[test]
+fn common_headings_are_recognised_as_the_standard_columns() {
+    let csv = "Fnr;Navn;Adresse;Postnr;Sted;Saksnummer\n\
+               20914695016;Åse Ødegård;Storgata 1;7300;ORKANGER;2026/1\n";
+    let list = read_recipients(csv.as_bytes()).unwrap();
+    assert!(list.problems.is_empty(), "{:?}", list.problems);
+    let row = &list.recipients[0];
+    assert_eq!(row.address_lines, ["Storgata 1"]);
+    assert_eq!(
+        (row.postcode.as_str(), row.city.as_str()),
+        ("7300", "ORKANGER")
+    );
+    assert_eq!(row.values.get("saksnummer"), Some("2026/1"));
+    let orgs = "Org.nr;Navn;Postadresse;Postnummer;Poststed\n\
+                910753614;Sandkasse AS;Rådhusgata 1;7300;ORKANGER\n";
+    assert_eq!(
+        read_recipients(orgs.as_bytes()).unwrap().recipients.len(),
+        1
+    );
+    // A list that has the standard column keeps a common heading as a field of its own.
+    let both = "fodselsnummer;navn;adresselinje1;Adresse;postnummer;poststed\n\
+                20914695016;Åse;Storgata 1;Ekstra;7300;ORKANGER\n";
+    let list = read_recipients(both.as_bytes()).unwrap();
+    assert_eq!(list.recipients[0].address_lines, ["Storgata 1"]);
 }

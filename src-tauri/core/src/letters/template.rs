@@ -72,10 +72,50 @@ pub struct Template {
     /// Footer text on every page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub footer: Option<String>,
+    /// What letters from it are: a decision or advance notice is followed up when not read
+    /// (eFvf § 8); the send panel starts with it.
+    #[serde(default)]
+    pub kind: LetterKind,
 }
 
 fn format_version() -> u32 {
     FORMAT
+}
+
+/// What kind of letter: a decision (enkeltvedtak) or advance notice (forhåndsvarsel) must be
+/// read within a week or the party notified again (eFvf § 8); others are not followed up.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum LetterKind {
+    /// An ordinary letter.
+    #[default]
+    Ordinary,
+    /// An individual decision (enkeltvedtak).
+    Vedtak,
+    /// An advance notice (forhåndsvarsel, fvl § 16).
+    Forhandsvarsel,
+}
+
+impl LetterKind {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ordinary => "ordinary",
+            Self::Vedtak => "vedtak",
+            Self::Forhandsvarsel => "forhandsvarsel",
+        }
+    }
+
+    /// From its stored name; anything else is ordinary.
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "vedtak" => Self::Vedtak,
+            "forhandsvarsel" => Self::Forhandsvarsel,
+            _ => Self::Ordinary,
+        }
+    }
 }
 
 /// A template cannot be used.
@@ -257,6 +297,7 @@ pub fn example() -> Template {
             note: "Dokumentet er elektronisk godkjent og har derfor ingen signatur.".into(),
         },
         footer: Some("Sandkasse kommune · Org.nr. 910 753 614 · www.sandkasse.kommune.no".into()),
+        kind: LetterKind::Vedtak,
     }
 }
 

@@ -64,40 +64,7 @@ impl OutboxState {
     }
 }
 
-/// What kind of letter: a decision (enkeltvedtak) or advance notice (forhåndsvarsel) must be
-/// read within a week or the party notified again (eFvf § 8); others are not followed up.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum LetterKind {
-    /// An ordinary letter.
-    #[default]
-    Ordinary,
-    /// An individual decision (enkeltvedtak).
-    Vedtak,
-    /// An advance notice (forhåndsvarsel, fvl § 16).
-    Forhandsvarsel,
-}
-
-impl LetterKind {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ordinary => "ordinary",
-            Self::Vedtak => "vedtak",
-            Self::Forhandsvarsel => "forhandsvarsel",
-        }
-    }
-
-    fn parse(text: &str) -> Self {
-        match text {
-            "vedtak" => Self::Vedtak,
-            "forhandsvarsel" => Self::Forhandsvarsel,
-            _ => Self::Ordinary,
-        }
-    }
-}
+pub use crate::letters::template::LetterKind;
 
 /// A letter that left, for pricing: (route, last SvarUt status, pages, bytes).
 pub type SentLetter = (Option<String>, Option<String>, u32, u64);
@@ -713,6 +680,35 @@ impl Store {
             ClaimRule::Unclaimed,
             "Trukket tilbake",
         )
+    }
+
+    /// "Send nå": a held letter leaves on the worker's next round instead of at the end of
+    /// its hold time.
+    pub fn release_now(&self, id: &str) -> Result<(), StoreError> {
+        let now = self.clock.now().to_rfc3339();
+        self.transition(
+            id,
+            "release_at = ?3, next_attempt_at = ?3",
+            &[&now],
+            &[OutboxState::Held],
+            ClaimRule::Unclaimed,
+            "Sendes nå (saksbehandleren ventet ikke på holdetiden)",
+        )
+    }
+
+    /// "Send nå" for every held letter of a mass mailing; returns how many.
+    pub fn release_mailing_now(&self, mailing_id: &str) -> Result<usize, StoreError> {
+        let held: Vec<String> = {
+            let conn = self.conn();
+            let mut statement =
+                conn.prepare("SELECT id FROM outbox WHERE mailing_id = ?1 AND state = 'held'")?;
+            let rows = statement.query_map([mailing_id], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for id in &held {
+            self.release_now(id)?;
+        }
+        Ok(held.len())
     }
 
     /// Letters accepted by SvarUt whose status may still change: (letter id, SvarUt id). Not

@@ -24,6 +24,14 @@ pub struct TemplateSummary {
     pub name: String,
     /// Last saved (RFC 3339).
     pub updated_at: String,
+    /// What letters from it are (the send panel starts with it).
+    pub kind: crate::letters::template::LetterKind,
+    /// Its title: a new letter from the template starts with it.
+    pub title: String,
+    /// Its body: a new letter from the template starts with it.
+    pub body: String,
+    /// The sender the recipient sees (the letterhead's municipality).
+    pub sender: String,
 }
 
 impl Store {
@@ -73,16 +81,30 @@ impl Store {
     pub fn list_templates(&self) -> Result<Vec<TemplateSummary>, StoreError> {
         let conn = self.conn();
         let mut statement = conn.prepare(
-            "SELECT id, name, updated_at FROM templates WHERE deleted_at IS NULL ORDER BY name COLLATE NOCASE, id",
+            "SELECT id, name, updated_at, file FROM templates WHERE deleted_at IS NULL ORDER BY name COLLATE NOCASE, id",
         )?;
         let rows = statement.query_map([], |r| {
-            Ok(TemplateSummary {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                updated_at: r.get(2)?,
-            })
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.map(|row| {
+            let (id, name, updated_at, file) = row?;
+            let template = Template::from_file(file.as_bytes())?;
+            Ok(TemplateSummary {
+                id,
+                name,
+                updated_at,
+                kind: template.kind,
+                title: template.title,
+                body: template.body,
+                sender: template.letterhead.municipality,
+            })
+        })
+        .collect()
     }
 
     /// A copy named "<name> (kopi)".
