@@ -16,7 +16,17 @@ vi.mock("@tauri-apps/api/event", () => ({
 
 import SendDialog from "../src/components/SendDialog.svelte";
 import Utsending from "../src/pages/Utsending.svelte";
-import { age, routeText, statusText } from "../src/lib/dispatch";
+import {
+  age,
+  channelText,
+  groupLetters,
+  matchesFilter,
+  NO_FILTER,
+  releaseText,
+  routeText,
+  statusText,
+} from "../src/lib/dispatch";
+import type { MailingProgress, OutboxRow } from "../src/lib/bindings";
 
 afterEach(() => {
   cleanup();
@@ -157,6 +167,7 @@ const letter = (over: Record<string, unknown>) => ({
   kind: "vedtak",
   state: "sent",
   route: "digital_postkasse",
+  seen_route: null,
   status: "LEVERT_SDP",
   status_at: null,
   created_at: new Date(Date.now() - 3 * 3600_000).toISOString(),
@@ -168,6 +179,32 @@ const letter = (over: Record<string, unknown>) => ({
   ...over,
 });
 
+const mailing = (over: Record<string, unknown>) => ({
+  id: "m1",
+  title: "Eiendomsskatt 2027",
+  paused: false,
+  cancelled: false,
+  total: 3,
+  waiting: 0,
+  sending: 0,
+  sent: 0,
+  done: 3,
+  failed: 0,
+  recalled: 0,
+  ...over,
+});
+
+const info = { version: "0.1.0", environment: "sandbox", identifier: "no.kommunepost.dev", data_dir: "/tmp", sandbox_url: null };
+
+/** The letter rows of the list (not the group headings). */
+function letterRows(): HTMLTableRowElement[] {
+  return [...screen.getByTestId("sent-list").querySelectorAll<HTMLTableRowElement>("tr[data-letter]")];
+}
+
+function group(key: string): HTMLElement {
+  return screen.getByTestId("sent-list").querySelector<HTMLElement>(`tbody[data-group="${key}"]`)!;
+}
+
 describe("Utsending", () => {
   function backend(overrides: Record<string, unknown> = {}) {
     const calls: Array<[string, unknown]> = [];
@@ -175,6 +212,8 @@ describe("Utsending", () => {
       calls.push([cmd, args]);
       if (cmd in overrides) return overrides[cmd];
       switch (cmd) {
+        case "app_info":
+          return info;
         case "dispatch_dashboard":
           return { month: "2026-12", letters: 0, channels: [], statuses: [], saving: 0, cost: 0, exceptions: 0, reminders: 0, to_print: 0 };
         case "outbox_letters":
@@ -186,7 +225,13 @@ describe("Utsending", () => {
         case "recall_letter":
         case "mark_letter_handled":
         case "retry_letter":
+        case "send_letter_now":
           return null;
+        case "send_mailing_now":
+          return 2;
+        case "cancel_mailing":
+        case "pause_mailing":
+          return mailing({});
         default:
           throw new Error(`unexpected ${cmd}`);
       }
@@ -203,15 +248,255 @@ describe("Utsending", () => {
       ],
     });
     render(Utsending);
-    const list = await screen.findByTestId("sent-list");
-    const rows = within(list).getAllByRole("row").slice(1);
+    await screen.findByTestId("sent-list");
+    const rows = letterRows();
     expect(rows[0].textContent).toContain("Levert i digital postkasse");
     expect(rows[0].textContent).toContain("3 t");
     expect(rows[1].textContent).toContain("Venter (kan trekkes tilbake)");
     expect(rows[2].textContent).toContain("Ukjent status: NY_STATUS_I_V4");
     expect(within(rows[0]).queryByText("Trekk tilbake")).toBeNull();
+    // The first button of each row opens the letter (the end-to-end test clicks it).
+    for (const row of rows) expect(row.querySelector("button")!.textContent).toBe("Vis");
     await fireEvent.click(within(rows[1]).getByText("Trekk tilbake"));
     await vi.waitFor(() => expect(calls.some(([cmd, args]) => cmd === "recall_letter" && (args as { id: string }).id === "l2")).toBe(true));
+  });
+
+  it("says which environment the lists show", async () => {
+    backend({ app_info: { ...info, environment: "prod" } });
+    render(Utsending);
+    expect((await screen.findByTestId("utsending-environment")).textContent).toContain("Viser brev i Produksjon");
+  });
+
+  it("groups letters by mass mailing, single letters as Enkeltbrev, and folds a group away", async () => {
+    backend({
+      outbox_letters: [
+        letter({ id: "a1", mailing_id: "m2", title: "Varsel om vannavbrudd", recipient: "Kari Nordmann (010101 *****)" }),
+        letter({ id: "s1", mailing_id: null, title: "Svar på søknad", recipient: "Per Hansen (020202 *****)" }),
+        letter({ id: "a2", mailing_id: "m2", title: "Varsel om vannavbrudd", recipient: "Ola Nordmann (030303 *****)" }),
+        letter({ id: "b1", mailing_id: "m1" }),
+      ],
+      mailings: [mailing({ id: "m2", title: "Vannavbrudd Storgata", total: 2, done: 2 }), mailing({ id: "m1", total: 1, done: 1 })],
+    });
+    render(Utsending);
+    await screen.findByTestId("sent-list");
+    const titles = screen.getAllByTestId("group-title").map((e) => e.textContent);
+    expect(titles).toEqual(["Vannavbrudd Storgata", "Enkeltbrev", "Eiendomsskatt 2027"]);
+    expect(group("mailing:m2").querySelectorAll("tr[data-letter]")).toHaveLength(2);
+    expect(group("single").querySelectorAll("tr[data-letter]")).toHaveLength(1);
+    expect(within(group("mailing:m2")).getByTestId("group-count").textContent).toBe("2 brev");
+
+    const toggle = within(group("mailing:m2")).getByTestId("group-toggle");
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    await fireEvent.click(toggle);
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    expect(group("mailing:m2").querySelectorAll("tr[data-letter]")).toHaveLength(0);
+    expect(letterRows().map((r) => r.dataset.letter)).toEqual(["s1", "b1"]);
+    await fireEvent.click(toggle);
+    expect(letterRows()).toHaveLength(4);
+  });
+
+  it("searches by name, title or status in words, and filters by channel, state and date", async () => {
+    backend({
+      outbox_letters: [
+        letter({ id: "d1", created_at: "2026-12-06T10:00:00Z" }),
+        letter({ id: "p1", route: "papir", status: "PRINTET", state: "final", recipient: "Liv Li (309100 *****)", created_at: "2026-12-03T10:00:00Z" }),
+        letter({ id: "x1", mailing_id: null, route: "altinn", status: "IKKE_LEVERT", state: "failed", title: "Purring", recipient: "Sandkasse AS (910753614)", created_at: "2026-11-30T23:30:00Z" }),
+      ],
+      mailings: [mailing({})],
+    });
+    render(Utsending);
+    await screen.findByTestId("sent-list");
+    const ids = () => letterRows().map((r) => r.dataset.letter);
+    expect(ids()).toEqual(["d1", "p1", "x1"]);
+
+    const search = screen.getByTestId("sent-search");
+    await fireEvent.input(search, { target: { value: "ØDEGÅRD" } });
+    expect(ids()).toEqual(["d1"]);
+    await fireEvent.input(search, { target: { value: "skrevet ut" } });
+    expect(ids()).toEqual(["p1"]);
+    await fireEvent.input(search, { target: { value: "purring sandkasse" } });
+    expect(ids()).toEqual(["x1"]);
+    // A group with nothing left to show is not shown.
+    expect(screen.getAllByTestId("group-title").map((e) => e.textContent)).toEqual(["Enkeltbrev"]);
+    expect(screen.getByTestId("sent-count").textContent).toContain("Viser 1 av 3 brev");
+    await fireEvent.input(search, { target: { value: "finnes ikke" } });
+    expect(ids()).toEqual([]);
+    expect(screen.getByTestId("sent-none")).toBeTruthy();
+    await fireEvent.input(search, { target: { value: "" } });
+
+    await fireEvent.change(screen.getByTestId("sent-channel"), { target: { value: "papir" } });
+    expect(ids()).toEqual(["p1"]);
+    await fireEvent.change(screen.getByTestId("sent-channel"), { target: { value: "" } });
+    await fireEvent.change(screen.getByTestId("sent-stage"), { target: { value: "failed" } });
+    expect(ids()).toEqual(["x1"]);
+    await fireEvent.change(screen.getByTestId("sent-stage"), { target: { value: "" } });
+
+    // Dates are typed dd.mm.åååå and read as Oslo days (23.30 UTC on 30 November is 1 December).
+    await fireEvent.input(screen.getByTestId("sent-from"), { target: { value: "01.12.2026" } });
+    expect(ids()).toEqual(["d1", "p1", "x1"]);
+    await fireEvent.input(screen.getByTestId("sent-from"), { target: { value: "2.12.2026" } });
+    expect(ids()).toEqual(["d1", "p1"]);
+    await fireEvent.input(screen.getByTestId("sent-to"), { target: { value: "05.12.2026" } });
+    expect(ids()).toEqual(["p1"]);
+    await fireEvent.input(screen.getByTestId("sent-to"), { target: { value: "31.02.2026" } });
+    expect(screen.getByTestId("sent-to-error").textContent).toContain("dd.mm.åååå");
+    expect(ids()).toEqual(["d1", "p1"]);
+    await fireEvent.click(screen.getByTestId("sent-clear"));
+    expect(ids()).toEqual(["d1", "p1", "x1"]);
+  });
+
+  it("names the channel SvarUt's statuses show when it is not the planned one, and keeps SvarUt's code in a tooltip", async () => {
+    backend({
+      outbox_letters: [
+        letter({ id: "a1", route: "altinn", seen_route: "altinn", status: "PRINTET", state: "final" }),
+        letter({ id: "d1", route: "digital_postkasse", seen_route: "papir", status: "SENDT_PRINT" }),
+        letter({ id: "d2", route: "digital_postkasse", seen_route: "digital_postkasse" }),
+      ],
+    });
+    render(Utsending);
+    await screen.findByTestId("sent-list");
+    const [a1, d1, d2] = letterRows();
+    expect(within(a1).getByTestId("letter-channel").textContent).toBe("Altinn → papir etter lesefristen");
+    expect(within(d1).getByTestId("letter-channel").textContent).toBe("Planlagt: Digital postkasse. SvarUt viser: Papir.");
+    expect(within(d2).getByTestId("letter-channel").textContent).toBe("Digital postkasse");
+    expect(d1.dataset.seenRoute).toBe("papir");
+    expect(d1.dataset.route).toBe("digital_postkasse");
+    expect(d1.dataset.status).toBe("SENDT_PRINT");
+    const status = within(a1).getByTestId("letter-status");
+    expect(status.textContent!.trim()).toBe("Skrevet ut og postlagt");
+    expect(status.getAttribute("title")).toBe("PRINTET");
+    // No ISO timestamps on screen.
+    expect(screen.getByTestId("sent-list").textContent).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it("shows when a held letter leaves, and Send nå sends it (or the mailing's held letters) at once", async () => {
+    const release = new Date(Date.now() + 60_000).toISOString();
+    const calls = backend({
+      outbox_letters: [
+        letter({ id: "h1", state: "held", route: null, status: null, release_at: release }),
+        letter({ id: "h2", state: "held", route: "papir", status: null, release_at: release }),
+        letter({ id: "s1", state: "sent" }),
+      ],
+      mailings: [mailing({ total: 3, waiting: 2, sent: 1, done: 0 })],
+    });
+    render(Utsending);
+    await screen.findByTestId("sent-list");
+    const [h1, h2, s1] = letterRows();
+    expect(within(h1).getByTestId("letter-release").textContent).toMatch(/^Sendes (kl\. \d{2}\.\d{2}|\d+\. \w+ \d{4} kl\. \d{2}\.\d{2})$/);
+    expect(within(h1).getByTestId("letter-channel").textContent).toBe("Velges når brevet sendes");
+    expect(within(h2).getByTestId("letter-channel").textContent).toBe("Papir");
+    expect(within(s1).queryByTestId("send-now")).toBeNull();
+
+    await fireEvent.click(within(h2).getByTestId("send-now"));
+    await vi.waitFor(() => expect(calls).toContainEqual(["send_letter_now", { id: "h2" }]));
+    await vi.waitFor(() => expect(screen.getByTestId("utsending-notice").textContent).toBe("Brevet sendes nå."));
+
+    await fireEvent.click(within(group("mailing:m1")).getByTestId("mailing-send-now"));
+    await vi.waitFor(() => expect(calls).toContainEqual(["send_mailing_now", { id: "m1" }]));
+    await vi.waitFor(() => expect(screen.getByTestId("utsending-notice").textContent).toBe("2 brev sendes nå."));
+  });
+
+  it("offers no Send nå for a paused mailing's letters", async () => {
+    backend({
+      outbox_letters: [letter({ id: "h1", state: "held", route: null, status: null })],
+      mailings: [mailing({ total: 1, waiting: 1, done: 0, paused: true })],
+    });
+    render(Utsending);
+    await screen.findByTestId("sent-list");
+    const [h1] = letterRows();
+    expect(within(h1).queryByTestId("send-now")).toBeNull();
+    expect(within(h1).getByTestId("letter-release").textContent).toBe("Venter til utsendingen fortsetter");
+    expect(within(group("mailing:m1")).queryByTestId("mailing-send-now")).toBeNull();
+    expect(within(group("mailing:m1")).getByTestId("mailing-pause").textContent).toBe("Fortsett");
+  });
+
+  it("asks before it cancels a mailing, and cancels only on Ja, avbryt", async () => {
+    const calls = backend({ mailings: [mailing({ total: 10, waiting: 6, sending: 1, sent: 3, done: 0 })] });
+    render(Utsending);
+    await fireEvent.click(await screen.findByText("Oversikt"));
+    const mailings = await screen.findByTestId("mailings");
+    await fireEvent.click(within(mailings).getByTestId("mailing-cancel"));
+    const confirm = within(mailings).getByTestId("cancel-confirm");
+    expect(confirm.textContent).toContain("Avbryte «Eiendomsskatt 2027»?");
+    expect(confirm.textContent).toContain("6 brev som ikke er sendt ennå");
+    expect(calls.some(([cmd]) => cmd === "cancel_mailing")).toBe(false);
+    await fireEvent.click(within(confirm).getByText("Nei"));
+    expect(within(mailings).queryByTestId("cancel-confirm")).toBeNull();
+    expect(calls.some(([cmd]) => cmd === "cancel_mailing")).toBe(false);
+
+    await fireEvent.click(within(mailings).getByTestId("mailing-cancel"));
+    await fireEvent.click(within(mailings).getByText("Ja, avbryt"));
+    await vi.waitFor(() => expect(calls).toContainEqual(["cancel_mailing", { id: "m1" }]));
+    expect(screen.queryByTestId("cancel-confirm")).toBeNull();
+  });
+
+  it("counts only final letters as done in a mailing's progress, failed apart, and hides Pause and Avbryt when nothing is left to send", async () => {
+    backend({
+      mailings: [
+        mailing({ id: "m1", total: 10, waiting: 1, sending: 1, sent: 4, done: 3, failed: 1 }),
+        mailing({ id: "m2", title: "Ferdig utsending", total: 5, waiting: 0, sending: 0, sent: 2, done: 2, failed: 1 }),
+      ],
+    });
+    render(Utsending);
+    await fireEvent.click(await screen.findByText("Oversikt"));
+    const [m1, m2] = await screen.findAllByTestId("mailing");
+    const bar = within(m1).getByTestId("mailing-bar") as HTMLProgressElement;
+    expect(bar.value).toBe(3);
+    expect(bar.max).toBe(10);
+    expect(within(m1).getByTestId("mailing-done").textContent).toBe("3 av 10 ferdig");
+    expect(within(m1).getByTestId("mailing-underway").textContent).toBe("5 underveis");
+    expect(within(m1).getByTestId("mailing-failed").textContent).toBe("1 feilet");
+    expect(within(m1).getByTestId("mailing-pause")).toBeTruthy();
+    expect(within(m1).getByTestId("mailing-cancel")).toBeTruthy();
+
+    expect((within(m2).getByTestId("mailing-bar") as HTMLProgressElement).value).toBe(2);
+    expect(within(m2).getByTestId("mailing-underway").textContent).toBe("2 underveis");
+    expect(within(m2).queryByTestId("mailing-pause")).toBeNull();
+    expect(within(m2).queryByTestId("mailing-cancel")).toBeNull();
+  });
+
+  it("shows the month in words, statuses only when there are any, and the cost and saving", async () => {
+    backend({
+      dispatch_dashboard: {
+        month: "2026-12",
+        letters: 3,
+        channels: [{ route: "papir", total: 1, waiting: 0, underway: 0, done: 1, failed: 0 }],
+        statuses: [],
+        cost: 30.9,
+        saving: 1234.5,
+        exceptions: 0,
+        reminders: 0,
+        to_print: 0,
+      },
+    });
+    render(Utsending);
+    await fireEvent.click(await screen.findByText("Oversikt"));
+    const dashboard = await screen.findByTestId("dashboard");
+    expect(within(dashboard).getByTestId("dashboard-month").textContent).toBe("Denne måneden (desember 2026)");
+    expect(dashboard.textContent).not.toContain("2026-12");
+    expect(within(dashboard).queryByText("Etter status")).toBeNull();
+    const saving = within(dashboard).getByTestId("saving").textContent!;
+    expect(saving).toContain("30,90 kr");
+    expect(saving).toContain("1\u00a0234,50 kr");
+    cleanup();
+
+    backend({
+      dispatch_dashboard: {
+        month: "2026-12",
+        letters: 1,
+        channels: [],
+        statuses: [{ status: "LEST", count: 1 }],
+        cost: 0,
+        saving: 0,
+        exceptions: 0,
+        reminders: 0,
+        to_print: 0,
+      },
+    });
+    render(Utsending);
+    await fireEvent.click(await screen.findByText("Oversikt"));
+    expect(await screen.findByText("Etter status")).toBeTruthy();
+    expect(screen.getByTestId("dashboard-statuses").textContent).toContain("Lest: 1");
   });
 
   it("refreshes when the app says the outbox changed, and does not poll", async () => {
@@ -263,5 +548,36 @@ describe("dispatch words", () => {
     const now = new Date("2026-12-10T12:00:00Z");
     expect(age("2026-12-10T11:30:00Z", now)).toBe("30 min");
     expect(age("2026-12-01T12:00:00Z", now)).toBe("9 d");
+  });
+
+  it("says when a held letter leaves, in Oslo time", () => {
+    const now = new Date("2026-12-06T19:30:00Z");
+    expect(releaseText("2026-12-06T19:42:00Z", now)).toBe("Sendes kl. 20.42");
+    expect(releaseText("2026-12-07T19:42:00Z", now)).toBe("Sendes 7. desember 2026 kl. 20.42");
+    expect(releaseText("2026-12-06T19:00:00Z", now)).toBe("Sendes straks");
+  });
+
+  it("names an Altinn letter printed after the deadline even when SvarUt's first channel was Altinn", () => {
+    const row = (over: Record<string, unknown>) => letter(over) as unknown as OutboxRow;
+    expect(channelText(row({ route: "altinn", seen_route: "altinn", status: "SENDT_PRINT" }))).toBe("Altinn → papir etter lesefristen");
+    expect(channelText(row({ route: "altinn", seen_route: "altinn", status: "LEST" }))).toBe("Altinn");
+    expect(channelText(row({ route: "svarinn", seen_route: "altinn", status: "VARSLET" }))).toBe(
+      "Planlagt: Mottakssystem (SvarInn). SvarUt viser: Altinn.",
+    );
+  });
+
+  it("groups in the order of the newest letter and matches every word searched", () => {
+    const rows = [
+      letter({ id: "1", mailing_id: "gone" }),
+      letter({ id: "2", mailing_id: null }),
+      letter({ id: "3", mailing_id: "gone" }),
+    ] as unknown as OutboxRow[];
+    const groups = groupLetters(rows, [] as MailingProgress[]);
+    expect(groups.map((g) => [g.key, g.title, g.letters.length])).toEqual([
+      ["mailing:gone", "Vedtak", 2],
+      ["single", "Enkeltbrev", 1],
+    ]);
+    expect(matchesFilter(rows[0], { ...NO_FILTER, text: "åse levert" })).toBe(true);
+    expect(matchesFilter(rows[0], { ...NO_FILTER, text: "åse papir" })).toBe(false);
   });
 });

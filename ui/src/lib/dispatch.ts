@@ -1,9 +1,10 @@
-import type { Advice, LetterKind, OutboxRow, OutboxState, PreviewRow } from "./bindings";
+import type { Advice, LetterKind, MailingProgress, OutboxRow, OutboxState, PreviewRow } from "./bindings";
 import { t, type MessageKey } from "./i18n";
+import { amount, dateTime, parseIsoTimestamp, time, todayInOslo } from "./norsk";
 
 /** An amount in kroner, Norwegian style: "1 234,50 kr". */
-export function kr(amount: number): string {
-  return `${amount.toLocaleString("nb-NO", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} kr`;
+export function kr(value: number): string {
+  return `${amount(value)} kr`;
 }
 
 /** The channel in words; a letter printed at the office says so. */
@@ -63,4 +64,161 @@ export function previewNotification(row: PreviewRow): string {
 /** A held letter can still be recalled. */
 export function recallable(row: OutboxRow): boolean {
   return row.state === "held" || row.state === "queued";
+}
+
+/** The channels a letter can take, in the order the filter offers them. */
+export const CHANNELS = ["digital_postkasse", "altinn", "svarinn", "papir"] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** How far a letter has come, as the clerk filters: the outbox states in five steps. */
+export const STAGES = ["waiting", "underway", "done", "failed", "recalled"] as const;
+export type Stage = (typeof STAGES)[number];
+
+export function stageOf(state: OutboxState): Stage {
+  switch (state) {
+    case "held":
+    case "queued":
+      return "waiting";
+    case "sending":
+    case "sent":
+      return "underway";
+    case "final":
+      return "done";
+    case "failed":
+      return "failed";
+    case "recalled":
+      return "recalled";
+  }
+}
+
+export function stageText(stage: Stage): string {
+  return t(`utsending.stage.${stage}` as MessageKey);
+}
+
+/** SvarUt's statuses that say an Altinn letter went to print (not read within the deadline). */
+const PRINTED = new Set(["SENDT_PRINT", "PRINTET"]);
+
+/** An Altinn letter that SvarUt printed after the read deadline. */
+function altinnPrinted(letter: OutboxRow): boolean {
+  return letter.route === "altinn" && (PRINTED.has(letter.status ?? "") || letter.seen_route === "papir");
+}
+
+/** SvarUt's statuses show another channel than the one planned (Altinn then print excepted). */
+export function channelDiffers(letter: OutboxRow): boolean {
+  if (altinnPrinted(letter)) return true;
+  return letter.route !== null && letter.seen_route !== null && letter.seen_route !== letter.route;
+}
+
+/**
+ * The channel column: the planned channel in words, or what SvarUt's statuses show when
+ * they show another ("Altinn → papir etter lesefristen").
+ */
+export function channelText(letter: OutboxRow): string {
+  if (altinnPrinted(letter)) return t("utsending.channel.altinnPrinted");
+  if (letter.route === null) {
+    if (letter.seen_route !== null) return routeText(letter.seen_route);
+    if (letter.state === "held" || letter.state === "queued") return t("utsending.channel.atSend");
+    return routeText(null, letter.local_print);
+  }
+  const planned = routeText(letter.route, letter.local_print);
+  if (letter.seen_route !== null && letter.seen_route !== letter.route) {
+    return t("utsending.channel.mismatch", { planned, seen: routeText(letter.seen_route) });
+  }
+  return planned;
+}
+
+/** When a held letter leaves: "Sendes kl. 20.42" today, with the date another day. */
+export function releaseText(releaseAt: string, now: Date): string {
+  const at = parseIsoTimestamp(releaseAt);
+  if (!at) return t("utsending.held.on", { when: releaseAt });
+  if (at.getTime() <= now.getTime()) return t("utsending.held.soon");
+  if (todayInOslo(at) === todayInOslo(now)) return t("utsending.held.at", { time: time(releaseAt) });
+  return t("utsending.held.on", { when: dateTime(releaseAt) });
+}
+
+/** What the clerk narrows the letter list by; dates are yyyy-mm-dd in Oslo, both ends included. */
+export interface LetterFilter {
+  text: string;
+  channel: Channel | "";
+  stage: Stage | "";
+  from: string | null;
+  to: string | null;
+}
+
+export const NO_FILTER: LetterFilter = { text: "", channel: "", stage: "", from: null, to: null };
+
+const fold = (text: string) => text.toLocaleLowerCase("nb-NO");
+
+/**
+ * Whether a letter passes the filter. The search text matches the recipient, the title, the
+ * status and state in words (and SvarUt's code) and the channel; every word must match. The
+ * channel matches the planned one or the one SvarUt's statuses show; the dates are the day
+ * the letter was queued.
+ */
+export function matchesFilter(letter: OutboxRow, filter: LetterFilter): boolean {
+  if (filter.channel && letter.route !== filter.channel && letter.seen_route !== filter.channel) return false;
+  if (filter.stage && stageOf(letter.state) !== filter.stage) return false;
+  if (filter.from || filter.to) {
+    const queued = parseIsoTimestamp(letter.created_at);
+    if (!queued) return false;
+    const day = todayInOslo(queued);
+    if (filter.from && day < filter.from) return false;
+    if (filter.to && day > filter.to) return false;
+  }
+  const words = fold(filter.text).split(/\s+/).filter(Boolean);
+  if (words.length === 0) return true;
+  const haystack = fold(
+    [
+      letter.title,
+      letter.recipient,
+      statusText(letter.status),
+      letter.status ?? "",
+      stateText(letter.state),
+      channelText(letter),
+    ].join("\n"),
+  );
+  return words.every((word) => haystack.includes(word));
+}
+
+/** The letters of one mass mailing, or the single letters, as the list shows them. */
+export interface LetterGroup {
+  /** `mailing:<id>`, or `single` for letters sent one by one. */
+  key: string;
+  /** The mailing's progress, when the mailings list has it. */
+  mailing: MailingProgress | null;
+  title: string;
+  letters: OutboxRow[];
+}
+
+export const SINGLE_GROUP = "single";
+
+/**
+ * Letters grouped by mass mailing, groups in the order of their first letter (the list comes
+ * newest first); letters sent one by one make one group, "Enkeltbrev".
+ */
+export function groupLetters(letters: OutboxRow[], mailings: MailingProgress[]): LetterGroup[] {
+  const byId = new Map(mailings.map((m) => [m.id, m]));
+  const groups = new Map<string, LetterGroup>();
+  for (const letter of letters) {
+    const key = letter.mailing_id === null ? SINGLE_GROUP : `mailing:${letter.mailing_id}`;
+    let group = groups.get(key);
+    if (!group) {
+      const mailing = letter.mailing_id === null ? null : (byId.get(letter.mailing_id) ?? null);
+      const title = letter.mailing_id === null ? t("utsending.group.single") : (mailing?.title ?? letter.title);
+      group = { key, mailing, title, letters: [] };
+      groups.set(key, group);
+    }
+    group.letters.push(letter);
+  }
+  return [...groups.values()];
+}
+
+/** Letters of a mailing sent to SvarUt (or being sent) that are not final yet. */
+export function mailingUnderway(mailing: MailingProgress): number {
+  return mailing.sent + mailing.sending;
+}
+
+/** Letters of a mailing that can still be stopped or are on their way out. */
+export function mailingLeft(mailing: MailingProgress): number {
+  return mailing.waiting + mailing.sending;
 }
