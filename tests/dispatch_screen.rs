@@ -465,3 +465,54 @@ async fn the_apps_backup_restores_with_the_recovery_key() {
         "restored letters are looked up before anything is sent"
     );
 }
+
+/// Once means once: the draft a send came from is marked sent and read-only.
+#[tokio::test]
+async fn a_sent_draft_is_marked_sent_and_read_only() {
+    use kommunepost_core::store::{DraftInput, DraftKind};
+    let dir = tempfile::tempdir().unwrap();
+    let state = sandbox_state(dir.path()).await;
+    let mut draft = four_recipient_draft();
+    let store = state.session().store().unwrap();
+    let saved = store
+        .upsert_draft(DraftInput {
+            id: None,
+            kind: DraftKind::MassMailing,
+            title: draft.title.clone(),
+            recipient_fnr: None,
+            recipient_name: None,
+            body: draft.body.clone(),
+            letter: draft.letter.clone(),
+        })
+        .unwrap();
+    draft.id = Some(saved.id.clone());
+    let plan = state.dispatch_plan(&draft).await.unwrap();
+    state
+        .queue_draft(&draft, LetterKind::Ordinary, &plan.key, false)
+        .unwrap();
+    let listed = store.list_drafts().unwrap();
+    let sent = listed.iter().find(|d| d.id == saved.id).unwrap();
+    assert_eq!(sent.sent_letters, Some(4), "{sent:?}");
+    assert!(sent.sent_at.is_some());
+    let refused = store
+        .upsert_draft(DraftInput {
+            id: Some(saved.id.clone()),
+            kind: DraftKind::MassMailing,
+            title: "changed".into(),
+            recipient_fnr: None,
+            recipient_name: None,
+            body: draft.body.clone(),
+            letter: draft.letter.clone(),
+        })
+        .unwrap_err();
+    assert!(refused.to_string().contains("make a copy"), "{refused}");
+    // Its copy is editable.
+    let copy = store.duplicate_draft(&saved.id).unwrap();
+    assert!(
+        store
+            .list_drafts()
+            .unwrap()
+            .iter()
+            .any(|d| d.id == copy.id && d.sent_at.is_none())
+    );
+}
