@@ -120,8 +120,10 @@ pub struct LetterDetail {
     pub svarut_error: Option<String>,
     /// SvarUt's id.
     pub svarut_id: Option<String>,
-    /// The send-time KRR lookup: when, and the routing it gave.
+    /// The send-time KRR lookup: when, and the routing it gave (as stored).
     pub krr_evidence: Option<String>,
+    /// The same, read back for the screen to put in words.
+    pub krr_check: Option<kommunepost_core::outbox::KrrCheck>,
     /// What to do, when it failed.
     pub advice: Option<Advice>,
 }
@@ -443,6 +445,10 @@ impl AppState {
             svarut_error,
             svarut_id: letter.svarut_id.clone(),
             krr_evidence: letter.krr_evidence.clone(),
+            krr_check: letter
+                .krr_evidence
+                .as_deref()
+                .and_then(kommunepost_core::outbox::krr_check),
             advice: (letter.state == OutboxState::Failed).then(|| advice_for(&letter)),
         })
     }

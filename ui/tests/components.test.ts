@@ -516,6 +516,7 @@ describe("LetterTimeline", () => {
           svarut_error: null,
           svarut_id: null,
           krr_evidence: null,
+          krr_check: null,
           advice: null,
         };
       throw new Error(`unexpected ${cmd}`);

@@ -22,6 +22,7 @@ import {
   groupLetters,
   matchesFilter,
   NO_FILTER,
+  outboxEventText,
   releaseText,
   routeText,
   statusText,
@@ -579,5 +580,15 @@ describe("dispatch words", () => {
     ]);
     expect(matchesFilter(rows[0], { ...NO_FILTER, text: "åse levert" })).toBe(true);
     expect(matchesFilter(rows[0], { ...NO_FILTER, text: "åse papir" })).toBe(false);
+  });
+});
+
+describe("outboxEventText", () => {
+  it("puts a SvarUt status in an outbox event in words, the code kept for a tooltip", () => {
+    expect(outboxEventText("Status i SvarUt: SENDT_PRINT")).toEqual({
+      text: "Status i SvarUt: Sendt til utskrift",
+      code: "SENDT_PRINT",
+    });
+    expect(outboxEventText("Sendes til SvarUt")).toEqual({ text: "Sendes til SvarUt", code: null });
   });
 });

@@ -409,6 +409,38 @@ impl Worker {
     }
 }
 
+/// The send-time KRR lookup kept with a letter, read back: when, and the route and reason it
+/// gave (as stored: `papir`, `reserved` …), for a screen to put in words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct KrrCheck {
+    /// When (RFC 3339).
+    pub at: String,
+    /// The route it gave.
+    pub route: String,
+    /// Why; `None` when the letter had no identifier.
+    pub reason: Option<String>,
+}
+
+/// Reads what [`Worker`] writes as a letter's KRR evidence: "<time> KRR: <route> (<reason>)"
+/// or "<time> ingen identifikator: papir". `None` for anything else.
+pub fn krr_check(evidence: &str) -> Option<KrrCheck> {
+    let (at, rest) = evidence.split_once(' ')?;
+    chrono::DateTime::parse_from_rfc3339(at).ok()?;
+    if let Some(route) = rest.strip_prefix("ingen identifikator: ") {
+        return Some(KrrCheck {
+            at: at.to_owned(),
+            route: route.to_owned(),
+            reason: None,
+        });
+    }
+    let (route, reason) = rest.strip_prefix("KRR: ")?.split_once(" (")?;
+    Some(KrrCheck {
+        at: at.to_owned(),
+        route: route.to_owned(),
+        reason: Some(reason.strip_suffix(')')?.to_owned()),
+    })
+}
+
 /// A route as stored and shown: `digital_postkasse`, `altinn`, `papir`.
 pub fn route_name(route: Route) -> String {
     serde_json::to_value(route)
@@ -420,6 +452,20 @@ pub fn route_name(route: Route) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stored_krr_evidence_is_read_back_for_the_screen() {
+        let check = krr_check("2026-12-06T19:37:00+00:00 KRR: papir (reserved)").unwrap();
+        assert_eq!(
+            (check.route.as_str(), check.reason.as_deref()),
+            ("papir", Some("reserved"))
+        );
+        assert_eq!(check.at, "2026-12-06T19:37:00+00:00");
+        let none = krr_check("2026-12-06T19:37:00+00:00 ingen identifikator: papir").unwrap();
+        assert_eq!((none.route.as_str(), none.reason), ("papir", None));
+        assert_eq!(krr_check("papir (reserved)"), None);
+        assert_eq!(krr_check("yesterday KRR: papir (reserved)"), None);
+    }
 
     #[test]
     fn backoff_doubles_up_to_ten_minutes_with_jitter() {

@@ -1572,6 +1572,23 @@ export type KeySource =
  */
 "passphrase"
 /**
+ * The send-time KRR lookup kept with a letter, read back: when, and the route and reason it
+ * gave (as stored: `papir`, `reserved` …), for a screen to put in words.
+ */
+export type KrrCheck = { 
+/**
+ * When (RFC 3339).
+ */
+at: string; 
+/**
+ * The route it gave.
+ */
+route: string; 
+/**
+ * Why; `None` when the letter had no identifier.
+ */
+reason: string | null }
+/**
  * A letter with its timeline.
  */
 export type LetterDetail = { 
@@ -1596,9 +1613,13 @@ svarut_error: string | null;
  */
 svarut_id: string | null; 
 /**
- * The send-time KRR lookup: when, and the routing it gave.
+ * The send-time KRR lookup: when, and the routing it gave (as stored).
  */
 krr_evidence: string | null; 
+/**
+ * The same, read back for the screen to put in words.
+ */
+krr_check: KrrCheck | null; 
 /**
  * What to do, when it failed.
  */

@@ -222,3 +222,14 @@ export function mailingUnderway(mailing: MailingProgress): number {
 export function mailingLeft(mailing: MailingProgress): number {
   return mailing.waiting + mailing.sending;
 }
+
+/**
+ * An outbox timeline entry in words. The store writes a SvarUt status change as
+ * "Status i SvarUt: SENDT_PRINT"; that code is put in words here (and kept for a tooltip).
+ * Every other entry is already written for the clerk.
+ */
+export function outboxEventText(text: string): { text: string; code: string | null } {
+  const m = /^Status i SvarUt: ([A-Z][A-Z_]*)$/.exec(text.trim());
+  if (!m) return { text, code: null };
+  return { text: t("utsending.event.status", { status: statusText(m[1]) }), code: m[1] };
+}
