@@ -5,6 +5,7 @@
 //! `tests/e2e/output/` (or `KOMMUNEPOST_E2E_OUTPUT`).
 
 mod driver;
+mod walkthrough;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +15,10 @@ use fantoccini::{Client, Locator};
 use driver::TauriDriver;
 use kommunepost_core::config::Settings;
 use kommunepost_sandbox::{KrrSituation, Population, PopulationConfig};
+use walkthrough::{
+    a_sent_draft_is_not_sent_again_unasked, assert_words_not_codes,
+    mass_mailing_from_the_example_template, switch_to_test_and_back_with_confirmation,
+};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -126,11 +131,7 @@ async fn paste_recipients(client: &Client, csv: &str) {
         )
         .await
         .unwrap();
-    wait_for(client, "[data-testid=recipients-use]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=recipients-use]").await;
 }
 
 async fn check_identifier(client: &Client, number: &str, expected: &str) {
@@ -239,22 +240,14 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     );
 
     // "Test tilkobling" in the sandbox: every step passes.
-    wait_for(&client, "[data-testid=test-connection-sandbox]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=test-connection-sandbox]").await;
     let steps = wait_for_all_texts(&client, "[data-testid=connection-steps-sandbox] li", 5).await;
     assert_eq!(steps.len(), 5, "{steps:?}");
     assert!(steps.iter().all(|s| s.contains(": OK")), "{steps:?}");
     screenshot(&client, "08-innstillinger-test-tilkobling").await;
     assert_words_not_codes(&client, "Innstillinger").await;
 
-    wait_for(&client, "nav [data-section=oppslag]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    go_to(&client, "oppslag").await;
     check_identifier(
         &client,
         "20914695016",
@@ -333,16 +326,8 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     assert_words_not_codes(&client, "Oppslag").await;
 
     // Brev: a draft is autosaved while typing and is still there after a restart.
-    wait_for(&client, "nav [data-section=brev]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=new-draft]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    go_to(&client, "brev").await;
+    click(&client, "[data-testid=new-draft]").await;
     wait_for(&client, "[data-testid=draft-title]")
         .await
         .send_keys("Vedtak om skoleskyss")
@@ -391,11 +376,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     assert_ne!(title, "1", "a script in a name ran");
 
     // Page 1 as the recipient sees it: the PDF drawn by pdf.js, the envelope window over it.
-    wait_for(&client, "[data-testid=preview]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=preview]").await;
     wait_for(&client, "[data-testid=pdf-page][data-rendered='1']").await;
     wait_for(&client, "[data-testid=envelope-window]").await;
     assert_eq!(
@@ -434,11 +415,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     client.close().await.expect("close the session");
 
     let client = driver.session(env!("CARGO_BIN_EXE_kommunepost-app")).await;
-    wait_for(&client, "nav [data-section=brev]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    go_to(&client, "brev").await;
     let kept = wait_for_contains(&client, "[data-testid=draft-list]", "Vedtak om skoleskyss").await;
     assert!(kept, "the draft was lost when the app restarted");
     client
@@ -510,11 +487,7 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
         org.orgnr,
         org.name
     );
-    wait_for(client, "[data-testid=new-draft]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=new-draft]").await;
     wait_for(client, "[data-testid=draft-title]")
         .await
         .send_keys("Vedtak om bostøtte")
@@ -532,11 +505,7 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
     );
 
     // The preview: KRR is asked, each recipient's channel shown; nothing is sent yet.
-    wait_for(client, "[data-testid=send-open]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=send-open]").await;
     wait_for(client, "[data-testid=send-preview]").await;
     let mut routes = Vec::new();
     for row in client
@@ -563,11 +532,7 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
         "a full number in the preview"
     );
     screenshot(client, "11-utsending-forhandsvisning").await;
-    wait_for(client, "[data-testid=send-confirm]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=send-confirm]").await;
     if !wait_for_contains(
         client,
         "[data-testid=send-done]",
@@ -586,11 +551,7 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
     }
 
     // Utsending: the background worker sends them; the statuses reach their end.
-    wait_for(client, "nav [data-section=utsending]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    go_to(client, "utsending").await;
     for (route, status) in [
         ("digital_postkasse", "LEVERT_SDP"),
         ("altinn", "LEST"),
@@ -651,435 +612,14 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
     assert_words_not_codes(client, "Utsending (tidslinje)").await;
 }
 
-/// SvarUt's and the signing service's status codes: none may be shown as written.
-const RAW_CODES: &[&str] = &[
-    "MOTTATT",
-    "AKSEPTERT",
-    "AVVIST",
-    "VARSLET",
-    "SENDT_PRINT",
-    "PRINTET",
-    "MANUELT_HANDTERT",
-    "SENDT_DIGITALT",
-    "SENDT_SDP",
-    "LEVERT_SDP",
-    "KLAR_FOR_MOTTAK",
-    "IKKE_LEVERT",
-    "IN_PROGRESS",
-    "COMPLETED_SUCCESSFULLY",
-    "FAILED",
-    "SIGNED",
-    "REJECTED",
-    "EXPIRED",
-    "WAITING",
-    "KAN_VARSLES",
-    "KAN_IKKE_VARSLES",
-    "IKKE_REGISTRERT",
-    "AKTIV",
-];
-
-/// No visible text on the current screen holds a raw status code or an ISO timestamp.
-async fn assert_words_not_codes(client: &Client, screen: &str) {
-    let text: String = client
-        .execute("return document.body.innerText;", vec![])
-        .await
-        .unwrap()
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let iso = regex_lite_iso(&text);
-    assert!(
-        iso.is_none(),
-        "{screen}: an ISO timestamp is shown: {iso:?}"
-    );
-    for word in text.split(|c: char| !(c.is_ascii_uppercase() || c == '_')) {
-        assert!(
-            !RAW_CODES.contains(&word),
-            "{screen}: the raw code {word} is shown:\n{text}"
-        );
-    }
+/// Opens a section from the navigation.
+async fn go_to(client: &Client, section: &str) {
+    click(client, &format!("nav [data-section={section}]")).await;
 }
 
-/// The first `YYYY-MM-DDTHH:MM` or `YYYY-MM` month in `text`, if any.
-fn regex_lite_iso(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    for i in 0..chars.len() {
-        let digits = |from: usize, n: usize| {
-            (from..from + n).all(|j| chars.get(j).is_some_and(|c| c.is_ascii_digit()))
-        };
-        let at = |j: usize, c: char| chars.get(j) == Some(&c);
-        let start = i == 0 || !chars[i - 1].is_ascii_digit();
-        if start && digits(i, 4) && at(i + 4, '-') && digits(i + 5, 2) {
-            let next = chars.get(i + 7);
-            // A month "2026-12" alone, or a date with a time.
-            if next.is_none_or(|c| !c.is_ascii_digit() && *c != '-')
-                || (at(i + 7, '-') && digits(i + 8, 2) && at(i + 10, 'T'))
-            {
-                return Some(chars[i..(i + 16).min(chars.len())].iter().collect());
-            }
-        }
-    }
-    None
-}
-
-/// Once means once: the sent draft is marked sent and read-only; its copy, sent again, names
-/// the earlier send and cannot be confirmed until the clerk says so.
-async fn a_sent_draft_is_not_sent_again_unasked(client: &Client) {
-    wait_for(client, "nav [data-section=brev]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::XPath(
-            "//*[@data-testid='draft-list']//button[contains(., 'Vedtak om bostøtte')]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let banner = wait_for(client, "[data-testid=sent-banner]")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        banner.contains("Sendt ") && banner.contains("(3 brev)"),
-        "{banner}"
-    );
-    assert!(
-        client
-            .find_all(Locator::Css("[data-testid=send-open]"))
-            .await
-            .unwrap()
-            .is_empty(),
-        "a sent draft offers to be sent again"
-    );
-    let disabled = client
-        .execute(
-            "return document.querySelector('[data-testid=draft-title]').matches(':disabled');",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        disabled,
-        serde_json::json!(true),
-        "the sent draft is editable"
-    );
-    screenshot(client, "16-brev-sendt").await;
-    assert_words_not_codes(client, "Brev (sendt utkast)").await;
-
-    // Its copy may be changed; sending it names the earlier send and asks first.
-    wait_for(client, "[data-testid=copy-sent]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(client, "[data-testid=send-open]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let earlier = wait_for(client, "[data-testid=send-earlier]")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        earlier.contains("(3 brev, «Vedtak om bostøtte»)"),
-        "{earlier}"
-    );
-    let confirm = wait_for(client, "[data-testid=send-confirm]").await;
-    assert_eq!(
-        confirm.prop("disabled").await.unwrap().as_deref(),
-        Some("true"),
-        "a re-send can be confirmed unasked"
-    );
-    screenshot(client, "17-brev-sendt-for").await;
-    assert_words_not_codes(client, "Brev (send igjen)").await;
-    client
-        .find(Locator::XPath(
-            "//*[@data-testid='send-dialog']//button[normalize-space(.)='Avbryt']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-/// The 25-recipient mailing: the example template starts the letter, the list has the
-/// headings people use ("Fnr", "Adresse", "Postnr", "Sted"), the signature's values are
-/// shared values; every recipient situation of the sandbox is in it, and the preview's channel
-/// is the channel Utsending shows for each.
-async fn mass_mailing_from_the_example_template(client: &Client) {
-    let population = sandbox_population();
-    let situations = [
-        KrrSituation::DigitalDigipost,
-        KrrSituation::DigitalEboks,
-        KrrSituation::Reserved,
-        KrrSituation::ContactExpired,
-        KrrSituation::EmailOnly,
-        KrrSituation::MobileOnly,
-        KrrSituation::NoMailbox,
-        KrrSituation::Deleted,
-        KrrSituation::NotRegistered,
-    ];
-    let mut people: Vec<&kommunepost_sandbox::SyntheticPerson> = situations
-        .iter()
-        .map(|s| population.first_in(*s).unwrap())
-        .collect();
-    for person in &population.persons {
-        if people.len() == 25 {
-            break;
-        }
-        if !people.iter().any(|p| p.fnr == person.fnr) {
-            people.push(person);
-        }
-    }
-    let mut csv = String::from("Fnr;Navn;Adresse;Postnr;Sted;tjeneste;saksnummer;fra_dato;belop\n");
-    for (i, p) in people.iter().enumerate() {
-        csv.push_str(&format!(
-            "{};{} {};Storgata {};7300;ORKANGER;skoleskyss;2026/{};1. januar 2027;{}\n",
-            p.fnr.expose(),
-            p.given_name,
-            p.family_name,
-            i + 1,
-            100 + i,
-            500 + i
-        ));
-    }
-
-    wait_for(client, "nav [data-section=brev]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let add_example = client
-        .find(Locator::XPath(
-            "//button[normalize-space(.)='Legg til eksempelmal']",
-        ))
-        .await
-        .unwrap();
-    add_example.click().await.unwrap();
-    wait_for(client, "[data-testid=new-from-template]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    // The template brings its title and text.
-    let title = wait_for(client, "[data-testid=draft-title]")
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default();
-    assert_eq!(title, "Vedtak om {{tjeneste}} – sak {{saksnummer}}");
-    let body = wait_for(client, "[data-testid=draft-body]")
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default();
-    assert!(body.contains("Vi viser til søknaden din"), "{body}");
-    assert!(
-        wait_for_contains(client, "[data-testid=draft-kind]", "Vedtak").await,
-        "the template's kind is not shown"
-    );
-    paste_recipients(client, &csv).await;
-    assert!(
-        wait_for_contains(client, "[data-testid=active-list]", "(25 mottakere)").await,
-        "the list with common headings was not read"
-    );
-    // The signature's values are shared by every recipient.
-    for (field, value) in [("saksbehandler", "Kari Klerk"), ("avdeling", "Oppvekst")] {
-        type_into(
-            client,
-            &format!("[data-testid=shared-values] input[data-field={field}]"),
-            value,
-        )
-        .await;
-    }
-    assert!(
-        wait_for_contains(client, "[data-testid=draft-status]", "Lagret").await,
-        "the shared values were not saved"
-    );
-    screenshot(client, "18-brev-masseutsending").await;
-    assert_words_not_codes(client, "Brev (masseutsending)").await;
-
-    wait_for(client, "[data-testid=send-open]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(client, "[data-testid=send-preview]").await;
-    let kind = wait_for(client, "[data-testid=send-kind]")
-        .await
-        .prop("value")
-        .await
-        .unwrap();
-    assert_eq!(
-        kind.as_deref(),
-        Some("vedtak"),
-        "the send panel starts with the template's kind"
-    );
-    let mut planned = std::collections::HashMap::new();
-    for row in client
-        .find_all(Locator::Css("[data-testid=send-preview] tbody tr"))
-        .await
-        .unwrap()
-    {
-        let route = row.attr("data-route").await.unwrap().unwrap_or_default();
-        // The first cell: "Name (010180 *****)".
-        let recipient = row
-            .find(Locator::Css("td"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-            .trim()
-            .to_owned();
-        planned.insert(recipient, route);
-    }
-    assert_eq!(planned.len(), 25, "{planned:?}");
-    screenshot(client, "19-send-masseutsending").await;
-    assert_words_not_codes(client, "Sendepanel").await;
-    wait_for(client, "[data-testid=send-confirm]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    assert!(
-        wait_for_contains(
-            client,
-            "[data-testid=send-done]",
-            "25 brev er lagt i utboksen"
-        )
-        .await,
-        "the mailing was not queued"
-    );
-
-    // Utsending: each letter's channel is the one the preview showed, and what SvarUt's
-    // statuses show agrees.
-    wait_for(client, "nav [data-section=utsending]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let rows = client
-            .find_all(Locator::XPath(
-                "//*[@data-testid='sent-list']//tr[@data-letter][contains(., 'skoleskyss')]",
-            ))
-            .await
-            .unwrap();
-        let mut seen = Vec::new();
-        for row in &rows {
-            let route = row.attr("data-route").await.unwrap().unwrap_or_default();
-            let observed = row
-                .attr("data-seen-route")
-                .await
-                .unwrap()
-                .unwrap_or_default();
-            let text = row.text().await.unwrap_or_default();
-            seen.push((text, route, observed));
-        }
-        let settled = seen.len() == 25
-            && seen
-                .iter()
-                .all(|(_, route, observed)| !route.is_empty() && !observed.is_empty());
-        if settled || std::time::Instant::now() > deadline {
-            assert_eq!(seen.len(), 25, "{seen:?}");
-            for (text, route, observed) in &seen {
-                let (recipient, preview) = planned
-                    .iter()
-                    .find(|(recipient, _)| text.contains(recipient.as_str()))
-                    .unwrap_or_else(|| panic!("{text} was not in the preview"));
-                assert_eq!(
-                    route, preview,
-                    "{recipient}: Utsending's channel is the preview's"
-                );
-                if !observed.is_empty() {
-                    assert_eq!(observed, route, "{recipient}: SvarUt took another channel");
-                }
-            }
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    screenshot(client, "20-utsending-masseutsending").await;
-    assert_words_not_codes(client, "Utsending").await;
-}
-
-/// Switching environment asks first and shows the readiness checklist; the lists then show
-/// only the chosen environment's letters.
-async fn switch_to_test_and_back_with_confirmation(client: &Client) {
-    choose_environment(client, "test").await;
-    let dialog = wait_for(client, "[data-testid=env-confirm]").await;
-    let checklist = wait_for_all_texts(client, "[data-testid=env-checklist] li", 3).await;
-    assert!(
-        checklist.iter().any(|s| s.contains("SvarUt"))
-            && checklist.iter().any(|s| s.contains("Signering")),
-        "{checklist:?}"
-    );
-    screenshot(client, "21-miljo-bekreft").await;
-    drop(dialog);
-    wait_for(client, "[data-testid=env-confirm-yes]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    assert!(
-        wait_for_contains(client, "[data-testid=environment-badge]", "Test").await,
-        "the environment did not change to Test"
-    );
-    wait_for(client, "nav [data-section=utsending]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    assert!(
-        client
-            .find_all(Locator::Css("[data-testid=sent-list] tr[data-letter]"))
-            .await
-            .unwrap()
-            .is_empty(),
-        "Test shows the sandbox's letters"
-    );
-    screenshot(client, "22-utsending-test").await;
-    assert_words_not_codes(client, "Utsending (Test)").await;
-    choose_environment(client, "sandbox").await;
-    wait_for(client, "[data-testid=env-confirm]").await;
-    wait_for(client, "[data-testid=env-confirm-yes]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    assert!(
-        wait_for_contains(client, "[data-testid=environment-badge]", "Sandkasse").await,
-        "the environment did not change back to Sandkasse"
-    );
-}
-
-/// Picks an environment in the app's environment chooser.
-async fn choose_environment(client: &Client, environment: &str) {
-    wait_for(client, "nav [data-section=innstillinger]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(
-        client,
-        &format!("input[name=environment][value={environment}]"),
-    )
-    .await
-    .click()
-    .await
-    .unwrap();
+/// Clicks the element, once it is there.
+async fn click(client: &Client, css: &str) {
+    wait_for(client, css).await.click().await.unwrap();
 }
 
 async fn type_into(client: &Client, css: &str, text: &str) {
@@ -1102,16 +642,8 @@ async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
     let second_name = format!("{} {}", second.given_name, second.family_name);
 
     // The letter to be signed, written in Brev to the first signer.
-    wait_for(client, "nav [data-section=brev]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(client, "[data-testid=new-draft]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    go_to(client, "brev").await;
+    click(client, "[data-testid=new-draft]").await;
     type_into(
         client,
         "[data-testid=draft-title]",
@@ -1135,16 +667,8 @@ async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
     );
 
     // The order: the letter, two signers; the summary before anything leaves.
-    wait_for(client, "nav [data-section=signering]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(client, "[data-testid=signing-tab-new]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    go_to(client, "signering").await;
+    click(client, "[data-testid=signing-tab-new]").await;
     let letters = wait_for(client, "[data-testid=signing-letter]").await;
     let deadline = std::time::Instant::now() + TIMEOUT;
     while letters
@@ -1158,18 +682,10 @@ async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    wait_for(client, "[data-testid=signing-add-letter]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=signing-add-letter]").await;
     type_into(client, "[data-testid=signer-id]", first.fnr.expose()).await;
     type_into(client, "[data-testid=signer-name]", &first_name).await;
-    wait_for(client, "[data-testid=signer-add]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=signer-add]").await;
     let ids = client
         .find_all(Locator::Css("[data-testid=signer-id]"))
         .await
@@ -1180,11 +696,7 @@ async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
         .await
         .unwrap();
     names[1].send_keys(&second_name).await.unwrap();
-    wait_for(client, "[data-testid=signing-review]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=signing-review]").await;
     let summary = wait_for(client, "[data-testid=summary-signers]")
         .await
         .text()
@@ -1200,11 +712,7 @@ async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
     );
     screenshot(client, "14-signering-oppsummering").await;
     assert_words_not_codes(client, "Signering (oppsummering)").await;
-    wait_for(client, "[data-testid=signing-send]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=signing-send]").await;
     assert!(
         wait_for_contains(
             client,
@@ -1292,16 +800,8 @@ async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
     );
 
     // The signed PDF (with the signature so far) in the viewer.
-    wait_for(client, "[data-testid=signing-fetch]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(client, "[data-testid=signing-open-signed]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=signing-fetch]").await;
+    click(client, "[data-testid=signing-open-signed]").await;
     let deadline = std::time::Instant::now() + TIMEOUT;
     loop {
         let rendered = wait_for(client, "[data-testid=pdf-page]")

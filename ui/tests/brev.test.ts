@@ -179,7 +179,10 @@ describe("Brev column mapping", () => {
             throw { code: "invalid_recipient_list", message: "the header lacks the column(s) navn" };
           return { encoding: "utf8", separator: "semicolon", columns: ["fodselsnummer", "navn"], data_rows: 1, valid: 1, problems: [], preview: [] };
         case "recipient_headers":
-          return ["fodselsnummer", "Mottaker"];
+          return [
+            { header: "fodselsnummer", sample: "209146 *****", suggested: null },
+            { header: "Mottaker", sample: "Åse", suggested: null },
+          ];
         case "save_draft":
           saved.push(JSON.parse(JSON.stringify(args.draft)));
           return { id: "d1", kind: "mass_mailing", title: "", recipient_masked: null, updated_at: "" };
@@ -194,7 +197,9 @@ describe("Brev column mapping", () => {
     await fireEvent.click(screen.getByTestId("recipients-use"));
     await vi.waitFor(() => expect(screen.getByTestId("column-map")).toBeTruthy());
     expect(screen.getByTestId("list-error").textContent).toContain("Mottakerlisten kan ikke leses.");
-    const select = screen.getByLabelText("Mottaker") as HTMLSelectElement;
+    // Each column shows its first row's value, so the clerk sees what is in it.
+    expect(screen.getByTestId("column-map").textContent).toContain("(første rad: «Åse»)");
+    const select = screen.getByLabelText(/^\s*Mottaker\s+\(første rad/) as HTMLSelectElement;
     await fireEvent.change(select, { target: { value: "navn" } });
     await fireEvent.click(screen.getByTestId("column-map-apply"));
     await vi.waitFor(() => expect(screen.getByTestId("recipient-report").textContent).toContain("1 av 1 rader"));

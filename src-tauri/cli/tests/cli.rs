@@ -707,6 +707,17 @@ fn a_mass_mailing_is_previewed_queued_sent_through_svarut_and_tracked() {
         "{letters}"
     );
 
+    // Once means once: the same mailing again is refused, naming the earlier send.
+    let mut twice = kommunepost(dir.path());
+    twice.args(["send", "--mailing", &mailing, "--yes", "--json"]);
+    with_store(&mut twice);
+    let (code, out, err) = run(&mut twice);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(err.contains("add --again"), "{err}");
+    assert!(err.contains("(3 letters,"), "{err}");
+    let preview: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(preview["earlier"]["letters"], 3, "{preview}");
+
     // A later run (its own sandbox) still finds the statuses.
     let mut status = kommunepost(dir.path());
     status.args(["status", "--mailing", &mailing, "--json"]);
@@ -729,13 +740,14 @@ fn a_mass_mailing_is_previewed_queued_sent_through_svarut_and_tracked() {
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(!out.contains(&fnr("digital_digipost")), "{out}");
 
-    // Two previews' lookups and the two persons' lookups at send time, in an unbroken chain.
+    // Three previews' lookups (the refused re-send previewed too) and the two persons'
+    // lookups at send time, in an unbroken chain.
     let mut audit = kommunepost(dir.path());
     audit.args(["audit", "verify"]);
     with_store(&mut audit);
     let (code, out, _) = run(&mut audit);
     assert_eq!(code, 0);
-    assert!(out.contains("4 entries verified"), "{out}");
+    assert!(out.contains("5 entries verified"), "{out}");
 }
 
 #[test]

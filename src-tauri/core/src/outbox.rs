@@ -394,7 +394,7 @@ impl Worker {
             let Some(letter) = letters.get(status.id.as_str()) else {
                 continue;
             };
-            if self.store.record_status_seen(
+            if self.store.record_status(
                 letter,
                 status.status.as_str(),
                 &status.siste_status_endring,
@@ -441,12 +441,9 @@ pub fn krr_check(evidence: &str) -> Option<KrrCheck> {
     })
 }
 
-/// A route as stored and shown: `digital_postkasse`, `altinn`, `papir`.
+/// A route as stored and shown: `digital_postkasse`, `altinn`, `svarinn`, `papir`.
 pub fn route_name(route: Route) -> String {
-    serde_json::to_value(route)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    route.name().to_owned()
 }
 
 #[cfg(test)]

@@ -57,6 +57,16 @@ pub enum Route {
 }
 
 impl Route {
+    /// Its name as stored and serialised.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::DigitalPostkasse => "digital_postkasse",
+            Self::Papir => "papir",
+            Self::Altinn => "altinn",
+            Self::Svarinn => "svarinn",
+        }
+    }
+
     /// The route for its stored name (`digital_postkasse`, `papir`, `altinn`, `svarinn`).
     pub fn from_name(name: &str) -> Option<Self> {
         [
@@ -66,7 +76,7 @@ impl Route {
             Self::Svarinn,
         ]
         .into_iter()
-        .find(|r| crate::outbox::route_name(*r) == name)
+        .find(|r| r.name() == name)
     }
 
     /// Whether SvarUt prints a letter on this route when it is not read within the read

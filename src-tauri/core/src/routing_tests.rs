@@ -168,3 +168,18 @@ fn a_mailbox_without_the_persons_address_is_no_mailbox() {
         RouteReason::NoMailbox
     );
 }
+
+#[test]
+fn a_routes_stored_name_is_its_serialised_name_and_reads_back() {
+    for route in [
+        Route::DigitalPostkasse,
+        Route::Papir,
+        Route::Altinn,
+        Route::Svarinn,
+    ] {
+        assert_eq!(serde_json::to_value(route).unwrap(), route.name());
+        assert_eq!(Route::from_name(route.name()), Some(route));
+    }
+    assert_eq!(Route::from_name("brevdue"), None);
+    assert!(Route::Altinn.printed_if_unread() && !Route::Svarinn.printed_if_unread());
+}

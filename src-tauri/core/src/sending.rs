@@ -87,6 +87,23 @@ pub enum SendingError {
     Store(#[from] StoreError),
 }
 
+/// What a draft sends (the letter and its recipients; not the title, so a copy of a sent
+/// draft is recognised), and its recipient list alone.
+fn draft_fingerprints(draft: &DraftToSend, list: Option<&[u8]>) -> (String, Option<String>) {
+    let letter = serde_json::to_vec(&draft.letter).expect("plain data serialises");
+    let fnr = draft.recipient_fnr.as_ref().map(Fnr::expose).unwrap_or("");
+    (
+        hash(&[
+            b"draft",
+            draft.body.as_bytes(),
+            fnr.as_bytes(),
+            draft.recipient_name.as_bytes(),
+            &letter,
+        ]),
+        list.map(|list| hash(&[list])),
+    )
+}
+
 /// A SHA-256 hash in hex.
 fn hash(parts: &[&[u8]]) -> String {
     let mut hasher = openssl::sha::Sha256::new();
@@ -127,33 +144,13 @@ pub fn prepare(
     environment: Environment,
     date: chrono::NaiveDate,
 ) -> Result<Letters, SendingError> {
-    let (fingerprint, list_fingerprint) = match source {
-        Source::Mailing(id) => {
-            let list = store
-                .get_mailing(id)
-                .map(|m| m.recipients)
-                .unwrap_or_default();
-            (hash(&[b"mailing", id.as_bytes()]), Some(hash(&[&list])))
-        }
-        Source::Draft(draft) => {
-            let list = draft.letter.recipients_file().ok().flatten();
-            let letter = serde_json::to_vec(&draft.letter).expect("plain data serialises");
-            let fnr = draft.recipient_fnr.as_ref().map(Fnr::expose).unwrap_or("");
-            (
-                hash(&[
-                    b"draft",
-                    draft.body.as_bytes(),
-                    fnr.as_bytes(),
-                    draft.recipient_name.as_bytes(),
-                    &letter,
-                ]),
-                list.map(|list| hash(&[&list])),
-            )
-        }
-    };
-    let (title, mailing, draft_mailing, (ready, failed)) = match source {
+    let (title, mailing, draft_mailing, (ready, failed), fingerprints) = match source {
         Source::Mailing(id) => {
             let mailing = store.get_mailing(id)?;
+            let fingerprints = (
+                hash(&[b"mailing", id.as_bytes()]),
+                Some(hash(&[&mailing.recipients])),
+            );
             if mailing.from_draft() {
                 return Err(SendingError::Mailing(format!(
                     "mailing {id} was made from a draft when it was sent; its letters are \
@@ -169,6 +166,7 @@ pub fn prepare(
                 Some(mailing.id),
                 None,
                 prepare_letters(&template, &list, date),
+                fingerprints,
             )
         }
         Source::Draft(draft) => {
@@ -188,9 +186,18 @@ pub fn prepare(
                 .recipients_file()
                 .map_err(PrepareError::from)?
                 .map(|list| (draft.letter.clone(), list));
-            (draft.title.trim().to_owned(), None, list, prepared)
+            let fingerprints =
+                draft_fingerprints(draft, list.as_ref().map(|(_, bytes)| bytes.as_slice()));
+            (
+                draft.title.trim().to_owned(),
+                None,
+                list,
+                prepared,
+                fingerprints,
+            )
         }
     };
+    let (fingerprint, list_fingerprint) = fingerprints;
     let (ready, failed) = gated((ready, failed), environment);
     Ok(Letters {
         title,

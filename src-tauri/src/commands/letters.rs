@@ -4,7 +4,7 @@ use kommunepost_core::ident::Fnr;
 use kommunepost_core::ident::Identifier;
 use kommunepost_core::letters::draft::{DraftLetter, FieldValue};
 use kommunepost_core::letters::recipients::{
-    RowProblem, Separator, TextEncoding, header_columns, read_recipients_mapped,
+    RowProblem, Separator, TextEncoding, read_recipients_mapped,
 };
 use kommunepost_core::letters::template::{Template, example};
 use kommunepost_core::store::{DraftInput, DraftKind, DraftSummary, TemplateSummary};
@@ -229,12 +229,16 @@ pub struct RecipientReport {
     pub preview: Vec<RecipientPreview>,
 }
 
-/// The header of a recipient list as written, to choose which column is which field.
+/// The columns of a recipient list as written, with the first row's values (identifiers
+/// masked) and the field a common heading means, to choose which column is which field.
 // Parses or renders a user's file: off the window's main thread.
 #[tauri::command(async)]
 #[specta::specta]
-pub fn recipient_headers(file: Vec<u8>) -> Result<Vec<String>, CommandError> {
-    header_columns(&file).map_err(|e| CommandError::new(ErrorCode::InvalidRecipientList, e))
+pub fn recipient_headers(
+    file: Vec<u8>,
+) -> Result<Vec<kommunepost_core::letters::recipients::ColumnSample>, CommandError> {
+    kommunepost_core::letters::recipients::header_samples(&file)
+        .map_err(|e| CommandError::new(ErrorCode::InvalidRecipientList, e))
 }
 
 /// Reads a recipient list (CSV bytes) and reports it; nothing is stored yet. `mapping` names

@@ -328,9 +328,10 @@ async importRecipients(file: number[], mapping: FieldValue[] | null) : Promise<R
 }
 },
 /**
- * The header of a recipient list as written, to choose which column is which field.
+ * The columns of a recipient list as written, with the first row's values (identifiers
+ * masked) and the field a common heading means, to choose which column is which field.
  */
-async recipientHeaders(file: number[]) : Promise<Result<string[], CommandError>> {
+async recipientHeaders(file: number[]) : Promise<Result<ColumnSample[], CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("recipient_headers", { file }) };
 } catch (e) {
@@ -942,6 +943,23 @@ client_id: string;
  * The saved certificate.
  */
 certificate: CertificateInfo }
+/**
+ * A column of a list, for choosing which field it is: its heading as written, the first
+ * row's value (identifiers masked), and the standard field a common heading means.
+ */
+export type ColumnSample = { 
+/**
+ * The heading as written.
+ */
+header: string; 
+/**
+ * The first row's value in it, identifiers masked (`010180 *****`); empty when none.
+ */
+sample: string; 
+/**
+ * The standard field the heading means ("Adresse" → `adresselinje1`), if it is common.
+ */
+suggested: string | null }
 /**
  * An error for the UI.
  */

@@ -246,7 +246,10 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
 fn print_plan(plan: &DispatchPlan, json: bool) {
     let shown = &plan.preview;
     if json {
-        println!("{}", json!({ "preview": shown, "failed": plan.failed }));
+        println!(
+            "{}",
+            json!({ "preview": shown, "failed": plan.failed, "earlier": plan.earlier })
+        );
         return;
     }
     for row in &shown.rows {

@@ -248,6 +248,26 @@ pub fn read_recipients(bytes: &[u8]) -> Result<RecipientList, CsvError> {
 
 /// The file's header as written (for choosing which column is which field).
 pub fn header_columns(bytes: &[u8]) -> Result<Vec<String>, CsvError> {
+    Ok(header_samples(bytes)?
+        .into_iter()
+        .map(|c| c.header)
+        .collect())
+}
+
+/// A column of a list, for choosing which field it is: its heading as written, the first
+/// row's value (identifiers masked), and the standard field a common heading means.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct ColumnSample {
+    /// The heading as written.
+    pub header: String,
+    /// The first row's value in it, identifiers masked (`010180 *****`); empty when none.
+    pub sample: String,
+    /// The standard field the heading means ("Adresse" → `adresselinje1`), if it is common.
+    pub suggested: Option<String>,
+}
+
+/// The list's columns with the first row's values, to choose which column is which field.
+pub fn header_samples(bytes: &[u8]) -> Result<Vec<ColumnSample>, CsvError> {
     if bytes.len() > MAX_LIST_BYTES {
         return Err(CsvError::TooLarge(bytes.len() / 1_000_000));
     }
@@ -259,14 +279,31 @@ pub fn header_columns(bytes: &[u8]) -> Result<Vec<String>, CsvError> {
         .delimiter(detect_separator(&text).byte())
         .flexible(true)
         .from_reader(text.as_bytes());
-    Ok(reader
+    let headers = reader
         .headers()
         .map_err(|e| CsvError::Malformed {
             row: 1,
             message: e.to_string(),
         })?
+        .clone();
+    // The first row, if it can be read; a broken one gives no samples, not an error here
+    // (reading the list says what is wrong with it).
+    let first = reader.records().next().and_then(Result::ok);
+    Ok(headers
         .iter()
-        .map(|h| h.trim().to_owned())
+        .enumerate()
+        .map(|(i, header)| {
+            let header = header.trim().to_owned();
+            ColumnSample {
+                sample: first
+                    .as_ref()
+                    .and_then(|row| row.get(i))
+                    .map(|v| crate::mask::text(v.trim()))
+                    .unwrap_or_default(),
+                suggested: common_heading(&normalise_header(&header)).map(str::to_owned),
+                header,
+            }
+        })
         .collect())
 }
 

@@ -284,3 +284,20 @@ fn common_headings_are_recognised_as_the_standard_columns() {
     let list = read_recipients(both.as_bytes()).unwrap();
     assert_eq!(list.recipients[0].address_lines, ["Storgata 1"]);
 }
+
+#[test]
+fn column_samples_show_the_first_row_masked_and_suggest_the_field() {
+    let csv = "Personnummer;Hvem;Adresse\n20914695016;Åse;Storgata 1\n30910099686;Liv;Gate 2\n";
+    let samples = header_samples(csv.as_bytes()).unwrap();
+    assert_eq!(samples.len(), 3);
+    assert_eq!(samples[0].sample, "209146 *****", "identifiers are masked");
+    assert_eq!(samples[0].suggested.as_deref(), Some("fodselsnummer"));
+    assert_eq!(
+        (samples[1].sample.as_str(), samples[1].suggested.as_deref()),
+        ("Åse", None)
+    );
+    assert_eq!(samples[2].suggested.as_deref(), Some("adresselinje1"));
+    // A header alone: no samples, no error.
+    let bare = header_samples(b"navn;adresse\n").unwrap();
+    assert!(bare.iter().all(|c| c.sample.is_empty()));
+}

@@ -832,21 +832,9 @@ impl Store {
     }
 
     /// A status from SvarUt; a new one becomes an event. `final_` ends tracking; `failure`
-    /// puts the letter in the exceptions inbox.
+    /// puts the letter in the exceptions inbox; `channel` is the channel the status shows, kept
+    /// from the first status that names one (`seen_route`).
     pub fn record_status(
-        &self,
-        id: &str,
-        status: &str,
-        at: &str,
-        final_: bool,
-        failure: bool,
-    ) -> Result<bool, StoreError> {
-        self.record_status_seen(id, status, at, final_, failure, None)
-    }
-
-    /// [`Self::record_status`], noting the channel the status shows (kept from the first
-    /// status that names one).
-    pub fn record_status_seen(
         &self,
         id: &str,
         status: &str,

@@ -169,6 +169,7 @@ export const nb = {
   "editor.field.land": "Land",
   "editor.list.map": "Velg hvilket felt kolonnene med andre navn er:",
   "editor.list.map.same": "(som kolonnen heter)",
+  "editor.list.map.sample": "(første rad: «{sample}»)",
   "editor.list.map.apply": "Les listen med disse feltene",
   "editor.attachments": "Vedlegg",
   "editor.attachments.add": "Legg til vedlegg (PDF)",
