@@ -70,11 +70,7 @@ pub struct OutboxRow {
 impl From<&OutboxLetter> for OutboxRow {
     fn from(letter: &OutboxLetter) -> Self {
         let recipient = match &letter.recipient_id {
-            Some(id) => format!(
-                "{} ({})",
-                letter.recipient_name,
-                kommunepost_core::mask::identifier(id)
-            ),
+            Some(id) => format!("{} ({})", letter.recipient_name, id.masked()),
             None => letter.recipient_name.clone(),
         };
         Self {

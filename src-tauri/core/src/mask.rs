@@ -2,20 +2,10 @@
 //! error text, an audit purpose, a report — is masked here, always as `010180 *****` (the birth
 //! date stays, the personnummer goes).
 
-use crate::ident::Identifier;
-
 /// The masked form of a number's digits: the first six, then ` *****`.
 pub fn digits(number: &str) -> String {
     let head: String = number.chars().take(6).collect();
     format!("{head} *****")
-}
-
-/// An identifier as it may be shown: a person's number masked, an organisation's in full.
-pub fn identifier(identifier: &Identifier) -> String {
-    match identifier {
-        Identifier::Person(fnr) => digits(fnr.expose()),
-        Identifier::Organisation(org) => org.to_string(),
-    }
 }
 
 /// Raw input that might hold a fødselsnummer (a row of a list, an input that did not parse):
@@ -125,9 +115,14 @@ mod tests {
         let fnr = crate::ident::Fnr::parse("20914695016").unwrap();
         assert_eq!(digits("20914695016"), "209146 *****");
         assert_eq!(fnr.masked(), "209146 *****");
-        assert_eq!(identifier(&Identifier::Person(fnr.clone())), "209146 *****");
         assert_eq!(
-            identifier(&Identifier::parse("991825827").unwrap()),
+            crate::ident::Identifier::Person(fnr.clone()).masked(),
+            "209146 *****"
+        );
+        assert_eq!(
+            crate::ident::Identifier::parse("991825827")
+                .unwrap()
+                .masked(),
             "991825827"
         );
         assert_eq!(input(" 2091469501x "), "209146 *****");

@@ -355,7 +355,7 @@ fn masked(letter: &OutboxLetter) -> String {
     letter
         .recipient_id
         .as_ref()
-        .map(kommunepost_core::mask::identifier)
+        .map(kommunepost_core::ident::Identifier::masked)
         .unwrap_or_default()
 }
 

@@ -79,6 +79,15 @@ impl Identifier {
         }
     }
 
+    /// As it may be shown: a person's number masked (`010180 *****`, through
+    /// [`crate::mask`]), an organisation's in full.
+    pub fn masked(&self) -> String {
+        match self {
+            Self::Person(fnr) => fnr.masked(),
+            Self::Organisation(org) => org.to_string(),
+        }
+    }
+
     /// The digits in full, for the encrypted store and the services' requests only; what is
     /// shown goes through [`crate::mask`].
     pub fn expose(&self) -> String {

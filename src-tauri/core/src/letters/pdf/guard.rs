@@ -9,7 +9,42 @@ use std::collections::{BTreeMap, HashSet};
 
 use lopdf::{Document, LoadOptions, Object, ObjectId};
 
-use crate::letters::attachment::AttachmentError;
+/// Why a file cannot be attached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttachmentError {
+    /// The file is empty.
+    #[error("the file is empty")]
+    Empty,
+    /// Not a PDF at all.
+    #[error("the file is not a PDF (it does not start with %PDF-)")]
+    NotPdf,
+    /// A PDF that cannot be read.
+    #[error("the PDF is damaged and cannot be read: {0}")]
+    Corrupt(String),
+    /// Encrypted or password-protected.
+    #[error("the PDF is password-protected or encrypted; save it again without protection")]
+    Encrypted,
+    /// A version print and digital mailboxes do not take.
+    #[error(
+        "the PDF has version {0}; letters must be PDF 1.0 to 1.7 (save it as PDF/A or PDF 1.7)"
+    )]
+    UnsupportedVersion(String),
+    /// Over the size limit.
+    #[error("the PDF is {size} bytes; the limit for this channel is {limit} bytes")]
+    TooLarge {
+        /// The file's size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// No pages.
+    #[error("the PDF has no pages")]
+    NoPages,
+    /// The file is beyond what is read: a loop in its page tree, too many pages or objects, or
+    /// content that decompresses to too much.
+    #[error("the PDF cannot be used: {0}")]
+    TooComplex(String),
+}
 
 /// The most one stream may decompress to.
 pub const MAX_STREAM_BYTES: usize = 64 * 1024 * 1024;
