@@ -17,7 +17,8 @@ use kommunepost_core::config::Settings;
 use kommunepost_sandbox::{KrrSituation, Population, PopulationConfig};
 use walkthrough::{
     a_sent_draft_is_not_sent_again_unasked, assert_words_not_codes,
-    mass_mailing_from_the_example_template, switch_to_test_and_back_with_confirmation,
+    mass_mailing_from_the_example_template, single_vedtak_from_the_example_template,
+    switch_to_test_and_back_with_confirmation,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -31,12 +32,20 @@ fn output_dir() -> PathBuf {
 }
 
 async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
-    match client
-        .wait()
-        .at_most(TIMEOUT)
-        .for_element(Locator::Css(css))
-        .await
-    {
+    wait_for_element(client, Locator::Css(css), css).await
+}
+
+/// Waits for the element at `xpath` (for a button found by its text).
+async fn wait_for_xpath(client: &Client, xpath: &str) -> fantoccini::elements::Element {
+    wait_for_element(client, Locator::XPath(xpath), xpath).await
+}
+
+async fn wait_for_element(
+    client: &Client,
+    locator: Locator<'_>,
+    css: &str,
+) -> fantoccini::elements::Element {
+    match client.wait().at_most(TIMEOUT).for_element(locator).await {
         Ok(element) => element,
         Err(e) => {
             // Keep what the window showed, to see why.
@@ -418,15 +427,14 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     go_to(&client, "brev").await;
     let kept = wait_for_contains(&client, "[data-testid=draft-list]", "Vedtak om skoleskyss").await;
     assert!(kept, "the draft was lost when the app restarted");
-    client
-        .find(Locator::XPath(
-            "//*[@data-testid='draft-list']//button[contains(., 'Vedtak om skoleskyss')]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    wait_for_xpath(
+        &client,
+        "//*[@data-testid='draft-list']//button[contains(., 'Vedtak om skoleskyss')]",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
     assert!(
         wait_for_contains(&client, "[data-testid=recipient-report]", "3 av 3 rader").await,
         "the recipient list was not kept with the draft"
@@ -441,6 +449,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
 
     send_to_three_channels_and_watch_the_statuses(&client).await;
     a_sent_draft_is_not_sent_again_unasked(&client).await;
+    single_vedtak_from_the_example_template(&client).await;
     mass_mailing_from_the_example_template(&client).await;
     sign_by_hand_and_open_the_signed_pdf(&client).await;
     switch_to_test_and_back_with_confirmation(&client).await;

@@ -10,7 +10,7 @@ use kommunepost_sandbox::KrrSituation;
 
 use super::{
     click, go_to, paste_recipients, sandbox_population, screenshot, type_into, wait_for,
-    wait_for_all_texts, wait_for_contains,
+    wait_for_all_texts, wait_for_contains, wait_for_xpath,
 };
 
 /// SvarUt's and the signing service's status codes: none may be shown as written.
@@ -88,15 +88,14 @@ fn iso_timestamp_in(text: &str) -> Option<String> {
 /// the earlier send and cannot be confirmed until the clerk says so.
 pub async fn a_sent_draft_is_not_sent_again_unasked(client: &Client) {
     go_to(client, "brev").await;
-    client
-        .find(Locator::XPath(
-            "//*[@data-testid='draft-list']//button[contains(., 'Vedtak om bostøtte')]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    wait_for_xpath(
+        client,
+        "//*[@data-testid='draft-list']//button[contains(., 'Vedtak om bostøtte')]",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
     let banner = wait_for(client, "[data-testid=sent-banner]")
         .await
         .text()
@@ -149,21 +148,107 @@ pub async fn a_sent_draft_is_not_sent_again_unasked(client: &Client) {
     );
     screenshot(client, "17-brev-sendt-for").await;
     assert_words_not_codes(client, "Brev (send igjen)").await;
-    client
-        .find(Locator::XPath(
-            "//*[@data-testid='send-dialog']//button[normalize-space(.)='Avbryt']",
-        ))
+    wait_for_xpath(
+        client,
+        "//*[@data-testid='send-dialog']//button[normalize-space(.)='Avbryt']",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+}
+
+/// A single vedtak from the example template: the template brings its text and its kind, the
+/// clerk fills in the recipient and the merge fields, and sends it as a vedtak.
+pub async fn single_vedtak_from_the_example_template(client: &Client) {
+    let population = sandbox_population();
+    let person = population
+        .persons
+        .iter()
+        .filter(|p| p.situation == KrrSituation::DigitalEboks)
+        .nth(1)
+        .unwrap();
+    go_to(client, "brev").await;
+    wait_for_xpath(
+        client,
+        "//button[normalize-space(.)='Legg til eksempelmal']",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    click(client, "[data-testid=new-from-template]").await;
+    let title = wait_for(client, "[data-testid=draft-title]")
+        .await
+        .prop("value")
         .await
         .unwrap()
-        .click()
+        .unwrap_or_default();
+    assert_eq!(title, "Vedtak om {{tjeneste}} – sak {{saksnummer}}");
+    assert!(
+        wait_for_contains(client, "[data-testid=draft-kind]", "Vedtak").await,
+        "the template's kind is not shown"
+    );
+    type_into(client, "#draft-fnr", person.fnr.expose()).await;
+    type_into(
+        client,
+        "#draft-name",
+        &format!("{} {}", person.given_name, person.family_name),
+    )
+    .await;
+    type_into(client, "#draft-address", "Storgata 9").await;
+    type_into(client, "#draft-postcode", "7300").await;
+    type_into(client, "#draft-city", "ORKANGER").await;
+    for (field, value) in [
+        ("tjeneste", "praktisk bistand"),
+        ("saksnummer", "2026/77"),
+        ("fra_dato", "1. januar 2027"),
+        ("belop", "1200"),
+        ("avdeling", "Helse og omsorg"),
+        ("saksbehandler", "Kari Klerk"),
+    ] {
+        type_into(client, &format!("#field-{field}"), value).await;
+    }
+    assert!(
+        wait_for_contains(client, "[data-testid=draft-status]", "Lagret").await,
+        "the vedtak was not saved"
+    );
+    click(client, "[data-testid=send-open]").await;
+    wait_for(client, "[data-testid=send-preview]").await;
+    let kind = wait_for(client, "[data-testid=send-kind]")
+        .await
+        .prop("value")
         .await
         .unwrap();
+    assert_eq!(kind.as_deref(), Some("vedtak"));
+    let routes = client
+        .find_all(Locator::Css("[data-testid=send-preview] tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(routes.len(), 1);
+    assert_eq!(
+        routes[0].attr("data-route").await.unwrap().as_deref(),
+        Some("digital_postkasse")
+    );
+    screenshot(client, "16a-brev-vedtak").await;
+    assert_words_not_codes(client, "Sendepanel (vedtak)").await;
+    click(client, "[data-testid=send-confirm]").await;
+    assert!(
+        wait_for_contains(
+            client,
+            "[data-testid=send-done]",
+            "1 brev er lagt i utboksen"
+        )
+        .await,
+        "the vedtak was not queued"
+    );
 }
 
 /// The 25-recipient mailing: the example template starts the letter, the list has the
-/// headings people use ("Fnr", "Adresse", "Postnr", "Sted"), the signature's values are
-/// shared values; every recipient situation of the sandbox is in it, and the preview's channel
-/// is the channel Utsending shows for each.
+/// headings people use ("Fnr", "Org.nr", "Adresse", "Postnr", "Sted"), the signature's values
+/// are shared values; every recipient situation of the sandbox is in it (the nine of persons,
+/// and organisations with and without a receiving system), and the preview's channel is the
+/// channel Utsending shows for each.
 pub async fn mass_mailing_from_the_example_template(client: &Client) {
     let population = sandbox_population();
     let situations = [
@@ -182,17 +267,18 @@ pub async fn mass_mailing_from_the_example_template(client: &Client) {
         .map(|s| population.first_in(*s).unwrap())
         .collect();
     for person in &population.persons {
-        if people.len() == 25 {
+        if people.len() == 23 {
             break;
         }
         if !people.iter().any(|p| p.fnr == person.fnr) {
             people.push(person);
         }
     }
-    let mut csv = String::from("Fnr;Navn;Adresse;Postnr;Sted;tjeneste;saksnummer;fra_dato;belop\n");
+    let mut csv =
+        String::from("Fnr;Org.nr;Navn;Adresse;Postnr;Sted;tjeneste;saksnummer;fra_dato;belop\n");
     for (i, p) in people.iter().enumerate() {
         csv.push_str(&format!(
-            "{};{} {};Storgata {};7300;ORKANGER;skoleskyss;2026/{};1. januar 2027;{}\n",
+            "{};;{} {};Storgata {};7300;ORKANGER;skoleskyss;2026/{};1. januar 2027;{}\n",
             p.fnr.expose(),
             p.given_name,
             p.family_name,
@@ -201,15 +287,22 @@ pub async fn mass_mailing_from_the_example_template(client: &Client) {
             500 + i
         ));
     }
+    for (i, receiving) in [true, false].into_iter().enumerate() {
+        let org = population
+            .organisations
+            .iter()
+            .find(|o| o.has_receiving_system == receiving)
+            .unwrap();
+        csv.push_str(&format!(
+            ";{};{};Rådhusgata {};7300;ORKANGER;skoleskyss;2026/{};1. januar 2027;0\n",
+            org.orgnr,
+            org.name,
+            i + 1,
+            200 + i
+        ));
+    }
 
     go_to(client, "brev").await;
-    let add_example = client
-        .find(Locator::XPath(
-            "//button[normalize-space(.)='Legg til eksempelmal']",
-        ))
-        .await
-        .unwrap();
-    add_example.click().await.unwrap();
     click(client, "[data-testid=new-from-template]").await;
     // The template brings its title and text.
     let title = wait_for(client, "[data-testid=draft-title]")
