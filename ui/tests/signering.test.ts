@@ -281,6 +281,8 @@ describe("Signering", () => {
           return detail;
         case "signing_setup":
           return { environment: "sandbox", org: null, ca_pem: null, server_orgnr: null, common: { polling_queue: "q", default_days: 14, reminder_hours: 48, send_copy: true } };
+        case "app_info":
+          return { version: "0.1.0", environment: "test", identifier: "no.kommunepost.dev", data_dir: "/tmp", sandbox_url: null };
       }
       throw new Error(`unexpected ${cmd}`);
     });
@@ -304,6 +306,8 @@ describe("Signering", () => {
     );
     render(Signering);
     const table = await screen.findByTestId("signing-orders");
+    // The list says which environment's orders it holds.
+    expect((await screen.findByTestId("signering-environment")).textContent).toContain("Viser signeringsoppdrag i Test");
     expect(within(table).getByTestId("order-state").textContent).toBe("Til signering");
     expect(within(table).getByTestId("order-state").getAttribute("title")).toBe("IN_PROGRESS");
     // Dates in words, Oslo time; no ISO timestamps.

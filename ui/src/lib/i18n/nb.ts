@@ -603,6 +603,7 @@ export const nb = {
   "settings.dispatch.fixAmounts": "Rett beløpene som er merket, og lagre igjen.",
   "settings.dispatch.saved": "Innstillingene for utsending er lagret.",
   "utsending.environment": "Viser brev i {env}",
+  "signering.environment": "Viser signeringsoppdrag i {env}",
   "utsending.search": "Søk",
   "utsending.search.placeholder": "Navn, tittel eller status",
   "utsending.filter.channel": "Kanal",
