@@ -74,6 +74,15 @@ const COMMANDS: &[&str] = &[
     "export_signed_documents",
     "signing_setup",
     "save_signing_setup",
+    "archive_packages",
+    "retry_archive_package",
+    "archive_export_folder",
+    "export_archive",
+    "import_archive_receipt",
+    "public_journal",
+    "export_public_journal",
+    "archive_settings",
+    "save_archive_settings",
 ];
 
 fn main() {

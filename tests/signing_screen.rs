@@ -63,6 +63,12 @@ async fn sandbox_state(dir: &std::path::Path) -> AppState {
     let state =
         AppState::with_credentials(AppPaths::under(dir), Ok(credentials), Arc::new(SystemClock))
             .unwrap();
+    // The store must have opened (a CI run once saw it locked here; the state says why).
+    let opened = state.session().state().clone();
+    assert!(
+        matches!(opened, kommunepost_core::store::StoreState::Unlocked { .. }),
+        "{opened:?}"
+    );
     state
         .update_settings(|s| {
             s.sandbox.signing_speed = 36_000;

@@ -83,6 +83,15 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::signing::export_signed_documents,
         commands::signing::signing_setup,
         commands::signing::save_signing_setup,
+        commands::archive::archive_packages,
+        commands::archive::retry_archive_package,
+        commands::archive::archive_export_folder,
+        commands::archive::export_archive,
+        commands::archive::import_archive_receipt,
+        commands::archive::public_journal,
+        commands::archive::export_public_journal,
+        commands::archive::archive_settings,
+        commands::archive::save_archive_settings,
     ])
 }
 

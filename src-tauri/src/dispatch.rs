@@ -142,6 +142,7 @@ impl From<SendingError> for CommandError {
             SendingError::Lookup(error) => error.into(),
             SendingError::Store(error) => error.into(),
             SendingError::SentBefore(_) => Self::new(ErrorCode::AlreadySent, error),
+            SendingError::Case(_) => Self::new(ErrorCode::InvalidCase, error),
             SendingError::NothingToSend | SendingError::Mailing(_) => {
                 Self::new(ErrorCode::LetterNotReady, mask_text(&error.to_string()))
             }
@@ -310,11 +311,13 @@ impl AppState {
             letter: draft.letter.clone(),
         };
         let store = self.store()?;
+        let settings = self.settings();
         Ok(sending::prepare(
             &store,
             Source::Draft(&draft),
-            self.settings().environment,
+            settings.environment,
             norway::date(self.clock().now()),
+            &settings.archive.defaults,
         )?)
     }
 
@@ -388,7 +391,8 @@ impl AppState {
             },
         )
         .print_at_office(settings.dispatch.print_at_office)
-        .with_lease(kommunepost_core::outbox::lease_for(&settings.timeouts));
+        .with_lease(kommunepost_core::outbox::lease_for(&settings.timeouts))
+        .with_archive(settings.archive.clone());
         Ok(background::outbox_round(&worker, track).await?)
     }
 

@@ -53,6 +53,14 @@ pub enum ErrorCode {
     /// Sent already: the same preview confirmed twice, a sent draft changed, or the same
     /// letter or list sent again without the clerk saying so.
     AlreadySent,
+    /// The case metadata cannot be used (half a case number, screening without its legal
+    /// basis…); the message says what.
+    InvalidCase,
+    /// The file is not an archive receipt Kommunepost can use, names no package of ours, or
+    /// says the archive refused the journal post.
+    InvalidArchiveReceipt,
+    /// No archive package is waiting to be exported.
+    NothingToArchive,
     /// Anything else; the message says what.
     Internal,
 }

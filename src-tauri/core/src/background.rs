@@ -34,6 +34,8 @@ pub struct RoundReport {
     pub signing_statuses: u32,
     /// Signed copies put in the outbox.
     pub copies: u32,
+    /// Archive packages built (ready for the archive, or failed with their reason).
+    pub archive_packages: u32,
     /// Problems worth telling (identifiers masked), each once.
     pub problems: Vec<String>,
 }
@@ -41,7 +43,8 @@ pub struct RoundReport {
 impl RoundReport {
     /// Whether the outbox changed (what the app tells its pages).
     pub fn outbox_changed(&self) -> bool {
-        self.sent + self.failed + self.retries + self.statuses + self.copies > 0
+        self.sent + self.failed + self.retries + self.statuses + self.copies + self.archive_packages
+            > 0
     }
 
     /// Adds another part of the same round (the signing round to the outbox's).
@@ -52,6 +55,7 @@ impl RoundReport {
         self.statuses += other.statuses;
         self.signing_statuses += other.signing_statuses;
         self.copies += other.copies;
+        self.archive_packages += other.archive_packages;
         for problem in other.problems {
             if !self.problems.contains(&problem) {
                 self.problems.push(problem);
@@ -103,7 +107,11 @@ fn note(report: &mut RoundReport, problem: String) {
     }
 }
 
-/// One round of the outbox: due letters, then (with `track`) the statuses of sent ones.
+/// The most archive packages one round builds (of letters, and of signing orders).
+pub const ARCHIVE_LIMIT: usize = 100;
+
+/// One round of the outbox: due letters, then (with `track`) the statuses of sent ones, then
+/// the archive packages of letters SvarUt accepted and of completed signing orders.
 pub async fn outbox_round(worker: &Worker, track: bool) -> Result<RoundReport, StoreError> {
     let mut report = send_due(worker, SEND_LIMIT).await?;
     if track {
@@ -111,6 +119,23 @@ pub async fn outbox_round(worker: &Worker, track: bool) -> Result<RoundReport, S
             Ok(changed) => report.statuses = u32::try_from(changed).unwrap_or(u32::MAX),
             Err(error) => note(&mut report, format!("SvarUt statuses: {error}")),
         }
+    }
+    let built = crate::archive::build_due(
+        worker.store(),
+        worker.environment_name(),
+        worker.archive_settings(),
+        worker.now(),
+        ARCHIVE_LIMIT,
+    )?;
+    report.archive_packages = u32::try_from(built.waiting + built.failed).unwrap_or(u32::MAX);
+    if built.failed > 0 {
+        note(
+            &mut report,
+            format!(
+                "{} archive package(s) could not be built; see Arkiv",
+                built.failed
+            ),
+        );
     }
     Ok(report)
 }

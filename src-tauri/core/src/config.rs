@@ -366,6 +366,32 @@ pub struct Settings {
     pub dispatch: DispatchSettings,
     /// E-signing orders.
     pub signing: SigningSettings,
+    /// Archive handover: the case metadata every letter starts from.
+    pub archive: ArchiveSettings,
+}
+
+/// Archive handover (Fiks Arkiv): the defaults a letter's case metadata starts from, so a
+/// clerk sets the usual values once (a draft, then its template, then these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct ArchiveSettings {
+    /// Document type, case officer, unit, screening.
+    pub defaults: crate::letters::case::CaseMetadata,
+    /// The archive part (`arkivdel`) new cases are filed in; empty: the archive decides.
+    pub archive_part: String,
+}
+
+impl Default for ArchiveSettings {
+    fn default() -> Self {
+        Self {
+            defaults: crate::letters::case::CaseMetadata {
+                // Noark 5: B = brev.
+                document_type: "B".into(),
+                ..crate::letters::case::CaseMetadata::default()
+            },
+            archive_part: String::new(),
+        }
+    }
 }
 
 /// A settings problem.

@@ -27,6 +27,7 @@
 //! | [`clock`] | injected time |
 //! | [`norway`] | Norwegian time (Europe/Oslo) for dates, deadlines and months |
 
+pub mod archive;
 pub mod background;
 pub mod clock;
 pub mod config;

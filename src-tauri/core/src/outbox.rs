@@ -90,6 +90,7 @@ pub struct Worker {
     print_at_office: bool,
     id: String,
     lease: chrono::Duration,
+    archive: crate::config::ArchiveSettings,
 }
 
 impl std::fmt::Debug for Worker {
@@ -147,6 +148,7 @@ impl Worker {
             print_at_office: false,
             id: format!("pid{}-{}", std::process::id(), &tag[..8]),
             lease,
+            archive: crate::config::ArchiveSettings::default(),
         }
     }
 
@@ -161,6 +163,27 @@ impl Worker {
     pub fn with_lease(mut self, lease: chrono::Duration) -> Self {
         self.lease = lease;
         self
+    }
+
+    /// Archive packages are built with `settings` (the case metadata defaults).
+    pub fn with_archive(mut self, settings: crate::config::ArchiveSettings) -> Self {
+        self.archive = settings;
+        self
+    }
+
+    /// The archive settings packages are built with.
+    pub fn archive_settings(&self) -> &crate::config::ArchiveSettings {
+        &self.archive
+    }
+
+    /// The environment it sends in (`sandbox`, `test`, `prod`).
+    pub fn environment_name(&self) -> &str {
+        &self.audit.environment
+    }
+
+    /// Now, on its clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// This worker's id, as its claims name it.

@@ -13,6 +13,7 @@ use crate::dispatch::{
 use crate::gate::{self, Destination};
 use crate::ident::Fnr;
 use crate::krr::{Cancel, KrrClient};
+use crate::letters::case::{CaseError, CaseMetadata};
 use crate::letters::draft::{DraftLetter, DraftText};
 use crate::letters::recipients::read_recipients;
 use crate::letters::template::Template;
@@ -23,6 +24,7 @@ use crate::store::{
     StoreError,
 };
 use crate::svarut::SvarUtClient;
+use crate::svarut::model::NoarkMetadataFraAvleverendeSaksSystem;
 
 /// A draft as it is sent: from the app's form or from the store.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +78,9 @@ pub enum SendingError {
     /// The KRR lookup for the preview failed.
     #[error(transparent)]
     Lookup(#[from] LookupError),
+    /// The case metadata cannot be used.
+    #[error("the case: {0}")]
+    Case(#[from] CaseError),
     /// The same letter or list was sent before and the clerk did not say to send it again.
     #[error(
         "the same letter or recipient list was sent on {} ({} letters, \"{}\"); confirm to send it again",
@@ -133,18 +138,24 @@ pub struct Letters {
     pub fingerprint: String,
     /// The recipient list alone, for a list.
     pub list_fingerprint: Option<String>,
+    /// The case the letters are archived in (the draft's, filled from the template and the
+    /// settings).
+    pub case: CaseMetadata,
+    /// The letters' date.
+    pub date: chrono::NaiveDate,
 }
 
 /// Makes every letter of `source`, dated `date` (Norwegian date of the injected clock), and
 /// applies the one gate: a row whose number may not leave in `environment` is not sent.
-/// Writes nothing.
+/// The case metadata starts from `defaults` (the settings'). Writes nothing.
 pub fn prepare(
     store: &Store,
     source: Source<'_>,
     environment: Environment,
     date: chrono::NaiveDate,
+    defaults: &CaseMetadata,
 ) -> Result<Letters, SendingError> {
-    let (title, mailing, draft_mailing, (ready, failed), fingerprints) = match source {
+    let (title, mailing, draft_mailing, (ready, failed), fingerprints, case) = match source {
         Source::Mailing(id) => {
             let mailing = store.get_mailing(id)?;
             let fingerprints = (
@@ -161,12 +172,14 @@ pub fn prepare(
                 .map_err(|e| SendingError::Mailing(format!("the mailing's template: {e}")))?;
             let list = read_recipients(&mailing.recipients)
                 .map_err(|e| SendingError::Mailing(format!("the mailing's recipient list: {e}")))?;
+            let case = template.case.or(defaults);
             (
                 mailing.title,
                 Some(mailing.id),
                 None,
                 prepare_letters(&template, &list, date),
                 fingerprints,
+                case,
             )
         }
         Source::Draft(draft) => {
@@ -188,15 +201,21 @@ pub fn prepare(
                 .map(|list| (draft.letter.clone(), list));
             let fingerprints =
                 draft_fingerprints(draft, list.as_ref().map(|(_, bytes)| bytes.as_slice()));
+            let case = draft.letter.case.or(&template
+                .as_ref()
+                .map(|t| t.case.or(defaults))
+                .unwrap_or_else(|| defaults.clone()));
             (
                 draft.title.trim().to_owned(),
                 None,
                 list,
                 prepared,
                 fingerprints,
+                case,
             )
         }
     };
+    case.validate()?;
     let (fingerprint, list_fingerprint) = fingerprints;
     let (ready, failed) = gated((ready, failed), environment);
     Ok(Letters {
@@ -207,6 +226,8 @@ pub fn prepare(
         failed,
         fingerprint,
         list_fingerprint,
+        case,
+        date,
     })
 }
 
@@ -379,19 +400,27 @@ pub fn queue(
         environment: environment.as_str().to_owned(),
     };
     let failed = row_failures(&letters.failed);
+    let case = &letters.case;
+    let date = letters.date;
     let new: Vec<NewLetter> = letters
         .ready
         .into_iter()
-        .map(|letter| NewLetter {
-            mailing_id: letters.mailing.clone(),
-            recipient_name: letter.row.name.clone(),
-            recipient_id: Some(letter.row.identifier.clone()),
-            forsendelse: letter.forsendelse,
-            documents: letter.documents,
-            hold,
-            kind,
-            pages: letter.pages,
-            environment: environment.as_str().to_owned(),
+        .map(|letter| {
+            let mut forsendelse = letter.forsendelse;
+            forsendelse.metadata_fra_avleverende_system =
+                Some(svarut_metadata(case, &forsendelse.tittel, date));
+            NewLetter {
+                mailing_id: letters.mailing.clone(),
+                recipient_name: letter.row.name.clone(),
+                recipient_id: Some(letter.row.identifier.clone()),
+                forsendelse,
+                documents: letter.documents,
+                hold,
+                kind,
+                pages: letter.pages,
+                environment: environment.as_str().to_owned(),
+                case: Some(case.clone()),
+            }
         })
         .collect();
     let mailing = letters
@@ -413,6 +442,30 @@ pub fn queue(
         letters: ids,
         failed,
     })
+}
+
+/// The Noark metadata SvarUt carries to a receiving organisation's archive (v3 sends it to
+/// organisations only; v2 with every forsendelse): the case number, an outgoing journal post
+/// (`U`), the title the public journal may show, the case officer and the letter's date.
+fn svarut_metadata(
+    case: &CaseMetadata,
+    title: &str,
+    date: chrono::NaiveDate,
+) -> NoarkMetadataFraAvleverendeSaksSystem {
+    let some = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+    NoarkMetadataFraAvleverendeSaksSystem {
+        saksaar: case.case_year,
+        sakssekvensnummer: case.case_sequence,
+        journalposttype: Some("U".into()),
+        // A date-time in the spec: the start of the letter's (Norwegian) date.
+        dokumentets_dato: Some(
+            crate::norway::local(crate::norway::start_of(date))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        ),
+        tittel: some(&case.journal_title(title)),
+        saksbehandler: some(&case.case_officer),
+        ..NoarkMetadataFraAvleverendeSaksSystem::default()
+    }
 }
 
 #[cfg(test)]
@@ -445,7 +498,14 @@ mod tests {
         let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
         let draft = draft();
         let reasons = |environment| {
-            let letters = prepare(&store, Source::Draft(&draft), environment, date).unwrap();
+            let letters = prepare(
+                &store,
+                Source::Draft(&draft),
+                environment,
+                date,
+                &CaseMetadata::default(),
+            )
+            .unwrap();
             let ready: Vec<String> = letters
                 .ready
                 .iter()
@@ -472,9 +532,23 @@ mod tests {
             failed[1].1
         );
         // Queued in Test: only that letter is in the outbox.
-        let letters = prepare(&store, Source::Draft(&draft), Environment::Test, date).unwrap();
+        let letters = prepare(
+            &store,
+            Source::Draft(&draft),
+            Environment::Test,
+            date,
+            &CaseMetadata::default(),
+        )
+        .unwrap();
         let send = |again, key: &str| {
-            let letters = prepare(&store, Source::Draft(&draft), Environment::Test, date).unwrap();
+            let letters = prepare(
+                &store,
+                Source::Draft(&draft),
+                Environment::Test,
+                date,
+                &CaseMetadata::default(),
+            )
+            .unwrap();
             queue(
                 &store,
                 letters,

@@ -262,6 +262,7 @@ fn new_letter(letter: kommunepost_core::dispatch::PreparedLetter) -> NewLetter {
         kind: LetterKind::Ordinary,
         pages: letter.pages,
         environment: "sandbox".into(),
+        case: None,
     }
 }
 

@@ -46,6 +46,7 @@ fn new_letter(recipient: Option<&str>, hold_minutes: i64) -> NewLetter {
         kind: kommunepost_core::store::LetterKind::Ordinary,
         pages: 1,
         environment: "sandbox".into(),
+        case: None,
     }
 }
 
@@ -368,6 +369,7 @@ async fn letters_rendered_from_a_list_travel_through_the_outbox_to_their_channel
                 kind: kommunepost_core::store::LetterKind::Vedtak,
                 pages: 1,
                 environment: "sandbox".into(),
+                case: None,
             })
             .unwrap();
     }

@@ -1,6 +1,7 @@
 //! The `#[tauri::command]` adapters: each takes state, calls core, maps the error.
 
 pub mod app;
+pub mod archive;
 pub mod dispatch;
 pub mod ident;
 pub mod krr;

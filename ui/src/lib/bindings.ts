@@ -750,6 +750,101 @@ async saveSigningSetup(setup: SigningSetup) : Promise<Result<null, CommandError>
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The archive packages of the current environment (of one mass mailing, when given),
+ * newest first.
+ */
+async archivePackages(mailingId: string | null) : Promise<Result<ArchivePackage[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("archive_packages", { mailingId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Builds a package again (after a failure or a refusal, or to bring its receipt's status
+ * history up to date).
+ */
+async retryArchivePackage(id: string) : Promise<Result<ArchivePackage, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_archive_package", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The folder exports go to unless another is named.
+ */
+async archiveExportFolder() : Promise<string> {
+    return await TAURI_INVOKE("archive_export_folder");
+},
+/**
+ * Exports the waiting packages (of one mass mailing, when given; with `again`, also those
+ * exported before) as folders or ZIPs into `folder` (default: the export folder's `arkiv`).
+ * Returns the paths written.
+ */
+async exportArchive(mailingId: string | null, form: ExportForm, folder: string | null, again: boolean) : Promise<Result<string[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_archive", { mailingId, form, folder, again }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Imports the archive's receipt (`arkivmelding-kvittering.xml`): the package it names is
+ * archived with the archive's journal post and case numbers.
+ */
+async importArchiveReceipt(bytes: number[]) : Promise<Result<ArchivePackage, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_archive_receipt", { bytes }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The public journal of a month (default: this one): outgoing letters as the journal shows
+ * them.
+ */
+async publicJournal(month: string | null) : Promise<Result<JournalEntry[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("public_journal", { month }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the month's public journal as CSV to the export folder; returns the path.
+ */
+async exportPublicJournal(month: string | null) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_public_journal", { month }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The case metadata defaults every letter starts from.
+ */
+async archiveSettings() : Promise<ArchiveSettings> {
+    return await TAURI_INVOKE("archive_settings");
+},
+/**
+ * Saves the case metadata defaults; screening needs its legal basis.
+ */
+async saveArchiveSettings(settings: ArchiveSettings) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_archive_settings", { settings }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -812,6 +907,99 @@ data_dir: string;
  */
 sandbox_url: string | null }
 /**
+ * Where the archive journalled a package (from its receipt).
+ */
+export type ArchiveNumbers = { 
+/**
+ * Journalår.
+ */
+journalaar: number | null; 
+/**
+ * Journalsekvensnummer.
+ */
+journalsekvensnummer: number | null; 
+/**
+ * Journalpostnummer (within the case).
+ */
+journalpostnummer: number | null; 
+/**
+ * Saksår.
+ */
+saksaar: number | null; 
+/**
+ * Sakssekvensnummer.
+ */
+sakssekvensnummer: number | null }
+/**
+ * A package in the archive outbox.
+ */
+export type ArchivePackage = { 
+/**
+ * Its id (the letter's or the order's).
+ */
+id: string; 
+/**
+ * The letter.
+ */
+letter_id: string | null; 
+/**
+ * The signing order.
+ */
+signing_order_id: string | null; 
+/**
+ * The mass mailing.
+ */
+mailing_id: string | null; 
+/**
+ * The environment.
+ */
+environment: string; 
+/**
+ * The title.
+ */
+title: string; 
+/**
+ * Where it is.
+ */
+state: PackageState; 
+/**
+ * Why it could not be built.
+ */
+error: string | null; 
+/**
+ * When it was built (RFC 3339).
+ */
+built_at: string; 
+/**
+ * When it was last exported.
+ */
+exported_at: string | null; 
+/**
+ * When the archive's receipt was imported.
+ */
+archived_at: string | null; 
+/**
+ * Where the archive journalled it.
+ */
+numbers: ArchiveNumbers; 
+/**
+ * The letter's recipient (empty for a signing order).
+ */
+recipient: string }
+/**
+ * Archive handover (Fiks Arkiv): the defaults a letter's case metadata starts from, so a
+ * clerk sets the usual values once (a draft, then its template, then these).
+ */
+export type ArchiveSettings = { 
+/**
+ * Document type, case officer, unit, screening.
+ */
+defaults: CaseMetadata; 
+/**
+ * The archive part (`arkivdel`) new cases are filed in; empty: the archive decides.
+ */
+archive_part: string }
+/**
  * What a usable PDF is like.
  */
 export type AttachmentInfo = { 
@@ -855,6 +1043,42 @@ export type AuthenticationLevel =
  * Level 4.
  */
 "4"
+/**
+ * A letter's case metadata. Every field may be empty; [`CaseMetadata::or`] fills it.
+ */
+export type CaseMetadata = { 
+/**
+ * Saksår of an existing case.
+ */
+case_year: number | null; 
+/**
+ * Sakssekvensnummer of an existing case.
+ */
+case_sequence: number | null; 
+/**
+ * The title of a new case (when no case number is given); empty: the letter's title.
+ */
+new_case_title: string; 
+/**
+ * Noark 5 `dokumenttype`, e.g. `B` (brev).
+ */
+document_type: string; 
+/**
+ * The case officer (saksbehandler).
+ */
+case_officer: string; 
+/**
+ * The administrative unit.
+ */
+unit: string; 
+/**
+ * The title without personal data, for the public journal.
+ */
+public_title: string; 
+/**
+ * What is screened, and why.
+ */
+screening: Screening }
 /**
  * What the settings screen shows of a credential.
  */
@@ -1247,7 +1471,11 @@ attachments: DraftAttachment[];
 /**
  * How attachments travel.
  */
-attachment_mode: AttachmentMode }
+attachment_mode: AttachmentMode; 
+/**
+ * The case it is archived in (what is empty comes from the template, then the settings).
+ */
+case: CaseMetadata }
 /**
  * A draft in a list: no body, and the identifier masked.
  */
@@ -1426,6 +1654,20 @@ export type ErrorCode =
  */
 "already_sent" | 
 /**
+ * The case metadata cannot be used (half a case number, screening without its legal
+ * basis…); the message says what.
+ */
+"invalid_case" | 
+/**
+ * The file is not an archive receipt Kommunepost can use, names no package of ours, or
+ * says the archive refused the journal post.
+ */
+"invalid_archive_receipt" | 
+/**
+ * No archive package is waiting to be exported.
+ */
+"nothing_to_archive" | 
+/**
  * Anything else; the message says what.
  */
 "internal"
@@ -1441,6 +1683,18 @@ letter: OutboxRow;
  * What to do.
  */
 advice: Advice }
+/**
+ * How packages are exported.
+ */
+export type ExportForm = 
+/**
+ * A folder per package.
+ */
+"folders" | 
+/**
+ * A ZIP per mass mailing (a single letter or an order: a ZIP of its own).
+ */
+"zip"
 /**
  * A merge value typed for a single letter.
  */
@@ -1577,6 +1831,42 @@ export type IdentifierInSignedDocuments =
  * `NAME`.
  */
 "name"
+/**
+ * A line of the public journal.
+ */
+export type JournalEntry = { 
+/**
+ * The letter.
+ */
+letter_id: string; 
+/**
+ * Its date (Norwegian, `YYYY-MM-DD`).
+ */
+date: string; 
+/**
+ * The title as the public journal shows it.
+ */
+title: string; 
+/**
+ * The recipient, or "Skjermet".
+ */
+recipient: string; 
+/**
+ * Journal post type: `U` (utgående).
+ */
+kind: string; 
+/**
+ * The case number (given, or the archive's), e.g. "2026/123".
+ */
+case_number: string | null; 
+/**
+ * The archive's journal post number, once its receipt is imported.
+ */
+journal_post: string | null; 
+/**
+ * The legal basis of the screening, when screened.
+ */
+screening: string | null }
 /**
  * Where the store's key comes from.
  */
@@ -2051,6 +2341,22 @@ export type OutboxState =
  */
 "recalled"
 /**
+ * Where a package is.
+ */
+export type PackageState = 
+/**
+ * Built; waiting for the archive's receipt.
+ */
+"waiting" | 
+/**
+ * The archive has journalled it.
+ */
+"archived" | 
+/**
+ * Could not be built; a retry builds it again.
+ */
+"failed"
+/**
  * One problem found.
  */
 export type PreflightProblem = { 
@@ -2324,6 +2630,40 @@ column: string | null;
  * What is wrong (identifiers masked).
  */
 message: string }
+/**
+ * Which parts of a journal post the public journal does not show (Noark 5
+ * `skjermingMetadata`).
+ */
+export type ScreenedPart = 
+/**
+ * The title (`tittel`): the public journal shows the public title.
+ */
+"title" | 
+/**
+ * The recipient's name and address (`korrespondansepart`).
+ */
+"recipient" | 
+/**
+ * The documents themselves (`dokumentbeskrivelse`).
+ */
+"documents"
+/**
+ * Screening (Noark 5 `skjerming`): the access restriction, its legal basis and the parts
+ * screened.
+ */
+export type Screening = { 
+/**
+ * `tilgangsrestriksjon`, e.g. `13` (taushetsplikt); empty: not screened.
+ */
+restriction: string; 
+/**
+ * `skjermingshjemmel`, e.g. "Offl. § 13 jf. fvl. § 13".
+ */
+authority: string; 
+/**
+ * What is screened.
+ */
+parts: ScreenedPart[] }
 /**
  * The separator between fields.
  */
@@ -2806,7 +3146,11 @@ body: string;
 /**
  * The sender the recipient sees (the letterhead's municipality).
  */
-sender: string }
+sender: string; 
+/**
+ * The case metadata letters from it start with.
+ */
+case: CaseMetadata }
 /**
  * How the file was written.
  */

@@ -118,7 +118,13 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
         (None, Some(draft)) => Source::Draft(draft),
         (None, None) => unreachable!("checked above"),
     };
-    let letters = sending::prepare(&store, source, context.environment, date)?;
+    let letters = sending::prepare(
+        &store,
+        source,
+        context.environment,
+        date,
+        &context.settings.archive.defaults,
+    )?;
     let runtime = runtime()?;
     runtime.block_on(async {
         let services = services(context, &args.service).await?;
@@ -194,7 +200,8 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 audit_as(context),
             )
             .print_at_office(settings.dispatch.print_at_office)
-            .with_lease(kommunepost_core::outbox::lease_for(&settings.timeouts));
+            .with_lease(kommunepost_core::outbox::lease_for(&settings.timeouts))
+            .with_archive(settings.archive.clone());
             let open = |store: &Store| -> Result<usize, StoreError> {
                 let mut open = 0;
                 for id in &queued.letters {
@@ -425,7 +432,8 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
         .print_at_office(context.settings.dispatch.print_at_office)
         .with_lease(kommunepost_core::outbox::lease_for(
             &context.settings.timeouts,
-        ));
+        ))
+        .with_archive(context.settings.archive.clone());
         // Signing orders are tracked in the same rounds (the service is never polled early);
         // not with a sandbox of this run's own, which knows no earlier orders.
         let tracker = match services.connection.sandbox {

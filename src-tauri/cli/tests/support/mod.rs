@@ -47,6 +47,7 @@ pub fn letter(n: usize) -> NewLetter {
         kind: LetterKind::Ordinary,
         pages: 1,
         environment: "sandbox".into(),
+        case: None,
     }
 }
 

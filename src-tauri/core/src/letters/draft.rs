@@ -57,6 +57,8 @@ pub struct DraftLetter {
     pub attachments: Vec<DraftAttachment>,
     /// How attachments travel.
     pub attachment_mode: AttachmentMode,
+    /// The case it is archived in (what is empty comes from the template, then the settings).
+    pub case: super::case::CaseMetadata,
 }
 
 /// Why a draft cannot be made into a letter.
@@ -246,6 +248,7 @@ fn effective_template(text: DraftText<'_>, template: Option<&Template>) -> Templ
         signature: SignatureBlock::default(),
         footer: None,
         kind: super::template::LetterKind::Ordinary,
+        case: super::case::CaseMetadata::default(),
     });
     Template {
         name: if base.name.is_empty() {

@@ -3,6 +3,7 @@
 
 pub mod attachment;
 pub mod batch;
+pub mod case;
 pub mod compose;
 pub mod draft;
 pub mod markdown;

@@ -76,6 +76,9 @@ pub struct Template {
     /// (eFvf § 8); the send panel starts with it.
     #[serde(default)]
     pub kind: LetterKind,
+    /// The case metadata letters from it start with (what is empty comes from the settings).
+    #[serde(default, skip_serializing_if = "super::case::CaseMetadata::is_empty")]
+    pub case: super::case::CaseMetadata,
 }
 
 fn format_version() -> u32 {
@@ -298,6 +301,7 @@ pub fn example() -> Template {
         },
         footer: Some("Sandkasse kommune · Org.nr. 910 753 614 · www.sandkasse.kommune.no".into()),
         kind: LetterKind::Vedtak,
+        case: super::case::CaseMetadata::default(),
     }
 }
 

@@ -397,6 +397,9 @@ pub fn queue_signed_copies(
             kind: LetterKind::Ordinary,
             pages,
             environment: order.environment.clone(),
+            // The signed order has its own archive package; the copy is filed with the
+            // settings' case metadata.
+            case: None,
         });
     }
     store.enqueue_signed_copies(order_id, letters)

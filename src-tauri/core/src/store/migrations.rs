@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sends",
         sql: include_str!("../../migrations/20261207100000_sends.sql"),
     },
+    Migration {
+        version: 20261207120000,
+        name: "archive",
+        sql: include_str!("../../migrations/20261207120000_archive.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

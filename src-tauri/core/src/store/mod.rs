@@ -8,6 +8,7 @@
 //! Losing the key is never silent: if the credential store cannot be reached, or has lost the
 //! entry, opening fails with an error that says so, and the recovery key opens the store.
 
+pub mod archive;
 mod audit;
 pub mod credentials;
 mod drafts;
@@ -27,6 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+pub use archive::{ArchiveNumbers, ArchivePackage, NewPackage, PackageSource, PackageState};
 pub use audit::{AuditEntry, AuditError, NewAuditEntry};
 pub use credentials::{CredentialError, CredentialStore, MemoryCredentials, OsKeyring};
 pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary, TRASH_DAYS};

@@ -94,6 +94,8 @@ pub struct NewLetter {
     /// The environment it is sent in (`sandbox`, `test`, `prod`); only a worker of that
     /// environment sends or tracks it.
     pub environment: String,
+    /// The case metadata it is archived with.
+    pub case: Option<crate::letters::case::CaseMetadata>,
 }
 
 /// A letter in the outbox.
@@ -298,8 +300,8 @@ pub(super) fn insert_letter(
         OutboxState::Queued
     };
     tx.execute(
-        "INSERT INTO outbox (id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, next_attempt_at, created_at, updated_at, kind, pages, environment)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?9, ?10, ?11, ?12)",
+        "INSERT INTO outbox (id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, next_attempt_at, created_at, updated_at, kind, pages, environment, archive_case)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?9, ?10, ?11, ?12, ?13)",
         params![
             id,
             letter.mailing_id,
@@ -313,6 +315,10 @@ pub(super) fn insert_letter(
             letter.kind.as_str(),
             i64::from(letter.pages.max(1)),
             letter.environment,
+            letter
+                .case
+                .as_ref()
+                .map(|c| serde_json::to_string(c).expect("plain data serialises")),
         ],
     )?;
     for (position, bytes) in letter.documents.iter().enumerate() {

@@ -32,6 +32,8 @@ pub struct TemplateSummary {
     pub body: String,
     /// The sender the recipient sees (the letterhead's municipality).
     pub sender: String,
+    /// The case metadata letters from it start with.
+    pub case: crate::letters::case::CaseMetadata,
 }
 
 impl Store {
@@ -102,6 +104,7 @@ impl Store {
                 title: template.title,
                 body: template.body,
                 sender: template.letterhead.municipality,
+                case: template.case,
             })
         })
         .collect()
