@@ -81,6 +81,63 @@ pub enum Command {
     /// E-signing orders through the signing service (Posten signering).
     #[command(subcommand)]
     Sign(SignCommand),
+    /// Archive handover (Fiks Arkiv): the packages of sent letters and signed orders, their
+    /// export for the archive's import, the archive's receipts and the public journal.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Lists the archive packages of the environment (newest first): waiting for the archive,
+    /// archived (with the journal post and case numbers) or failed (with the reason).
+    List {
+        /// Only this mass mailing's packages.
+        #[arg(long)]
+        mailing: Option<String>,
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes the packages waiting for the archive to DIR: a folder per package with
+    /// arkivmelding.xml and its files, or with --zip one ZIP per mass mailing. Exit code 1 when
+    /// nothing is waiting.
+    Export {
+        /// Only this mass mailing's packages.
+        #[arg(long)]
+        mailing: Option<String>,
+        /// The folder to write to (created if missing; nothing in it is replaced).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        /// One ZIP per mass mailing instead of a folder per package.
+        #[arg(long)]
+        zip: bool,
+        /// Also packages exported before (still waiting for their receipt).
+        #[arg(long)]
+        again: bool,
+    },
+    /// Imports the archive's receipt (arkivmelding-kvittering.xml): the package it names is
+    /// archived with the archive's journal post and case numbers. Exit code 1 if the archive
+    /// refused the journal post.
+    Receipt {
+        /// The receipt file.
+        file: std::path::PathBuf,
+    },
+    /// Builds a package again (after a failure or a refusal).
+    Retry {
+        /// The package's id (its letter's or order's).
+        id: String,
+    },
+    /// The public journal of a month as CSV (offentlig tittel, date, recipient screened where
+    /// the screening says so).
+    Journal {
+        /// The month, YYYY-MM (default: this month, Norwegian time).
+        #[arg(long)]
+        month: Option<String>,
+        /// Write the CSV here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 // Parsed once per run: the size of the largest variant does not matter.

@@ -740,6 +740,81 @@ fn a_mass_mailing_is_previewed_queued_sent_through_svarut_and_tracked() {
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(!out.contains(&fnr("digital_digipost")), "{out}");
 
+    // Each accepted letter has its archive package: listed, exported as the mailing's ZIP,
+    // and archived by the archive's receipt; the month's public journal lists them.
+    let mut archive = kommunepost(dir.path());
+    archive.args(["archive", "list", "--mailing", &mailing, "--json"]);
+    with_store(&mut archive);
+    let (code, out, err) = run(&mut archive);
+    assert_eq!(code, 0, "{err}");
+    let packages: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let packages = packages.as_array().unwrap();
+    assert_eq!(packages.len(), 3, "{out}");
+    assert!(packages.iter().all(|p| p["state"] == "waiting"), "{out}");
+    let exported = dir.path().join("til-arkivet");
+    let mut export = kommunepost(dir.path());
+    export
+        .args(["archive", "export", "--mailing", &mailing, "--zip", "--out"])
+        .arg(&exported);
+    with_store(&mut export);
+    let (code, out, err) = run(&mut export);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.trim()
+            .ends_with(&format!("arkiv-utsending-{mailing}.zip")),
+        "{out}"
+    );
+    let mut nothing = kommunepost(dir.path());
+    nothing
+        .args(["archive", "export", "--mailing", &mailing, "--out"])
+        .arg(&exported);
+    with_store(&mut nothing);
+    let (code, _, err) = run(&mut nothing);
+    assert_eq!(code, 1);
+    assert!(err.contains("nothing to export"), "{err}");
+    let receipt = dir.path().join("kvittering.xml");
+    std::fs::write(
+        &receipt,
+        format!(
+            "<arkivmeldingKvittering xmlns=\"https://ks-no.github.io/standarder/fiks-protokoll/fiks-arkiv/arkivmelding/opprett/kvittering/v1\" \
+             xmlns:n5mdk=\"https://ks-no.github.io/standarder/fiks-protokoll/fiks-arkiv/metadatakatalog/v1\">\
+             <mappeKvittering><systemID>5d2f7a10-93c4-4b8e-a1f6-0c7d9e2b4a31</systemID>\
+             <opprettetEllerEksisterende>Opprettet</opprettetEllerEksisterende>\
+             <saksaar>2026</saksaar><sakssekvensnummer>77</sakssekvensnummer></mappeKvittering>\
+             <registreringKvittering><systemID>a4c3e1f0-2b7d-4c9a-8e65-13f2d0b9c7e8</systemID>\
+             <referanseEksternNoekkel><n5mdk:fagsystem>Kommunepost</n5mdk:fagsystem>\
+             <n5mdk:noekkel>{}</n5mdk:noekkel></referanseEksternNoekkel>\
+             <opprettetEllerEksisterende>Opprettet</opprettetEllerEksisterende>\
+             <journalaar>2026</journalaar><journalsekvensnummer>901</journalsekvensnummer>\
+             </registreringKvittering></arkivmeldingKvittering>",
+            packages[0]["id"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut import = kommunepost(dir.path());
+    import.args(["archive", "receipt"]).arg(&receipt);
+    with_store(&mut import);
+    let (code, out, err) = run(&mut import);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("archived: journalpost 2026/901 i sak 2026/77"),
+        "{out}"
+    );
+    let mut bad = kommunepost(dir.path());
+    bad.args(["archive", "receipt"]).arg(&template);
+    with_store(&mut bad);
+    let (code, _, err) = run(&mut bad);
+    assert_ne!(code, 0);
+    assert!(err.contains("not readable XML"), "{err}");
+    let mut journal = kommunepost(dir.path());
+    journal.args(["archive", "journal"]);
+    with_store(&mut journal);
+    let (code, out, err) = run(&mut journal);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(out.contains("2026/901"), "{out}");
+    assert!(!out.contains(&fnr("reserved")), "{out}");
+
     // Three previews' lookups (the refused re-send previewed too) and the two persons'
     // lookups at send time, in an unbroken chain.
     let mut audit = kommunepost(dir.path());

@@ -233,32 +233,13 @@ pub async fn import_archive_receipt(
     state.import_archive_receipt(bytes).await
 }
 
-/// A month (`YYYY-MM`, Norwegian time): its start and the next month's.
+/// A month (`YYYY-MM`; default this one), Norwegian time: its start and the next month's.
 fn month_range(
     month: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>), CommandError> {
-    use chrono::Datelike;
-    let first = match month.map(str::trim).filter(|m| !m.is_empty()) {
-        Some(text) => chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
-            .map_err(|_| {
-                CommandError::new(
-                    ErrorCode::InvalidSettings,
-                    format!("«{text}» is not a month (YYYY-MM)"),
-                )
-            })?,
-        None => {
-            let today = kommunepost_core::norway::date(now);
-            today.with_day(1).unwrap_or(today)
-        }
-    };
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .unwrap_or(first);
-    Ok((
-        kommunepost_core::norway::start_of(first),
-        kommunepost_core::norway::start_of(next),
-    ))
+    archive::journal::month(month, now)
+        .map_err(|e| CommandError::new(ErrorCode::InvalidSettings, e))
 }
 
 /// The public journal of a month (default: this one): outgoing letters as the journal shows
@@ -301,19 +282,4 @@ pub fn save_archive_settings(
         .validate()
         .map_err(|e| CommandError::new(ErrorCode::InvalidCase, e))?;
     state.update_settings(|s| s.archive = settings)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_are_norwegian_months() {
-        let now: chrono::DateTime<chrono::Utc> = "2026-11-30T23:30:00Z".parse().unwrap();
-        let (from, to) = month_range(None, now).unwrap();
-        // 00:30 on 1 December in Oslo: December.
-        assert_eq!(from.to_rfc3339(), "2026-11-30T23:00:00+00:00");
-        assert_eq!(to.to_rfc3339(), "2026-12-31T23:00:00+00:00");
-        assert!(month_range(Some("2026-13"), now).is_err());
-    }
 }

@@ -1,5 +1,6 @@
 //! One module per command group; each function does one command and returns the exit code.
 
+mod archive;
 mod audit;
 mod config;
 mod credentials;
@@ -34,5 +35,6 @@ pub fn run(command: Command, context: &Context) -> Result<ExitCode, CliError> {
         Command::Outbox(command) => send::outbox(command, context),
         Command::Status(args) => send::status(args, context),
         Command::Sign(command) => sign::run(command, context),
+        Command::Archive(command) => archive::run(command, context),
     }
 }

@@ -12,6 +12,35 @@ use crate::store::{Store, StoreError};
 /// What a screened recipient or title shows.
 pub const SCREENED: &str = "Skjermet";
 
+/// A month that is not `YYYY-MM`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("«{0}» is not a month; write it as YYYY-MM, e.g. 2026-12")]
+pub struct NotAMonth(pub String);
+
+/// A month (`YYYY-MM`; none: the month of `now`), Norwegian time: its start and the next
+/// month's.
+pub fn month(
+    text: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), NotAMonth> {
+    use chrono::Datelike;
+    let first = match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
+            .map_err(|_| NotAMonth(text.chars().take(20).collect()))?,
+        None => {
+            let today = crate::norway::date(now);
+            today.with_day(1).unwrap_or(today)
+        }
+    };
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    Ok((
+        crate::norway::start_of(first),
+        crate::norway::start_of(next),
+    ))
+}
+
 /// A line of the public journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct JournalEntry {
@@ -114,6 +143,19 @@ pub fn csv(entries: &[JournalEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_are_norwegian_months() {
+        let now: DateTime<Utc> = "2026-11-30T23:30:00Z".parse().unwrap();
+        let (from, to) = month(None, now).unwrap();
+        // 00:30 on 1 December in Oslo: December.
+        assert_eq!(from.to_rfc3339(), "2026-11-30T23:00:00+00:00");
+        assert_eq!(to.to_rfc3339(), "2026-12-31T23:00:00+00:00");
+        assert_eq!(
+            month(Some("2026-13"), now),
+            Err(NotAMonth("2026-13".into()))
+        );
+    }
 
     #[test]
     fn csv_cells_are_quoted_and_formulas_neutralised() {
