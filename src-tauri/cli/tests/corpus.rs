@@ -365,6 +365,20 @@ fn every_bad_input_gets_a_clear_error_and_changes_nothing() {
         report(&mut failures, "urls", &case, verdict);
     }
 
+    for case in cases("archive-receipts") {
+        count += 1;
+        let file = as_file(work.path(), "archive-receipts", &case);
+        let run = kommunepost(&data, &["archive", "receipt", file.to_str().unwrap()], None);
+        note_time(&run, case.file.clone());
+        let verdict = judge(
+            &case,
+            &run,
+            run.code == Some(0),
+            matches!(run.code, Some(1 | 2)),
+        );
+        report(&mut failures, "archive-receipts", &case, verdict);
+    }
+
     for case in cases("settings") {
         count += 1;
         let dir = work.path().join(format!("settings-{}", case.file));

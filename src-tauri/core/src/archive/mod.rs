@@ -124,7 +124,9 @@ pub fn import_receipt(store: &Store, bytes: &[u8]) -> Result<ArchivePackage, Arc
     match receipt::parse(bytes)? {
         Receipt::Archived { key, numbers } => match store.archive_package(&key) {
             Ok(_) => Ok(store.record_archive_receipt(&key, &numbers)?),
-            Err(StoreError::NotFound(_)) => Err(ArchiveError::UnknownKey(key)),
+            Err(StoreError::NotFound(_)) => Err(ArchiveError::UnknownKey(crate::mask::text(
+                &key.chars().take(100).collect::<String>(),
+            ))),
             Err(e) => Err(e.into()),
         },
         Receipt::Refused {
@@ -132,6 +134,7 @@ pub fn import_receipt(store: &Store, bytes: &[u8]) -> Result<ArchivePackage, Arc
             case_key,
             message,
         } => {
+            let message = crate::mask::text(&message);
             if let Some(key) = key.filter(|k| store.archive_package(k).is_ok()) {
                 store.record_archive_refusal(&key, &message)?;
             }
