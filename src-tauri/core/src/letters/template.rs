@@ -149,6 +149,9 @@ pub enum TemplateError {
     /// The logo is not usable.
     #[error("the logo: {0}")]
     Logo(String),
+    /// The case metadata is not usable.
+    #[error("the template's case metadata: {0}")]
+    Case(#[from] super::case::CaseError),
 }
 
 impl Template {
@@ -166,6 +169,7 @@ impl Template {
         if self.body.trim().is_empty() {
             return Err(TemplateError::Empty("body"));
         }
+        self.case.validate()?;
         let body = parse(&self.body).map_err(|error| TemplateError::Markdown {
             part: "body",
             error,
