@@ -79,6 +79,9 @@ describe("the bokmål catalogue", () => {
       "invalid_identifier",
       "invalid_template",
       "invalid_recipient_list",
+      "invalid_case",
+      "invalid_archive_receipt",
+      "nothing_to_archive",
     ];
     for (const code of codes) expect(Object.keys(nb)).toContain(`error.${code}`);
   });
