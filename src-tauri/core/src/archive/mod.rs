@@ -369,10 +369,8 @@ pub fn order_package(
     })
 }
 
-type Packed = (Vec<u8>, Vec<(String, Vec<u8>)>);
-
 /// The arkivmelding and the files of a journal post.
-fn pack(post: &JournalPost) -> Result<Packed, String> {
+fn pack(post: &JournalPost) -> Result<crate::store::PackageContents, String> {
     let xml = arkivmelding::write(post).map_err(|e| crate::mask::text(&e.to_string()))?;
     let files = post
         .documents

@@ -64,6 +64,9 @@ impl PackageSource {
     }
 }
 
+/// A package's contents: `arkivmelding.xml` and its files (name, bytes), in order.
+pub type PackageContents = (Vec<u8>, Vec<(String, Vec<u8>)>);
+
 /// A package to keep: its arkivmelding and files, or why it could not be built.
 #[derive(Debug, Clone)]
 pub struct NewPackage {
@@ -76,7 +79,7 @@ pub struct NewPackage {
     /// The title (for lists).
     pub title: String,
     /// `arkivmelding.xml` and the files (name, bytes), or the reason it failed.
-    pub built: Result<(Vec<u8>, Vec<(String, Vec<u8>)>), String>,
+    pub built: Result<PackageContents, String>,
 }
 
 /// Where the archive journalled a package (from its receipt).
@@ -318,10 +321,7 @@ impl Store {
     }
 
     /// A package's `arkivmelding.xml` and files (name, bytes), in order; none when it failed.
-    pub fn archive_contents(
-        &self,
-        id: &str,
-    ) -> Result<Option<(Vec<u8>, Vec<(String, Vec<u8>)>)>, StoreError> {
+    pub fn archive_contents(&self, id: &str) -> Result<Option<PackageContents>, StoreError> {
         let conn = self.conn();
         let xml: Option<Option<Vec<u8>>> = conn
             .query_row(

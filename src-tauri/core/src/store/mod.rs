@@ -28,7 +28,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-pub use archive::{ArchiveNumbers, ArchivePackage, NewPackage, PackageSource, PackageState};
+pub use archive::{
+    ArchiveNumbers, ArchivePackage, NewPackage, PackageContents, PackageSource, PackageState,
+};
 pub use audit::{AuditEntry, AuditError, NewAuditEntry};
 pub use credentials::{CredentialError, CredentialStore, MemoryCredentials, OsKeyring};
 pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary, TRASH_DAYS};
