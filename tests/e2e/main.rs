@@ -4,6 +4,7 @@
 //! test command provides all three. Screenshots of every section go to
 //! `tests/e2e/output/` (or `KOMMUNEPOST_E2E_OUTPUT`).
 
+mod archive;
 mod driver;
 mod walkthrough;
 
@@ -452,6 +453,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     single_vedtak_from_the_example_template(&client).await;
     mass_mailing_from_the_example_template(&client).await;
     sign_by_hand_and_open_the_signed_pdf(&client).await;
+    archive::case_metadata_send_export_and_receipt(&client, data_dir.path()).await;
     switch_to_test_and_back_with_confirmation(&client).await;
     client.close().await.expect("close the session");
     driver.stop();

@@ -62,7 +62,7 @@ pub async fn assert_words_not_codes(client: &Client, screen: &str) {
     }
 }
 
-/// The first `YYYY-MM-DDTHH:MM` or `YYYY-MM` month in `text`, if any.
+/// The first `YYYY-MM-DDTHH:MM` or `YYYY-MM` month in `text`, if any (not inside an id).
 fn iso_timestamp_in(text: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     for i in 0..chars.len() {
@@ -70,11 +70,12 @@ fn iso_timestamp_in(text: &str) -> Option<String> {
             (from..from + n).all(|j| chars.get(j).is_some_and(|c| c.is_ascii_digit()))
         };
         let at = |j: usize, c: char| chars.get(j) == Some(&c);
-        let start = i == 0 || !chars[i - 1].is_ascii_digit();
+        // Standing alone: not part of an id such as a UUID ("…-4552-80c8-…").
+        let start = i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '-');
         if start && digits(i, 4) && at(i + 4, '-') && digits(i + 5, 2) {
             let next = chars.get(i + 7);
             // A month "2026-12" alone, or a date with a time.
-            if next.is_none_or(|c| !c.is_ascii_digit() && *c != '-')
+            if next.is_none_or(|c| !c.is_ascii_alphanumeric() && *c != '-')
                 || (at(i + 7, '-') && digits(i + 8, 2) && at(i + 10, 'T'))
             {
                 return Some(chars[i..(i + 16).min(chars.len())].iter().collect());
@@ -487,4 +488,12 @@ async fn choose_environment(client: &Client, environment: &str) {
     .click()
     .await
     .unwrap();
+}
+
+#[test]
+fn timestamps_and_months_are_found_and_ids_are_not() {
+    assert!(iso_timestamp_in("Sendt 2026-12-07T10:15:00+00:00").is_some());
+    assert!(iso_timestamp_in("Denne måneden (2026-12)").is_some());
+    assert!(iso_timestamp_in("/exports/arkiv/0e1c2f3a-4552-80c8-8267-39ab12cd34ef").is_none());
+    assert!(iso_timestamp_in("7. desember 2026 kl. 10.15").is_none());
 }

@@ -385,8 +385,8 @@ impl Default for ArchiveSettings {
     fn default() -> Self {
         Self {
             defaults: crate::letters::case::CaseMetadata {
-                // Noark 5: B = brev.
-                document_type: "B".into(),
+                // KS's Fiks Arkiv code list: KORR = korrespondanse (a letter).
+                document_type: "KORR".into(),
                 ..crate::letters::case::CaseMetadata::default()
             },
             archive_part: String::new(),

@@ -309,7 +309,8 @@ pub fn order_package(
         {
             case.public_title = public.to_owned();
         }
-        if case.document_type.trim().is_empty() || case.document_type == "B" {
+        // A signed agreement, unless the defaults name something other than a letter.
+        if matches!(case.document_type.trim(), "" | "B" | "KORR") {
             case.document_type = "AVTALE".into();
         }
         let recipients = order
