@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::crypto::SvarUtCertificate;
 use super::error::SvarUtError;
 use super::model::{
     ErrorMessage, Forsendelse, ForsendelseIder, ForsendelseStatus, ForsendelseStatuser, Hendelse,
@@ -59,7 +60,13 @@ pub struct SvarUtClient {
     http: reqwest::Client,
     send_http: reqwest::Client,
     tokens: Arc<MaskinportenClient>,
+    /// SvarUt's certificate for encrypted sending, once fetched, and when.
+    public_key: std::sync::Mutex<Option<(SvarUtCertificate, std::time::Instant)>>,
 }
+
+/// How long SvarUt's certificate is used before it is fetched again (it is also fetched again
+/// after a refused encrypted send, and when it is about to expire).
+const PUBLIC_KEY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 fn client(config: &SvarUtConfig, timeout: Duration) -> Result<reqwest::Client, SvarUtError> {
     reqwest::Client::builder()
@@ -152,6 +159,7 @@ impl SvarUtClient {
             send_http: client(&config, config.send_timeout)?,
             config,
             tokens,
+            public_key: std::sync::Mutex::new(None),
         })
     }
 
@@ -199,9 +207,90 @@ impl SvarUtClient {
             .header(reqwest::header::ACCEPT, "application/json"))
     }
 
+    /// Where SvarUt serves its public certificate: `…/forsendelse/publickey/hent` beside the
+    /// REST API (`https://svarut.ks.no/api` → `https://svarut.ks.no/forsendelse/publickey/hent`).
+    pub fn public_key_url(&self) -> String {
+        let base = self.config.base_url.trim_end_matches('/');
+        let host = base.strip_suffix("/api").unwrap_or(base);
+        format!("{host}/forsendelse/publickey/hent")
+    }
+
+    /// SvarUt's certificate for encrypted sending: the one fetched before while it is fresh
+    /// and valid for another hour, else fetched now (no credentials: the key is public).
+    /// Validity is checked against the machine's real time, as any certificate's is.
+    pub async fn public_key(&self) -> Result<SvarUtCertificate, SvarUtError> {
+        let now = chrono::Utc::now();
+        if let Some((cert, fetched)) = self
+            .public_key
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            && fetched.elapsed() < PUBLIC_KEY_TTL
+            && cert.not_after > now + chrono::Duration::hours(1)
+        {
+            return Ok(cert.clone());
+        }
+        let response = self
+            .http
+            .get(self.public_key_url())
+            .send()
+            .await
+            .map_err(|e| {
+                SvarUtError::PublicKey(if e.is_timeout() {
+                    format!("no answer within {} s", self.config.timeout.as_secs())
+                } else {
+                    e.to_string()
+                })
+            })?;
+        let status = response.status().as_u16();
+        let bytes = crate::http::read_capped(response, super::crypto::MAX_CERTIFICATE_BYTES)
+            .await
+            .map_err(|e| SvarUtError::PublicKey(e.to_string()))?;
+        if status != 200 {
+            return Err(SvarUtError::PublicKey(format!(
+                "{} answered {status}",
+                self.public_key_url()
+            )));
+        }
+        let cert = SvarUtCertificate::read(&bytes, now)
+            .map_err(|e| SvarUtError::PublicKey(e.to_string()))?;
+        *self.public_key.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((cert.clone(), std::time::Instant::now()));
+        Ok(cert)
+    }
+
+    /// Forgets the fetched certificate: the next encrypted send fetches it again.
+    pub fn forget_public_key(&self) {
+        *self.public_key.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Sends a forsendelse; returns SvarUt's id. On [`SvarUtError::outcome_unknown`] the
-    /// caller must look it up by `eksternReferanse` before sending it again.
+    /// caller must look it up by `eksternReferanse` before sending it again. With `kryptert`,
+    /// each file is encrypted for SvarUt's certificate here, in memory, just before it leaves.
     pub async fn send(
+        &self,
+        forsendelse: &Forsendelse,
+        files: &[FilePart<'_>],
+    ) -> Result<String, SvarUtError> {
+        if !forsendelse.kryptert {
+            return self.send_parts(forsendelse, files).await;
+        }
+        let cert = self.public_key().await?;
+        let encrypted = files
+            .iter()
+            .map(|f| cert.encrypt(f.bytes))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SvarUtError::PublicKey(e.to_string()))?;
+        let parts: Vec<FilePart<'_>> = encrypted.iter().map(|b| FilePart { bytes: b }).collect();
+        let result = self.send_parts(forsendelse, &parts).await;
+        if matches!(result, Err(SvarUtError::Rejected { .. })) {
+            // Perhaps SvarUt changed its key: the next attempt fetches it again.
+            self.forget_public_key();
+        }
+        result
+    }
+
+    async fn send_parts(
         &self,
         forsendelse: &Forsendelse,
         files: &[FilePart<'_>],

@@ -48,6 +48,10 @@ pub enum SvarUtError {
     /// An answer that is not what the API describes.
     #[error("SvarUt's answer cannot be read: {0}")]
     Malformed(String),
+    /// SvarUt's public key for encrypted sending cannot be had or used: nothing was sent, and
+    /// the key is fetched again on the next attempt.
+    #[error("SvarUt's public key for encrypted sending: {0}")]
+    PublicKey(String),
 }
 
 impl SvarUtError {

@@ -2,6 +2,7 @@
 //! `shared/specs/svarut-openapi/`).
 
 pub mod client;
+pub mod crypto;
 mod error;
 pub mod model;
 pub mod v3;
