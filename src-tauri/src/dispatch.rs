@@ -65,6 +65,8 @@ pub struct OutboxRow {
     pub handled_note: Option<String>,
     /// Pages.
     pub pages: u32,
+    /// Sensitive: level-4 login, sent encrypted.
+    pub sensitive: bool,
 }
 
 impl From<&OutboxLetter> for OutboxRow {
@@ -90,6 +92,7 @@ impl From<&OutboxLetter> for OutboxRow {
             local_print: letter.local_print,
             handled_note: letter.handled_note.clone(),
             pages: letter.pages,
+            sensitive: letter.forsendelse.krev_niva4_innlogging,
         }
     }
 }

@@ -178,6 +178,8 @@ impl AppState {
 
     fn signing_input(&self, form: &SigningForm) -> Result<OrderInput, CommandError> {
         let mut documents = Vec::new();
+        // A sensitive letter among the documents, with its public title if it has one.
+        let mut sensitive: Option<Option<String>> = None;
         for source in &form.documents {
             documents.push(match source {
                 SigningDocumentSource::File { title, bytes } => DocumentInput {
@@ -186,6 +188,10 @@ impl AppState {
                 },
                 SigningDocumentSource::Draft { id } => {
                     let draft = self.session().store()?.get_draft(id)?;
+                    if draft.letter.sensitive {
+                        let public = draft.letter.case.public_title.trim();
+                        sensitive = Some(Some(public.to_owned()).filter(|p| !p.is_empty()));
+                    }
                     if draft.kind != kommunepost_core::store::DraftKind::Letter {
                         return Err(CommandError::new(
                             ErrorCode::InvalidSigningOrder,
@@ -209,7 +215,7 @@ impl AppState {
                 }
             });
         }
-        Ok(OrderInput {
+        let mut input = OrderInput {
             flow: form.flow,
             title: form.title.clone(),
             nonsensitive_title: form.nonsensitive_title.clone(),
@@ -225,7 +231,11 @@ impl AppState {
                 .activation_date
                 .map(|date| kommunepost_core::norway::at(date, 8, 0)),
             identifier: form.identifier,
-        })
+        };
+        if let Some(public_title) = sensitive {
+            input.make_sensitive(public_title.as_deref());
+        }
+        Ok(input)
     }
 
     /// The job the form describes, for the current environment's sender and queue, with the

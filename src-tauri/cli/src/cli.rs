@@ -317,6 +317,10 @@ pub enum MailingCommand {
         /// A title for lists.
         #[arg(long)]
         title: String,
+        /// Sensitive letters: only the recipient may read them, after logging in at level 4
+        /// (BankID, Buypass, Commfides); the files leave encrypted for SvarUt.
+        #[arg(long)]
+        sensitive: bool,
         /// JSON instead of lines.
         #[arg(long)]
         json: bool,
@@ -450,6 +454,10 @@ pub struct SendArgs {
     /// The letters' date, YYYY-MM-DD (default: today).
     #[arg(long)]
     pub date: Option<String>,
+    /// Sensitive letters: level-4 login, the files encrypted for SvarUt (a draft or template
+    /// marked sensitive is sensitive without it).
+    #[arg(long)]
+    pub sensitive: bool,
     /// JSON instead of lines.
     #[arg(long)]
     pub json: bool,

@@ -143,6 +143,9 @@ pub struct Letters {
     pub case: CaseMetadata,
     /// The letters' date.
     pub date: chrono::NaiveDate,
+    /// Sensitive: level-4 login and encrypted files (the draft's choice, or the template's for
+    /// a template mailing; an adapter may set it, as the CLI's `--sensitive` does).
+    pub sensitive: bool,
 }
 
 /// Makes every letter of `source`, dated `date` (Norwegian date of the injected clock), and
@@ -155,66 +158,70 @@ pub fn prepare(
     date: chrono::NaiveDate,
     defaults: &CaseMetadata,
 ) -> Result<Letters, SendingError> {
-    let (title, mailing, draft_mailing, (ready, failed), fingerprints, case) = match source {
-        Source::Mailing(id) => {
-            let mailing = store.get_mailing(id)?;
-            let fingerprints = (
-                hash(&[b"mailing", id.as_bytes()]),
-                Some(hash(&[&mailing.recipients])),
-            );
-            if mailing.from_draft() {
-                return Err(SendingError::Mailing(format!(
-                    "mailing {id} was made from a draft when it was sent; its letters are \
+    let (title, mailing, draft_mailing, (ready, failed), fingerprints, case, sensitive) =
+        match source {
+            Source::Mailing(id) => {
+                let mailing = store.get_mailing(id)?;
+                let fingerprints = (
+                    hash(&[b"mailing", id.as_bytes()]),
+                    Some(hash(&[&mailing.recipients])),
+                );
+                if mailing.from_draft() {
+                    return Err(SendingError::Mailing(format!(
+                        "mailing {id} was made from a draft when it was sent; its letters are \
                      already in the outbox"
-                )));
+                    )));
+                }
+                let template = Template::from_file(mailing.template.as_bytes())
+                    .map_err(|e| SendingError::Mailing(format!("the mailing's template: {e}")))?;
+                let list = read_recipients(&mailing.recipients).map_err(|e| {
+                    SendingError::Mailing(format!("the mailing's recipient list: {e}"))
+                })?;
+                let case = template.case.or(defaults);
+                (
+                    mailing.title,
+                    Some(mailing.id),
+                    None,
+                    prepare_letters(&template, &list, date),
+                    fingerprints,
+                    case,
+                    template.sensitive,
+                )
             }
-            let template = Template::from_file(mailing.template.as_bytes())
-                .map_err(|e| SendingError::Mailing(format!("the mailing's template: {e}")))?;
-            let list = read_recipients(&mailing.recipients)
-                .map_err(|e| SendingError::Mailing(format!("the mailing's recipient list: {e}")))?;
-            let case = template.case.or(defaults);
-            (
-                mailing.title,
-                Some(mailing.id),
-                None,
-                prepare_letters(&template, &list, date),
-                fingerprints,
-                case,
-            )
-        }
-        Source::Draft(draft) => {
-            let template = match &draft.letter.template_id {
-                Some(id) => Some(store.get_template(id)?.template),
-                None => None,
-            };
-            let text = DraftText {
-                title: &draft.title,
-                body: &draft.body,
-                recipient_fnr: draft.recipient_fnr.as_ref(),
-                recipient_name: &draft.recipient_name,
-            };
-            let prepared = prepare_draft(&draft.letter, text, template.as_ref(), date)?;
-            let list = draft
-                .letter
-                .recipients_file()
-                .map_err(PrepareError::from)?
-                .map(|list| (draft.letter.clone(), list));
-            let fingerprints =
-                draft_fingerprints(draft, list.as_ref().map(|(_, bytes)| bytes.as_slice()));
-            let case = draft.letter.case.or(&template
-                .as_ref()
-                .map(|t| t.case.or(defaults))
-                .unwrap_or_else(|| defaults.clone()));
-            (
-                draft.title.trim().to_owned(),
-                None,
-                list,
-                prepared,
-                fingerprints,
-                case,
-            )
-        }
-    };
+            Source::Draft(draft) => {
+                let template = match &draft.letter.template_id {
+                    Some(id) => Some(store.get_template(id)?.template),
+                    None => None,
+                };
+                let text = DraftText {
+                    title: &draft.title,
+                    body: &draft.body,
+                    recipient_fnr: draft.recipient_fnr.as_ref(),
+                    recipient_name: &draft.recipient_name,
+                };
+                let prepared = prepare_draft(&draft.letter, text, template.as_ref(), date)?;
+                let list = draft
+                    .letter
+                    .recipients_file()
+                    .map_err(PrepareError::from)?
+                    .map(|list| (draft.letter.clone(), list));
+                let fingerprints =
+                    draft_fingerprints(draft, list.as_ref().map(|(_, bytes)| bytes.as_slice()));
+                let case = draft.letter.case.or(&template
+                    .as_ref()
+                    .map(|t| t.case.or(defaults))
+                    .unwrap_or_else(|| defaults.clone()));
+                (
+                    draft.title.trim().to_owned(),
+                    None,
+                    list,
+                    prepared,
+                    fingerprints,
+                    case,
+                    draft.letter.sensitive,
+                )
+            }
+        };
     case.validate()?;
     let (fingerprint, list_fingerprint) = fingerprints;
     let (ready, failed) = gated((ready, failed), environment);
@@ -228,6 +235,7 @@ pub fn prepare(
         list_fingerprint,
         case,
         date,
+        sensitive,
     })
 }
 
@@ -283,6 +291,12 @@ pub struct DispatchPlan {
     pub key: String,
     /// The same letter or list sent before in this environment: the clerk is asked first.
     pub earlier: Option<EarlierSend>,
+    /// Sensitive: every letter needs level-4 login and leaves encrypted; a letter that goes
+    /// to paper is printed by SvarUt all the same.
+    pub sensitive: bool,
+    /// The title the recipient's notification shows (the public title of a sensitive letter,
+    /// when one is given).
+    pub notification_title: Option<String>,
 }
 
 /// What the preview needs besides the letters.
@@ -340,7 +354,17 @@ pub async fn plan(
             letters.list_fingerprint.as_deref(),
             options.environment.as_str(),
         )?,
+        sensitive: letters.sensitive,
+        notification_title: letters.notification_title().map(str::to_owned),
     })
+}
+
+impl Letters {
+    /// The title a sensitive letter's notification shows instead of its own: the public
+    /// title, when the case gives one (a mailbox notice must not reveal the content).
+    pub fn notification_title(&self) -> Option<&str> {
+        Some(self.case.public_title.trim()).filter(|t| self.sensitive && !t.is_empty())
+    }
 }
 
 /// How a confirmed send is recorded.
@@ -402,13 +426,25 @@ pub fn queue(
     let failed = row_failures(&letters.failed);
     let case = &letters.case;
     let date = letters.date;
+    let sensitive = letters.sensitive;
+    let notification_title = letters.notification_title().map(str::to_owned);
     let new: Vec<NewLetter> = letters
         .ready
         .into_iter()
         .map(|letter| {
             let mut forsendelse = letter.forsendelse;
+            let title = forsendelse.tittel.clone();
             forsendelse.metadata_fra_avleverende_system =
                 Some(svarut_metadata(case, &forsendelse.tittel, date));
+            if sensitive {
+                // Level 4 (v3: sikkerhetsniva HOYESTE) needs encrypted files: the client
+                // encrypts them when the letter leaves; the outbox keeps them plain.
+                forsendelse.krev_niva4_innlogging = true;
+                forsendelse.kryptert = true;
+                if let Some(title) = &notification_title {
+                    forsendelse.tittel = title.clone();
+                }
+            }
             NewLetter {
                 mailing_id: letters.mailing.clone(),
                 recipient_name: letter.row.name.clone(),
@@ -420,6 +456,7 @@ pub fn queue(
                 pages: letter.pages,
                 environment: environment.as_str().to_owned(),
                 case: Some(case.clone()),
+                title: Some(title),
             }
         })
         .collect();

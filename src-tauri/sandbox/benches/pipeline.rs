@@ -263,6 +263,7 @@ fn new_letter(letter: kommunepost_core::dispatch::PreparedLetter) -> NewLetter {
         pages: letter.pages,
         environment: "sandbox".into(),
         case: None,
+        title: None,
     }
 }
 

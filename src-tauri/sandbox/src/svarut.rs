@@ -20,7 +20,8 @@ use chrono::{DateTime, Utc};
 use kommunepost_core::clock::Clock;
 use kommunepost_core::jws;
 use kommunepost_core::svarut::model::{Forsendelse, Status};
-use openssl::pkey::{PKey, Public};
+use openssl::pkey::{PKey, Private, Public};
+use openssl::x509::X509;
 use serde_json::json;
 
 use crate::multipart::{Part, parse_multipart};
@@ -74,12 +75,15 @@ pub struct Accepted {
     pub id: String,
     /// The metadata.
     pub forsendelse: Forsendelse,
-    /// File names and sizes, in order.
+    /// File names and sizes as received (encrypted, for an encrypted forsendelse), in order.
     pub files: Vec<(String, usize)>,
     /// When it was received.
     pub at: DateTime<Utc>,
     /// How it goes.
     pub channel: Channel,
+    /// The files as decrypted by the stand-in, for an encrypted forsendelse (`kryptert`);
+    /// empty otherwise.
+    pub decrypted: Vec<Vec<u8>>,
 }
 
 /// A forsendelse id that carries its receipt time and channel (a version-8 UUID: 48 bits of
@@ -215,6 +219,8 @@ pub struct SvarUtDouble {
     pub(crate) sends: AtomicUsize,
     requests: AtomicUsize,
     speed: AtomicU32,
+    /// The stand-in's own certificate and key for encrypted sending, made when first asked for.
+    cms: std::sync::OnceLock<(X509, PKey<Private>)>,
 }
 
 impl std::fmt::Debug for SvarUtDouble {
@@ -269,7 +275,55 @@ impl SvarUtDouble {
             sends: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
             speed: AtomicU32::new(1),
+            cms: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The certificate and key SvarUt's files are encrypted for: an RSA-2048 self-signed
+    /// certificate, valid a year, made on first use (so a sandbox that never sees an
+    /// encrypted letter never pays for the key).
+    fn cms(&self) -> &(X509, PKey<Private>) {
+        self.cms.get_or_init(|| {
+            let make = || -> Result<(X509, PKey<Private>), openssl::error::ErrorStack> {
+                let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048)?)?;
+                let mut name = openssl::x509::X509NameBuilder::new()?;
+                name.append_entry_by_text("O", "KS (sandkasse)")?;
+                name.append_entry_by_text("CN", "SvarUt forsendelse (sandkasse)")?;
+                let name = name.build();
+                let mut builder = X509::builder()?;
+                builder.set_version(2)?;
+                let mut serial = openssl::bn::BigNum::new()?;
+                serial.rand(64, openssl::bn::MsbOption::MAYBE_ZERO, false)?;
+                let serial = serial.to_asn1_integer()?;
+                builder.set_serial_number(&serial)?;
+                builder.set_subject_name(&name)?;
+                builder.set_issuer_name(&name)?;
+                builder.set_pubkey(&key)?;
+                let from = openssl::asn1::Asn1Time::days_from_now(0)?;
+                builder.set_not_before(&from)?;
+                let to = openssl::asn1::Asn1Time::days_from_now(365)?;
+                builder.set_not_after(&to)?;
+                builder.sign(&key, openssl::hash::MessageDigest::sha256())?;
+                Ok((builder.build(), key))
+            };
+            make().expect("OpenSSL makes an RSA key and certificate")
+        })
+    }
+
+    /// The certificate SvarUt's files are encrypted for, as PEM (what
+    /// `GET /forsendelse/publickey/hent` serves).
+    pub fn public_key_pem(&self) -> Vec<u8> {
+        self.cms().0.to_pem().expect("a certificate encodes as PEM")
+    }
+
+    /// Decrypts a file sent encrypted (DER CMS EnvelopedData for this stand-in's key), as
+    /// SvarUt does to print or deliver it.
+    pub fn decrypt(&self, der: &[u8]) -> Result<Vec<u8>, String> {
+        let (cert, key) = self.cms();
+        let cms = openssl::cms::CmsContentInfo::from_der(der)
+            .map_err(|_| "er ikke CMS (EnvelopedData)".to_owned())?;
+        cms.decrypt(key, cert)
+            .map_err(|_| "kan ikke dekrypteres med SvarUts nøkkel".to_owned())
     }
 
     /// Sets the faults.
@@ -332,6 +386,7 @@ impl SvarUtDouble {
             files: Vec::new(),
             at,
             channel,
+            decrypted: Vec::new(),
         })
     }
 
@@ -349,6 +404,7 @@ impl SvarUtDouble {
             )
             .route("/api/v2/forsendelser/{id}/hendelser", get(hendelser))
             .route("/api/v2/mottakersystem", get(mottakersystem))
+            .route("/forsendelse/publickey/hent", get(public_key))
             .with_state(self)
     }
 
@@ -710,6 +766,52 @@ pub(crate) async fn accept(
     n: usize,
     faults: SvarUtFaults,
 ) -> Response {
+    // Level 4 needs encrypted files (svarut-dpi.md §1.13); encrypted files must open with
+    // SvarUt's key, and are checked and routed as what they hold.
+    if forsendelse.krev_niva4_innlogging && !forsendelse.kryptert {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Forsendelser som krever innlogging på nivå 4 (krevNiva4Innlogging/HOYESTE) må være kryptert",
+            path,
+            now,
+        );
+    }
+    // The files as they arrived (sizes are recorded as received: encrypted, when encrypted).
+    let received: Vec<(String, usize)> = files
+        .iter()
+        .map(|f| (f.filename.clone().unwrap_or_default(), f.body.len()))
+        .collect();
+    let mut decrypted = Vec::new();
+    let opened: Vec<Part>;
+    let files = if forsendelse.kryptert {
+        let mut parts = Vec::with_capacity(files.len());
+        for file in files {
+            match double.decrypt(&file.body) {
+                Ok(plain) => parts.push(Part {
+                    name: file.name.clone(),
+                    filename: file.filename.clone(),
+                    content_type: file.content_type.clone(),
+                    body: plain,
+                }),
+                Err(reason) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        &format!(
+                            "Dokumentet «{}» {reason}",
+                            file.filename.as_deref().unwrap_or("uten navn")
+                        ),
+                        path,
+                        now,
+                    );
+                }
+            }
+        }
+        decrypted = parts.iter().map(|p| p.body.clone()).collect();
+        opened = parts;
+        &opened[..]
+    } else {
+        files
+    };
     if let Err(message) = validate(&forsendelse, files) {
         return error(StatusCode::BAD_REQUEST, &message, path, now);
     }
@@ -717,12 +819,10 @@ pub(crate) async fn accept(
     let accepted = Accepted {
         id: encode_id(now, channel, *uuid::Uuid::new_v4().as_bytes()),
         channel,
-        files: files
-            .iter()
-            .map(|f| (f.filename.clone().unwrap_or_default(), f.body.len()))
-            .collect(),
+        files: received,
         forsendelse,
         at: now,
+        decrypted,
     };
     let id = accepted.id.clone();
     double.accepted.lock().expect("not poisoned").push(accepted);
@@ -745,6 +845,17 @@ pub(crate) async fn accept(
             .expect("a valid response");
     }
     (StatusCode::OK, Json(json!({ "id": id }))).into_response()
+}
+
+/// `GET /forsendelse/publickey/hent`: the certificate to encrypt files for (PEM; public, no
+/// credentials), beside the API as SvarUt serves it.
+async fn public_key(State(double): State<Arc<SvarUtDouble>>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/x-pem-file")],
+        double.public_key_pem(),
+    )
+        .into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -902,6 +1013,7 @@ mod tests {
             files: Vec::new(),
             at: DateTime::from_timestamp(1_796_000_000, 0).unwrap(),
             channel,
+            decrypted: Vec::new(),
         }
     }
 

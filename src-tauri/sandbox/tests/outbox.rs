@@ -47,6 +47,7 @@ fn new_letter(recipient: Option<&str>, hold_minutes: i64) -> NewLetter {
         pages: 1,
         environment: "sandbox".into(),
         case: None,
+        title: None,
     }
 }
 
@@ -370,6 +371,7 @@ async fn letters_rendered_from_a_list_travel_through_the_outbox_to_their_channel
                 pages: 1,
                 environment: "sandbox".into(),
                 case: None,
+                title: None,
             })
             .unwrap();
     }

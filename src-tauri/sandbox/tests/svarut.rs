@@ -305,3 +305,166 @@ async fn a_sandbox_started_later_still_answers_for_an_earlier_forsendelse() {
         "Printet"
     );
 }
+
+/// A level-4 letter: `kryptert` and `krevNiva4Innlogging` (v2) or `sikkerhetsniva: HOYESTE`
+/// (v3). The client encrypts each file for the stand-in's certificate (fetched from
+/// `/forsendelse/publickey/hent`); the stand-in decrypts every file to exactly the bytes sent.
+#[tokio::test]
+async fn an_encrypted_level_4_letter_is_decrypted_by_the_stand_in_to_the_same_bytes() {
+    use kommunepost_core::svarut::SvarUtApi;
+    let sandbox = sandbox_with_clock(10, fixed_clock()).await;
+    let pem = reqwest::get(sandbox.svarut().public_key_url())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(pem.starts_with(b"-----BEGIN CERTIFICATE-----"));
+    let attachment = b"%PDF-1.7\n% vedlegg\n%%EOF\n";
+    for (api, reference) in [(SvarUtApi::V2, "enc-v2"), (SvarUtApi::V3, "enc-v3")] {
+        let client = sandbox.svarut().with_api(api);
+        let mut forsendelse = letter(Some("20914695016"), reference);
+        forsendelse.kryptert = true;
+        forsendelse.krev_niva4_innlogging = true;
+        let id = client
+            .send(
+                &forsendelse,
+                &[FilePart { bytes: PDF }, FilePart { bytes: attachment }],
+            )
+            .await
+            .unwrap();
+        let accepted = sandbox
+            .server
+            .svarut_double
+            .accepted()
+            .into_iter()
+            .find(|a| a.id == id)
+            .unwrap();
+        assert!(accepted.forsendelse.kryptert && accepted.forsendelse.krev_niva4_innlogging);
+        assert_eq!(
+            accepted.decrypted,
+            [PDF.to_vec(), attachment.to_vec()],
+            "{api:?}"
+        );
+        // What travelled was not the plain file.
+        assert_ne!(accepted.files[0].1, PDF.len());
+    }
+    // A plain letter is unchanged: no encryption, the file as it is.
+    let id = sandbox
+        .svarut()
+        .send(
+            &letter(Some("20914695016"), "plain"),
+            &[FilePart { bytes: PDF }, FilePart { bytes: attachment }],
+        )
+        .await
+        .unwrap();
+    let plain = sandbox
+        .server
+        .svarut_double
+        .accepted()
+        .into_iter()
+        .find(|a| a.id == id)
+        .unwrap();
+    assert!(!plain.forsendelse.kryptert && plain.decrypted.is_empty());
+    assert_eq!(plain.files[0].1, PDF.len());
+}
+
+/// Refused with SvarUt's error JSON: level 4 without encryption, and an encrypted file that
+/// does not open with SvarUt's key (tampered in transit).
+#[tokio::test]
+async fn level_4_without_encryption_and_a_tampered_file_are_refused() {
+    use kommunepost_core::svarut::crypto::SvarUtCertificate;
+    let sandbox = sandbox_with_clock(10, fixed_clock()).await;
+    let credentials = sandbox.server.credentials();
+    let token = sandbox
+        .maskinporten_with(
+            sandbox.certificate(),
+            &credentials.client_id.clone(),
+            &["ks:fiks"],
+        )
+        .token()
+        .await
+        .unwrap();
+    let post = |body: Vec<u8>| {
+        let token = token.token.expose().to_owned();
+        let url = format!(
+            "{}/v2/kontoer/{}/forsendelser",
+            sandbox.server.endpoints().svarut,
+            credentials.svarut_konto_id
+        );
+        let credentials = credentials.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("IntegrasjonId", &credentials.integrasjon_id)
+                .header("IntegrasjonPassord", &credentials.integrasjon_passord)
+                .header("Content-Type", "multipart/form-data; boundary=B")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let mut forsendelse = letter(Some("20914695016"), "tampered");
+    forsendelse.dokumenter.truncate(1);
+    forsendelse.krev_niva4_innlogging = true;
+    let unencrypted = kommunepost_core::svarut::client::multipart_body(
+        &forsendelse,
+        &[FilePart { bytes: PDF }],
+        "B",
+    )
+    .unwrap();
+    let (status, body) = post(unencrypted).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("må være kryptert"),
+        "{body}"
+    );
+    assert!(body["errorId"].is_string());
+
+    let pem = reqwest::get(sandbox.svarut().public_key_url())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let cert = SvarUtCertificate::read(&pem, chrono::Utc::now()).unwrap();
+    let mut encrypted = cert.encrypt(PDF).unwrap();
+    let last = encrypted.len() - 1;
+    encrypted[last] ^= 0x55;
+    forsendelse.kryptert = true;
+    let tampered = kommunepost_core::svarut::client::multipart_body(
+        &forsendelse,
+        &[FilePart { bytes: &encrypted }],
+        "B",
+    )
+    .unwrap();
+    let (status, body) = post(tampered).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("kan ikke dekrypteres med SvarUts nøkkel"),
+        "{body}"
+    );
+    let garbage = kommunepost_core::svarut::client::multipart_body(
+        &forsendelse,
+        &[FilePart { bytes: PDF }],
+        "B",
+    )
+    .unwrap();
+    let (status, body) = post(garbage).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().unwrap().contains("er ikke CMS"),
+        "{body}"
+    );
+    assert!(sandbox.server.svarut_double.accepted().is_empty());
+}

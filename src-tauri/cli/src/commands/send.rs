@@ -48,12 +48,18 @@ pub fn mailing(command: MailingCommand, context: &Context) -> Result<ExitCode, C
         template,
         data,
         title,
+        sensitive,
         json,
     } = command;
-    let template_text = String::from_utf8(read(&template)?)
+    let mut template_text = String::from_utf8(read(&template)?)
         .map_err(|_| CliError::Usage(format!("{}: not UTF-8 text", template.display())))?;
-    Template::from_file(template_text.as_bytes())
+    let mut parsed = Template::from_file(template_text.as_bytes())
         .map_err(|e| CliError::Usage(format!("{}: {e}", template.display())))?;
+    if sensitive && !parsed.sensitive {
+        // The mailing keeps its template: marked sensitive, its letters are.
+        parsed.sensitive = true;
+        template_text = parsed.to_file();
+    }
     let csv = read(&data)?;
     let list =
         read_recipients(&csv).map_err(|e| CliError::Usage(format!("{}: {e}", data.display())))?;
@@ -118,13 +124,14 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
         (None, Some(draft)) => Source::Draft(draft),
         (None, None) => unreachable!("checked above"),
     };
-    let letters = sending::prepare(
+    let mut letters = sending::prepare(
         &store,
         source,
         context.environment,
         date,
         &context.settings.archive.defaults,
     )?;
+    letters.sensitive |= args.sensitive;
     let runtime = runtime()?;
     runtime.block_on(async {
         let services = services(context, &args.service).await?;
@@ -255,7 +262,10 @@ fn print_plan(plan: &DispatchPlan, json: bool) {
     if json {
         println!(
             "{}",
-            json!({ "preview": shown, "failed": plan.failed, "earlier": plan.earlier })
+            json!({
+                "preview": shown, "failed": plan.failed, "earlier": plan.earlier,
+                "sensitive": plan.sensitive, "notification_title": plan.notification_title
+            })
         );
         return;
     }
@@ -288,6 +298,16 @@ fn print_plan(plan: &DispatchPlan, json: bool) {
         shown.saving,
         shown.if_unread
     );
+    if plan.sensitive {
+        println!(
+            "sensitive: every letter needs level-4 login and leaves encrypted for SvarUt; \
+             SvarUt prints the paper copies itself{}",
+            plan.notification_title
+                .as_deref()
+                .map(|t| format!("; notifications show the title {t:?}"))
+                .unwrap_or_default()
+        );
+    }
 }
 
 /// How a run of the worker goes: its name for the lock, how long it rests between rounds,

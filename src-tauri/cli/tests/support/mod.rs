@@ -48,6 +48,7 @@ pub fn letter(n: usize) -> NewLetter {
         pages: 1,
         environment: "sandbox".into(),
         case: None,
+        title: None,
     }
 }
 

@@ -59,6 +59,9 @@ pub struct DraftLetter {
     pub attachment_mode: AttachmentMode,
     /// The case it is archived in (what is empty comes from the template, then the settings).
     pub case: super::case::CaseMetadata,
+    /// Sensitive: only the recipient may read it, after logging in at level 4 (BankID and the
+    /// like); the files are encrypted for SvarUt before they leave.
+    pub sensitive: bool,
 }
 
 /// Why a draft cannot be made into a letter.
@@ -249,6 +252,7 @@ fn effective_template(text: DraftText<'_>, template: Option<&Template>) -> Templ
         footer: None,
         kind: super::template::LetterKind::Ordinary,
         case: super::case::CaseMetadata::default(),
+        sensitive: false,
     });
     Template {
         name: if base.name.is_empty() {

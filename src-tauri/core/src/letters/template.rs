@@ -79,6 +79,9 @@ pub struct Template {
     /// The case metadata letters from it start with (what is empty comes from the settings).
     #[serde(default, skip_serializing_if = "super::case::CaseMetadata::is_empty")]
     pub case: super::case::CaseMetadata,
+    /// Letters from it are sensitive by default (level-4 login, encrypted).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 fn format_version() -> u32 {
@@ -306,6 +309,7 @@ pub fn example() -> Template {
         footer: Some("Sandkasse kommune · Org.nr. 910 753 614 · www.sandkasse.kommune.no".into()),
         kind: LetterKind::Vedtak,
         case: super::case::CaseMetadata::default(),
+        sensitive: false,
     }
 }
 

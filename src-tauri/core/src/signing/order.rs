@@ -92,6 +92,30 @@ pub struct OrderInput {
     pub identifier: Option<IdentifierInSignedDocuments>,
 }
 
+/// What a portal order's notifications show for a sensitive letter without a public title.
+pub const SENSITIVE_NOTIFICATION_TITLE: &str = "Dokument til signering";
+
+impl OrderInput {
+    /// A sensitive letter is among the documents: the order is signed at level 4, and a
+    /// portal order's notifications show a title without personal data — the one given, else
+    /// the letter's public title, else a plain "Dokument til signering".
+    pub fn make_sensitive(&mut self, public_title: Option<&str>) {
+        self.level = AuthenticationLevel::Four;
+        if self.flow == Flow::Portal
+            && self
+                .nonsensitive_title
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty())
+        {
+            let title = public_title
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .unwrap_or(SENSITIVE_NOTIFICATION_TITLE);
+            self.nonsensitive_title = Some(title.to_owned());
+        }
+    }
+}
+
 /// Reads a signer given as text: a fødselsnummer, an e-mail address or a mobile number.
 pub fn parse_signer(text: &str) -> Result<SignerInput, JobError> {
     let text = text.trim();

@@ -400,6 +400,7 @@ pub fn queue_signed_copies(
             // The signed order has its own archive package; the copy is filed with the
             // settings' case metadata.
             case: None,
+            title: None,
         });
     }
     store.enqueue_signed_copies(order_id, letters)

@@ -96,6 +96,9 @@ pub struct NewLetter {
     pub environment: String,
     /// The case metadata it is archived with.
     pub case: Option<crate::letters::case::CaseMetadata>,
+    /// The letter's own title, when the forsendelse's `tittel` is another (a sensitive
+    /// letter's notification shows its public title); lists and the archive use this one.
+    pub title: Option<String>,
 }
 
 /// A letter in the outbox.
@@ -305,7 +308,7 @@ pub(super) fn insert_letter(
         params![
             id,
             letter.mailing_id,
-            forsendelse.tittel,
+            letter.title.as_deref().unwrap_or(&forsendelse.tittel),
             letter.recipient_name,
             letter.recipient_id.as_ref().map(Identifier::expose),
             serde_json::to_string(&forsendelse).expect("plain data serialises"),

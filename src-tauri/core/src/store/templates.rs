@@ -34,6 +34,8 @@ pub struct TemplateSummary {
     pub sender: String,
     /// The case metadata letters from it start with.
     pub case: crate::letters::case::CaseMetadata,
+    /// Letters from it start as sensitive (level-4 login, encrypted).
+    pub sensitive: bool,
 }
 
 impl Store {
@@ -105,6 +107,7 @@ impl Store {
                 body: template.body,
                 sender: template.letterhead.municipality,
                 case: template.case,
+                sensitive: template.sensitive,
             })
         })
         .collect()
