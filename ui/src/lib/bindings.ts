@@ -1312,7 +1312,17 @@ key: string;
 /**
  * The same letter or list sent before in this environment: the clerk is asked first.
  */
-earlier: EarlierSend | null }
+earlier: EarlierSend | null; 
+/**
+ * Sensitive: every letter needs level-4 login and leaves encrypted; a letter that goes
+ * to paper is printed by SvarUt all the same.
+ */
+sensitive: boolean; 
+/**
+ * The title the recipient's notification shows (the public title of a sensitive letter,
+ * when one is given).
+ */
+notification_title: string | null }
 /**
  * The whole preview.
  */
@@ -1475,7 +1485,12 @@ attachment_mode: AttachmentMode;
 /**
  * The case it is archived in (what is empty comes from the template, then the settings).
  */
-case: CaseMetadata }
+case: CaseMetadata; 
+/**
+ * Sensitive: only the recipient may read it, after logging in at level 4 (BankID and the
+ * like); the files are encrypted for SvarUt before they leave.
+ */
+sensitive: boolean }
 /**
  * A draft in a list: no body, and the identifier masked.
  */
@@ -2307,7 +2322,11 @@ handled_note: string | null;
 /**
  * Pages.
  */
-pages: number }
+pages: number; 
+/**
+ * Sensitive: level-4 login, sent encrypted.
+ */
+sensitive: boolean }
 /**
  * Where a letter is.
  */
@@ -3150,7 +3169,11 @@ sender: string;
 /**
  * The case metadata letters from it start with.
  */
-case: CaseMetadata }
+case: CaseMetadata; 
+/**
+ * Letters from it start as sensitive (level-4 login, encrypted).
+ */
+sensitive: boolean }
 /**
  * How the file was written.
  */
