@@ -274,6 +274,17 @@ impl AppState {
         self.with_services(environment, |s| s.krr_access()).await
     }
 
+    /// What the running sandbox's SvarUt has accepted (empty when no sandbox runs): for the
+    /// tests that check what left, and for looking into the sandbox.
+    pub async fn sandbox_svarut_accepted(&self) -> Vec<kommunepost_sandbox::svarut::Accepted> {
+        self.sandbox
+            .lock()
+            .await
+            .as_ref()
+            .map(|server| server.svarut_double.accepted())
+            .unwrap_or_default()
+    }
+
     /// The sandbox signing page, while the sandbox runs.
     pub async fn sandbox_signing_page(&self) -> Option<String> {
         self.sandbox
