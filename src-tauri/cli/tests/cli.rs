@@ -1139,3 +1139,92 @@ fn a_signing_order_is_created_waited_for_and_its_signed_documents_written() {
     let (code, _, err) = run(&mut cancel);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn a_sensitive_mailing_is_previewed_and_sent_at_level_4_encrypted() {
+    let dir = tempfile::tempdir().unwrap();
+    passphrase_store(dir.path());
+    let people = one_per_situation(dir.path());
+    let digital = people
+        .iter()
+        .find(|(s, _)| s == "digital_digipost")
+        .unwrap()
+        .1
+        .clone();
+    let template = dir.path().join("vedtak.kpmal.toml");
+    run(kommunepost(dir.path())
+        .args(["letter", "template", "example", "--out"])
+        .arg(&template));
+    let data = dir.path().join("liste.csv");
+    std::fs::write(
+        &data,
+        format!(
+            "fodselsnummer;navn;adresselinje1;postnummer;poststed;tjeneste;saksnummer;fra_dato;belop;avdeling;saksbehandler\n\
+             {digital};Digital Dagny;Storgata 1;7300;ORKANGER;avlastning;2026/9;1. januar;100;Helse;Kari\n"
+        ),
+    )
+    .unwrap();
+    let with_store = |command: &mut Command| {
+        command.env("KOMMUNEPOST_PASSPHRASE", "cli passordfrase");
+    };
+    let mut create = kommunepost(dir.path());
+    create
+        .args([
+            "mailing",
+            "create",
+            "--title",
+            "Avlastning",
+            "--sensitive",
+            "--template",
+        ])
+        .arg(&template)
+        .arg("--data")
+        .arg(&data);
+    with_store(&mut create);
+    let (code, out, err) = run(&mut create);
+    assert_eq!(code, 0, "{err}");
+    let mailing = out.trim().to_owned();
+
+    let mut preview = kommunepost(dir.path());
+    preview.args(["send", "--mailing", &mailing]);
+    with_store(&mut preview);
+    let (code, out, err) = run(&mut preview);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("sensitive: every letter needs level-4 login and leaves encrypted"),
+        "{out}"
+    );
+
+    let mut send = kommunepost(dir.path());
+    send.args([
+        "send",
+        "--mailing",
+        &mailing,
+        "--yes",
+        "--hold",
+        "0",
+        "--wait",
+        "--json",
+    ]);
+    with_store(&mut send);
+    let (code, out, err) = run(&mut send);
+    assert_eq!(code, 0, "{out}{err}");
+    let preview: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(preview["sensitive"], true, "{preview}");
+    let letters: serde_json::Value = serde_json::from_str(
+        out.lines()
+            .skip_while(|l| !l.starts_with('['))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_str(),
+    )
+    .unwrap();
+    assert!(
+        letters
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["state"] == "sent" && l["svarut_id"].is_string()),
+        "accepted by the sandbox's SvarUt, which decrypts every file: {letters}"
+    );
+}
