@@ -267,6 +267,9 @@ impl SvarUtClient {
     /// Sends a forsendelse; returns SvarUt's id. On [`SvarUtError::outcome_unknown`] the
     /// caller must look it up by `eksternReferanse` before sending it again. With `kryptert`,
     /// each file is encrypted for SvarUt's certificate here, in memory, just before it leaves.
+    /// UNCONFIRMED whether SvarUt wants an encrypted file's `mimeType` changed: the parts keep
+    /// their file names and `application/pdf`, as for a plain send (the tolerant reading of
+    /// `svarut-dpi.md` §1.14, which describes only the encryption).
     pub async fn send(
         &self,
         forsendelse: &Forsendelse,
