@@ -437,6 +437,7 @@ describe("Brev: Sak og arkiv", () => {
         attachments: [],
         attachment_mode: "separate",
         case: c as CaseMetadata,
+        sensitive: false,
       },
     };
   }
@@ -449,6 +450,7 @@ describe("Brev: Sak og arkiv", () => {
     body: "",
     sender: "Orkland kommune",
     case: { ...emptyCase(), unit: "Oppvekst", document_type: "VEDTAK" },
+    sensitive: false,
   };
 
   /** Brev with one draft (whose case is `c`), opened; returns the drafts saved. */

@@ -151,7 +151,8 @@ const fold = (text: string) => text.toLocaleLowerCase("nb-NO");
 
 /**
  * Whether a letter passes the filter. The search text matches the recipient, the title, the
- * status and state in words (and SvarUt's code) and the channel; every word must match. The
+ * status and state in words (and SvarUt's code), the channel, and "Nivå 4"/"Sensitivt" for a
+ * sensitive letter; every word must match. The
  * channel matches the planned one or the one SvarUt's statuses show; the dates are the day
  * the letter was queued.
  */
@@ -175,6 +176,7 @@ export function matchesFilter(letter: OutboxRow, filter: LetterFilter): boolean 
       letter.status ?? "",
       stateText(letter.state),
       channelText(letter),
+      letter.sensitive ? `${t("level4.badge")}\n${t("utsending.sensitive")}` : "",
     ].join("\n"),
   );
   return words.every((word) => haystack.includes(word));
