@@ -6,6 +6,7 @@
 
 mod archive;
 mod driver;
+mod sensitive;
 mod walkthrough;
 
 use std::path::{Path, PathBuf};
@@ -454,6 +455,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     mass_mailing_from_the_example_template(&client).await;
     sign_by_hand_and_open_the_signed_pdf(&client).await;
     archive::case_metadata_send_export_and_receipt(&client, data_dir.path()).await;
+    sensitive::a_sensitive_letter_shows_level_4_in_the_preview_and_in_utsending(&client).await;
     switch_to_test_and_back_with_confirmation(&client).await;
     client.close().await.expect("close the session");
     driver.stop();
