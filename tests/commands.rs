@@ -386,10 +386,14 @@ fn a_draft_with_a_recipient_list_is_previewed_per_row_and_kept_whole() {
     assert_eq!(saved["kind"], "mass_mailing");
     let form = invoke(&window, "get_draft", json!({ "id": saved["id"] })).unwrap();
     assert_eq!(form["letter"]["recipients_file_name"], "liste.csv");
-    // Kept whole; a draft that named no case gets the empty case metadata.
-    let mut expected = draft["letter"].clone();
-    expected["case"] =
-        serde_json::to_value(kommunepost_core::letters::case::CaseMetadata::default()).unwrap();
+    // Kept whole (what the form left out is kept as its default).
+    let expected = serde_json::to_value(
+        serde_json::from_value::<kommunepost_core::letters::draft::DraftLetter>(
+            draft["letter"].clone(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     assert_eq!(form["letter"], expected);
 
     let error = invoke(

@@ -396,6 +396,15 @@ impl Worker {
         )))
     }
 
+    /// The channel SvarUt's events show a forsendelse took (the first event naming one), when
+    /// they can be had; `None` when they cannot or name none.
+    async fn channel_from_events(&self, svarut_id: &str) -> Option<&'static str> {
+        let events = self.svarut.hendelser(svarut_id).await.ok()?;
+        events
+            .iter()
+            .find_map(|e| crate::svarut::model::channel_in_event(&e.hendelse))
+    }
+
     /// Brings the statuses of sent letters up to date; returns how many changed.
     pub async fn track(&self) -> Result<Result<usize, SvarUtError>, StoreError> {
         let tracked = self.store.letters_to_track(&self.audit.environment)?;
@@ -417,13 +426,22 @@ impl Worker {
             let Some(letter) = letters.get(status.id.as_str()) else {
                 continue;
             };
+            let mut channel = status.status.channel();
+            if channel.is_none()
+                && status.status.is_final()
+                && self.store.get_letter(letter)?.seen_route.is_none()
+            {
+                // Read (or otherwise ended) before a poll saw the status naming its channel:
+                // SvarUt's events tell which way it went.
+                channel = self.channel_from_events(&status.id).await;
+            }
             if self.store.record_status(
                 letter,
                 status.status.as_str(),
                 &status.siste_status_endring,
                 status.status.is_final(),
                 status.status.is_failure(),
-                status.status.channel(),
+                channel,
             )? {
                 changed += 1;
             }

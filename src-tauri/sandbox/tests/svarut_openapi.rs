@@ -123,7 +123,9 @@ fn full_letter(digital_id: Option<&str>) -> Forsendelse {
             utskrift_med_farger: false,
             tosidig: true,
         }),
+        // Level 4 needs encrypted files (the client encrypts them when it sends).
         krev_niva4_innlogging: true,
+        kryptert: true,
         metadata_fra_avleverende_system: Some(NoarkMetadataFraAvleverendeSaksSystem {
             saksaar: Some(2026),
             sakssekvensnummer: Some(123),

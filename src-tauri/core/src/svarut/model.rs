@@ -399,6 +399,25 @@ pub struct Hendelse {
     pub hendelse: String,
 }
 
+/// The channel an event's text names (`digital_postkasse`, `altinn`, `svarinn`, `papir`), if
+/// any. UNCONFIRMED: SvarUt's event texts are free Norwegian text, not an enum; these are the
+/// phrases its documentation and test accounts show ("Sendt til digital postkasse", "Varslet i
+/// Altinn", "Klar for mottak i mottakers system", "Sendt til print"). Anything else names none.
+pub fn channel_in_event(text: &str) -> Option<&'static str> {
+    let text = text.to_lowercase();
+    if text.contains("digital postkasse") {
+        Some("digital_postkasse")
+    } else if text.contains("altinn") {
+        Some("altinn")
+    } else if text.contains("mottakers system") || text.contains("klar for mottak") {
+        Some("svarinn")
+    } else if text.contains("print") {
+        Some("papir")
+    } else {
+        None
+    }
+}
+
 /// `HendelserResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hendelser {
@@ -456,6 +475,24 @@ pub enum SvarUtApi {
 
 #[cfg(test)]
 mod tests {
+    use super::channel_in_event;
+
+    #[test]
+    fn events_name_the_channel_they_show() {
+        assert_eq!(
+            channel_in_event("Sendt til digital postkasse"),
+            Some("digital_postkasse")
+        );
+        assert_eq!(channel_in_event("Varslet i Altinn"), Some("altinn"));
+        assert_eq!(
+            channel_in_event("Klar for mottak i mottakers system"),
+            Some("svarinn")
+        );
+        assert_eq!(channel_in_event("Sendt til print"), Some("papir"));
+        assert_eq!(channel_in_event("Lest av mottaker"), None);
+        assert_eq!(channel_in_event("Akseptert for ekspedering"), None);
+    }
+
     use super::*;
 
     #[test]
