@@ -11,8 +11,8 @@ use kommunepost_sandbox::KrrSituation;
 
 use super::walkthrough::assert_words_not_codes;
 use super::{
-    click, go_to, sandbox_population, screenshot, type_into, wait_for, wait_for_contains,
-    wait_for_xpath,
+    click, go_to, letter_from_template, sandbox_population, screenshot, type_into, wait_for,
+    wait_for_contains, wait_for_xpath,
 };
 
 const TITLE: &str = "Vedtak om støttekontakt – sak 2026/123";
@@ -95,24 +95,20 @@ pub async fn case_metadata_send_export_and_receipt(client: &Client, data_dir: &P
         .nth(2)
         .unwrap();
     let name = format!("{} {}", person.given_name, person.family_name);
-    go_to(client, "brev").await;
-    click(client, "[data-testid=new-from-template]").await;
-    wait_for(client, "[data-testid=draft-title]").await;
-    type_into(client, "#draft-fnr", person.fnr.expose()).await;
-    type_into(client, "#draft-name", &name).await;
-    type_into(client, "#draft-address", "Storgata 11").await;
-    type_into(client, "#draft-postcode", "7300").await;
-    type_into(client, "#draft-city", "ORKANGER").await;
-    for (field, value) in [
-        ("tjeneste", "støttekontakt"),
-        ("saksnummer", "2026/123"),
-        ("fra_dato", "1. februar 2027"),
-        ("belop", "900"),
-        ("avdeling", "Helse og omsorg"),
-        ("saksbehandler", "Kari Klerk"),
-    ] {
-        type_into(client, &format!("#field-{field}"), value).await;
-    }
+    letter_from_template(
+        client,
+        person,
+        "Storgata 11",
+        &[
+            ("tjeneste", "støttekontakt"),
+            ("saksnummer", "2026/123"),
+            ("fra_dato", "1. februar 2027"),
+            ("belop", "900"),
+            ("avdeling", "Helse og omsorg"),
+            ("saksbehandler", "Kari Klerk"),
+        ],
+    )
+    .await;
 
     // Sak og arkiv: the existing case, the case officer, the public title, screened.
     click(client, "[data-testid=case-fields] summary").await;

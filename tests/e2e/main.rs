@@ -625,6 +625,32 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
     assert_words_not_codes(client, "Utsending (tidslinje)").await;
 }
 
+/// A new letter in Brev from the first template (the example), to `person` at `street`, with
+/// the example template's merge fields given.
+async fn letter_from_template(
+    client: &Client,
+    person: &kommunepost_sandbox::SyntheticPerson,
+    street: &str,
+    fields: &[(&str, &str)],
+) {
+    go_to(client, "brev").await;
+    click(client, "[data-testid=new-from-template]").await;
+    wait_for(client, "[data-testid=draft-title]").await;
+    type_into(client, "#draft-fnr", person.fnr.expose()).await;
+    type_into(
+        client,
+        "#draft-name",
+        &format!("{} {}", person.given_name, person.family_name),
+    )
+    .await;
+    type_into(client, "#draft-address", street).await;
+    type_into(client, "#draft-postcode", "7300").await;
+    type_into(client, "#draft-city", "ORKANGER").await;
+    for (field, value) in fields {
+        type_into(client, &format!("#field-{field}"), value).await;
+    }
+}
+
 /// Opens a section from the navigation.
 async fn go_to(client: &Client, section: &str) {
     click(client, &format!("nav [data-section={section}]")).await;

@@ -7,8 +7,8 @@ use kommunepost_sandbox::KrrSituation;
 
 use super::walkthrough::assert_words_not_codes;
 use super::{
-    click, go_to, sandbox_population, screenshot, type_into, wait_for, wait_for_contains,
-    wait_for_xpath,
+    click, go_to, letter_from_template, sandbox_population, screenshot, type_into, wait_for,
+    wait_for_contains, wait_for_xpath,
 };
 
 /// Tick "Sensitivt", see level 4 in the preview and in Utsending.
@@ -20,29 +20,20 @@ pub async fn a_sensitive_letter_shows_level_4_in_the_preview_and_in_utsending(cl
         .filter(|p| p.situation == KrrSituation::DigitalDigipost)
         .nth(3)
         .unwrap();
-    go_to(client, "brev").await;
-    click(client, "[data-testid=new-from-template]").await;
-    wait_for(client, "[data-testid=draft-title]").await;
-    type_into(client, "#draft-fnr", person.fnr.expose()).await;
-    type_into(
+    letter_from_template(
         client,
-        "#draft-name",
-        &format!("{} {}", person.given_name, person.family_name),
+        person,
+        "Storgata 12",
+        &[
+            ("tjeneste", "avlastning"),
+            ("saksnummer", "2026/124"),
+            ("fra_dato", "1. mars 2027"),
+            ("belop", "0"),
+            ("avdeling", "Barneverntjenesten"),
+            ("saksbehandler", "Kari Klerk"),
+        ],
     )
     .await;
-    type_into(client, "#draft-address", "Storgata 12").await;
-    type_into(client, "#draft-postcode", "7300").await;
-    type_into(client, "#draft-city", "ORKANGER").await;
-    for (field, value) in [
-        ("tjeneste", "avlastning"),
-        ("saksnummer", "2026/124"),
-        ("fra_dato", "1. mars 2027"),
-        ("belop", "0"),
-        ("avdeling", "Barneverntjenesten"),
-        ("saksbehandler", "Kari Klerk"),
-    ] {
-        type_into(client, &format!("#field-{field}"), value).await;
-    }
     click(client, "[data-testid=draft-sensitive]").await;
     click(client, "[data-testid=case-fields] summary").await;
     type_into(

@@ -160,7 +160,6 @@ fn full_letter(digital_id: Option<&str>) -> Forsendelse {
         ekstern_referanse: Some("6b3c3d3e-1f2a-4b5c-8d9e-0a1b2c3d4e5f".into()),
         signering_utloper: None,
         signatur_type: None,
-        ..Forsendelse::default()
     }
 }
 
