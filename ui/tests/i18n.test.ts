@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { t } from "../src/lib/i18n";
+import { catalogues, LANGUAGES, t, type MessageKey } from "../src/lib/i18n";
 import { nb } from "../src/lib/i18n/nb";
 import { sections, sectionLabel } from "../src/lib/sections";
 import { environments, environmentHint, environmentLabel } from "../src/lib/environment";
@@ -37,12 +37,14 @@ describe("the bokmål catalogue", () => {
   });
 
   it("says no count with a noun in brackets or a wrong form", () => {
-    for (const [key, text] of Object.entries(nb)) {
-      expect(text, key).not.toMatch(/\(er\)|\(r\)|\(e\)/);
-    }
-    // Every plural placeholder has exactly two forms.
-    for (const [key, text] of Object.entries(nb)) {
-      for (const m of text.matchAll(/\{(\w+)\|([^{}]*)\}/g)) expect(m[2].split("|"), key).toHaveLength(2);
+    for (const language of LANGUAGES) {
+      for (const [key, text] of Object.entries(catalogues[language])) {
+        expect(text, `${language} ${key}`).not.toMatch(/\(er\)|\(r\)|\(e\)|\(s\)/);
+      }
+      // Every plural placeholder has exactly two forms.
+      for (const [key, text] of Object.entries(catalogues[language])) {
+        for (const m of text.matchAll(/\{(\w+)\|([^{}]*)\}/g)) expect(m[2].split("|"), `${language} ${key}`).toHaveLength(2);
+      }
     }
   });
 
@@ -87,6 +89,101 @@ describe("the bokmål catalogue", () => {
   });
 
   it("has no empty strings", () => {
-    for (const [key, text] of Object.entries(nb)) expect(text.trim(), key).not.toBe("");
+    for (const language of LANGUAGES) {
+      for (const [key, text] of Object.entries(catalogues[language])) expect(text.trim(), `${language} ${key}`).not.toBe("");
+    }
+  });
+});
+
+/** The parameters a text takes: `{name}` and `{name|one|many}` both name `name`. */
+function placeholders(text: string): string[] {
+  return [...new Set([...text.matchAll(/\{(\w+)(?:\|[^{}]*)?\}/g)].map((m) => m[1]))].sort();
+}
+
+describe("the bokmål, nynorsk and English catalogues", () => {
+  it("have the same keys: none missing, none extra", () => {
+    const problems: string[] = [];
+    for (const a of LANGUAGES) {
+      for (const b of LANGUAGES) {
+        if (a === b) continue;
+        const other = new Set(Object.keys(catalogues[b]));
+        for (const key of Object.keys(catalogues[a])) if (!other.has(key)) problems.push(`${key}: in ${a}, missing from ${b}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("take the same parameters for every key", () => {
+    const differences: string[] = [];
+    for (const key of Object.keys(nb) as MessageKey[]) {
+      const expected = placeholders(nb[key]).join(", ");
+      for (const language of LANGUAGES) {
+        const found = placeholders(catalogues[language][key] ?? "").join(", ");
+        if (found !== expected) differences.push(`${language} ${key}: {${found}} – bokmål has {${expected}}`);
+      }
+    }
+    expect(differences).toEqual([]);
+  });
+
+  it("translate the texts a clerk sees first", () => {
+    expect(catalogues.nn["nav.innstillinger"]).toBe("Innstillingar");
+    expect(catalogues.en["nav.innstillinger"]).toBe("Settings");
+    expect(catalogues.nn["env.sandbox"]).toBe("Sandkasse");
+    expect(catalogues.en["env.sandbox"]).toBe("Sandbox");
+    expect(catalogues.en["env.label"]).toBe("Environment");
+    expect(catalogues.nn["case.title"]).toBe("Sak og arkiv");
+    expect(catalogues.nn["level4.title"]).toBe("Krev innlogging på nivå 4");
+    // Nynorsk is not bokmål with another name: its words differ where the languages do.
+    const same = (Object.keys(nb) as MessageKey[]).filter((key) => catalogues.nn[key] === nb[key] && /\bikke\b|\bhva\b|\bbare\b|\bfra\b/.test(nb[key]));
+    expect(same).toEqual([]);
+  });
+});
+
+// Every source file of the UI, as text (Vite reads them; no file system needed).
+const sources = import.meta.glob<string>(["../src/**/*.ts", "../src/**/*.svelte"], { query: "?raw", import: "default", eager: true });
+const CATALOGUE_FILES = ["../src/lib/i18n/nb.ts", "../src/lib/i18n/nn.ts", "../src/lib/i18n/en.ts"];
+const code = Object.entries(sources)
+  .filter(([path]) => !CATALOGUE_FILES.includes(path))
+  .map(([, text]) => text)
+  .join("\n");
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Keys the source builds from a prefix and a value, like `status.${status}` or
+ * `env.${env}.hint`: each as a pattern where the value is one word (no dots).
+ */
+function dynamicKeys(source: string): { written: string; pattern: RegExp }[] {
+  const found = new Map<string, RegExp>();
+  for (const m of source.matchAll(/`([A-Za-z]\w*(?:\.\w+)*\.)\$\{[^}`]*\}((?:\.\w+)*)`/g)) {
+    const written = `${m[1]}\${…}${m[2]}`;
+    found.set(written, new RegExp(`^${escape(m[1])}[\\w-]+${escape(m[2])}$`));
+  }
+  return [...found].map(([written, pattern]) => ({ written, pattern }));
+}
+
+describe("the keys in the catalogues", () => {
+  const dynamic = dynamicKeys(code);
+
+  it("finds the keys the source builds at run time", () => {
+    const written = dynamic.map((d) => d.written);
+    for (const expected of ["error.${…}", "status.${…}", "env.${…}.hint", "badge.${…}", "signering.signer.${…}"]) {
+      expect(written).toContain(expected);
+    }
+    // A built key that matches nothing is a typo in the source or a text nobody wrote.
+    for (const { written: w, pattern } of dynamic) {
+      expect(Object.keys(nb).some((key) => pattern.test(key)), w).toBe(true);
+    }
+  });
+
+  it("are each used somewhere in ui/src", () => {
+    const unused = Object.keys(nb).filter(
+      (key) =>
+        !code.includes(`"${key}"`) &&
+        !code.includes(`'${key}'`) &&
+        !code.includes(`\`${key}\``) &&
+        !dynamic.some(({ pattern }) => pattern.test(key)),
+    );
+    expect(unused).toEqual([]);
   });
 });

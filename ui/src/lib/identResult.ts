@@ -1,7 +1,7 @@
 import type { IdentCheck, IdentProblem } from "./bindings";
 import { t, type MessageKey } from "./i18n";
 
-/** The result of an identifier check as one line of bokmål. */
+/** The result of an identifier check as one line in the UI's language. */
 export function describeIdentCheck(check: IdentCheck): string {
   if (check.valid && check.kind) {
     const kind = t(`ident.kind.${check.kind}` as MessageKey);
@@ -21,7 +21,7 @@ export function describeIdentCheck(check: IdentCheck): string {
   return describeProblem(check.problem);
 }
 
-/** Why an identifier is invalid, as one line of bokmål ("Ugyldig: …"). */
+/** Why an identifier is invalid, as one line in the UI's language ("Ugyldig: …"). */
 export function describeProblem(problem: IdentProblem | null): string {
   const key = problem ? (`ident.problem.${problem.code}` as MessageKey) : "ident.problem.unknown";
   const reason = t(key, {

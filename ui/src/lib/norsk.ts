@@ -2,11 +2,17 @@
 // ("6. desember 2026 kl. 20.42"), months, amounts with a decimal comma ("1 234,50"), typed
 // dates as dd.mm.åååå, and singular/plural. Anything that cannot be read as the format it
 // should be is shown unchanged rather than hidden or turned into "Invalid Date".
+//
+// Dates and times in words follow the UI's language (lib/i18n): bokmål and nynorsk write
+// "6. desember 2026 kl. 20.42" (the month names are the same words), English writes
+// "6 December 2026, 20:42". Amounts and typed dates stay Norwegian in every language.
+
+import { language } from "./i18n/language.svelte.js";
 
 /** The clerk's time zone, whatever the machine says. */
 export const TIME_ZONE = "Europe/Oslo";
 
-/** Month names in bokmål, so the words do not depend on the web view's locale data. */
+/** Month names in bokmål (and nynorsk), so the words do not depend on the web view's locale data. */
 export const MONTHS = [
   "januar",
   "februar",
@@ -21,6 +27,24 @@ export const MONTHS = [
   "november",
   "desember",
 ] as const;
+
+/** Month names in English. */
+export const MONTHS_EN = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
+const english = () => language() === "en";
 
 /** The wall clock in Oslo at an instant, as numbers (month 1–12). */
 interface OsloParts {
@@ -112,18 +136,23 @@ function instant(text: string): Date | null {
   return parseIsoTimestamp(text) ?? parseOpenSslTime(text);
 }
 
+function monthName(month: number): string {
+  return (english() ? MONTHS_EN : MONTHS)[month - 1];
+}
+
 function longDate(year: number, month: number, day: number): string {
-  return `${day}. ${MONTHS[month - 1]} ${year}`;
+  return english() ? `${day} ${monthName(month)} ${year}` : `${day}. ${monthName(month)} ${year}`;
 }
 
 function clock(parts: OsloParts): string {
-  return `${pad2(parts.hour)}.${pad2(parts.minute)}`;
+  return english() ? `${pad2(parts.hour)}:${pad2(parts.minute)}` : `${pad2(parts.hour)}.${pad2(parts.minute)}`;
 }
 
 type Maybe = string | null | undefined;
 
 /**
- * A timestamp as the clerk reads it, in Oslo time: "6. desember 2026 kl. 20.42".
+ * A timestamp as the clerk reads it, in Oslo time: "6. desember 2026 kl. 20.42" (English:
+ * "6 December 2026, 20:42").
  * Takes ISO 8601 (and OpenSSL's certificate format); an empty value gives "", anything
  * else is returned unchanged.
  */
@@ -132,13 +161,14 @@ export function dateTime(iso: Maybe): string {
   const at = instant(iso);
   if (!at) return iso;
   const parts = osloParts(at);
-  return `${longDate(parts.year, parts.month, parts.day)} kl. ${clock(parts)}`;
+  const day = longDate(parts.year, parts.month, parts.day);
+  return english() ? `${day}, ${clock(parts)}` : `${day} kl. ${clock(parts)}`;
 }
 
 /**
- * A date as the clerk reads it: "6. desember 2026". A timestamp gives its day in Oslo; a
- * calendar date (yyyy-mm-dd) is taken as it is, with no time-zone shift. Also takes
- * OpenSSL's certificate format. Anything else is returned unchanged.
+ * A date as the clerk reads it: "6. desember 2026" ("6 December 2026"). A timestamp gives
+ * its day in Oslo; a calendar date (yyyy-mm-dd) is taken as it is, with no time-zone shift.
+ * Also takes OpenSSL's certificate format. Anything else is returned unchanged.
  */
 export function date(value: Maybe): string {
   if (!value) return "";
@@ -153,7 +183,7 @@ export function date(value: Maybe): string {
   return longDate(parts.year, parts.month, parts.day);
 }
 
-/** A month ("2026-12", or a date in it) as "desember 2026". Anything else is returned unchanged. */
+/** A month ("2026-12", or a date in it) as "desember 2026" ("December 2026"). Anything else unchanged. */
 export function month(value: Maybe): string {
   if (!value) return "";
   const text = value.trim();
@@ -162,10 +192,10 @@ export function month(value: Maybe): string {
   const year = Number(m[1]);
   const monthNumber = Number(m[2]);
   if (monthNumber < 1 || monthNumber > 12) return value;
-  return `${MONTHS[monthNumber - 1]} ${year}`;
+  return `${monthName(monthNumber)} ${year}`;
 }
 
-/** The time of day in Oslo: "20.42". Anything that is not a timestamp is returned unchanged. */
+/** The time of day in Oslo: "20.42" ("20:42" in English). Anything that is not a timestamp is returned unchanged. */
 export function time(iso: Maybe): string {
   if (!iso) return "";
   const at = instant(iso);

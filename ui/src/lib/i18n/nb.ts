@@ -1,4 +1,5 @@
-// Norsk bokmål: every string the UI shows. Nynorsk and English get files with the same keys.
+// Norsk bokmål: every string the UI shows. nn.ts (nynorsk) and en.ts (English) have the same
+// keys, placeholders and plural forms (tests/i18n.test.ts checks).
 export const nb = {
   "app.name": "Kommunepost",
   "app.skipToContent": "Hopp til innholdet",
@@ -145,7 +146,6 @@ export const nb = {
   "editor.template.none": "Ingen mal",
   "editor.recipient": "Mottaker",
   "editor.fields": "Flettefelt i brevet",
-  "editor.fields.missing": "Mottakerlisten har ingen kolonne for {fields}. Legg dem til i listen, eller velg hvilken kolonne som er hvilket felt.",
   "editor.address": "Adresse",
   "editor.postcode": "Postnummer",
   "editor.city": "Poststed",
@@ -348,8 +348,6 @@ export const nb = {
   "error.invalid_signing_order": "Signeringsoppdraget kan ikke sendes slik det er.",
   "error.signing_not_possible": "Det går ikke med dette oppdraget nå.",
 
-  "section.comingSoon": "Denne delen kommer i en senere versjon.",
-
   "date.placeholder": "dd.mm.åååå",
   "filepicker.choose": "Velg fil …",
   "filepicker.chooseMany": "Velg filer …",
@@ -359,6 +357,8 @@ export const nb = {
   "settings.title": "Innstillinger",
   "settings.environment": "Miljø",
   "settings.environment.saved": "Miljøet er endret til {env}.",
+  "settings.language": "Språk",
+  "settings.language.help": "Gjelder skjermbildene i Kommunepost på denne maskinen. Brevene skrives fortsatt på språket i malen.",
   "settings.about": "Om programmet",
   "settings.backup.title": "Sikkerhetskopi",
   "settings.backup.intro":
@@ -477,7 +477,6 @@ export const nb = {
   "send.confirm": "Bekreft og legg {count} brev i utboksen",
   "send.cancel": "Avbryt",
   "send.done": "{count} brev er lagt i utboksen. Følg dem under Utsending.",
-  "send.saveFirst": "Lagre utkastet før du sender.",
   "send.sensitive": "Krever innlogging på nivå 4 – sendes kryptert",
   "send.sensitive.paper": "Mottakere som får brevet på papir, får det skrevet ut av SvarUt.",
   "send.sensitive.notification": "Varselet viser tittelen «{title}».",
@@ -546,7 +545,6 @@ export const nb = {
   "utsending.reminders.help": "Vedtak og forhåndsvarsel som ikke er åpnet innen en uke, skal varsles på nytt eller sendes på papir.",
   "utsending.reminders.none": "Ingen vedtak eller forhåndsvarsler venter på oppfølging.",
   "utsending.mailings": "Masseutsendinger",
-  "utsending.mailing.progress": "{done} ferdig, {sent} underveis, {waiting} venter, {failed} feilet, {recalled} trukket tilbake av {total}",
   "utsending.mailing.paused": "Pauset",
   "utsending.mailing.cancelled": "Avbrutt",
   "utsending.pause": "Pause",
@@ -613,7 +611,6 @@ export const nb = {
   "settings.dispatch.printFirst": "Papir: første ark (med porto)",
   "settings.dispatch.printExtra": "Papir: hvert ark til",
   "settings.dispatch.postage": "Porto i tillegg",
-  "settings.dispatch.saving": "Besparelse per brev som ikke går på papir",
   "settings.dispatch.save": "Lagre utsending",
   "settings.dispatch.invalidAmount": "{field}: «{value}» er ikke et beløp. Skriv kroner med desimalkomma, for eksempel 30,90.",
   "settings.dispatch.emptyAmount": "{field}: skriv et beløp, for eksempel 30,90 (0 om det ikke koster noe).",
