@@ -40,8 +40,9 @@ const RAW_CODES: &[&str] = &[
     "AKTIV",
 ];
 
-/// No visible text on the current screen holds a raw status code or an ISO timestamp.
-pub async fn assert_words_not_codes(client: &Client, screen: &str) {
+/// Every screen visited: no visible text holds a raw status code or an ISO timestamp, and axe
+/// finds no serious or critical WCAG 2.1 A/AA violation.
+pub async fn check_screen(client: &Client, screen: &str) {
     let text: String = client
         .execute("return document.body.innerText;", vec![])
         .await
@@ -60,6 +61,7 @@ pub async fn assert_words_not_codes(client: &Client, screen: &str) {
             "{screen}: the raw code {word} is shown:\n{text}"
         );
     }
+    super::accessibility::assert_no_serious_violations(client, screen).await;
 }
 
 /// The first `YYYY-MM-DDTHH:MM` or `YYYY-MM` month in `text`, if any (not inside an id).
@@ -127,7 +129,7 @@ pub async fn a_sent_draft_is_not_sent_again_unasked(client: &Client) {
         "the sent draft is editable"
     );
     screenshot(client, "16-brev-sendt").await;
-    assert_words_not_codes(client, "Brev (sendt utkast)").await;
+    check_screen(client, "Brev (sendt utkast)").await;
 
     // Its copy may be changed; sending it names the earlier send and asks first.
     click(client, "[data-testid=copy-sent]").await;
@@ -148,7 +150,7 @@ pub async fn a_sent_draft_is_not_sent_again_unasked(client: &Client) {
         "a re-send can be confirmed unasked"
     );
     screenshot(client, "17-brev-sendt-for").await;
-    assert_words_not_codes(client, "Brev (send igjen)").await;
+    check_screen(client, "Brev (send igjen)").await;
     wait_for_xpath(
         client,
         "//*[@data-testid='send-dialog']//button[normalize-space(.)='Avbryt']",
@@ -232,7 +234,7 @@ pub async fn single_vedtak_from_the_example_template(client: &Client) {
         Some("digital_postkasse")
     );
     screenshot(client, "16a-brev-vedtak").await;
-    assert_words_not_codes(client, "Sendepanel (vedtak)").await;
+    check_screen(client, "Sendepanel (vedtak)").await;
     click(client, "[data-testid=send-confirm]").await;
     assert!(
         wait_for_contains(
@@ -343,7 +345,7 @@ pub async fn mass_mailing_from_the_example_template(client: &Client) {
         "the shared values were not saved"
     );
     screenshot(client, "18-brev-masseutsending").await;
-    assert_words_not_codes(client, "Brev (masseutsending)").await;
+    check_screen(client, "Brev (masseutsending)").await;
 
     click(client, "[data-testid=send-open]").await;
     wait_for(client, "[data-testid=send-preview]").await;
@@ -378,7 +380,7 @@ pub async fn mass_mailing_from_the_example_template(client: &Client) {
     }
     assert_eq!(planned.len(), 25, "{planned:?}");
     screenshot(client, "19-send-masseutsending").await;
-    assert_words_not_codes(client, "Sendepanel").await;
+    check_screen(client, "Sendepanel").await;
     click(client, "[data-testid=send-confirm]").await;
     assert!(
         wait_for_contains(
@@ -436,7 +438,7 @@ pub async fn mass_mailing_from_the_example_template(client: &Client) {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     screenshot(client, "20-utsending-masseutsending").await;
-    assert_words_not_codes(client, "Utsending").await;
+    check_screen(client, "Utsending").await;
 }
 
 /// Switching environment asks first and shows the readiness checklist; the lists then show
@@ -467,7 +469,7 @@ pub async fn switch_to_test_and_back_with_confirmation(client: &Client) {
         "Test shows the sandbox's letters"
     );
     screenshot(client, "22-utsending-test").await;
-    assert_words_not_codes(client, "Utsending (Test)").await;
+    check_screen(client, "Utsending (Test)").await;
     choose_environment(client, "sandbox").await;
     wait_for(client, "[data-testid=env-confirm]").await;
     click(client, "[data-testid=env-confirm-yes]").await;
