@@ -183,7 +183,7 @@ fn the_app_starts_in_the_sandbox_and_switching_environment_is_saved_in_settings(
 
     let info = invoke(&window, "app_info", json!({})).unwrap();
     assert_eq!(info["environment"], "sandbox");
-    assert_eq!(info["identifier"], "no.kommunepost.app.dev");
+    assert_eq!(info["identifier"], "no.kommunepost.desktop.dev");
 
     let info = invoke(&window, "set_environment", json!({ "environment": "test" })).unwrap();
     assert_eq!(info["environment"], "test");

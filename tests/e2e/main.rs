@@ -4,6 +4,7 @@
 //! test command provides all three. Screenshots of every section go to
 //! `tests/e2e/output/` (or `KOMMUNEPOST_E2E_OUTPUT`).
 
+mod accessibility;
 mod archive;
 mod driver;
 mod sensitive;
@@ -18,9 +19,8 @@ use driver::TauriDriver;
 use kommunepost_core::config::Settings;
 use kommunepost_sandbox::{KrrSituation, Population, PopulationConfig};
 use walkthrough::{
-    a_sent_draft_is_not_sent_again_unasked, assert_words_not_codes,
-    mass_mailing_from_the_example_template, single_vedtak_from_the_example_template,
-    switch_to_test_and_back_with_confirmation,
+    a_sent_draft_is_not_sent_again_unasked, check_screen, mass_mailing_from_the_example_template,
+    single_vedtak_from_the_example_template, switch_to_test_and_back_with_confirmation,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -175,44 +175,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     let driver = TauriDriver::start(data_dir.path()).await;
     let client = driver.session(env!("CARGO_BIN_EXE_kommunepost-app")).await;
 
-    // First run: the store is created, and its recovery key shown once; or, where this machine
-    // has no credential store, a passphrase is asked for.
-    let first = wait_for(&client, "[data-testid=recovery-key], #new-pass").await;
-    if first.attr("id").await.unwrap().as_deref() == Some("new-pass") {
-        first.send_keys("e2e passordfrase 2026").await.unwrap();
-        client
-            .find(Locator::Css("#new-pass-2"))
-            .await
-            .unwrap()
-            .send_keys("e2e passordfrase 2026")
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    }
-    let key = wait_for(&client, "[data-testid=recovery-key]")
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(
-        key.trim().split('-').count(),
-        13,
-        "recovery key shown: {key}"
-    );
-    screenshot(&client, "00-recovery-key").await;
-    client
-        .find(Locator::Css("[data-testid=recovery-ack]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    first_run(&client).await;
 
     let badge = wait_for_text(
         &client,
@@ -238,6 +201,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         let heading = wait_for_text(&client, "main h1", title).await;
         assert_eq!(heading, *title, "heading of {section}");
         screenshot(&client, &format!("{:02}-{section}", i + 1)).await;
+        accessibility::assert_no_serious_violations(&client, title).await;
     }
 
     let sandbox_url = wait_for(&client, "[data-testid=sandbox-url]")
@@ -256,7 +220,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     assert_eq!(steps.len(), 5, "{steps:?}");
     assert!(steps.iter().all(|s| s.contains(": OK")), "{steps:?}");
     screenshot(&client, "08-innstillinger-test-tilkobling").await;
-    assert_words_not_codes(&client, "Innstillinger").await;
+    check_screen(&client, "Innstillinger").await;
 
     go_to(&client, "oppslag").await;
     check_identifier(
@@ -334,7 +298,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
         .await
         .unwrap();
     screenshot(&client, "07-oppslag-krr").await;
-    assert_words_not_codes(&client, "Oppslag").await;
+    check_screen(&client, "Oppslag").await;
 
     // Brev: a draft is autosaved while typing and is still there after a restart.
     go_to(&client, "brev").await;
@@ -459,6 +423,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     switch_to_test_and_back_with_confirmation(&client).await;
     client.close().await.expect("close the session");
     driver.stop();
+    accessibility::print_totals();
 
     // The app made its store in the test's data directory, encrypted.
     let db =
@@ -466,6 +431,87 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     assert!(
         !db.windows(15).any(|w| w == b"SQLite format 3"),
         "the store file is not encrypted"
+    );
+}
+
+/// The first run of an app with a new data directory: the store is created and its recovery
+/// key shown once (or, where this machine has no credential store, a passphrase is asked for);
+/// the key is acknowledged.
+async fn first_run(client: &Client) {
+    let first = wait_for(client, "[data-testid=recovery-key], #new-pass").await;
+    if first.attr("id").await.unwrap().as_deref() == Some("new-pass") {
+        first.send_keys("e2e passordfrase 2026").await.unwrap();
+        client
+            .find(Locator::Css("#new-pass-2"))
+            .await
+            .unwrap()
+            .send_keys("e2e passordfrase 2026")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    let key = wait_for(client, "[data-testid=recovery-key]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        key.trim().split('-').count(),
+        13,
+        "recovery key shown: {key}"
+    );
+    screenshot(client, "00-recovery-key").await;
+    accessibility::assert_no_serious_violations(client, "Gjenopprettingsnøkkel").await;
+    client
+        .find(Locator::Css("[data-testid=recovery-ack]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The installed package: `.ci/package` installs the `.deb` and runs this with
+/// `KOMMUNEPOST_INSTALLED_APP` set to the program it installed. Its window opens in Sandkasse,
+/// with the release build's (production) identifier.
+#[tokio::test]
+#[ignore = "run by .ci/package against the installed .deb"]
+async fn the_installed_app_opens_its_window_in_sandkasse() {
+    let installed = std::env::var("KOMMUNEPOST_INSTALLED_APP")
+        .expect("KOMMUNEPOST_INSTALLED_APP names the installed program");
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let driver = TauriDriver::start(data_dir.path()).await;
+    let client = driver.session(&installed).await;
+    first_run(&client).await;
+    let badge = wait_for_text(
+        &client,
+        "[data-testid=environment-badge]",
+        "Miljø: Sandkasse",
+    )
+    .await;
+    assert!(badge.ends_with("Sandkasse"), "environment badge: {badge}");
+    // A release build: the production identifier (development builds add `.dev`).
+    go_to(&client, "innstillinger").await;
+    wait_for_xpath(
+        &client,
+        &format!(
+            "//dd[normalize-space(.)='{}']",
+            kommunepost_core::paths::RELEASE_IDENTIFIER
+        ),
+    )
+    .await;
+    screenshot(&client, "installed-app").await;
+    client.close().await.expect("close the session");
+    driver.stop();
+    assert!(
+        data_dir.path().join("kommunepost.db").is_file(),
+        "the installed app created its store"
     );
 }
 
@@ -596,7 +642,7 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
     assert!(list.contains("Levert i digital postkasse"), "{list}");
     assert!(list.contains("Skrevet ut og postlagt"), "{list}");
     screenshot(client, "12-utsending-brev").await;
-    assert_words_not_codes(client, "Utsending (brev)").await;
+    check_screen(client, "Utsending (brev)").await;
 
     // The printed letter's timeline, with SvarUt's own events.
     client
@@ -622,7 +668,7 @@ async fn send_to_three_channels_and_watch_the_statuses(client: &Client) {
         "the send-time KRR lookup is not shown"
     );
     screenshot(client, "13-utsending-tidslinje").await;
-    assert_words_not_codes(client, "Utsending (tidslinje)").await;
+    check_screen(client, "Utsending (tidslinje)").await;
 }
 
 /// A new letter in Brev from the first template (the example), to `person` at `street`, with
@@ -750,7 +796,7 @@ async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
         "a full number in the summary"
     );
     screenshot(client, "14-signering-oppsummering").await;
-    assert_words_not_codes(client, "Signering (oppsummering)").await;
+    check_screen(client, "Signering (oppsummering)").await;
     click(client, "[data-testid=signing-send]").await;
     assert!(
         wait_for_contains(
@@ -865,5 +911,5 @@ async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
         .unwrap();
     assert_eq!(pages, "Side 1 av 2", "the cover page and the letter");
     screenshot(client, "15-signering-signert").await;
-    assert_words_not_codes(client, "Signering (signert)").await;
+    check_screen(client, "Signering (signert)").await;
 }

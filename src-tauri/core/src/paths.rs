@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 /// Bundle identifier of release builds.
-pub const RELEASE_IDENTIFIER: &str = "no.kommunepost.app";
+pub const RELEASE_IDENTIFIER: &str = "no.kommunepost.desktop";
 /// Bundle identifier of debug builds: their own data directory, so a development build never
 /// opens a production store.
-pub const DEV_IDENTIFIER: &str = "no.kommunepost.app.dev";
+pub const DEV_IDENTIFIER: &str = "no.kommunepost.desktop.dev";
 
 /// The identifier for this build: [`DEV_IDENTIFIER`] with debug assertions, else
 /// [`RELEASE_IDENTIFIER`].
