@@ -162,9 +162,9 @@ pub fn append(letter: &[u8], attachments: &[&[u8]]) -> Result<Appended, Attachme
         .map_err(|e| AttachmentError::Corrupt(e.to_string()))?;
     pages.set("Kids", kids);
     pages.set("Count", count as i64);
-    if !pdf_a {
-        drop_pdf_a_claim(&mut doc);
-    }
+    // The attachments' pages are not in the letter's structure tree: the whole is no longer
+    // PDF/UA, and no longer PDF/A either unless every attachment is.
+    drop_claims(&mut doc, !pdf_a);
     let mut out = Vec::new();
     doc.save_to(&mut out)
         .map_err(|e| AttachmentError::Corrupt(e.to_string()))?;
@@ -175,7 +175,7 @@ pub fn append(letter: &[u8], attachments: &[&[u8]]) -> Result<Appended, Attachme
     })
 }
 
-fn drop_pdf_a_claim(doc: &mut Document) {
+fn drop_claims(doc: &mut Document, pdf_a_too: bool) {
     let Some(id) = doc
         .catalog()
         .ok()
@@ -186,7 +186,10 @@ fn drop_pdf_a_claim(doc: &mut Document) {
     };
     if let Ok(Object::Stream(stream)) = doc.get_object_mut(id) {
         let text = String::from_utf8_lossy(&stream.content).into_owned();
-        let kept: Vec<&str> = text.lines().filter(|l| !l.contains("<pdfaid:")).collect();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("<pdfuaid:") && !(pdf_a_too && l.contains("<pdfaid:")))
+            .collect();
         stream.set_content(kept.join("\n").into_bytes());
     }
 }

@@ -217,7 +217,7 @@ fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32, u8)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A 2 × 1 RGBA PNG: one opaque red pixel, one transparent.

@@ -11,6 +11,7 @@ pub mod geometry;
 pub mod guard;
 pub mod layout;
 pub mod logo;
+pub mod ua;
 mod wrap;
 pub mod writer;
 

@@ -4,6 +4,8 @@
 //!   `Identity-H`, with its widths and a `ToUnicode` map so text extracts as written).
 //! - PDF/A: XMP metadata with the PDF/A-2b identification, title and language; an sRGB output
 //!   intent; no encryption; every font embedded; the document title shown by viewers.
+//! - PDF/UA-1 ([`super::ua`] checks the rules): `pdfuaid` in the XMP, the title displayed,
+//!   every piece of content in the structure tree or an artifact, header cells with a scope.
 //! - Structure (toward PDF/A-2a): `/Lang (nb-NO)`, `MarkInfo`, a structure tree of `Document`,
 //!   `H1`–`H4`, `P`, `L`/`LI`/`Lbl`/`LBody`, `Table`/`TR`/`TH`/`TD` and a `Figure` with
 //!   alternative text; page numbers, running header and footer, and rules are artifacts.
@@ -207,6 +209,10 @@ pub fn write(layout: &Layout, logo: Option<&Logo>, meta: Meta<'_>) -> Vec<u8> {
         if let Some(alt) = &node.alt {
             dict.set("Alt", text_string(alt));
         }
+        if node.role == "TH" {
+            // PDF/UA: a header cell says what it heads (the header row: its column).
+            dict.set("A", dictionary! { "O" => "Table", "Scope" => "Column" });
+        }
         if i == 0 {
             dict.set("Lang", Object::string_literal(meta.language));
         }
@@ -404,7 +410,8 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The XMP packet: PDF/A-2b identification, title, author, language, producer.
+/// The XMP packet: PDF/A-2b and PDF/UA-1 identification (with the extension schema PDF/A
+/// requires for `pdfuaid`), title, author, language, producer.
 fn xmp(meta: Meta<'_>) -> String {
     format!(
         r#"<?xpacket begin="{bom}" id="W5M0MpCehiHzreSzNTczkc9d"?>
@@ -417,6 +424,22 @@ fn xmp(meta: Meta<'_>) -> String {
 <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
 {creator}<dc:language><rdf:Bag><rdf:li>{language}</rdf:li></rdf:Bag></dc:language>
 <pdf:Producer>{producer}</pdf:Producer>
+</rdf:Description>
+<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">
+<pdfuaid:part>1</pdfuaid:part>
+</rdf:Description>
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>part</pdfaProperty:name>
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+<pdfaProperty:category>internal</pdfaProperty:category>
+<pdfaProperty:description>The part of ISO 14289 (PDF/UA) the file conforms to</pdfaProperty:description>
+</rdf:li></rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
 </rdf:Description>
 </rdf:RDF>
 </x:xmpmeta>
