@@ -7,6 +7,7 @@
 mod accessibility;
 mod archive;
 mod driver;
+mod keyboard;
 mod sensitive;
 mod walkthrough;
 
@@ -420,6 +421,7 @@ async fn the_app_window_shows_every_section_and_checks_identifiers_through_rust(
     sign_by_hand_and_open_the_signed_pdf(&client).await;
     archive::case_metadata_send_export_and_receipt(&client, data_dir.path()).await;
     sensitive::a_sensitive_letter_shows_level_4_in_the_preview_and_in_utsending(&client).await;
+    keyboard::new_letter_preview_send_and_utsending_by_keyboard(&client).await;
     switch_to_test_and_back_with_confirmation(&client).await;
     client.close().await.expect("close the session");
     driver.stop();

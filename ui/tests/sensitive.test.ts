@@ -263,6 +263,20 @@ describe("SendDialog: sensitive letters", () => {
     expect(block.textContent).toContain("brevets egen tittel");
   });
 
+  it("takes the keyboard to its heading when it opens, and Escape closes it", async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === "dispatch_preview") return plan;
+      throw new Error(`unexpected ${cmd}`);
+    });
+    let closed = 0;
+    render(SendDialog, { form, onclose: () => (closed += 1) });
+    await screen.findByTestId("send-preview");
+    const heading = screen.getByRole("heading", { level: 2 });
+    expect(document.activeElement).toBe(heading);
+    screen.getByTestId("send-kind").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(closed).toBe(1);
+  });
+
   it("says nothing of level 4 for an ordinary letter", async () => {
     invoke.mockImplementation(async (cmd: string) => {
       if (cmd === "dispatch_preview") return { ...plan, sensitive: false, notification_title: null };
