@@ -272,7 +272,19 @@ fn drafts_are_saved_listed_masked_trashed_and_restored_through_the_commands() {
 fn templates_are_imported_with_a_precise_error_for_a_broken_file() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
-    invoke(&window, "add_example_template", json!({})).unwrap();
+    invoke(&window, "add_example_template", json!({ "language": "nb" })).unwrap();
+    // The example in nynorsk too (removed again: the list below is the bokmål one's).
+    let nynorsk = invoke(&window, "add_example_template", json!({ "language": "nn" })).unwrap();
+    let templates = invoke(&window, "list_templates", json!({})).unwrap();
+    assert!(
+        templates
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["language"] == "nn" && t["name"] == "Vedtak – døme (nynorsk)"),
+        "{templates}"
+    );
+    invoke(&window, "delete_template", json!({ "id": nynorsk })).unwrap();
     let error = invoke(
         &window,
         "import_template",
@@ -335,7 +347,7 @@ fn a_draft_with_a_recipient_list_is_previewed_per_row_and_kept_whole() {
     use base64::Engine;
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = unlocked_app(dir.path());
-    let template = invoke(&window, "add_example_template", json!({})).unwrap();
+    let template = invoke(&window, "add_example_template", json!({ "language": "nb" })).unwrap();
     let csv = "fodselsnummer;navn;adresselinje1;postnummer;poststed;frist\n\
                20914695016;Åse Ødegård;Storgata 1;7300;ORKANGER;1. mars\n\
                30910099686;Liv Li;Storgata 2;7300;ORKANGER;2. mars\n";
@@ -412,7 +424,7 @@ fn a_draft_with_a_recipient_list_is_previewed_per_row_and_kept_whole() {
 fn templates_are_duplicated_exported_as_files_and_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, window) = app_with(dir.path(), MemoryCredentials::new());
-    let id = invoke(&window, "add_example_template", json!({})).unwrap();
+    let id = invoke(&window, "add_example_template", json!({ "language": "nb" })).unwrap();
     let copy = invoke(&window, "duplicate_template", json!({ "id": id })).unwrap();
     let path = invoke(&window, "export_template", json!({ "id": copy })).unwrap();
     let path = std::path::PathBuf::from(path.as_str().unwrap());

@@ -451,6 +451,7 @@ describe("Brev: Sak og arkiv", () => {
     sender: "Orkland kommune",
     case: { ...emptyCase(), unit: "Oppvekst", document_type: "VEDTAK" },
     sensitive: false,
+    language: "nb",
   };
 
   /** Brev with one draft (whose case is `c`), opened; returns the drafts saved. */

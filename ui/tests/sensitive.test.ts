@@ -41,8 +41,9 @@ function template(over: Partial<TemplateSummary>): TemplateSummary {
     sender: "Orkland kommune",
     case: emptyCase(),
     sensitive: false,
+    language: "nb",
     ...over,
-  };
+  } as TemplateSummary;
 }
 
 const ordinary = template({});

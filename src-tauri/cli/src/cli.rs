@@ -516,6 +516,9 @@ pub enum TemplateCommand {
         /// Where to write it (e.g. vedtak.kpmal.toml).
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
+        /// Bokmål (nb) or nynorsk (nn).
+        #[arg(long, default_value = "nb", value_parser = ["nb", "nn"])]
+        language: String,
     },
     /// Checks a template file and lists the merge fields it uses; exit code 1 if invalid.
     Check {

@@ -393,6 +393,22 @@ fn the_example_template_is_written_and_checks_clean_and_a_broken_one_does_not() 
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("merge fields: tjeneste, saksnummer"), "{out}");
 
+    // The same example in nynorsk.
+    let nynorsk = dir.path().join("vedtak-nn.kpmal.toml");
+    let (code, _, err) = run(kommunepost(dir.path())
+        .args(["letter", "template", "example", "--language", "nn", "--out"])
+        .arg(&nynorsk));
+    assert_eq!(code, 0, "{err}");
+    let nn = std::fs::read_to_string(&nynorsk).unwrap();
+    assert!(
+        nn.contains("language = \"nn\"") && nn.contains("Med venleg helsing"),
+        "{nn}"
+    );
+    let (code, out, _) = run(kommunepost(dir.path())
+        .args(["letter", "template", "check"])
+        .arg(&nynorsk));
+    assert_eq!(code, 0, "{out}");
+
     std::fs::write(&file, text.replace("{{fra_dato}}", "{{fra_dato")).unwrap();
     let (code, out, _) = run(kommunepost(dir.path())
         .args(["letter", "template", "check"])

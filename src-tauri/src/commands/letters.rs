@@ -154,14 +154,23 @@ pub fn import_template(
         .id)
 }
 
-/// Adds the documented example template.
+/// Adds the documented example template, in bokmål or nynorsk.
 #[tauri::command]
 #[specta::specta]
-pub fn add_example_template(state: State<'_, AppState>) -> Result<String, CommandError> {
+pub fn add_example_template(
+    state: State<'_, AppState>,
+    language: kommunepost_core::letters::template::Language,
+) -> Result<String, CommandError> {
+    let template = match language {
+        kommunepost_core::letters::template::Language::Nb => example(),
+        kommunepost_core::letters::template::Language::Nn => {
+            kommunepost_core::letters::template::example_nynorsk()
+        }
+    };
     Ok(state
         .session()
         .store()?
-        .upsert_template(None, &example())?
+        .upsert_template(None, &template)?
         .id)
 }
 

@@ -271,11 +271,11 @@ async importTemplate(contents: string) : Promise<Result<string, CommandError>> {
 }
 },
 /**
- * Adds the documented example template.
+ * Adds the documented example template, in bokmål or nynorsk.
  */
-async addExampleTemplate() : Promise<Result<string, CommandError>> {
+async addExampleTemplate(language: Language) : Promise<Result<string, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("add_example_template") };
+    return { status: "ok", data: await TAURI_INVOKE("add_example_template", { language }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1912,6 +1912,21 @@ route: string;
  */
 reason: string | null }
 /**
+ * The written language of a template's letters: bokmål or nynorsk. It sets the PDF's `/Lang`
+ * and the XMP language. (The phrases Kommunepost adds itself — "Dato", "Saksnr.",
+ * "Postadresse", "Besøksadresse", "Org.nr.", "Side 1 av 2" — and the date words are the same
+ * in both.)
+ */
+export type Language = 
+/**
+ * Bokmål.
+ */
+"nb" | 
+/**
+ * Nynorsk.
+ */
+"nn"
+/**
  * A letter with its timeline.
  */
 export type LetterDetail = { 
@@ -3173,7 +3188,11 @@ case: CaseMetadata;
 /**
  * Letters from it start as sensitive (level-4 login, encrypted).
  */
-sensitive: boolean }
+sensitive: boolean; 
+/**
+ * Bokmål or nynorsk.
+ */
+language: Language }
 /**
  * How the file was written.
  */

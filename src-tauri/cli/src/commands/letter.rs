@@ -44,8 +44,13 @@ pub fn run(command: LetterCommand) -> Result<ExitCode, CliError> {
         }
     };
     match command {
-        TemplateCommand::Example { out } => {
-            std::fs::write(&out, example_file()).map_err(|source| CliError::Io {
+        TemplateCommand::Example { out, language } => {
+            let file = if language == "nn" {
+                kommunepost_core::letters::template::example_nynorsk_file()
+            } else {
+                example_file()
+            };
+            std::fs::write(&out, file).map_err(|source| CliError::Io {
                 context: format!("writing {}", out.display()),
                 source,
             })?;

@@ -182,6 +182,7 @@ fn receipt_letter(
             env!("CARGO_PKG_VERSION"),
             time_words(made_at)
         )),
+        language: crate::letters::template::Language::Nb,
     }
 }
 

@@ -57,6 +57,8 @@ pub struct Letter {
     pub signature: Vec<String>,
     /// Footer on every page.
     pub footer: Option<String>,
+    /// Bokmål or nynorsk (the PDF's language).
+    pub language: super::template::Language,
 }
 
 /// Why a letter cannot be composed.
@@ -128,6 +130,7 @@ pub fn compose(
             Some(f) if !f.trim().is_empty() => Some(text(f)?),
             _ => None,
         },
+        language: template.language,
     })
 }
 

@@ -253,6 +253,7 @@ fn effective_template(text: DraftText<'_>, template: Option<&Template>) -> Templ
         kind: super::template::LetterKind::Ordinary,
         case: super::case::CaseMetadata::default(),
         sensitive: false,
+        language: super::template::Language::Nb,
     });
     Template {
         name: if base.name.is_empty() {

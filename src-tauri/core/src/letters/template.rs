@@ -82,10 +82,44 @@ pub struct Template {
     /// Letters from it are sensitive by default (level-4 login, encrypted).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
+    /// Bokmål (`nb`, the default) or nynorsk (`nn`).
+    #[serde(default, skip_serializing_if = "Language::is_default")]
+    pub language: Language,
 }
 
 fn format_version() -> u32 {
     FORMAT
+}
+
+/// The written language of a template's letters: bokmål or nynorsk. It sets the PDF's `/Lang`
+/// and the XMP language. (The phrases Kommunepost adds itself — "Dato", "Saksnr.",
+/// "Postadresse", "Besøksadresse", "Org.nr.", "Side 1 av 2" — and the date words are the same
+/// in both.)
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// Bokmål.
+    #[default]
+    Nb,
+    /// Nynorsk.
+    Nn,
+}
+
+impl Language {
+    /// The BCP 47 tag letters carry, e.g. `nb-NO`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::Nb => "nb-NO",
+            Self::Nn => "nn-NO",
+        }
+    }
+
+    /// Whether this is bokmål (the default, left out of template files).
+    pub fn is_default(&self) -> bool {
+        *self == Self::Nb
+    }
 }
 
 /// What kind of letter: a decision (enkeltvedtak) or advance notice (forhåndsvarsel) must be
@@ -310,6 +344,35 @@ pub fn example() -> Template {
         kind: LetterKind::Vedtak,
         case: super::case::CaseMetadata::default(),
         sensitive: false,
+        language: Language::Nb,
+    }
+}
+
+/// The example in nynorsk: the same letter, fields and letterhead.
+pub fn example_nynorsk() -> Template {
+    Template {
+        name: "Vedtak – døme (nynorsk)".into(),
+        body: "Vi viser til søknaden din om {{tjeneste}}.\n\n\
+               ## Vedtak\n\n\
+               Du har fått **innvilga** søknaden. Vedtaket gjeld frå {{fra_dato}}.\n\n\
+               ## Grunngjeving\n\n\
+               - Søknaden er fullstendig.\n\
+               - Du oppfyller vilkåra i forskrifta.\n\n\
+               | Periode | Beløp |\n\
+               |---|---|\n\
+               | Per månad | {{belop}} kr |\n\n\
+               ## Klage\n\n\
+               Du kan klage på vedtaket innan tre veker frå du fekk dette brevet. \
+               Klaga skal sendast til {{avdeling}}.\n"
+            .into(),
+        closing: "Med venleg helsing".into(),
+        signature: SignatureBlock {
+            name: "{{saksbehandler}}".into(),
+            title: "saksbehandlar, {{avdeling}}".into(),
+            note: "Dokumentet er elektronisk godkjent og har difor ingen signatur.".into(),
+        },
+        language: Language::Nn,
+        ..example()
     }
 }
 
@@ -337,9 +400,27 @@ pub fn example_file() -> String {
     out
 }
 
+/// The nynorsk example as a documented file (`language = "nn"`).
+pub fn example_nynorsk_file() -> String {
+    example_file().replace(&example().to_file(), &example_nynorsk().to_file())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nynorsk_example_uses_the_same_fields_and_says_it_is_nynorsk() {
+        let template = example_nynorsk();
+        template.validate().unwrap();
+        assert_eq!(template.fields().unwrap(), example().fields().unwrap());
+        assert_eq!(template.language, Language::Nn);
+        let file = example_nynorsk_file();
+        assert!(file.contains("language = \"nn\""), "{file}");
+        assert_eq!(Template::from_file(file.as_bytes()).unwrap(), template);
+        // Bokmål is the default and is left out of files.
+        assert!(!example_file().contains("language"));
+    }
 
     #[test]
     fn the_example_is_valid_and_uses_the_documented_fields() {

@@ -36,6 +36,8 @@ pub struct TemplateSummary {
     pub case: crate::letters::case::CaseMetadata,
     /// Letters from it start as sensitive (level-4 login, encrypted).
     pub sensitive: bool,
+    /// Bokmål or nynorsk.
+    pub language: crate::letters::template::Language,
 }
 
 impl Store {
@@ -108,6 +110,7 @@ impl Store {
                 sender: template.letterhead.municipality,
                 case: template.case,
                 sensitive: template.sensitive,
+                language: template.language,
             })
         })
         .collect()

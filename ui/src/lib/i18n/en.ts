@@ -131,6 +131,8 @@ export const en: Record<MessageKey, string> = {
   "brev.noTemplates": "No templates yet.",
   "brev.importTemplate": "Import template (.kpmal.toml)",
   "brev.addExample": "Add example template",
+  "brev.addExampleNynorsk": "Add example template in Nynorsk",
+  "brev.template.nynorsk": "Nynorsk",
   "brev.templateImported": "The template has been imported.",
   "brev.templateExported": "The template has been saved as {path}.",
   "brev.export": "Export",

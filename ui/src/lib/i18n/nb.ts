@@ -128,6 +128,8 @@ export const nb = {
   "brev.noTemplates": "Ingen maler ennå.",
   "brev.importTemplate": "Importer mal (.kpmal.toml)",
   "brev.addExample": "Legg til eksempelmal",
+  "brev.addExampleNynorsk": "Legg til eksempelmal på nynorsk",
+  "brev.template.nynorsk": "nynorsk",
   "brev.templateImported": "Malen er importert.",
   "brev.templateExported": "Malen er lagret som {path}.",
   "brev.export": "Eksporter",

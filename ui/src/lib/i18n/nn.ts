@@ -130,6 +130,8 @@ export const nn: Record<MessageKey, string> = {
   "brev.noTemplates": "Ingen malar enno.",
   "brev.importTemplate": "Importer mal (.kpmal.toml)",
   "brev.addExample": "Legg til eksempelmal",
+  "brev.addExampleNynorsk": "Legg til eksempelmal på nynorsk",
+  "brev.template.nynorsk": "nynorsk",
   "brev.templateImported": "Malen er importert.",
   "brev.templateExported": "Malen er lagra som {path}.",
   "brev.export": "Eksporter",

@@ -188,7 +188,7 @@ fn drop_claims(doc: &mut Document, pdf_a_too: bool) {
         let text = String::from_utf8_lossy(&stream.content).into_owned();
         let kept: Vec<&str> = text
             .lines()
-            .filter(|l| !l.contains("<pdfuaid:") && !(pdf_a_too && l.contains("<pdfaid:")))
+            .filter(|l| !(l.contains("<pdfuaid:") || pdf_a_too && l.contains("<pdfaid:")))
             .collect();
         stream.set_content(kept.join("\n").into_bytes());
     }

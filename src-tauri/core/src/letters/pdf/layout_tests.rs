@@ -21,6 +21,7 @@ pub(crate) fn letter(body: &str) -> Letter {
         closing: "Med vennlig hilsen".into(),
         signature: vec!["Kari Nordmann".into(), "saksbehandler".into()],
         footer: Some("Sandkasse kommune · www.sandkasse.kommune.no".into()),
+        language: crate::letters::template::Language::Nb,
     }
 }
 

@@ -23,7 +23,7 @@ use crate::ident::Fnr;
 use layout::{Layout, LayoutError};
 use logo::{Logo, LogoError};
 
-/// The language every letter is written in (bokmål).
+/// The language of a letter unless its template says nynorsk (bokmål).
 pub const LANGUAGE: &str = "nb-NO";
 
 /// A rendered letter.
@@ -96,7 +96,7 @@ pub fn render(letter: &Letter) -> Result<Rendered, RenderError> {
         writer::Meta {
             title: &letter.title,
             author: letter.letterhead.municipality.trim(),
-            language: LANGUAGE,
+            language: letter.language.tag(),
         },
     );
     Ok(Rendered {

@@ -287,10 +287,11 @@ fn check_page(
             "EMC" => {
                 open.pop();
             }
-            operator if CONTENT_OPERATORS.contains(&operator) => {
-                if !open.iter().any(|accounted| *accounted) {
-                    loose += 1;
-                }
+            operator
+                if CONTENT_OPERATORS.contains(&operator)
+                    && !open.iter().any(|accounted| *accounted) =>
+            {
+                loose += 1;
             }
             _ => {}
         }
@@ -348,7 +349,40 @@ mod tests {
             base64::engine::general_purpose::STANDARD
                 .encode(crate::letters::pdf::logo::tests::png_with_alpha()),
         );
+        let nynorsk = {
+            let template = crate::letters::template::example_nynorsk();
+            let values = crate::letters::merge::MergeValues::new(
+                template
+                    .fields()
+                    .unwrap()
+                    .into_iter()
+                    .map(|f| (f, "1".to_owned()))
+                    .collect::<Vec<_>>(),
+            );
+            crate::letters::compose::compose(
+                &template,
+                &values,
+                None,
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            )
+            .unwrap()
+        };
+        let rendered = render(&nynorsk).unwrap();
+        let doc = Document::load_mem(&rendered.bytes).unwrap();
+        let lang = doc
+            .catalog()
+            .unwrap()
+            .get(b"Lang")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_vec();
+        assert_eq!(
+            lang, b"nn-NO",
+            "the nynorsk template's letters are in nynorsk"
+        );
         for (name, letter) in [
+            ("nynorsk", nynorsk),
             ("short", letter("Hei.")),
             ("every block, several pages", letter(&everything())),
             ("with a logo", with_logo),
