@@ -517,3 +517,93 @@ async fn a_mailing_and_a_signed_order_become_valid_archive_packages_that_are_exp
         .unwrap();
     assert_eq!(kept.state, PackageState::Archived);
 }
+
+/// A letter printed at the office is archived once printed; the archive's refusal of a single
+/// letter's new case (`sak-<id>`) marks its package failed, with the reason, in its timeline.
+#[tokio::test]
+async fn an_office_printed_letter_is_archived_and_a_refusal_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = sandbox_state(dir.path()).await;
+    state
+        .update_settings(|s| s.dispatch.print_at_office = true)
+        .unwrap();
+    let reserved = population()
+        .first_in(KrrSituation::Reserved)
+        .unwrap()
+        .clone();
+    let draft: DraftForm = serde_json::from_value(json!({
+        "id": null, "title": "Innkalling til møte",
+        "recipient_fnr": reserved.fnr.expose(),
+        "recipient_name": format!("{} {}", reserved.given_name, reserved.family_name),
+        "body": "Du er kalt inn til møte.",
+        "letter": {
+            "template_id": null, "address_lines": ["Storgata 3"], "postcode": "7300",
+            "city": "ORKANGER", "fields": [], "recipients_csv_base64": null,
+            "recipients_file_name": null, "column_map": [], "attachments": [],
+            "attachment_mode": "separate"
+        }
+    }))
+    .unwrap();
+    let plan = state.dispatch_plan(&draft).await.unwrap();
+    let queued = state
+        .queue_draft(&draft, LetterKind::Ordinary, &plan.key, false)
+        .unwrap();
+    let id = queued.letters[0].clone();
+    let store = state.session().store().unwrap();
+    state.outbox_round(true).await.unwrap();
+    assert!(
+        store.get_letter(&id).unwrap().local_print,
+        "printed at the office"
+    );
+    assert!(
+        store.archive_package(&id).is_err(),
+        "not archived before it is printed"
+    );
+    store.mark_printed_locally(&id).unwrap();
+    state.outbox_round(true).await.unwrap();
+    let package = store.archive_package(&id).unwrap();
+    assert_eq!(package.state, PackageState::Waiting);
+    let (_, files) = store.archive_contents(&id).unwrap().unwrap();
+    let receipt = pdf_text(&files.last().unwrap().1);
+    assert!(receipt.contains("skrevet ut på kontoret"), "{receipt}");
+
+    // The archive refuses the journal post of this letter's new case.
+    let refusal = format!(
+        r#"<arkivmeldingKvittering xmlns="https://ks-no.github.io/standarder/fiks-protokoll/fiks-arkiv/arkivmelding/opprett/kvittering/v1" xmlns:n5mdk="https://ks-no.github.io/standarder/fiks-protokoll/fiks-arkiv/metadatakatalog/v1" xmlns:feil="https://ks-no.github.io/standarder/fiks-protokoll/fiks-arkiv/feil/feilmelding/v1">
+  <mappeKvittering><systemID>5d2f7a10-93c4-4b8e-a1f6-0c7d9e2b4a31</systemID>
+    <referanseEksternNoekkel><n5mdk:fagsystem>Kommunepost</n5mdk:fagsystem><n5mdk:noekkel>sak-{id}</n5mdk:noekkel></referanseEksternNoekkel>
+    <opprettetEllerEksisterende>Opprettet</opprettetEllerEksisterende></mappeKvittering>
+  <registreringFeilet><feil:feilId>1</feil:feilId><feil:feilmelding>Ugyldig arkivdel</feil:feilmelding></registreringFeilet>
+</arkivmeldingKvittering>"#
+    );
+    let error = state
+        .import_archive_receipt(refusal.into_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidArchiveReceipt);
+    assert!(
+        error.message.contains("Ugyldig arkivdel"),
+        "{}",
+        error.message
+    );
+    let package = store.archive_package(&id).unwrap();
+    assert_eq!(package.state, PackageState::Failed);
+    assert!(
+        package
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("Ugyldig arkivdel"),
+        "{package:?}"
+    );
+    assert!(
+        store
+            .letter_events(&id)
+            .unwrap()
+            .iter()
+            .any(|(_, text)| text == "Arkivet avviste pakken: Ugyldig arkivdel")
+    );
+    // A retry builds it again, waiting for the archive.
+    let again = state.retry_archive_package(id.clone()).await.unwrap();
+    assert_eq!(again.state, PackageState::Waiting);
+}

@@ -42,6 +42,7 @@ async fn sandbox_state(dir: &std::path::Path, api: SvarUtApi) -> AppState {
     state
         .update_settings(|s| {
             s.sandbox.svarut_speed = 36_000;
+            s.sandbox.signing_speed = 36_000;
             s.dispatch.hold_minutes = 0;
             s.dispatch.svarut_api = api;
         })
@@ -136,8 +137,13 @@ async fn a_sensitive_mailing_leaves_at_level_4_encrypted_in_v2_and_v3_and_a_plai
                 .unwrap();
             // Level 4 and encrypted, as the stand-in read them from v2 or v3.
             assert!(sent.forsendelse.kryptert && sent.forsendelse.krev_niva4_innlogging);
-            // The notification shows the public title; lists and the archive keep the letter's.
+            // The notification shows the public title, and the file is named by it; lists and
+            // the archive keep the letter's own.
             assert_eq!(sent.forsendelse.tittel, "Vedtak fra kommunen");
+            assert_eq!(
+                sent.forsendelse.dokumenter[0].filnavn,
+                "Vedtak fra kommunen.pdf"
+            );
             assert!(letter.title.starts_with("Vedtak om barnevernstiltak for "));
             // Decrypted by the stand-in to exactly the letter kept in the outbox.
             let kept = store.letter_documents(id).unwrap();
@@ -231,7 +237,7 @@ async fn a_sensitive_letter_sent_for_signing_is_signed_at_level_4_with_a_non_sen
             deadline: Some(Deadline::Days(7)),
             reference: None,
             exit_url: None,
-            send_copy: false,
+            send_copy: true,
             activation_date: None,
             identifier: None,
         })
@@ -242,4 +248,18 @@ async fn a_sensitive_letter_sent_for_signing_is_signed_at_level_4_with_a_non_sen
         order.nonsensitive_title.as_deref(),
         Some("Avtale fra kommunen")
     );
+    // The signed copy goes the same way: level 4, encrypted, titled without personal data.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let store = state.session().store().unwrap();
+    let copy = loop {
+        state.signing_round().await.unwrap();
+        if let Some(copy) = store.list_outbox(None).unwrap().into_iter().next() {
+            break copy;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no signed copy");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(copy.forsendelse.kryptert && copy.forsendelse.krev_niva4_innlogging);
+    assert_eq!(copy.forsendelse.tittel, "Signert: Avtale fra kommunen");
+    assert_eq!(copy.title, "Signert: Avtale om tiltak i hjemmet");
 }

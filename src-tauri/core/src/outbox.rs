@@ -278,7 +278,13 @@ impl Worker {
             }
         };
         let route_name = route.map(route_name);
-        if self.print_at_office && route == Some(Route::Papir) && letter.attempts == 0 {
+        // A sensitive (encrypted) letter is printed by SvarUt, as the send panel says; never
+        // at the office.
+        if self.print_at_office
+            && route == Some(Route::Papir)
+            && letter.attempts == 0
+            && !letter.forsendelse.kryptert
+        {
             self.store
                 .mark_local_print(&id, worker, evidence.as_deref())?;
             return Ok(StepOutcome::OfficePrint { letter: id });

@@ -443,6 +443,12 @@ pub fn queue(
                 forsendelse.kryptert = true;
                 if let Some(title) = &notification_title {
                     forsendelse.tittel = title.clone();
+                    // The letter's file name is its title: the public one here too, so the
+                    // real title travels nowhere unencrypted (and file name and title agree,
+                    // as SvarUt's archive integrations expect).
+                    if let Some(main) = forsendelse.dokumenter.first_mut() {
+                        main.filnavn = crate::letters::package::file_name_for(title);
+                    }
                 }
             }
             NewLetter {

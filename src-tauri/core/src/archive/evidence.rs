@@ -241,7 +241,7 @@ pub fn dispatch_receipt(facts: &DispatchFacts<'_>) -> Result<Vec<u8>, RenderErro
     let history: Vec<(String, String)> = facts
         .events
         .iter()
-        .map(|(at, line)| (time_text(at), event_words(line)))
+        .map(|(at, line)| (time_text(at), crate::mask::text(&event_words(line))))
         .collect();
     let body = vec![
         paragraph(
@@ -304,7 +304,7 @@ pub fn signing_history(
         .collect();
     let history: Vec<(String, String)> = events
         .iter()
-        .map(|(at, line)| (time_text(at), line.clone()))
+        .map(|(at, line)| (time_text(at), crate::mask::text(line)))
         .collect();
     let body = vec![
         paragraph("Historikken viser hvem som signerte dokumentet, og når."),

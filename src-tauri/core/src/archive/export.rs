@@ -80,9 +80,27 @@ pub fn export(
     std::fs::create_dir_all(out).map_err(io(out))?;
     let mut written = Vec::new();
     let mut exported = Vec::new();
+    let result = write_all(store, &packages, form, out, &mut written, &mut exported);
+    // What was written is marked exported even when a later package failed, so the next
+    // export does not write it again.
+    store.mark_archive_exported(&exported)?;
+    result?;
+    tracing::info!(packages = exported.len(), "archive packages exported");
+    Ok(written)
+}
+
+/// Writes the packages as folders or ZIPs, noting each written path and exported package.
+fn write_all(
+    store: &Store,
+    packages: &[crate::store::ArchivePackage],
+    form: ExportForm,
+    out: &Path,
+    written: &mut Vec<PathBuf>,
+    exported: &mut Vec<String>,
+) -> Result<(), ArchiveError> {
     match form {
         ExportForm::Folders => {
-            for package in &packages {
+            for package in packages {
                 let Some((xml, files)) = store.archive_contents(&package.id)? else {
                     continue;
                 };
@@ -102,7 +120,7 @@ pub fn export(
         }
         ExportForm::Zip => {
             let mut groups: Vec<(String, Vec<&crate::store::ArchivePackage>)> = Vec::new();
-            for package in &packages {
+            for package in packages {
                 let name = match &package.mailing_id {
                     Some(mailing) => format!("arkiv-utsending-{mailing}"),
                     None => format!("arkiv-{}", package.id),
@@ -119,9 +137,7 @@ pub fn export(
             }
         }
     }
-    store.mark_archive_exported(&exported)?;
-    tracing::info!(packages = exported.len(), "archive packages exported");
-    Ok(written)
+    Ok(())
 }
 
 fn write_zip(

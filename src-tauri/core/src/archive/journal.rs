@@ -75,7 +75,8 @@ pub fn journal(
         .journal_rows(environment, from, to)?
         .into_iter()
         .map(|row| {
-            let case = row.case.unwrap_or_default().or(&settings.defaults);
+            // As resolved when queued; the defaults only for letters from before case metadata.
+            let case = row.case.unwrap_or_else(|| settings.defaults.clone());
             let date = DateTime::parse_from_rfc3339(&row.created_at)
                 .map(|t| {
                     crate::norway::date(t.with_timezone(&Utc))

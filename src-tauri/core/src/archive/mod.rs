@@ -74,17 +74,25 @@ pub fn build_due(
     limit: usize,
 ) -> Result<Built, StoreError> {
     let mut built = Built::default();
-    let mut count = |package: &ArchivePackage| match package.state {
-        PackageState::Failed => built.failed += 1,
-        _ => built.waiting += 1,
+    let mut count = |result: Result<NewPackage, StoreError>| -> Result<(), StoreError> {
+        match result {
+            Ok(package) => match store.put_archive_package(package)?.state {
+                PackageState::Failed => built.failed += 1,
+                _ => built.waiting += 1,
+            },
+            // One letter or order that cannot be read does not stop the others.
+            Err(error) => {
+                built.failed += 1;
+                tracing::warn!(%error, "an archive package could not be built");
+            }
+        }
+        Ok(())
     };
     for id in store.letters_to_archive(environment, limit)? {
-        let package = store.put_archive_package(letter_package(store, &id, settings, now)?)?;
-        count(&package);
+        count(letter_package(store, &id, settings, now))?;
     }
     for id in store.signing_orders_to_archive(environment, limit)? {
-        let package = store.put_archive_package(order_package(store, &id, settings, now)?)?;
-        count(&package);
+        count(order_package(store, &id, settings, now))?;
     }
     if built != Built::default() {
         tracing::info!(
@@ -135,10 +143,17 @@ pub fn import_receipt(store: &Store, bytes: &[u8]) -> Result<ArchivePackage, Arc
             message,
         } => {
             let message = crate::mask::text(&message);
+            // The journal post's own key, else a single letter's new case (`sak-<id>`); a
+            // mass mailing's case names many letters, so that refusal cannot be placed.
+            let key = key.or_else(|| {
+                case_key
+                    .as_deref()
+                    .and_then(|k| k.strip_prefix("sak-"))
+                    .map(str::to_owned)
+            });
             if let Some(key) = key.filter(|k| store.archive_package(k).is_ok()) {
                 store.record_archive_refusal(&key, &message)?;
             }
-            let _ = case_key;
             Err(ArchiveError::Refused(message))
         }
     }
@@ -165,11 +180,12 @@ pub fn letter_package(
     let built = (|| -> Result<_, String> {
         let documents = store.letter_documents(id).map_err(|e| e.to_string())?;
         let events = store.letter_events(id).map_err(|e| e.to_string())?;
+        // The case as resolved when the letter was queued; the settings' defaults only for
+        // letters queued before case metadata existed.
         let case = store
             .letter_case(id)
             .map_err(|e| e.to_string())?
-            .unwrap_or_default()
-            .or(&settings.defaults);
+            .unwrap_or_else(|| settings.defaults.clone());
         let case_title = match &letter.mailing_id {
             Some(mailing) => store
                 .get_mailing(mailing)

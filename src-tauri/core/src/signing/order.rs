@@ -111,7 +111,8 @@ impl OrderInput {
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .unwrap_or(SENSITIVE_NOTIFICATION_TITLE);
-            self.nonsensitive_title = Some(title.to_owned());
+            // The service allows 80 characters here.
+            self.nonsensitive_title = Some(title.chars().take(80).collect());
         }
     }
 }

@@ -372,12 +372,22 @@ pub fn queue_signed_copies(
         {
             continue;
         }
+        // An order signed at level 4 (a sensitive letter) sends its copies the same way:
+        // level 4, encrypted, and titled without personal data.
+        let sensitive = order.level.as_deref() == Some("4");
+        let title = match (&order.nonsensitive_title, sensitive) {
+            (Some(public), true) if !public.trim().is_empty() => public.trim().to_owned(),
+            (_, true) => crate::signing::order::SENSITIVE_NOTIFICATION_TITLE.to_owned(),
+            _ => order.title.clone(),
+        };
         letters.push(NewLetter {
             mailing_id: None,
             recipient_name: signer.name.clone(),
             recipient_id: Some(identifier.clone()),
             forsendelse: Forsendelse {
-                tittel: format!("Signert: {}", order.title),
+                tittel: format!("Signert: {title}"),
+                krev_niva4_innlogging: sensitive,
+                kryptert: sensitive,
                 mottaker: Adresse {
                     navn: signer.name.clone(),
                     digital_id: Some(identifier.expose()),
@@ -400,7 +410,7 @@ pub fn queue_signed_copies(
             // The signed order has its own archive package; the copy is filed with the
             // settings' case metadata.
             case: None,
-            title: None,
+            title: Some(format!("Signert: {}", order.title)),
         });
     }
     store.enqueue_signed_copies(order_id, letters)

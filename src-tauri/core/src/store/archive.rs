@@ -193,7 +193,8 @@ impl Store {
         .transpose()
     }
 
-    /// Letters of `environment` SvarUt accepted that have no package yet, oldest first.
+    /// Letters of `environment` SvarUt accepted (or printed at the office) that have no
+    /// package yet, oldest first.
     pub fn letters_to_archive(
         &self,
         environment: &str,
@@ -202,7 +203,8 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT o.id FROM outbox o LEFT JOIN archive_packages p ON p.letter_id = o.id
-             WHERE o.environment = ?1 AND o.svarut_id IS NOT NULL AND p.id IS NULL
+             WHERE o.environment = ?1 AND p.id IS NULL
+               AND (o.svarut_id IS NOT NULL OR (o.local_print = 1 AND o.state = 'final'))
              ORDER BY o.created_at, o.id LIMIT ?2",
         )?;
         let ids = stmt
@@ -376,7 +378,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "UPDATE archive_packages SET state = 'archived', archived_at = ?2, journalaar = ?3,
+            "UPDATE archive_packages SET state = 'archived', archived_at = ?2, error = NULL, journalaar = ?3,
                  journalsekvensnummer = ?4, journalpostnummer = ?5, saksaar = ?6, sakssekvensnummer = ?7
              WHERE id = ?1",
             params![
@@ -492,10 +494,14 @@ impl Store {
         let now = self.clock.now().to_rfc3339();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
+        let changed = tx.execute(
             "UPDATE archive_packages SET state = 'failed', error = ?2 WHERE id = ?1 AND state <> 'archived'",
             params![id, format!("the archive refused it: {message}")],
         )?;
+        if changed == 0 {
+            // Archived already: a late refusal changes nothing.
+            return Ok(());
+        }
         let source = match (&package.letter_id, &package.signing_order_id) {
             (Some(letter), _) => PackageSource::Letter(letter.clone()),
             (_, Some(order)) => PackageSource::SigningOrder(order.clone()),
