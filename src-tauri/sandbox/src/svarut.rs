@@ -205,6 +205,9 @@ impl Accepted {
     }
 }
 
+/// The certificate files are encrypted for, and its key.
+type CmsKey = (X509, PKey<Private>);
+
 /// The stand-in.
 pub struct SvarUtDouble {
     population: Arc<Population>,
@@ -219,8 +222,9 @@ pub struct SvarUtDouble {
     pub(crate) sends: AtomicUsize,
     requests: AtomicUsize,
     speed: AtomicU32,
-    /// The stand-in's own certificate and key for encrypted sending, made when first asked for.
-    cms: std::sync::OnceLock<(X509, PKey<Private>)>,
+    /// The stand-in's own certificate and key for encrypted sending, made when first asked for
+    /// (and anew after [`SvarUtDouble::rotate_key`]).
+    cms: Mutex<Option<Arc<CmsKey>>>,
 }
 
 impl std::fmt::Debug for SvarUtDouble {
@@ -275,15 +279,16 @@ impl SvarUtDouble {
             sends: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
             speed: AtomicU32::new(1),
-            cms: std::sync::OnceLock::new(),
+            cms: Mutex::new(None),
         }
     }
 
     /// The certificate and key SvarUt's files are encrypted for: an RSA-2048 self-signed
     /// certificate, valid a year, made on first use (so a sandbox that never sees an
     /// encrypted letter never pays for the key).
-    fn cms(&self) -> &(X509, PKey<Private>) {
-        self.cms.get_or_init(|| {
+    fn cms(&self) -> Arc<CmsKey> {
+        let mut slot = self.cms.lock().expect("not poisoned");
+        slot.get_or_insert_with(|| {
             let make = || -> Result<(X509, PKey<Private>), openssl::error::ErrorStack> {
                 let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048)?)?;
                 let mut name = openssl::x509::X509NameBuilder::new()?;
@@ -306,8 +311,15 @@ impl SvarUtDouble {
                 builder.sign(&key, openssl::hash::MessageDigest::sha256())?;
                 Ok((builder.build(), key))
             };
-            make().expect("OpenSSL makes an RSA key and certificate")
+            Arc::new(make().expect("OpenSSL makes an RSA key and certificate"))
         })
+        .clone()
+    }
+
+    /// SvarUt changes its key: a new one is made when next asked for (files encrypted for the
+    /// old one no longer open).
+    pub fn rotate_key(&self) {
+        *self.cms.lock().expect("not poisoned") = None;
     }
 
     /// The certificate SvarUt's files are encrypted for, as PEM (what
@@ -319,7 +331,8 @@ impl SvarUtDouble {
     /// Decrypts a file sent encrypted (DER CMS EnvelopedData for this stand-in's key), as
     /// SvarUt does to print or deliver it.
     pub fn decrypt(&self, der: &[u8]) -> Result<Vec<u8>, String> {
-        let (cert, key) = self.cms();
+        let pair = self.cms();
+        let (cert, key) = (&pair.0, &pair.1);
         let cms = openssl::cms::CmsContentInfo::from_der(der)
             .map_err(|_| "er ikke CMS (EnvelopedData)".to_owned())?;
         cms.decrypt(key, cert)

@@ -468,3 +468,34 @@ async fn level_4_without_encryption_and_a_tampered_file_are_refused() {
     );
     assert!(sandbox.server.svarut_double.accepted().is_empty());
 }
+
+/// SvarUt changes its key: the next encrypted send with the cached certificate is refused
+/// (nothing accepted), so the client fetches the new certificate and sends once more.
+#[tokio::test]
+async fn after_svarut_changes_its_key_the_client_fetches_it_again_and_the_letter_is_accepted() {
+    let sandbox = sandbox_with_clock(10, fixed_clock()).await;
+    let client = sandbox.svarut();
+    let send = |reference: &'static str| {
+        let client = &client;
+        async move {
+            let mut forsendelse = letter(Some("20914695016"), reference);
+            forsendelse.dokumenter.truncate(1);
+            forsendelse.kryptert = true;
+            forsendelse.krev_niva4_innlogging = true;
+            client.send(&forsendelse, &[FilePart { bytes: PDF }]).await
+        }
+    };
+    send("before").await.unwrap();
+    sandbox.server.svarut_double.rotate_key();
+    let id = send("after").await.unwrap();
+    let accepted = sandbox.server.svarut_double.accepted();
+    assert_eq!(
+        accepted.len(),
+        2,
+        "one refused request, then the same letter accepted once"
+    );
+    let after = accepted.iter().find(|a| a.id == id).unwrap();
+    assert_eq!(after.decrypted, [PDF.to_vec()]);
+    // The refused attempt was counted as a request and accepted nothing.
+    assert_eq!(sandbox.server.svarut_double.send_requests(), 3);
+}

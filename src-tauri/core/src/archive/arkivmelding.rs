@@ -7,7 +7,8 @@
 //! fiks-arkiv-v1/`, tested against them in `tests/archive.rs`) and KS's V1 code lists:
 //! journalposttype `U` (utgående), journalstatus `E` (ekspedert) for a sent letter and `F`
 //! (ferdigstilt) for a signed agreement, `H`/`V` for main document and attachments,
-//! variantformat `A` (arkivformat: the files are PDF/A), format `RA-PDF`, korrespondanseparttype
+//! variantformat `A` (arkivformat) and format `RA-PDF` for files that claim PDF/A, `P`
+//! (produksjonsformat) for any that do not, korrespondanseparttype
 //! `EM` (mottaker) and `IA` (intern avsender: the case officer and unit, which the schema
 //! allows on a journal post only through a party).
 //!
@@ -57,6 +58,18 @@ pub struct PackageDocument {
     pub document_type: String,
     /// The bytes (for the checksum and size).
     pub bytes: Vec<u8>,
+}
+
+impl PackageDocument {
+    /// Whether the file says it is PDF/A (`pdfaid:part` in readable XMP). A file whose claim
+    /// cannot be read (compressed metadata) counts as not PDF/A: the archive then gets it as a
+    /// production format, never a false archive-format claim.
+    pub fn claims_pdf_a(&self) -> bool {
+        let needle = b"<pdfaid:part>";
+        let attribute = b"pdfaid:part=";
+        self.bytes.windows(needle.len()).any(|w| w == needle)
+            || self.bytes.windows(attribute.len()).any(|w| w == attribute)
+    }
 }
 
 /// A correspondence party: a recipient, or a signer.
@@ -356,8 +369,16 @@ pub fn write(post: &JournalPost) -> Result<Vec<u8>, ArkivmeldingError> {
         }
         xml.open("dokumentobjekt");
         xml.leaf("versjonsnummer", "1");
-        xml.code("variantformat", "A", "Arkivformat");
-        xml.code("format", "RA-PDF", "PDF/A");
+        if document.claims_pdf_a() {
+            xml.code("variantformat", "A", "Arkivformat");
+            xml.code("format", "RA-PDF", "PDF/A");
+        } else {
+            // An attachment that is not PDF/A (or a letter merged with one): production
+            // format. UNCONFIRMED: "PDF" as the format code for plain PDF (KS's list has
+            // RA-PDF for PDF/A; archives may expect a PRONOM id instead).
+            xml.code("variantformat", "P", "Produksjonsformat");
+            xml.code("format", "PDF", "PDF");
+        }
         xml.leaf("mimeType", "application/pdf");
         xml.leaf(
             "filnavn",
@@ -476,6 +497,21 @@ fn write_party(xml: &mut Xml, party: &Party, case: &CaseMetadata) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_file_that_claims_pdf_a_is_declared_archive_format() {
+        let document = |bytes: &[u8]| PackageDocument {
+            title: "Vedlegg".into(),
+            original_name: "vedlegg.pdf".into(),
+            file: "vedlegg-1.pdf".into(),
+            role: DocumentRole::Attachment,
+            document_type: "VEDLEGG".into(),
+            bytes: bytes.to_vec(),
+        };
+        assert!(document(b"%PDF-1.7 ... <pdfaid:part>2</pdfaid:part> ...").claims_pdf_a());
+        assert!(document(b"%PDF-1.7 ... pdfaid:part=\"2\" ...").claims_pdf_a());
+        assert!(!document(b"%PDF-1.7 plain").claims_pdf_a());
+    }
 
     #[test]
     fn text_is_escaped_and_control_characters_left_out() {

@@ -219,6 +219,11 @@ impl SvarUtClient {
     /// and valid for another hour, else fetched now (no credentials: the key is public).
     /// Validity is checked against the machine's real time, as any certificate's is.
     pub async fn public_key(&self) -> Result<SvarUtCertificate, SvarUtError> {
+        Ok(self.public_key_and_origin().await?.0)
+    }
+
+    /// The certificate, and whether it came from the cache (not fetched now).
+    async fn public_key_and_origin(&self) -> Result<(SvarUtCertificate, bool), SvarUtError> {
         let now = chrono::Utc::now();
         if let Some((cert, fetched)) = self
             .public_key
@@ -228,7 +233,7 @@ impl SvarUtClient {
             && fetched.elapsed() < PUBLIC_KEY_TTL
             && cert.not_after > now + chrono::Duration::hours(1)
         {
-            return Ok(cert.clone());
+            return Ok((cert.clone(), true));
         }
         let response = self
             .http
@@ -256,7 +261,7 @@ impl SvarUtClient {
             .map_err(|e| SvarUtError::PublicKey(e.to_string()))?;
         *self.public_key.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((cert.clone(), std::time::Instant::now()));
-        Ok(cert)
+        Ok((cert, false))
     }
 
     /// Forgets the fetched certificate: the next encrypted send fetches it again.
@@ -278,19 +283,35 @@ impl SvarUtClient {
         if !forsendelse.kryptert {
             return self.send_parts(forsendelse, files).await;
         }
-        let cert = self.public_key().await?;
+        let (cert, cached) = self.public_key_and_origin().await?;
+        let result = self.send_encrypted(forsendelse, files, &cert).await;
+        if !matches!(result, Err(SvarUtError::Rejected { .. })) {
+            return result;
+        }
+        // Refused (400: nothing was accepted). Perhaps SvarUt changed its key: fetch it again,
+        // and when the one used came from the cache, send once more with the new one.
+        self.forget_public_key();
+        if !cached {
+            return result;
+        }
+        let (fresh, _) = self.public_key_and_origin().await?;
+        self.send_encrypted(forsendelse, files, &fresh).await
+    }
+
+    /// Encrypts each file for `cert` and sends.
+    async fn send_encrypted(
+        &self,
+        forsendelse: &Forsendelse,
+        files: &[FilePart<'_>],
+        cert: &SvarUtCertificate,
+    ) -> Result<String, SvarUtError> {
         let encrypted = files
             .iter()
             .map(|f| cert.encrypt(f.bytes))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| SvarUtError::PublicKey(e.to_string()))?;
         let parts: Vec<FilePart<'_>> = encrypted.iter().map(|b| FilePart { bytes: b }).collect();
-        let result = self.send_parts(forsendelse, &parts).await;
-        if matches!(result, Err(SvarUtError::Rejected { .. })) {
-            // Perhaps SvarUt changed its key: the next attempt fetches it again.
-            self.forget_public_key();
-        }
-        result
+        self.send_parts(forsendelse, &parts).await
     }
 
     async fn send_parts(
