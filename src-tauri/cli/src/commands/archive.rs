@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use kommunepost_core::archive::export::{ExportForm, ExportSelection};
 use kommunepost_core::archive::{self, ArchiveError};
+use kommunepost_core::clock::{Clock, SystemClock};
 use kommunepost_core::store::{ArchivePackage, PackageState};
 
 use crate::cli::ArchiveCommand;
@@ -115,7 +116,7 @@ pub fn run(command: ArchiveCommand, context: &Context) -> Result<ExitCode, CliEr
         }
         ArchiveCommand::Retry { id } => {
             let package =
-                archive::retry(&store, &id, &context.settings.archive, chrono::Utc::now())?;
+                archive::retry(&store, &id, &context.settings.archive, SystemClock.now())?;
             println!(
                 "{}  {}  {}",
                 package.id,
@@ -125,7 +126,7 @@ pub fn run(command: ArchiveCommand, context: &Context) -> Result<ExitCode, CliEr
             Ok(ExitCode::SUCCESS)
         }
         ArchiveCommand::Journal { month, out } => {
-            let (from, to) = archive::journal::month(month.as_deref(), chrono::Utc::now())
+            let (from, to) = archive::journal::month(month.as_deref(), SystemClock.now())
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             let entries = archive::journal::journal(
                 &store,

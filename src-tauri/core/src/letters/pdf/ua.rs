@@ -13,6 +13,8 @@
 //! 4. Every structure element has a standard role (or one mapped in a `RoleMap`), every
 //!    `Figure` has alternative text, every `TH` a `Scope`.
 //! 5. The document's structure root has a language.
+//!
+//! The PDF is read within the same limits as any PDF from outside ([`super::guard`]).
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
@@ -97,7 +99,8 @@ fn dict<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Dictionary> {
 
 /// Every PDF/UA rule above the letter breaks, in words; empty when it passes.
 pub fn check(bytes: &[u8]) -> Vec<String> {
-    let doc = match Document::load_mem(bytes) {
+    // The same limits as any PDF from outside (size, objects, decoded streams, depth).
+    let doc = match super::guard::load(bytes) {
         Ok(doc) => doc,
         Err(e) => return vec![format!("the PDF cannot be read: {e}")],
     };
@@ -171,7 +174,14 @@ pub fn check(bytes: &[u8]) -> Vec<String> {
             _ => vec![(k, 0)],
         })
         .unwrap_or_default();
+    // Each element once: a structure tree that points back into itself is walked no further.
+    let mut seen = std::collections::HashSet::new();
     while let Some((object, depth)) = stack.pop() {
+        if let Object::Reference(id) = object
+            && !seen.insert(*id)
+        {
+            continue;
+        }
         if depth > MAX_DEPTH {
             problems.push("the structure tree is nested too deep".into());
             break;
@@ -241,7 +251,14 @@ pub fn check(bytes: &[u8]) -> Vec<String> {
         .unwrap_or_default();
 
     // Every page's content: nothing outside tagged content or an artifact.
-    for (number, page_id) in doc.get_pages() {
+    let pages = match super::guard::pages(&doc) {
+        Ok(pages) => pages,
+        Err(e) => {
+            problems.push(format!("the page tree cannot be read: {e}"));
+            return problems;
+        }
+    };
+    for (number, page_id) in pages {
         check_page(&doc, number, page_id, &parent_tree, &mut problems);
     }
     problems
@@ -254,7 +271,12 @@ fn check_page(
     parent_tree: &[(i64, usize)],
     problems: &mut Vec<String>,
 ) {
-    let content = doc.get_page_content(page_id);
+    let Some(content) = super::guard::page_content(doc, page_id) else {
+        problems.push(format!(
+            "page {number}: its content cannot be read within the limits"
+        ));
+        return;
+    };
     let operations = match lopdf::content::Content::decode(&content) {
         Ok(content) => content.operations,
         Err(e) => {
