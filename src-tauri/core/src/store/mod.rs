@@ -320,6 +320,7 @@ impl Store {
 
     /// A store in memory (never on disk, so unencrypted), for tests.
     pub fn open_in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        sqlite_ready()?;
         let conn = Connection::open_in_memory()?;
         Self::finish_open(conn, clock, None, None)
     }
@@ -552,7 +553,30 @@ pub fn confirm_recovery_key(dir: &Path) -> Result<(), StoreError> {
 
 /// Opens (or with `create`, creates) an SQLCipher file with `key`, and proves the key right
 /// before anything is written: SQLCipher accepts any key and fails only at the first read.
+/// Runs SQLite's and SQLCipher's one-time start-up to its end before the first connection.
+///
+/// SQLite marks itself initialised before it runs SQLCipher's start-up (`SQLITE_EXTRA_INIT`),
+/// so a thread opening a connection while another is still starting SQLCipher gets "An error
+/// occurred with PRAGMA key" (about 1 process start in 75 with 8 threads; seen in CI as a new
+/// store that needed its recovery key). Every connection the store opens comes here first.
+/// Tested by `tests/store_first_open.rs`.
+fn sqlite_ready() -> Result<(), StoreError> {
+    static READY: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    // The first connection runs the start-up to its end (rusqlite's open initialises SQLite,
+    // which runs SQLCipher's); other threads wait here until it has.
+    READY
+        .get_or_init(|| {
+            let conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
+            conn.query_row("PRAGMA cipher_version", [], |r| r.get::<_, String>(0))
+                .map(|_| ())
+                .map_err(|e| format!("SQLCipher did not start: {e}"))
+        })
+        .clone()
+        .map_err(StoreError::Invalid)
+}
+
 fn open_keyed(path: &Path, key: &StoreKey, create: bool) -> Result<Connection, StoreError> {
+    sqlite_ready()?;
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
