@@ -586,8 +586,15 @@ async fn an_office_printed_letter_is_archived_and_a_refusal_is_recorded() {
         "{}",
         error.message
     );
+    let detail = error.detail.expect("the clerk's message");
+    assert_eq!(
+        detail.key,
+        kommunepost_core::problem::ProblemKey::ArchiveRefused
+    );
+    assert_eq!(detail.params["reason"], "Ugyldig arkivdel");
     let package = store.archive_package(&id).unwrap();
     assert_eq!(package.state, PackageState::Failed);
+    assert_eq!(package.problem, Some(detail), "kept with the package");
     assert!(
         package
             .error

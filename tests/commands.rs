@@ -299,6 +299,9 @@ fn templates_are_imported_with_a_precise_error_for_a_broken_file() {
             .contains("'{{' without a closing '}}'"),
         "{error}"
     );
+    // The clerk's message: a key and its values, said by the UI in the clerk's language.
+    assert_eq!(error["detail"]["key"], "markup_field", "{error}");
+    assert_eq!(error["detail"]["params"]["line"], "1", "{error}");
     let file = kommunepost_core::letters::template::example_file()
         .replace("Vedtak – eksempel", "Innkalling");
     invoke(&window, "import_template", json!({ "contents": file })).unwrap();
@@ -329,6 +332,10 @@ fn a_recipient_list_is_reported_with_masked_numbers_and_problems_by_row() {
     );
     assert_eq!(report["preview"][0]["identifier"], "209146 *****");
     assert_eq!(report["problems"][0]["row"], 3);
+    assert_eq!(
+        report["problems"][0]["problem"]["key"], "ident_wrong_check_digit",
+        "{report}"
+    );
     assert!(
         !report.to_string().contains("95016"),
         "no full number in the report"
@@ -340,6 +347,7 @@ fn a_recipient_list_is_reported_with_masked_numbers_and_problems_by_row() {
     )
     .unwrap_err();
     assert_eq!(error["code"], "invalid_recipient_list");
+    assert_eq!(error["detail"]["key"], "list_missing_columns", "{error}");
 }
 
 #[test]

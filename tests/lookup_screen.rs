@@ -114,6 +114,10 @@ async fn more_than_ten_persons_without_a_purpose_are_refused_before_anything_is_
         .await
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::PurposeRequired);
+    assert_eq!(
+        error.detail.map(|d| d.key),
+        Some(kommunepost_core::problem::ProblemKey::PurposeRequired)
+    );
     assert!(
         state
             .session()
@@ -140,6 +144,12 @@ async fn in_test_without_credentials_the_lookup_says_so() {
         .await
         .unwrap_err();
     assert_eq!(error.code, ErrorCode::NoCredentials);
+    let detail = error.detail.expect("the clerk's message");
+    assert_eq!(
+        detail.key,
+        kommunepost_core::problem::ProblemKey::MissingClientId
+    );
+    assert_eq!(detail.params["environment"], "test");
 }
 
 #[tokio::test]
@@ -165,6 +175,18 @@ async fn test_connection_in_the_sandbox_passes_every_step() {
             ("signing", true)
         ],
         "{steps:?}"
+    );
+    use kommunepost_core::problem::ProblemKey as K;
+    let said: Vec<K> = steps.iter().map(|s| s.detail.key).collect();
+    assert_eq!(
+        said,
+        [
+            K::StepCredentialsOk,
+            K::StepTokenOk,
+            K::StepLookupOk,
+            K::StepSvarUtOk,
+            K::StepSigningOk
+        ]
     );
 }
 

@@ -6,6 +6,7 @@ use kommunepost_core::krr::connect;
 use kommunepost_core::maskinporten::{
     CertificateInfo, ClientCredential, CredentialKind, save_certificate,
 };
+use kommunepost_core::problem::{Explain, Problem, ProblemKey};
 use serde::Serialize;
 
 use crate::error::{CommandError, ErrorCode};
@@ -31,8 +32,10 @@ pub struct ConnectionStep {
     pub step: String,
     /// Whether it worked.
     pub ok: bool,
-    /// What happened, or what to fix.
+    /// What happened, or what to fix (English: the log).
     pub message: String,
+    /// What happened, for the UI to say in the clerk's language.
+    pub detail: Problem,
 }
 
 impl AppState {
@@ -52,7 +55,8 @@ impl AppState {
             return Err(CommandError::new(
                 ErrorCode::InvalidSettings,
                 "a client id is needed, and only for the test and production environments",
-            ));
+            )
+            .with_detail(Problem::new(ProblemKey::ClientIdNeeded)));
         }
         // One cleaned secret, checked and saved alike: a password as typed, a kid trimmed.
         let secret = match kind {
@@ -65,20 +69,22 @@ impl AppState {
                 return Err(CommandError::new(
                     ErrorCode::BadCertificate,
                     "a registered key needs its kid",
-                ));
+                )
+                .with_detail(Problem::new(ProblemKey::KeyNeedsKid)));
             }
             CredentialKind::Key => ClientCredential::from_pem_key(file, &secret),
         }
-        .map_err(|e| CommandError::new(ErrorCode::BadCertificate, e))?;
+        .map_err(|e| CommandError::explained(ErrorCode::BadCertificate, &e))?;
         let info = credential.certificate_info().ok_or_else(|| {
             CommandError::new(ErrorCode::BadCertificate, "the file holds no certificate")
+                .with_detail(Problem::new(ProblemKey::CertNoCertificate))
         })?;
         let store = self
             .credentials
             .clone()
-            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+            .map_err(|e| CommandError::explained(ErrorCode::CredentialStore, &e))?;
         save_certificate(store.as_ref(), environment, kind, file, &secret)
-            .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+            .map_err(|e| CommandError::explained(ErrorCode::CredentialStore, &e))?;
         self.update_settings(|settings| {
             if let Some(env) = settings.environment_settings_mut(environment) {
                 env.client_id = Some(client_id.to_owned());
@@ -120,10 +126,11 @@ impl AppState {
     /// readiness checklist before switching environment.
     pub async fn test_connection(&self, environment: Environment) -> Vec<ConnectionStep> {
         let mut steps = self.test_krr(environment).await;
-        let step = |step: &str, ok: bool, message: String| ConnectionStep {
+        let step = |step: &str, ok: bool, message: String, detail: Problem| ConnectionStep {
             step: step.to_owned(),
             ok,
             message,
+            detail,
         };
         match self.with_services(environment, |s| s.svarut()).await {
             Ok(svarut) => {
@@ -132,34 +139,60 @@ impl AppState {
                     self.clock().now().timestamp_nanos_opt().unwrap_or_default()
                 );
                 steps.push(match svarut.ids_by_ekstern_ref(&probe).await {
-                    Ok(_) => step("svarut", true, "SvarUt answered".to_owned()),
-                    Err(error) => step("svarut", false, error.to_string()),
+                    Ok(_) => step(
+                        "svarut",
+                        true,
+                        "SvarUt answered".to_owned(),
+                        Problem::new(ProblemKey::StepSvarUtOk),
+                    ),
+                    Err(error) => step("svarut", false, error.to_string(), error.problem()),
                 });
             }
-            Err(error) => steps.push(step("svarut", false, error.message)),
+            Err(error) => steps.push(step(
+                "svarut",
+                false,
+                error.message,
+                detail_of(error.detail),
+            )),
         }
         match self.with_services(environment, |s| s.signing()).await {
             Ok(signing) => steps.push(match signing.whoami().await {
-                Ok(_) => step("signing", true, "the signing service answered".to_owned()),
-                Err(error) => step("signing", false, error.to_string()),
+                Ok(_) => step(
+                    "signing",
+                    true,
+                    "the signing service answered".to_owned(),
+                    Problem::new(ProblemKey::StepSigningOk),
+                ),
+                Err(error) => step("signing", false, error.to_string(), error.problem()),
             }),
-            Err(error) => steps.push(step("signing", false, error.message)),
+            Err(error) => steps.push(step(
+                "signing",
+                false,
+                error.message,
+                detail_of(error.detail),
+            )),
         }
         steps
     }
 
     /// Maskinporten and KRR: the credentials, a token, a one-person lookup.
     async fn test_krr(&self, environment: Environment) -> Vec<ConnectionStep> {
-        let step = |step: &str, ok: bool, message: String| ConnectionStep {
+        let step = |step: &str, ok: bool, message: String, detail: Problem| ConnectionStep {
             step: step.to_owned(),
             ok,
             message,
+            detail,
         };
         let mut steps = Vec::new();
         let (endpoints, access) = match self.access_for(environment).await {
             Ok(found) => found,
             Err(error) => {
-                steps.push(step("credentials", false, error.message));
+                steps.push(step(
+                    "credentials",
+                    false,
+                    error.message,
+                    detail_of(error.detail),
+                ));
                 return steps;
             }
         };
@@ -167,19 +200,25 @@ impl AppState {
             "credentials",
             true,
             format!("client {}", access.client_id),
+            Problem::new(ProblemKey::StepCredentialsOk).with("client", &access.client_id),
         ));
         let settings = self.settings();
         let (tokens, krr) = match connect(&endpoints, access, &settings.timeouts, self.clock()) {
             Ok(clients) => clients,
             Err(error) => {
-                steps.push(step("token", false, error.to_string()));
+                steps.push(step("token", false, error.to_string(), error.problem()));
                 return steps;
             }
         };
         match tokens.token().await {
-            Ok(token) => steps.push(step("token", true, format!("scopes: {}", token.scope))),
+            Ok(token) => steps.push(step(
+                "token",
+                true,
+                format!("scopes: {}", token.scope),
+                Problem::new(ProblemKey::StepTokenOk).with("scopes", &token.scope),
+            )),
             Err(error) => {
-                steps.push(step("token", false, error.to_string()));
+                steps.push(step("token", false, error.to_string(), error.problem()));
                 return steps;
             }
         }
@@ -189,9 +228,15 @@ impl AppState {
                 "lookup",
                 true,
                 format!("KRR at {} answered", endpoints.krr),
+                Problem::new(ProblemKey::StepLookupOk).with("url", &endpoints.krr),
             )),
-            Err(error) => steps.push(step("lookup", false, error.to_string())),
+            Err(error) => steps.push(step("lookup", false, error.to_string(), error.problem())),
         }
         steps
     }
+}
+
+/// The clerk's message of a failed step: the error's, or "something went wrong".
+fn detail_of(detail: Option<Problem>) -> Problem {
+    detail.unwrap_or_else(|| Problem::new(ProblemKey::Internal))
 }

@@ -2,6 +2,7 @@
 //! preview of a draft, queuing it, and the background worker that sends and tracks. What
 //! crosses to the UI is masked: names and `010180 *****`, never a full fødselsnummer.
 
+use kommunepost_core::problem::{Explain, Problem, ProblemKey};
 use std::sync::Arc;
 
 use kommunepost_core::background::{self, RoundReport};
@@ -57,8 +58,10 @@ pub struct OutboxRow {
     pub created_at: String,
     /// When it may leave (held letters can be recalled until then).
     pub release_at: String,
-    /// The last error, identifiers masked.
+    /// The last error, identifiers masked (English: the log; the UI shows `last_problem`).
     pub last_error: Option<String>,
+    /// The last error, for the UI to say in the clerk's language.
+    pub last_problem: Option<Problem>,
     /// Printed at the office instead of through SvarUt.
     pub local_print: bool,
     /// What the clerk did about an exception or reminder.
@@ -89,6 +92,7 @@ impl From<&OutboxLetter> for OutboxRow {
             created_at: letter.created_at.to_rfc3339(),
             release_at: letter.release_at.to_rfc3339(),
             last_error: letter.last_error.as_deref().map(mask_text),
+            last_problem: letter.last_problem.clone(),
             local_print: letter.local_print,
             handled_note: letter.handled_note.clone(),
             pages: letter.pages,
@@ -102,8 +106,10 @@ impl From<&OutboxLetter> for OutboxRow {
 pub struct TimelineEvent {
     /// When (RFC 3339 or as SvarUt wrote it).
     pub at: String,
-    /// What happened.
+    /// What happened (as the outbox or SvarUt wrote it).
     pub text: String,
+    /// For a failure, what went wrong, for the UI to say in the clerk's language.
+    pub problem: Option<Problem>,
 }
 
 /// A letter with its timeline.
@@ -116,7 +122,7 @@ pub struct LetterDetail {
     /// SvarUt's own events (`hendelser`), when it has the letter.
     pub svarut_events: Vec<TimelineEvent>,
     /// Why SvarUt's events could not be fetched.
-    pub svarut_error: Option<String>,
+    pub svarut_error: Option<Problem>,
     /// SvarUt's id.
     pub svarut_id: Option<String>,
     /// The send-time KRR lookup: when, and the routing it gave (as stored).
@@ -144,10 +150,11 @@ impl From<SendingError> for CommandError {
             SendingError::Prepare(error) => error.into(),
             SendingError::Lookup(error) => error.into(),
             SendingError::Store(error) => error.into(),
-            SendingError::SentBefore(_) => Self::new(ErrorCode::AlreadySent, error),
-            SendingError::Case(_) => Self::new(ErrorCode::InvalidCase, error),
+            SendingError::SentBefore(_) => Self::explained(ErrorCode::AlreadySent, &error),
+            SendingError::Case(_) => Self::explained(ErrorCode::InvalidCase, &error),
             SendingError::NothingToSend | SendingError::Mailing(_) => {
                 Self::new(ErrorCode::LetterNotReady, mask_text(&error.to_string()))
+                    .with_detail(error.problem())
             }
         }
     }
@@ -157,7 +164,7 @@ impl From<PrepareError> for CommandError {
     fn from(error: PrepareError) -> Self {
         match error {
             PrepareError::Draft(draft) => draft.into(),
-            other => Self::new(ErrorCode::LetterNotReady, other),
+            other => Self::explained(ErrorCode::LetterNotReady, &other),
         }
     }
 }
@@ -169,7 +176,7 @@ impl From<kommunepost_core::svarut::SvarUtError> for CommandError {
         } else {
             ErrorCode::ServiceUnavailable
         };
-        Self::new(code, mask_text(&error.to_string()))
+        Self::new(code, mask_text(&error.to_string())).with_detail(error.problem())
     }
 }
 
@@ -216,21 +223,23 @@ impl AppState {
             return Err(CommandError::new(
                 ErrorCode::InvalidSettings,
                 "the sandbox has its own SvarUt account",
-            ));
+            )
+            .with_detail(Problem::new(ProblemKey::SandboxOwnAccount)));
         }
         if !uuid(konto_id) || !uuid(integrasjon_id) {
             return Err(CommandError::new(
                 ErrorCode::InvalidSettings,
                 "the account id and the integration id are UUIDs (as in the KS Fiks configuration)",
-            ));
+            )
+            .with_detail(Problem::new(ProblemKey::SvarUtIdsNotUuid)));
         }
         if let Some(password) = password.filter(|p| !p.is_empty()) {
             let store = self
                 .credentials
                 .clone()
-                .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+                .map_err(|e| CommandError::explained(ErrorCode::CredentialStore, &e))?;
             save_integration_password(store.as_ref(), environment, password)
-                .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?;
+                .map_err(|e| CommandError::explained(ErrorCode::CredentialStore, &e))?;
         }
         self.update_settings(|settings| {
             if let Some(env) = settings.environment_settings_mut(environment) {
@@ -251,7 +260,7 @@ impl AppState {
             .unwrap_or_default();
         let has_password = match &self.credentials {
             Ok(store) => load_integration_password(store.as_ref(), environment)
-                .map_err(|e| CommandError::new(ErrorCode::CredentialStore, e))?
+                .map_err(|e| CommandError::explained(ErrorCode::CredentialStore, &e))?
                 .is_some(),
             Err(_) => false,
         };
@@ -271,7 +280,15 @@ impl AppState {
             return Err(CommandError::new(
                 ErrorCode::InvalidSettings,
                 "hold letters at most 24 hours",
-            ));
+            )
+            .with_detail(Problem::new(ProblemKey::HoldTooLong)));
+        }
+        if !(1..=16).contains(&dispatch.svarut_in_flight) {
+            return Err(CommandError::new(
+                ErrorCode::InvalidSettings,
+                "SvarUt sends in flight: 1 to 16",
+            )
+            .with_detail(Problem::new(ProblemKey::InFlightRange)));
         }
         let prices = &dispatch.prices;
         let all = [
@@ -291,7 +308,8 @@ impl AppState {
             return Err(CommandError::new(
                 ErrorCode::InvalidSettings,
                 "prices are amounts of 0 kr or more",
-            ));
+            )
+            .with_detail(Problem::new(ProblemKey::PriceNegative)));
         }
         self.update_settings(|settings| settings.dispatch = dispatch)?;
         // The REST flavour may have changed: the next use builds the client anew.
@@ -303,7 +321,8 @@ impl AppState {
         let recipient_fnr = match draft.recipient_fnr.trim() {
             "" => None,
             text => Some(
-                Fnr::parse(text).map_err(|e| CommandError::new(ErrorCode::InvalidIdentifier, e))?,
+                Fnr::parse(text)
+                    .map_err(|e| CommandError::explained(ErrorCode::InvalidIdentifier, &e))?,
             ),
         };
         let draft = DraftToSend {
@@ -393,7 +412,7 @@ impl AppState {
                 environment: environment.as_str().to_owned(),
             },
         )
-        .print_at_office(settings.dispatch.print_at_office)
+        .with_dispatch(&settings.dispatch)
         .with_lease(kommunepost_core::outbox::lease_for(&settings.timeouts))
         .with_archive(settings.archive.clone());
         Ok(background::outbox_round(&worker, track).await?)
@@ -414,11 +433,12 @@ impl AppState {
         let store = self.store()?;
         let letter = store.get_letter(id)?;
         let events = store
-            .letter_events(id)?
+            .letter_timeline(id)?
             .into_iter()
-            .map(|(at, text)| TimelineEvent {
+            .map(|(at, text, problem)| TimelineEvent {
                 at,
                 text: mask_text(&text),
+                problem,
             })
             .collect();
         let (mut svarut_events, mut svarut_error) = (Vec::new(), None);
@@ -433,12 +453,19 @@ impl AppState {
                             .map(|h| TimelineEvent {
                                 at: h.tidspunkt,
                                 text: mask_text(&h.hendelse),
+                                problem: None,
                             })
                             .collect();
                     }
-                    Err(error) => svarut_error = Some(mask_text(&error.to_string())),
+                    Err(error) => svarut_error = Some(error.problem()),
                 },
-                Err(error) => svarut_error = Some(error.message),
+                Err(error) => {
+                    svarut_error = Some(
+                        error
+                            .detail
+                            .unwrap_or_else(|| Problem::new(ProblemKey::Internal)),
+                    )
+                }
             }
         }
         Ok(LetterDetail {
@@ -485,7 +512,8 @@ impl AppState {
             return Err(CommandError::new(
                 ErrorCode::LetterNotReady,
                 "choose the letters to print",
-            ));
+            )
+            .with_detail(Problem::new(ProblemKey::NothingChosen)));
         }
         let store = self.store()?;
         let mut documents = Vec::new();
@@ -495,6 +523,9 @@ impl AppState {
                 return Err(CommandError::new(
                     ErrorCode::LetterNotReady,
                     format!("«{}» is not waiting for print at the office", letter.title),
+                )
+                .with_detail(
+                    Problem::new(ProblemKey::NotWaitingForPrint).with("title", &letter.title),
                 ));
             }
             documents.extend(store.letter_documents(id)?);
@@ -502,13 +533,14 @@ impl AppState {
         let (first, rest) = documents.split_first().expect("at least one letter");
         let rest: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
         let merged = kommunepost_core::letters::pdf::append::append(first, &rest)
-            .map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))?;
+            .map_err(|e| CommandError::explained(ErrorCode::InvalidAttachment, &e))?;
         let stamp = norway::local(self.clock().now()).format("%Y-%m-%d-%H%M");
         let name = format!("utskrift-{stamp}.pdf");
         let path =
             kommunepost_core::paths::export_file(&self.paths().export_dir, &name, &merged.bytes)
                 .map_err(|e| {
                     CommandError::new(ErrorCode::Internal, format!("writing {name}: {e}"))
+                        .with_detail(Problem::new(ProblemKey::FileWriteFailed).with("name", &name))
                 })?;
         Ok(path.display().to_string())
     }

@@ -1,7 +1,9 @@
-//! The one error shape that crosses the IPC boundary: `{code, message}`. The UI branches on
-//! `code` (and shows its own text for it); `message` is the detail from core.
+//! The one error shape that crosses the IPC boundary: `{code, message, detail}`. The UI branches
+//! on `code` and shows its own text for it, then the `detail` (a key with parameters) in the
+//! clerk's language. `message` is core's English, for the log; the UI never shows it.
 
 use kommunepost_core::config::ConfigError;
+use kommunepost_core::problem::{Explain, Problem};
 use kommunepost_core::store::{CredentialError, KeyError, StoreError};
 use serde::Serialize;
 
@@ -71,17 +73,35 @@ pub enum ErrorCode {
 pub struct CommandError {
     /// What the UI branches on.
     pub code: ErrorCode,
-    /// Detail for the user and the log.
+    /// The detail in English, for the log and the CLI; the UI never shows it.
     pub message: String,
+    /// The detail for the clerk, said by the UI in the clerk's language.
+    pub detail: Option<Problem>,
 }
 
 impl CommandError {
-    /// An error with a code and a message.
+    /// An error with a code and a message (the UI says only the code's text).
     pub fn new(code: ErrorCode, message: impl ToString) -> Self {
         Self {
             code,
             message: message.to_string(),
+            detail: None,
         }
+    }
+
+    /// An error with a code, from a core error that says what went wrong for the clerk.
+    pub fn explained<E: Explain + std::fmt::Display>(code: ErrorCode, error: &E) -> Self {
+        Self {
+            code,
+            message: error.to_string(),
+            detail: Some(error.problem()),
+        }
+    }
+
+    /// The same error with a detail for the clerk.
+    pub fn with_detail(mut self, detail: Problem) -> Self {
+        self.detail = Some(detail);
+        self
     }
 }
 
@@ -103,7 +123,7 @@ impl From<StoreError> for CommandError {
         if code == ErrorCode::Internal {
             tracing::error!(%error, "store error");
         }
-        Self::new(code, error)
+        Self::explained(code, &error)
     }
 }
 
@@ -119,7 +139,7 @@ impl From<kommunepost_core::krr::KrrError> for CommandError {
             _ => ErrorCode::ServiceUnavailable,
         };
         tracing::warn!(%error, "KRR lookup failed");
-        Self::new(code, error)
+        Self::explained(code, &error)
     }
 }
 
@@ -127,7 +147,7 @@ impl From<kommunepost_core::lookup::LookupError> for CommandError {
     fn from(error: kommunepost_core::lookup::LookupError) -> Self {
         use kommunepost_core::lookup::LookupError;
         match error {
-            LookupError::PurposeRequired => Self::new(ErrorCode::PurposeRequired, error),
+            LookupError::PurposeRequired => Self::explained(ErrorCode::PurposeRequired, &error),
             LookupError::Audit(store) => store.into(),
         }
     }
@@ -142,13 +162,13 @@ impl From<kommunepost_core::services::ServiceError> for CommandError {
             ServiceError::Config(_) | ServiceError::Client(_) => ErrorCode::InvalidSettings,
             ServiceError::Certificate(_) => ErrorCode::BadCertificate,
         };
-        Self::new(code, error)
+        Self::explained(code, &error)
     }
 }
 
 impl From<ConfigError> for CommandError {
     fn from(error: ConfigError) -> Self {
-        Self::new(ErrorCode::InvalidSettings, error)
+        Self::explained(ErrorCode::InvalidSettings, &error)
     }
 }
 
@@ -166,7 +186,7 @@ impl From<kommunepost_core::letters::draft::DraftError> for CommandError {
             DraftError::Attachment(_) => ErrorCode::InvalidAttachment,
             DraftError::NoSuchRow(_) | DraftError::Compose(_) => ErrorCode::LetterNotReady,
         };
-        Self::new(code, error)
+        Self::explained(code, &error)
     }
 }
 

@@ -5,6 +5,7 @@
 //! UI is masked (`010180 *****`); documents and signed results stay in the encrypted store
 //! unless the clerk exports them.
 
+use kommunepost_core::problem::{Problem, ProblemKey};
 use std::sync::Arc;
 
 use base64::Engine;
@@ -113,7 +114,7 @@ impl From<TrackError> for CommandError {
             TrackError::Order(_) => ErrorCode::SigningNotPossible,
             TrackError::Service(e) => signing_code(e),
         };
-        CommandError::new(code, error)
+        CommandError::explained(code, &error)
     }
 }
 
@@ -136,7 +137,7 @@ fn signing_code(error: &SigningError) -> ErrorCode {
 
 impl From<SigningError> for CommandError {
     fn from(error: SigningError) -> Self {
-        CommandError::new(signing_code(&error), error)
+        CommandError::explained(signing_code(&error), &error)
     }
 }
 
@@ -199,6 +200,10 @@ impl AppState {
                                 "«{}» is a mass mailing; choose a single letter",
                                 draft.title
                             ),
+                        )
+                        .with_detail(
+                            Problem::new(ProblemKey::SigningNeedsSingleLetter)
+                                .with("title", &draft.title),
                         ));
                     }
                     let preview = crate::commands::letter_preview::render_preview(
@@ -256,7 +261,7 @@ impl AppState {
         let (environment, client) = self.signing_client().await?;
         let (job, names) = input
             .to_job(client.sender(), &self.polling_queue()?, self.clock().now())
-            .map_err(|e| CommandError::new(ErrorCode::InvalidSigningOrder, e))?;
+            .map_err(|e| CommandError::explained(ErrorCode::InvalidSigningOrder, &e))?;
         Ok((environment, client, job, names))
     }
 
@@ -268,7 +273,7 @@ impl AppState {
     ) -> Result<SigningSummary, CommandError> {
         let (environment, _client, job, names) = self.job_for(form).await?;
         kommunepost_core::signing::summary::summarise(&job, &names, environment, self.clock().now())
-            .map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))
+            .map_err(|e| CommandError::explained(ErrorCode::InvalidAttachment, &e))
     }
 
     /// Keeps the order in the store (audited: fødselsnumre go to the service) and sends it.
@@ -363,6 +368,7 @@ impl AppState {
                 ErrorCode::SigningNotPossible,
                 "the signed document is not stored yet",
             )
+            .with_detail(Problem::new(ProblemKey::SigningNotCompleted))
         })?;
         Ok(SigningPdf {
             title: order.title,
@@ -380,6 +386,7 @@ impl AppState {
                 ErrorCode::SigningNotPossible,
                 "the signed document is not stored yet",
             )
+            .with_detail(Problem::new(ProblemKey::SigningNotCompleted))
         })?;
         let stem = kommunepost_core::signing::model::file_name_for(0, &order.title, "pdf")
             .trim_start_matches("0000_")
@@ -391,6 +398,7 @@ impl AppState {
             let path = kommunepost_core::paths::export_file(&self.paths().export_dir, &name, bytes)
                 .map_err(|e| {
                     CommandError::new(ErrorCode::Internal, format!("writing {name}: {e}"))
+                        .with_detail(Problem::new(ProblemKey::FileWriteFailed).with("name", &name))
                 })?;
             written.push(path.display().to_string());
             Ok::<_, CommandError>(())

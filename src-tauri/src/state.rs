@@ -1,5 +1,6 @@
 //! What the app holds while it runs.
 
+use kommunepost_core::problem::{Problem, ProblemKey};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -225,6 +226,7 @@ impl AppState {
                             ErrorCode::ServiceUnavailable,
                             "the sandbox services are not running",
                         )
+                        .with_detail(Problem::new(ProblemKey::SandboxNotRunning))
                     })?,
             ),
             _ => None,

@@ -880,7 +880,7 @@ async fn sign_by_hand_and_open_the_signed_pdf(client: &Client) {
         wait_for_contains(
             client,
             "[data-testid=signing-timeline]",
-            &format!("{first_name} har signert")
+            &format!("{first_name}: Signert")
         )
         .await,
         "the timeline does not show the signature"

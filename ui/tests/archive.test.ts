@@ -54,6 +54,7 @@ function pkg(over: Partial<ArchivePackage>): ArchivePackage {
     title: "Vedtak om skoleskyss",
     state: "waiting",
     error: null,
+    problem: null,
     built_at: "2026-12-06T19:42:00Z",
     exported_at: null,
     archived_at: null,
@@ -152,9 +153,11 @@ describe("archive package words", () => {
     expect(packageStateText(pkg({}))).toBe("Venter på arkivet");
     expect(packageStateText(pkg({ exported_at: "2026-12-06T19:42:00Z" }))).toBe("Venter på arkivet – eksportert 6. desember 2026 kl. 20.42");
     expect(packageStateText(pkg({ state: "archived", numbers: archivedNumbers }))).toBe("Arkivert – journalpost 2026/4567 i sak 2026/418");
-    expect(packageStateText(pkg({ state: "failed", error: "the signed document is not stored yet" }))).toBe(
-      "Feilet: the signed document is not stored yet",
-    );
+    // The English error is for the log: the problem is said, in the clerk's language.
+    expect(
+      packageStateText(pkg({ state: "failed", error: "the signed document is not stored yet", problem: { key: "archive_build_failed", params: {} } })),
+    ).toBe("Feilet: Arkivpakken kunne ikke lages. Loggen viser hvorfor. Prøv igjen fra Arkiv.");
+    expect(packageStateText(pkg({ state: "failed", error: "the signed document is not stored yet", problem: null }))).toBe("Feilet: ukjent årsak");
     expect(packageStateText(pkg({ state: "failed", error: null }))).toBe("Feilet: ukjent årsak");
   });
 
@@ -228,7 +231,7 @@ describe("Arkiv tab", () => {
           return [
             pkg({ id: "w", exported_at: "2026-12-06T19:42:00Z" }),
             pkg({ id: "a", state: "archived", numbers: archivedNumbers }),
-            pkg({ id: "f", state: "failed", error: "no PDF", signing_order_id: "o1", letter_id: null, recipient: "", title: "Avtale" }),
+            pkg({ id: "f", state: "failed", error: "no PDF", problem: { key: "archive_build_failed", params: {} }, signing_order_id: "o1", letter_id: null, recipient: "", title: "Avtale" }),
           ];
         case "archive_export_folder":
           return "/home/kari/Kommunepost/arkiv";
@@ -255,7 +258,8 @@ describe("Arkiv tab", () => {
     expect(within(archived).queryByRole("button")).toBeNull();
     expect(failed.dataset.state).toBe("failed");
     expect(failed.textContent).toContain("Signeringsoppdrag");
-    expect(failed.textContent).toContain("Feilet: no PDF");
+    expect(failed.textContent).toContain("Feilet: Arkivpakken kunne ikke lages.");
+    expect(failed.textContent).not.toContain("no PDF");
     await fireEvent.click(within(failed).getByRole("button", { name: "Prøv igjen: Avtale" }));
     await vi.waitFor(() => expect(calls.some(([cmd, args]) => cmd === "retry_archive_package" && args.id === "f")).toBe(true));
     await vi.waitFor(() => expect(calls.filter(([cmd]) => cmd === "archive_packages")).toHaveLength(2));
@@ -291,7 +295,13 @@ describe("Arkiv tab", () => {
     let refuse = false;
     const calls = backend({
       import_archive_receipt: () => {
-        if (refuse) throw { code: "invalid_archive_receipt", message: "the archive refused the journal post" };
+        if (refuse) {
+          throw {
+            code: "invalid_archive_receipt",
+            message: "the archive refused the journal post: Ukjent sak",
+            detail: { key: "archive_refused", params: { reason: "Ukjent sak" } },
+          };
+        }
         return pkg({ state: "archived", numbers: archivedNumbers });
       },
     });
@@ -316,7 +326,8 @@ describe("Arkiv tab", () => {
     await vi.waitFor(() => {
       const error = screen.getByTestId("archive-receipt-error").textContent ?? "";
       expect(error).toContain("Filen er ikke en kvittering fra arkivet");
-      expect(error).toContain("the archive refused the journal post");
+      expect(error).toContain("Arkivet avviste journalposten: Ukjent sak");
+      expect(error).not.toContain("the archive refused");
     });
   });
 
@@ -375,7 +386,9 @@ describe("Innstillinger: Arkiv", () => {
         case "archive_settings":
           return { defaults: { ...emptyCase(), document_type: "B" }, archive_part: "" };
         case "save_archive_settings":
-          if (refuse) throw { code: "invalid_case", message: "a screened letter needs its legal basis (hjemmel)" };
+          if (refuse) {
+            throw { code: "invalid_case", message: "a screened letter needs its legal basis (hjemmel)", detail: { key: "case_no_authority", params: {} } };
+          }
           saved.push(JSON.parse(JSON.stringify(args.settings)));
           return null;
         default:
@@ -412,7 +425,8 @@ describe("Innstillinger: Arkiv", () => {
     await vi.waitFor(() => {
       const error = screen.getByTestId("archive-settings-error").textContent ?? "";
       expect(error).toContain("Saksopplysningene kan ikke brukes.");
-      expect(error).toContain("needs its legal basis");
+      expect(error).toContain("Et skjermet brev må ha hjemmel.");
+      expect(error).not.toContain("needs its legal basis");
     });
   });
 });

@@ -120,7 +120,15 @@ describe("Brev editor", () => {
             file_name: "Innkalling.pdf",
             window_lines: ["Liv", "Storgata 2", "7300 ORKANGER"],
             recipient: "Liv (309100 *****)",
-            problems: [{ code: "margin_too_small", document: "vedlegg.pdf", message: "page 1: content starts 10 mm from the left edge", blocking: true }],
+            problems: [
+              {
+                code: "margin_too_small",
+                document: "vedlegg.pdf",
+                message: "page 1: content starts 10 mm from the left edge",
+                problem: { key: "margin_too_small", params: { page: "1", found: "10", min: "15" } },
+                blocking: true,
+              },
+            ],
             pdf_a: true,
           };
         default:
@@ -146,7 +154,10 @@ describe("Brev editor", () => {
     expect(asked.row).toBe(3);
     expect(asked.draft.letter.recipients_csv_base64).toBeTruthy();
     expect(screen.getByTestId("preview-summary").textContent).toContain("Liv (309100 *****)");
-    expect(screen.getByTestId("preflight-problems").textContent).toContain("10 mm from the left edge");
+    expect(screen.getByTestId("preflight-problems").textContent).toContain(
+      "vedlegg.pdf: Side 1: innholdet begynner 10 mm fra venstre kant. Utskrift krever minst 15 mm.",
+    );
+    expect(screen.getByTestId("preflight-problems").textContent).not.toContain("left edge");
     expect(screen.getByTestId("envelope-window")).toBeTruthy();
 
     await fireEvent.keyDown(screen.getByTestId("pdf-page"), { key: "ArrowRight" });
@@ -156,14 +167,19 @@ describe("Brev editor", () => {
 
   it("says why a preview cannot be made", async () => {
     invoke.mockImplementation(async (cmd: string) => {
-      if (cmd === "preview_letter") throw { code: "letter_not_ready", message: "unknown merge field(s): frist" };
+      if (cmd === "preview_letter") {
+        throw { code: "letter_not_ready", message: "unknown merge field(s): frist", detail: { key: "merge_unknown", params: { fields: "frist" } } };
+      }
       if (cmd === "letter_geometry") return { page_width: 210, page_height: 297, window: { left: 15, top: 44, width: 100, height: 30 }, address: { left: 25, top: 47, width: 85, height: 23 } };
       return [];
     });
     render(Brev);
     await fireEvent.click(screen.getByTestId("new-draft"));
     await fireEvent.click(screen.getByTestId("preview"));
-    await vi.waitFor(() => expect(screen.getByTestId("preview-error").textContent).toContain("Brevet kan ikke lages ennå. unknown merge field(s): frist"));
+    await vi.waitFor(() =>
+      expect(screen.getByTestId("preview-error").textContent).toContain("Brevet kan ikke lages ennå. Flettefelt uten kolonne eller verdi: frist"),
+    );
+    expect(screen.getByTestId("preview-error").textContent).not.toContain("unknown merge field");
   });
 });
 

@@ -26,6 +26,8 @@ import SvarUtSettings from "../src/components/SvarUtSettings.svelte";
 import MaskinportenClient from "../src/components/MaskinportenClient.svelte";
 import SigningSettings from "../src/components/SigningSettings.svelte";
 import LetterTimeline from "../src/components/LetterTimeline.svelte";
+import StoreGate from "../src/components/StoreGate.svelte";
+import { createRawSnippet } from "svelte";
 
 // jsdom's Blob has no text(); the web view's has.
 if (!Blob.prototype.text) {
@@ -65,13 +67,24 @@ describe("the background banner", () => {
     render(App);
     await vi.waitFor(() => expect(listeners.has("background-status")).toBe(true));
     expect(screen.queryByTestId("background-banner")).toBeNull();
+    // Core's English text is for the log: the banner says there is a problem, not the English.
     listeners.get("background-status")!({
       payload: "another Kommunepost on this machine is sending (kommunepost outbox run, pid 4242, since 13:30)",
     });
     const banner = await screen.findByTestId("background-banner");
     expect(banner.getAttribute("role")).toBe("alert");
-    expect(banner.textContent).toContain("Bakgrunnsarbeidet");
-    expect(banner.textContent).toContain("pid 4242, since 13:30");
+    expect(banner.textContent).toContain("Bakgrunnsarbeidet (utsending og sporing) melder om et problem. Loggen viser hva.");
+    expect(banner.textContent).not.toContain("pid 4242");
+    // A problem (or an error carrying one) is said in the clerk's language.
+    listeners.get("background-status")!({ payload: { key: "worker_busy", params: { holder: "?" } } });
+    await vi.waitFor(() =>
+      expect(screen.getByTestId("background-banner").textContent).toContain("En annen Kommunepost på denne maskinen sender allerede fra denne lagringen."),
+    );
+    listeners.get("background-status")!({
+      payload: { code: "service_unavailable", message: "SvarUt: timed out", detail: { key: "svar_ut_timeout", params: { seconds: "30" } } },
+    });
+    await vi.waitFor(() => expect(screen.getByTestId("background-banner").textContent).toContain("SvarUt svarte ikke innen 30 sekunder."));
+    expect(screen.getByTestId("background-banner").textContent).not.toContain("timed out");
     listeners.get("background-status")!({ payload: null });
     await vi.waitFor(() => expect(screen.queryByTestId("background-banner")).toBeNull());
   });
@@ -87,7 +100,9 @@ describe("Innstillinger: Ta sikkerhetskopi", () => {
         case "store_state":
           return { state: "unlocked", key_source: "keyring" };
         case "backup_store":
-          if (fail) return Promise.reject({ code: "store_locked", message: "the store is locked; unlock it first" });
+          if (fail) {
+            return Promise.reject({ code: "store_locked", message: "the store is locked; unlock it first", detail: { key: "store_locked", params: {} } });
+          }
           return "/home/saksbehandler/Nedlastinger/kommunepost-sikkerhetskopi-2026-12-06-1330.kpdb";
         default:
           return null;
@@ -103,7 +118,8 @@ describe("Innstillinger: Ta sikkerhetskopi", () => {
     expect(invoke).toHaveBeenCalledWith("backup_store");
     fail = true;
     await fireEvent.click(button);
-    await vi.waitFor(() => expect(screen.getByRole("alert").textContent).toContain("the store is locked"));
+    await vi.waitFor(() => expect(screen.getByRole("alert").textContent).toContain("Lagringen er låst. Lås den opp først."));
+    expect(screen.getByRole("alert").textContent).not.toContain("the store is locked");
   });
 });
 
@@ -532,5 +548,83 @@ describe("LetterTimeline", () => {
     expect(screen.getByTestId("timeline-state").getAttribute("title")).toBe("final");
     expect(timeline.querySelector("time")?.getAttribute("datetime")).toBe("2026-12-06T19:40:00+00:00");
   });
+
+  it("says what went wrong in the clerk's language, never core's English", async () => {
+    invoke.mockImplementation(async (cmd: string) => {
+      if (cmd === "letter_detail")
+        return {
+          letter: {
+            id: "l1", mailing_id: null, title: "Vedtak", recipient: "Kari", kind: "vedtak", state: "failed", route: "papir",
+            seen_route: null, status: null, status_at: null, created_at: "2026-12-06T19:40:00Z",
+            release_at: "2026-12-06T19:40:00Z", local_print: false, handled_note: null, pages: 1,
+            last_error: "SvarUt rejected the letter: Postnummer mangler",
+            last_problem: { key: "svar_ut_rejected", params: { message: "Postnummer mangler" } },
+          },
+          events: [
+            { at: "2026-12-06T19:40:00+00:00", text: "Lagt i utboksen", problem: null },
+            { at: "2026-12-06T19:41:00+00:00", text: "Prøves igjen: SvarUt did not answer within 30 s", problem: { key: "svar_ut_timeout", params: { seconds: "30" } } },
+            { at: "2026-12-06T19:42:00+00:00", text: "Feilet: SvarUt rejected the letter: Postnummer mangler", problem: { key: "svar_ut_rejected", params: { message: "Postnummer mangler" } } },
+            { at: "2026-12-06T19:43:00+00:00", text: "Håndtert: Sendt på papir", problem: null },
+          ],
+          svarut_events: [],
+          svarut_error: { key: "svar_ut_unreachable", params: {} },
+          svarut_id: null,
+          krr_evidence: null,
+          krr_check: null,
+          advice: "fix_letter",
+        };
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(LetterTimeline, { id: "l1", tick: 0, onclose: () => {} });
+    const timeline = await screen.findByTestId("letter-timeline");
+    await vi.waitFor(() => expect(timeline.textContent).toContain("Lagt i utboksen"));
+    const text = timeline.textContent ?? "";
+    expect(text).toContain("Prøves igjen: SvarUt svarte ikke innen 30 sekunder.");
+    expect(text).toContain("Feilet: SvarUt avviste brevet: Postnummer mangler");
+    expect(text).toContain("Håndtert: Sendt på papir");
+    expect(text).toContain("Hendelsene fra SvarUt kunne ikke hentes: SvarUt kan ikke nås.");
+    expect(timeline.querySelector("p.error")?.textContent).toBe("SvarUt avviste brevet: Postnummer mangler");
+    expect(text).not.toContain("rejected");
+    expect(text).not.toContain("did not answer");
+  });
 });
 
+
+describe("StoreGate", () => {
+  const children = createRawSnippet(() => ({ render: () => "<p>innhold</p>" }));
+
+  it("says why the recovery key is needed in the clerk's language, and leaves out a detail core did not give", async () => {
+    let detail: unknown = null;
+    invoke.mockImplementation(async (cmd: string) => {
+      switch (cmd) {
+        case "store_state":
+          return {
+            state: "needs_recovery_key",
+            reason: "the store's key is not in the credential store",
+            detail: { key: "key_not_in_credential_store", params: {} },
+          };
+        case "unlock_store_with_recovery_key":
+          throw { code: "wrong_key", message: "the passphrase or recovery key does not open the store", detail };
+        default:
+          return null;
+      }
+    });
+    render(StoreGate, { children });
+    await screen.findByText("Detaljer: Nøkkelen til lagringen finnes ikke i nøkkelringen. Lås opp med gjenopprettingsnøkkelen.");
+    expect(document.body.textContent).not.toContain("credential store");
+
+    await fireEvent.input(screen.getByLabelText("Gjenopprettingsnøkkel"), { target: { value: "ABCD" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Lås opp" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toBe("Feil passordfrase eller nøkkel. Ingenting er endret – prøv igjen.");
+
+    detail = { key: "wrong_key", params: {} };
+    await fireEvent.click(screen.getByRole("button", { name: "Lås opp" }));
+    await vi.waitFor(() =>
+      expect(screen.getByRole("alert").textContent).toBe(
+        "Feil passordfrase eller nøkkel. Ingenting er endret – prøv igjen. Detaljer: Passordfrasen eller gjenopprettingsnøkkelen åpner ikke lagringen.",
+      ),
+    );
+    expect(screen.getByRole("alert").textContent).not.toContain("does not open");
+  });
+});

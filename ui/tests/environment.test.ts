@@ -16,16 +16,19 @@ vi.mock("@tauri-apps/api/event", () => ({
 import App from "../src/App.svelte";
 import { allStepsOk, checkLabel, mayConfirm, needsChecklist, requestEnvironment } from "../src/lib/environment";
 import { t } from "../src/lib/i18n";
+import type { ConnectionStep } from "../src/lib/bindings";
 
 afterEach(() => {
   cleanup();
   invoke.mockReset();
 });
 
-const step = (name: string, ok: boolean, message = ok ? "answered" : "no client saved for this environment") => ({
+// A step as core reports it: an English message for the log, and the detail the UI says.
+const step = (name: string, ok: boolean): ConnectionStep => ({
   step: name,
   ok,
-  message,
+  message: ok ? "answered" : "no client saved for this environment",
+  detail: ok ? { key: "step_svar_ut_ok", params: {} } : { key: "missing_svar_ut_account", params: { environment: "prod" } },
 });
 const allOk = ["credentials", "token", "lookup", "svarut", "signing"].map((name) => step(name, true));
 
@@ -83,7 +86,9 @@ describe("switching environment", () => {
     expect(items[0].textContent).toContain("OK");
     expect(items[3].textContent).toContain("SvarUt");
     expect(items[3].textContent).toContain("Feil");
-    expect(items[3].textContent).toContain("no client saved for this environment");
+    expect(items[3].textContent).toContain("Det er ikke satt opp SvarUt-konto og Fiks-integrasjon i miljøet Produksjon.");
+    expect(items[3].textContent).not.toContain("no client saved");
+    expect(items[2].textContent).toContain("SvarUt svarte.");
     expect(items[4].textContent).toContain("Signering");
 
     const yes = within(dialog).getByTestId("env-confirm-yes") as HTMLButtonElement;

@@ -17,6 +17,7 @@ const row = (over: Partial<LookupRow>): LookupRow => ({
   alternative: null,
   spraak: null,
   error: null,
+  error_detail: null,
   ...over,
 });
 
@@ -42,7 +43,10 @@ describe("lookupBadge", () => {
       problem: { code: "wrong_check_digit", message: "", position: 11, found_length: null },
     });
     expect(lookupBadge(invalid)).toEqual({ text: "Ugyldig: feil kontrollsiffer (siffer 11)", tone: "invalid" });
-    expect(lookupBadge(row({ error: "KRR did not answer within 30 seconds" })).tone).toBe("failed");
+    // `error` is English for the log: it only says the lookup failed; `error_detail` says why.
+    const failed = lookupBadge(row({ error: "KRR did not answer within 30 seconds", error_detail: { key: "krr_timeout", params: { seconds: "30" } } }));
+    expect(failed).toEqual({ text: "Oppslaget feilet: KRR svarte ikke innen 30 sekunder.", tone: "failed" });
+    expect(lookupBadge(row({ error: "KRR did not answer within 30 seconds" }))).toEqual({ text: "Oppslaget feilet", tone: "failed" });
     expect(lookupBadge(row({ reason: "organisation", route: "altinn" })).text).toBe("Organisasjon – Altinn");
   });
 });

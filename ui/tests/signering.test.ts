@@ -105,8 +105,9 @@ describe("signing words", () => {
   it("puts a job status in a timeline entry in words and leaves other entries as written", () => {
     expect(signingEventText("Status: IN_PROGRESS")).toEqual({ text: "Status hos signeringstjenesten: pågår", code: "IN_PROGRESS" });
     expect(signingEventText("Status: NEW_THING")).toEqual({ text: "Status hos signeringstjenesten: ukjent status", code: "NEW_THING" });
-    expect(signingEventText("Per Li har signert")).toEqual({ text: "Per Li har signert", code: null });
+    expect(signingEventText("Per Li har signert")).toEqual({ text: "Per Li: Signert", code: "SIGNED" });
     expect(signingEventText("Status: klar")).toEqual({ text: "Status: klar", code: null });
+    expect(signingEventText("Noe annet fra tjenesten")).toEqual({ text: "Noe annet fra tjenesten", code: null });
   });
 
   it("reads a signer as a fødselsnummer, an e-mail or a mobile number, and masks the number as a name", () => {
@@ -138,7 +139,7 @@ describe("SigningForm", () => {
             flow: "portal",
             level: "4",
             deadline: "2026-12-20T22:59:00+00:00",
-            documents: [{ title: "Avtale om bistand", pages: 2, size_bytes: 20480, warnings: ["Fonten er ikke innebygd."] }],
+            documents: [{ title: "Avtale om bistand", pages: 2, size_bytes: 20480, warnings: ["fonts not embedded (print may substitute them): Arial"] }],
             signers: [{ name: "Åse Ødegård", shown_id: "209146 *****", notified_by: "krr_sms", order_group: 0 }],
             sequential: false,
             environment: "sandbox",
@@ -165,7 +166,9 @@ describe("SigningForm", () => {
     expect(table.textContent).toContain("209146 *****");
     expect(table.textContent).toContain("Varsles på e-post og SMS fra KRR");
     expect(screen.getByTestId("summary-environment").textContent).toContain("Sandkasse");
-    expect(screen.getByText(/Fonten er ikke innebygd/)).toBeTruthy();
+    // Core's English warning is said in the clerk's language.
+    expect(screen.getByText(/Skriftene er ikke bygd inn i PDF-en/)).toBeTruthy();
+    expect(screen.queryByText(/fonts not embedded/)).toBeNull();
     expect(screen.getByText("Frist: 20. desember 2026 kl. 23.59")).toBeTruthy();
     expect(screen.getByText(/Avtale om bistand – 2 sider, 20 kB/)).toBeTruthy();
     expect(calls.map(([c]) => c)).toEqual(["list_drafts", "signing_setup", "signing_summary"]);
@@ -251,7 +254,13 @@ describe("SigningForm", () => {
   it("says what is wrong with the order and sends nothing", async () => {
     invoke.mockImplementation(async (cmd: string) => {
       if (cmd === "list_drafts") return [{ id: "d1", kind: "letter", title: "Brev", recipient: null, updated_at: "", deleted_at: null }];
-      if (cmd === "signing_summary") throw { code: "invalid_signing_order", message: "documents[0]: «Skjema»: the file is damaged" };
+      if (cmd === "signing_summary") {
+        throw {
+          code: "invalid_signing_order",
+          message: "documents[0]: «Skjema»: the file is damaged",
+          detail: { key: "signing_order_invalid", params: { field: "documents[0]" } },
+        };
+      }
       if (cmd === "signing_setup") return { environment: "sandbox", org: null, ca_pem: null, server_orgnr: null, common: { polling_queue: "q", default_days: 14, reminder_hours: 48, send_copy: true } };
       throw new Error(`unexpected ${cmd}`);
     });
@@ -263,7 +272,8 @@ describe("SigningForm", () => {
     await fireEvent.click(screen.getByTestId("signing-review"));
     const error = await screen.findByTestId("signing-error");
     expect(error.textContent).toContain("Signeringsoppdraget kan ikke sendes slik det er.");
-    expect(error.textContent).toContain("«Skjema»");
+    expect(error.textContent).toContain("Signeringsoppdraget bryter en regel hos signeringstjenesten: documents[0]");
+    expect(error.textContent).not.toContain("the file is damaged");
     expect(screen.queryByTestId("signing-send")).toBeNull();
   });
 });
@@ -326,7 +336,7 @@ describe("Signering", () => {
     expect(screen.getByTestId("signing-detail").textContent).not.toContain("IN_PROGRESS");
     expect(screen.getByTestId("signing-detail").textContent).not.toContain("WAITING");
     const timeline = screen.getByTestId("signing-timeline").textContent ?? "";
-    expect(timeline).toContain("6. desember 2026 kl. 20.42 Per Li har signert");
+    expect(timeline).toContain("6. desember 2026 kl. 20.42 Per Li: Signert");
     expect(timeline).toContain("6. desember 2026 kl. 20.43 Status hos signeringstjenesten: pågår");
     expect(screen.getByTestId("signing-detail-state").textContent).toContain(`Frist: ${dateTime(listed.deadline as string)}`);
     expect(screen.getByTestId("signing-deadline-near").textContent).toContain(`Fristen går ut ${dateTime(listed.deadline as string)}.`);

@@ -59,7 +59,7 @@ const plan = {
   preview: {
     rows: [
       { recipient: "Åse Ødegård (209146 *****)", route: "digital_postkasse", reason: "has_mailbox", provider: "digipost", notification: { email: true, sms: true }, alternative: null, warnings: [], cost: 0.767, if_printed: 0 },
-      { recipient: "Liv Li (309100 *****)", route: "papir", reason: "reserved", provider: null, notification: none, alternative: null, warnings: ["Tittelen er lang."], cost: 30.9, if_printed: 0 },
+      { recipient: "Liv Li (309100 *****)", route: "papir", reason: "reserved", provider: null, notification: none, alternative: null, warnings: ["page 1: content starts 10 mm from the left edge; print needs at least 15 mm", "something new"], cost: 30.9, if_printed: 0 },
       { recipient: "Sandkasse AS (910753614)", route: "altinn", reason: "organisation", provider: null, notification: none, alternative: null, warnings: [], cost: 0, if_printed: 30.9 },
       { recipient: "Mottak AS (910753622)", route: "svarinn", reason: "receiving_system", provider: null, notification: none, alternative: null, warnings: [], cost: 0, if_printed: 0 },
       { recipient: "Per Utgått (010180 *****)", route: "altinn", reason: "contact_expired", provider: null, notification: none, alternative: "papir", warnings: [], cost: 0, if_printed: 30.9 },
@@ -72,7 +72,13 @@ const plan = {
     if_unread: 61.8,
     saving: 154.5 - 31.667,
   },
-  failed: [{ row: 5, error: "row 5: the fødselsnummer is not valid" }],
+  failed: [
+    {
+      row: 5,
+      error: "row 5: the fødselsnummer is not valid",
+      problem: { key: "ident_wrong_check_digit", params: { position: "11" } },
+    },
+  ],
   hold_minutes: 5,
   print_at_office: false,
   environment: "sandbox",
@@ -100,7 +106,11 @@ describe("SendDialog", () => {
     expect(rows[0].textContent).toContain("E-post, SMS");
     expect(rows[0].textContent).toContain("0,77 kr");
     expect(rows[1].textContent).toContain("Reservert – sendes på papir");
-    expect(rows[1].textContent).toContain("Tittelen er lang.");
+    // Core's English warnings are said in the clerk's language; one it does not know, in general words.
+    expect(rows[1].textContent).toContain("Side 1: innholdet begynner 10 mm fra venstre kant. Utskrift krever minst 15 mm.");
+    expect(rows[1].textContent).toContain("Noe i dokumentet kan gi problemer ved utskrift.");
+    expect(rows[1].textContent).not.toContain("left edge");
+    expect(rows[1].textContent).not.toContain("something new");
     expect(rows[1].textContent).toContain("30,90 kr");
     expect(rows[2].textContent).toContain("Organisasjon – Altinn");
     expect(rows[2].textContent).toContain("+ 30,90 kr om det skrives ut");
@@ -113,7 +123,8 @@ describe("SendDialog", () => {
     expect(totals).toContain("Altinn: 2 brev");
     expect(totals).toContain("Mottakssystem (SvarInn): 1 brev");
     expect(screen.getByText(/inntil 61,80 kr i tillegg/)).toBeTruthy();
-    expect(screen.getByText(/Rad 5 sendes ikke/)).toBeTruthy();
+    expect(screen.getByText("Rad 5 sendes ikke: Kontrollsifferet (siffer 11) stemmer ikke. Er det en skrivefeil?")).toBeTruthy();
+    expect(screen.queryByText(/is not valid/)).toBeNull();
     expect(screen.getByText(/venter 5 minutter/)).toBeTruthy();
     expect(calls).toEqual(["dispatch_preview"]);
 
@@ -149,13 +160,16 @@ describe("SendDialog", () => {
 
   it("says why when KRR cannot be reached, and queues nothing", async () => {
     invoke.mockImplementation(async (cmd: string) => {
-      if (cmd === "dispatch_preview") throw { code: "service_unavailable", message: "KRR: timed out" };
+      if (cmd === "dispatch_preview") {
+        throw { code: "service_unavailable", message: "KRR: timed out", detail: { key: "krr_timeout", params: { seconds: "30" } } };
+      }
       throw new Error(`unexpected ${cmd}`);
     });
     render(SendDialog, { form: draft as never, onclose: () => {} });
     const error = await screen.findByTestId("send-error");
     expect(error.textContent).toContain("Tjenesten svarte ikke");
-    expect(error.textContent).toContain("KRR: timed out");
+    expect(error.textContent).toContain("Tjenesten svarte ikke. Prøv igjen om litt. KRR svarte ikke innen 30 sekunder.");
+    expect(error.textContent).not.toContain("timed out");
     expect(screen.queryByTestId("send-confirm")).toBeNull();
   });
 });
@@ -174,6 +188,7 @@ const letter = (over: Record<string, unknown>) => ({
   created_at: new Date(Date.now() - 3 * 3600_000).toISOString(),
   release_at: new Date().toISOString(),
   last_error: null,
+  last_problem: null,
   local_print: false,
   handled_note: null,
   pages: 1,
@@ -521,14 +536,24 @@ describe("Utsending", () => {
     const calls = backend({
       exceptions: [
         { letter: letter({ id: "x1", state: "failed", status: "IKKE_LEVERT" }), advice: "send_on_paper" },
-        { letter: letter({ id: "x2", state: "failed", status: null, last_error: "SvarUt refused: Postnummer og poststed mangler" }), advice: "fix_letter" },
+        {
+          letter: letter({
+            id: "x2",
+            state: "failed",
+            status: null,
+            last_error: "SvarUt refused: Postnummer og poststed mangler",
+            last_problem: { key: "svar_ut_rejected", params: { message: "Postnummer og poststed mangler" } },
+          }),
+          advice: "fix_letter",
+        },
       ],
     });
     render(Utsending);
     await fireEvent.click(await screen.findByText("Avvik (2)"));
     const inbox = screen.getByTestId("exceptions");
     expect(inbox.textContent).toContain("Send det på papir.");
-    expect(inbox.textContent).toContain("Postnummer og poststed mangler");
+    expect(inbox.textContent).toContain("SvarUt avviste brevet: Postnummer og poststed mangler");
+    expect(inbox.textContent).not.toContain("SvarUt refused");
     expect(within(inbox).getAllByText("Prøv igjen")).toHaveLength(1);
     await fireEvent.click(within(inbox).getAllByText("Merk som håndtert")[0]);
     await fireEvent.input(screen.getByLabelText("Hva ble gjort?"), { target: { value: "Sendt på papir" } });

@@ -202,7 +202,7 @@ pub fn prepare_letters(
 ) -> Prepared {
     use crate::letters::compose::compose_for;
     prepare_rows(list, |row| {
-        let letter = compose_for(template, row, date).map_err(|e| e.to_string())?;
+        let letter = compose_for(template, row, date).map_err(|e| RowError::from_error(&e))?;
         prepare_one(letter, row, &[], AttachmentMode::Separate)
     })
 }
@@ -211,22 +211,74 @@ use crate::letters::package::AttachmentMode;
 
 fn prepare_rows(
     list: &crate::letters::recipients::RecipientList,
-    make: impl Fn(&crate::letters::recipients::RecipientRow) -> Result<PreparedLetter, String>,
+    make: impl Fn(&crate::letters::recipients::RecipientRow) -> Result<PreparedLetter, RowError> + Sync,
 ) -> Prepared {
-    let mut ready = Vec::new();
-    let mut failed: Vec<(usize, String)> = list
+    let mut failed: Vec<(usize, RowError)> = list
         .problems
         .iter()
-        .map(|p| (p.row, p.message.clone()))
+        .map(|p| {
+            (
+                p.row,
+                RowError {
+                    message: p.message.clone(),
+                    problem: p.problem.clone(),
+                },
+            )
+        })
         .collect();
-    for row in &list.recipients {
-        match make(row) {
+    // On every core, each thread a contiguous share of the rows, so the letters come back in
+    // the list's order.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 8);
+    let share = list.recipients.len().div_ceil(workers).max(1);
+    let made: Vec<Vec<(usize, Result<PreparedLetter, RowError>)>> = std::thread::scope(|scope| {
+        let make = &make;
+        let handles: Vec<_> = list
+            .recipients
+            .chunks(share)
+            .map(|rows| {
+                scope.spawn(move || {
+                    rows.iter()
+                        .map(|row| (row.row, make(row)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a letter worker panicked"))
+            .collect()
+    });
+    let mut ready = Vec::with_capacity(list.recipients.len());
+    for (row, result) in made.into_iter().flatten() {
+        match result {
             Ok(letter) => ready.push(letter),
-            Err(error) => failed.push((row.row, crate::mask::text(&error))),
+            Err(error) => failed.push((row, error)),
         }
     }
     failed.sort_by_key(|(row, _)| *row);
     (ready, failed)
+}
+
+/// Why one letter cannot be made: in English (CLI, log) and for the clerk.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct RowError {
+    /// English, identifiers masked.
+    pub message: String,
+    /// For the UI.
+    pub problem: crate::problem::Problem,
+}
+
+impl RowError {
+    /// From an error that can explain itself.
+    pub fn from_error<E: crate::problem::Explain + std::fmt::Display>(error: &E) -> Self {
+        Self {
+            message: crate::mask::text(&error.to_string()),
+            problem: error.problem(),
+        }
+    }
 }
 
 /// One composed letter for `row`: rendered as PDF/A, packaged with the attachments, checked
@@ -236,18 +288,32 @@ fn prepare_one(
     row: &crate::letters::recipients::RecipientRow,
     attachments: &[crate::letters::package::Attachment],
     mode: AttachmentMode,
-) -> Result<PreparedLetter, String> {
+) -> Result<PreparedLetter, RowError> {
     use crate::letters::package::package;
     use crate::letters::pdf::render;
-    use crate::letters::preflight::{PreflightChannel, blocks, preflight};
-    let rendered = render(&letter).map_err(|e| e.to_string())?;
+    use crate::letters::preflight::{PreflightChannel, blocks, preflight, preflight_rendered};
+    let rendered = render(&letter).map_err(|e| RowError::from_error(&e))?;
     let pages = u32::try_from(rendered.pages).unwrap_or(u32::MAX);
     let package = package(&letter.title, rendered.bytes, attachments, mode, false)
-        .map_err(|e| e.to_string())?;
-    let problems = preflight(&letter.title, &package.documents, PreflightChannel::Papir);
+        .map_err(|e| RowError::from_error(&e))?;
+    // A letter merged with attachments is a new file: read it back. Otherwise the letter is
+    // our own rendering, checked by construction, and only the attachments are read.
+    let problems = if mode == AttachmentMode::Merged && !attachments.is_empty() {
+        preflight(&letter.title, &package.documents, PreflightChannel::Papir)
+    } else {
+        preflight_rendered(&letter.title, &package.documents, PreflightChannel::Papir)
+    };
     if blocks(&problems) {
         let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
-        return Err(format!("preflight: {}", messages.join("; ")));
+        let first = problems
+            .iter()
+            .find(|p| p.blocking)
+            .map(|p| p.problem.clone())
+            .unwrap_or_else(|| crate::problem::Problem::new(crate::problem::ProblemKey::Internal));
+        return Err(RowError {
+            message: crate::mask::text(&format!("preflight: {}", messages.join("; "))),
+            problem: first,
+        });
     }
     Ok(PreparedLetter {
         row: row.clone(),
@@ -259,7 +325,7 @@ fn prepare_one(
 }
 
 /// The letters made, and the rows that could not become one: (row, reason).
-pub type Prepared = (Vec<PreparedLetter>, Vec<(usize, String)>);
+pub type Prepared = (Vec<PreparedLetter>, Vec<(usize, RowError)>);
 
 /// Why a draft cannot be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -272,7 +338,7 @@ pub enum PrepareError {
     NoRecipient,
     /// The single letter cannot be made.
     #[error("the letter cannot be made: {0}")]
-    Letter(String),
+    Letter(RowError),
 }
 
 /// Every letter of a draft: one per row of its recipient list, or its single recipient.
@@ -290,7 +356,7 @@ pub fn prepare_draft(
         return Ok(prepare_rows(&list, |row| {
             let letter = draft
                 .compose(text, template, Some(row.row), date)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| RowError::from_error(&e))?;
             prepare_one(letter, row, &attachments, draft.attachment_mode)
         }));
     }
@@ -315,7 +381,7 @@ pub fn prepare_draft(
         values: crate::letters::merge::MergeValues::new(Vec::new()),
     };
     let letter = prepare_one(letter, &row, &attachments, draft.attachment_mode)
-        .map_err(|e| PrepareError::Letter(crate::mask::text(&e)))?;
+        .map_err(PrepareError::Letter)?;
     Ok((vec![letter], Vec::new()))
 }
 

@@ -46,6 +46,7 @@ pub mod norway;
 pub mod outbox;
 pub mod overview;
 pub mod paths;
+pub mod problem;
 pub mod routing;
 pub mod secret;
 pub mod sending;

@@ -49,8 +49,11 @@ pub struct LookupRow {
     pub alternative: Option<Route>,
     /// The person's chosen language.
     pub spraak: Option<String>,
-    /// Why the lookup failed for this identifier (its chunk failed); retry it.
+    /// Why the lookup failed for this identifier (its chunk failed); retry it. English: the
+    /// CLI and the log.
     pub error: Option<String>,
+    /// The same, for the UI to say in the clerk's language.
+    pub error_detail: Option<crate::problem::Problem>,
 }
 
 /// A lookup could not start.
@@ -114,6 +117,7 @@ impl Plan {
                     alternative: None,
                     spraak: None,
                     error: None,
+                    error_detail: None,
                 };
                 let mut row = row;
                 // Only what the check found valid (a future birth date is not) may be looked up.
@@ -159,7 +163,7 @@ impl Plan {
     fn finish(
         &self,
         found: &HashMap<String, KrrPerson>,
-        failed: &HashMap<String, String>,
+        failed: &HashMap<String, (String, crate::problem::Problem)>,
         not_registered: &[Fnr],
         now: DateTime<Utc>,
     ) -> Vec<LookupRow> {
@@ -171,8 +175,9 @@ impl Plan {
                 match identifier {
                     Some(Identifier::Organisation(_)) => fill(&mut row, None, route_organisation()),
                     Some(Identifier::Person(fnr)) => {
-                        if let Some(error) = failed.get(fnr.expose()) {
+                        if let Some((error, problem)) = failed.get(fnr.expose()) {
                             row.error = Some(error.clone());
+                            row.error_detail = Some(problem.clone());
                         } else if let Some(person) = found.get(fnr.expose()) {
                             fill(&mut row, Some(person), route_person(Some(person), now));
                         } else if not_registered.contains(fnr.expose()) {
@@ -244,14 +249,16 @@ pub async fn run(
         })?;
     }
     let report = krr.lookup(plan.persons(), cancel, progress).await;
-    let failed: HashMap<String, String> = report
+    let failed: HashMap<String, (String, crate::problem::Problem)> = report
         .failed
         .iter()
         .flat_map(|chunk| {
+            use crate::problem::Explain;
+            let said = (chunk.error.to_string(), chunk.error.problem());
             chunk
                 .ids
                 .iter()
-                .map(|fnr| (fnr.expose().to_owned(), chunk.error.to_string()))
+                .map(move |fnr| (fnr.expose().to_owned(), said.clone()))
         })
         .collect();
     Ok(plan.finish(&report.found, &failed, &report.not_registered, context.now))

@@ -7,6 +7,8 @@
 //! nothing. KRR is looked up again at send time (the terms of use require it); only the
 //! evidence — when, and the routing it gave — is kept with the letter.
 
+use crate::dispatch::RowError;
+use crate::problem::Explain;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -91,6 +93,7 @@ pub struct Worker {
     id: String,
     lease: chrono::Duration,
     archive: crate::config::ArchiveSettings,
+    in_flight: usize,
 }
 
 impl std::fmt::Debug for Worker {
@@ -149,7 +152,25 @@ impl Worker {
             id: format!("pid{}-{}", std::process::id(), &tag[..8]),
             lease,
             archive: crate::config::ArchiveSettings::default(),
+            in_flight: crate::config::DEFAULT_SVARUT_IN_FLIGHT,
         }
+    }
+
+    /// At most `n` SvarUt sends at a time in [`Worker::send_due`] (at least 1).
+    pub fn with_in_flight(mut self, n: usize) -> Self {
+        self.in_flight = n.max(1);
+        self
+    }
+
+    /// The dispatch settings that shape sending: print at the office, sends in flight.
+    pub fn with_dispatch(self, settings: &crate::config::DispatchSettings) -> Self {
+        self.print_at_office(settings.print_at_office)
+            .with_in_flight(usize::from(settings.svarut_in_flight))
+    }
+
+    /// How many SvarUt sends it keeps in flight at most.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
     }
 
     /// Letters KRR routes to paper are printed at the office (the print batch) instead of
@@ -220,8 +241,67 @@ impl Worker {
         else {
             return Ok(StepOutcome::Idle);
         };
+        self.handle_claimed(letter, None).await
+    }
+
+    /// Claims up to `limit` due letters at once and sends them: the send-time KRR lookups in
+    /// one request per 1000 persons, then at most [`Worker::in_flight`] SvarUt sends at a time.
+    /// Each letter is claimed before anything is done with it, as in [`Worker::step`]. After a
+    /// send that must be tried again later (the service is then likely to refuse the next one
+    /// too) no new send starts; the letters not started are released for the next round.
+    /// Returns what happened to each letter handled (empty: nothing was due).
+    pub async fn send_due(&self, limit: usize) -> Result<Vec<StepOutcome>, StoreError> {
+        use futures_util::StreamExt;
+        let letters =
+            self.store
+                .claim_due_letters(&self.audit.environment, &self.id, self.lease, limit)?;
+        if letters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut known = self.krr_evidence_batch(&letters).await;
+        let paired: Vec<(OutboxLetter, Option<Evidence>)> = letters
+            .into_iter()
+            .map(|letter| {
+                let evidence = known.remove(&letter.id);
+                (letter, evidence)
+            })
+            .collect();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let stop = &stop;
+        let results: Vec<Result<Option<StepOutcome>, StoreError>> =
+            futures_util::stream::iter(paired)
+                .map(|(letter, evidence)| async move {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        self.store.release_claim(&letter.id, &self.id)?;
+                        return Ok(None);
+                    }
+                    let outcome = self.handle_claimed(letter, evidence).await?;
+                    if matches!(outcome, StepOutcome::RetryLater { .. }) {
+                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    Ok(Some(outcome))
+                })
+                .buffer_unordered(self.in_flight)
+                .collect()
+                .await;
+        let mut outcomes = Vec::with_capacity(results.len());
+        for result in results {
+            if let Some(outcome) = result? {
+                outcomes.push(outcome);
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Handles a letter this worker has claimed; `evidence` is its send-time KRR lookup when
+    /// that was made already (with others, in one request).
+    async fn handle_claimed(
+        &self,
+        letter: OutboxLetter,
+        evidence: Option<Evidence>,
+    ) -> Result<StepOutcome, StoreError> {
         let id = letter.id.clone();
-        match self.handle(letter).await {
+        match self.handle(letter, evidence).await {
             Err(StoreError::ClaimLost(_)) => {
                 tracing::warn!(letter = %id, "the claim on a letter expired; left to the other worker");
                 Ok(StepOutcome::ClaimLost { letter: id })
@@ -230,13 +310,18 @@ impl Worker {
         }
     }
 
-    async fn handle(&self, letter: OutboxLetter) -> Result<StepOutcome, StoreError> {
+    async fn handle(
+        &self,
+        letter: OutboxLetter,
+        known: Option<Evidence>,
+    ) -> Result<StepOutcome, StoreError> {
         let id = letter.id.clone();
         let worker = self.id.as_str();
         // The one gate: a number the environment may not send never leaves, whatever queued it.
         if let Some(refused) = self.refused(&letter) {
             let reason = refused.to_string();
-            self.store.mark_failed(&id, worker, &reason)?;
+            self.store
+                .mark_failed(&id, worker, &reason, &refused.problem())?;
             return Ok(StepOutcome::Failed { letter: id, reason });
         }
         // A send that may have arrived: look before sending again.
@@ -251,19 +336,24 @@ impl Worker {
                 }
                 Ok(_) => {}
                 Err(error) => {
+                    let problem = error.problem();
                     let error = error.to_string();
                     self.store.retry_letter(
                         &id,
                         worker,
                         self.retry_at(letter.attempts),
-                        &error,
+                        (&error, &problem),
                         true,
                     )?;
                     return Ok(StepOutcome::RetryLater { letter: id, error });
                 }
             }
         }
-        let (evidence, route) = match self.krr_evidence(&letter).await {
+        let evidence = match known {
+            Some(evidence) => evidence,
+            None => self.krr_evidence(&letter).await,
+        };
+        let (evidence, route) = match evidence {
             Ok(Some((evidence, route))) => (Some(evidence), Some(route)),
             Ok(None) => (None, None),
             Err(error) => {
@@ -271,10 +361,13 @@ impl Worker {
                     &id,
                     worker,
                     self.retry_at(letter.attempts),
-                    &error,
+                    (&error.message, &error.problem),
                     letter.state == crate::store::OutboxState::Sending,
                 )?;
-                return Ok(StepOutcome::RetryLater { letter: id, error });
+                return Ok(StepOutcome::RetryLater {
+                    letter: id,
+                    error: error.message,
+                });
             }
         };
         let route_name = route.map(route_name);
@@ -310,7 +403,8 @@ impl Worker {
             }
             Err(error) if error.is_permanent() => {
                 let reason = error.to_string();
-                self.store.mark_failed(&id, worker, &reason)?;
+                self.store
+                    .mark_failed(&id, worker, &reason, &error.problem())?;
                 Ok(StepOutcome::Failed { letter: id, reason })
             }
             Err(error) => {
@@ -321,7 +415,7 @@ impl Worker {
                     &id,
                     worker,
                     self.retry_at(letter.attempts + 1),
-                    &text,
+                    (&text, &error.problem()),
                     true,
                 )?;
                 Ok(StepOutcome::RetryLater {
@@ -351,9 +445,92 @@ impl Worker {
         })
     }
 
+    /// The send-time KRR lookups of `letters`' persons in one request per 1000 (one audit
+    /// entry for each request), by letter id. Letters to organisations, and all letters when
+    /// this worker has no KRR client, are left out: [`Worker::handle`] routes them one by one.
+    async fn krr_evidence_batch(
+        &self,
+        letters: &[OutboxLetter],
+    ) -> std::collections::HashMap<String, Evidence> {
+        let mut known = std::collections::HashMap::new();
+        let Some(krr) = &self.krr else {
+            return known;
+        };
+        let now = self.clock.now();
+        let mut persons: Vec<(&OutboxLetter, &crate::ident::Fnr)> = Vec::new();
+        for letter in letters {
+            match &letter.recipient_id {
+                Some(id @ Identifier::Person(fnr)) => {
+                    match gate::check(id, self.environment(), gate::Destination::Krr) {
+                        Ok(()) => persons.push((letter, fnr)),
+                        Err(refused) => {
+                            known.insert(letter.id.clone(), Err(RowError::from_error(&refused)));
+                        }
+                    }
+                }
+                Some(Identifier::Organisation(_)) | None => {}
+            }
+        }
+        for chunk in persons.chunks(crate::krr::MAX_PER_REQUEST) {
+            let mut titles: Vec<&str> = chunk.iter().map(|(l, _)| l.title.as_str()).collect();
+            titles.sort_unstable();
+            titles.dedup();
+            let purpose = match titles.as_slice() {
+                [title] => format!("Utsending: {title}"),
+                _ => format!("Utsending: {} brev", chunk.len()),
+            };
+            // Every KRR lookup is in the audit log, written before the lookup is made.
+            let audited = self.store.append_audit(&crate::store::NewAuditEntry {
+                actor: self.audit.actor.clone(),
+                action: "krr_lookup".to_owned(),
+                environment: self.audit.environment.clone(),
+                count: u32::try_from(chunk.len()).unwrap_or(u32::MAX),
+                purpose: Some(crate::mask::text(&purpose)),
+            });
+            let found = match audited {
+                Err(e) => Err(RowError {
+                    message: format!("the audit log: {e}"),
+                    problem: e.problem(),
+                }),
+                Ok(_) => {
+                    let ids: Vec<crate::ident::Fnr> =
+                        chunk.iter().map(|(_, f)| (*f).clone()).collect();
+                    krr.lookup_chunk(&ids).await.map_err(|e| RowError {
+                        message: format!("KRR: {e}"),
+                        problem: e.problem(),
+                    })
+                }
+            };
+            match found {
+                Ok(found) => {
+                    let by_number: std::collections::HashMap<&str, &crate::krr::KrrPerson> = found
+                        .iter()
+                        .map(|p| (p.personidentifikator.as_str(), p))
+                        .collect();
+                    for (letter, fnr) in chunk {
+                        let decision = route_person(by_number.get(fnr.expose()).copied(), now);
+                        known.insert(
+                            letter.id.clone(),
+                            Ok(Some((evidence_text(now, &decision), decision.route))),
+                        );
+                    }
+                }
+                Err(error) => {
+                    for (letter, _) in chunk {
+                        known.insert(letter.id.clone(), Err(error.clone()));
+                    }
+                }
+            }
+        }
+        known
+    }
+
     /// The KRR lookup at send time for a person: "<time> KRR: <route> (<reason>)", and the
     /// route. No contact information is kept.
-    async fn krr_evidence(&self, letter: &OutboxLetter) -> Result<Option<(String, Route)>, String> {
+    async fn krr_evidence(
+        &self,
+        letter: &OutboxLetter,
+    ) -> Result<Option<(String, Route)>, RowError> {
         let now = self.clock.now();
         let Some(id) = letter.recipient_id.as_ref() else {
             return Ok(Some((
@@ -362,7 +539,7 @@ impl Worker {
             )));
         };
         gate::check(id, self.environment(), gate::Destination::Krr)
-            .map_err(|refused| refused.to_string())?;
+            .map_err(|refused| RowError::from_error(&refused))?;
         let decision = match id {
             Identifier::Organisation(org) => {
                 crate::dispatch::organisation_route(Some(&self.svarut), &org.to_string()).await
@@ -380,26 +557,21 @@ impl Worker {
                         count: 1,
                         purpose: Some(crate::mask::text(&format!("Utsending: {}", letter.title))),
                     })
-                    .map_err(|e| format!("the audit log: {e}"))?;
+                    .map_err(|e| RowError {
+                        message: format!("the audit log: {e}"),
+                        problem: e.problem(),
+                    })?;
                 let found = krr
                     .lookup_chunk(std::slice::from_ref(fnr))
                     .await
-                    .map_err(|e| format!("KRR: {e}"))?;
+                    .map_err(|e| RowError {
+                        message: format!("KRR: {e}"),
+                        problem: e.problem(),
+                    })?;
                 route_person(found.first(), now)
             }
         };
-        Ok(Some((
-            format!(
-                "{} KRR: {} ({})",
-                now.to_rfc3339(),
-                route_name(decision.route),
-                serde_json::to_value(decision.reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            ),
-            decision.route,
-        )))
+        Ok(Some((evidence_text(now, &decision), decision.route)))
     }
 
     /// The channel SvarUt's events show a forsendelse took (the first event naming one), when
@@ -489,6 +661,22 @@ pub fn krr_check(evidence: &str) -> Option<KrrCheck> {
 }
 
 /// A route as stored and shown: `digital_postkasse`, `altinn`, `svarinn`, `papir`.
+/// A letter's send-time KRR lookup, as kept: when, and the routing it gave.
+type Evidence = Result<Option<(String, Route)>, RowError>;
+
+/// The evidence kept with a letter: "<time> KRR: <route> (<reason>)" (no contact details).
+fn evidence_text(now: DateTime<Utc>, decision: &crate::routing::RoutingDecision) -> String {
+    format!(
+        "{} KRR: {} ({})",
+        now.to_rfc3339(),
+        route_name(decision.route),
+        serde_json::to_value(decision.reason)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    )
+}
+
 pub fn route_name(route: Route) -> String {
     route.name().to_owned()
 }

@@ -29,6 +29,25 @@ pub fn advice_for(letter: &OutboxLetter) -> Advice {
         Some("IKKE_LEVERT") => Advice::SendOnPaper,
         Some("AVVIST") => Advice::CheckDocuments,
         Some(_) => Advice::ContactSupport,
+        None if letter.last_problem.is_some() => {
+            use crate::problem::ProblemKey as K;
+            match letter.last_problem.as_ref().map(|p| p.key) {
+                Some(
+                    K::SvarUtIntegration
+                    | K::SvarUtForbidden
+                    | K::SvarUtBadToken
+                    | K::SvarUtToken
+                    | K::MaskinportenRefused
+                    | K::KrrForbidden
+                    | K::KrrUnauthorized
+                    | K::MissingClientId
+                    | K::MissingCertificate
+                    | K::MissingSvarUtAccount
+                    | K::MissingIntegrationPassword,
+                ) => Advice::CheckSettings,
+                _ => Advice::FixLetter,
+            }
+        }
         None => {
             let error = letter.last_error.as_deref().unwrap_or("").to_lowercase();
             let settings = ["integrasjon", "konto", "tilgang", "401", "403", "access"];

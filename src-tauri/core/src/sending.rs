@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::config::Environment;
 use crate::dispatch::{
-    DispatchPreview, PrepareError, Prepared, PreparedLetter, PriceTable, prepare_draft,
+    DispatchPreview, PrepareError, Prepared, PreparedLetter, PriceTable, RowError, prepare_draft,
     prepare_letters, preview, route_letters,
 };
 use crate::gate::{self, Destination};
@@ -132,7 +132,7 @@ pub struct Letters {
     /// The letters that can be sent.
     pub ready: Vec<PreparedLetter>,
     /// Rows that cannot become a letter, or whose number may not leave: (row, reason).
-    pub failed: Vec<(usize, String)>,
+    pub failed: Vec<(usize, RowError)>,
     /// What is sent (the letter and its recipients; not the title, so a copy of a sent draft
     /// is recognised).
     pub fingerprint: String,
@@ -247,7 +247,7 @@ fn gated((letters, mut failed): Prepared, environment: Environment) -> Prepared 
             .and_then(|()| gate::check(&letter.row.identifier, environment, Destination::Krr));
         match refused {
             Ok(()) => ready.push(letter),
-            Err(refused) => failed.push((letter.row.row, refused.to_string())),
+            Err(refused) => failed.push((letter.row.row, RowError::from_error(&refused))),
         }
     }
     failed.sort_by_key(|(row, _)| *row);
@@ -259,16 +259,19 @@ fn gated((letters, mut failed): Prepared, environment: Environment) -> Prepared 
 pub struct RowFailure {
     /// The list's row (header = 1).
     pub row: u32,
-    /// Why (identifiers masked).
+    /// Why (identifiers masked; English: the CLI and the log).
     pub error: String,
+    /// Why, for the UI to say in the clerk's language.
+    pub problem: crate::problem::Problem,
 }
 
-fn row_failures(failed: &[(usize, String)]) -> Vec<RowFailure> {
+fn row_failures(failed: &[(usize, RowError)]) -> Vec<RowFailure> {
     failed
         .iter()
         .map(|(row, error)| RowFailure {
             row: u32::try_from(*row).unwrap_or(u32::MAX),
-            error: mask_text(error),
+            error: mask_text(&error.message),
+            problem: error.problem.clone(),
         })
         .collect()
 }
@@ -561,7 +564,15 @@ mod tests {
         assert_eq!(ready, ["30108299920", "20914695016"]);
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].0, 2, "the H-number's row");
-        assert!(failed[0].1.contains("never sent"), "{}", failed[0].1);
+        assert!(
+            failed[0].1.message.contains("never sent"),
+            "{}",
+            failed[0].1
+        );
+        assert_eq!(
+            failed[0].1.problem.key,
+            crate::problem::ProblemKey::IdentNotInKrr
+        );
         // In Test only the synthetic (Tenor) number leaves.
         let (ready, failed) = reasons(Environment::Test);
         assert_eq!(ready, ["20914695016"]);
@@ -570,9 +581,13 @@ mod tests {
             [2, 3]
         );
         assert!(
-            failed[1].1.contains("synthetic test numbers"),
+            failed[1].1.message.contains("synthetic test numbers"),
             "{}",
             failed[1].1
+        );
+        assert_eq!(
+            failed[1].1.problem.key,
+            crate::problem::ProblemKey::IdentRealInTest
         );
         // Queued in Test: only that letter is in the outbox.
         let letters = prepare(

@@ -7,6 +7,7 @@ use kommunepost_core::archive::export::{ExportForm, ExportSelection};
 use kommunepost_core::archive::journal::JournalEntry;
 use kommunepost_core::archive::{self, ArchiveError};
 use kommunepost_core::config::ArchiveSettings;
+use kommunepost_core::problem::{Problem, ProblemKey};
 use kommunepost_core::store::ArchivePackage;
 use tauri::State;
 
@@ -21,10 +22,12 @@ impl From<ArchiveError> for CommandError {
         match error {
             ArchiveError::Store(error) => error.into(),
             ArchiveError::Receipt(_) | ArchiveError::UnknownKey(_) | ArchiveError::Refused(_) => {
-                Self::new(ErrorCode::InvalidArchiveReceipt, error)
+                Self::explained(ErrorCode::InvalidArchiveReceipt, &error)
             }
-            ArchiveError::NothingToExport(_) => Self::new(ErrorCode::NothingToArchive, error),
-            ArchiveError::Export { .. } => Self::new(ErrorCode::Internal, error),
+            ArchiveError::NothingToExport(_) => {
+                Self::explained(ErrorCode::NothingToArchive, &error)
+            }
+            ArchiveError::Export { .. } => Self::explained(ErrorCode::Internal, &error),
         }
     }
 }
@@ -86,6 +89,9 @@ impl AppState {
                         format!(
                             "«{folder}» is not a full folder path (it must start with / or a drive letter)"
                         ),
+                    )
+                    .with_detail(
+                        Problem::new(ProblemKey::FolderNotAbsolute).with("folder", folder),
                     ));
                 }
                 path
@@ -166,7 +172,10 @@ impl AppState {
                 &name,
                 archive::journal::csv(&entries).as_bytes(),
             )
-            .map_err(|e| CommandError::new(ErrorCode::Internal, format!("writing {name}: {e}")))?;
+            .map_err(|e| {
+                CommandError::new(ErrorCode::Internal, format!("writing {name}: {e}"))
+                    .with_detail(Problem::new(ProblemKey::FileWriteFailed).with("name", &name))
+            })?;
             Ok(path.display().to_string())
         })
         .await
@@ -239,7 +248,7 @@ fn month_range(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>), CommandError> {
     archive::journal::month(month, now)
-        .map_err(|e| CommandError::new(ErrorCode::InvalidSettings, e))
+        .map_err(|e| CommandError::explained(ErrorCode::InvalidSettings, &e))
 }
 
 /// The public journal of a month (default: this one): outgoing letters as the journal shows
@@ -280,6 +289,6 @@ pub fn save_archive_settings(
     settings
         .defaults
         .validate()
-        .map_err(|e| CommandError::new(ErrorCode::InvalidCase, e))?;
+        .map_err(|e| CommandError::explained(ErrorCode::InvalidCase, &e))?;
     state.update_settings(|s| s.archive = settings)
 }

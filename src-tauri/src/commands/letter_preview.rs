@@ -38,8 +38,8 @@ pub struct LetterPreview {
     pub pdf_a: bool,
 }
 
-fn not_ready(error: impl ToString) -> CommandError {
-    CommandError::new(ErrorCode::LetterNotReady, error)
+fn not_ready<E: kommunepost_core::problem::Explain + std::fmt::Display>(error: E) -> CommandError {
+    CommandError::explained(ErrorCode::LetterNotReady, &error)
 }
 
 /// Renders the draft for `row` of its recipient list (or its single recipient) exactly as it
@@ -67,9 +67,10 @@ pub fn render_preview(
     };
     let fnr = match draft.recipient_fnr.trim() {
         "" => None,
-        text => {
-            Some(Fnr::parse(text).map_err(|e| CommandError::new(ErrorCode::InvalidIdentifier, e))?)
-        }
+        text => Some(
+            Fnr::parse(text)
+                .map_err(|e| CommandError::explained(ErrorCode::InvalidIdentifier, &e))?,
+        ),
     };
     let date = kommunepost_core::norway::date(state.clock().now());
     let letter = draft
@@ -90,7 +91,7 @@ pub fn render_preview(
     let attachments = draft
         .letter
         .attachment_files()
-        .map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))?;
+        .map_err(|e| CommandError::explained(ErrorCode::InvalidAttachment, &e))?;
     let pages = u32::try_from(rendered.pages).unwrap_or(u32::MAX);
     let package = package(
         &letter.title,
@@ -99,7 +100,7 @@ pub fn render_preview(
         draft.letter.attachment_mode,
         false,
     )
-    .map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))?;
+    .map_err(|e| CommandError::explained(ErrorCode::InvalidAttachment, &e))?;
     let problems = preflight(&letter.title, &package.documents, PreflightChannel::Papir);
     let recipient = match (&draft.letter.recipients()?, row) {
         (Some(list), _) => list
@@ -144,7 +145,8 @@ pub fn letter_geometry() -> EnvelopeGeometry {
 #[tauri::command(async)]
 #[specta::specta]
 pub fn check_attachment(file: Vec<u8>) -> Result<AttachmentInfo, CommandError> {
-    check_pdf(&file, DPI_MAX_BYTES).map_err(|e| CommandError::new(ErrorCode::InvalidAttachment, e))
+    check_pdf(&file, DPI_MAX_BYTES)
+        .map_err(|e| CommandError::explained(ErrorCode::InvalidAttachment, &e))
 }
 
 /// A merge field the letter uses and whether the clerk must type its value.

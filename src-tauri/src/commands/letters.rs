@@ -7,6 +7,7 @@ use kommunepost_core::letters::recipients::{
     RowProblem, Separator, TextEncoding, read_recipients_mapped,
 };
 use kommunepost_core::letters::template::{Template, example};
+use kommunepost_core::problem::{Problem, ProblemKey};
 use kommunepost_core::store::{DraftInput, DraftKind, DraftSummary, TemplateSummary};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -81,9 +82,10 @@ pub fn save_draft(
 ) -> Result<DraftSummary, CommandError> {
     let recipient_fnr = match draft.recipient_fnr.trim() {
         "" => None,
-        text => {
-            Some(Fnr::parse(text).map_err(|e| CommandError::new(ErrorCode::InvalidIdentifier, e))?)
-        }
+        text => Some(
+            Fnr::parse(text)
+                .map_err(|e| CommandError::explained(ErrorCode::InvalidIdentifier, &e))?,
+        ),
     };
     let saved = state.session().store()?.upsert_draft(DraftInput {
         id: draft.id,
@@ -146,7 +148,7 @@ pub fn import_template(
     contents: String,
 ) -> Result<String, CommandError> {
     let template = Template::from_file(contents.as_bytes())
-        .map_err(|e| CommandError::new(ErrorCode::InvalidTemplate, e))?;
+        .map_err(|e| CommandError::explained(ErrorCode::InvalidTemplate, &e))?;
     Ok(state
         .session()
         .store()?
@@ -202,7 +204,10 @@ pub fn export_template(state: State<'_, AppState>, id: String) -> Result<String,
         &file,
         template.to_file().as_bytes(),
     )
-    .map_err(|e| CommandError::new(ErrorCode::Internal, format!("writing {file}: {e}")))?;
+    .map_err(|e| {
+        CommandError::new(ErrorCode::Internal, format!("writing {file}: {e}"))
+            .with_detail(Problem::new(ProblemKey::FileWriteFailed).with("name", &file))
+    })?;
     Ok(path.display().to_string())
 }
 
@@ -247,7 +252,7 @@ pub fn recipient_headers(
     file: Vec<u8>,
 ) -> Result<Vec<kommunepost_core::letters::recipients::ColumnSample>, CommandError> {
     kommunepost_core::letters::recipients::header_samples(&file)
-        .map_err(|e| CommandError::new(ErrorCode::InvalidRecipientList, e))
+        .map_err(|e| CommandError::explained(ErrorCode::InvalidRecipientList, &e))
 }
 
 /// Reads a recipient list (CSV bytes) and reports it; nothing is stored yet. `mapping` names
@@ -266,7 +271,7 @@ pub fn import_recipients(
         .map(|m| (m.name, m.value))
         .collect();
     let list = read_recipients_mapped(&file, &pairs)
-        .map_err(|e| CommandError::new(ErrorCode::InvalidRecipientList, e))?;
+        .map_err(|e| CommandError::explained(ErrorCode::InvalidRecipientList, &e))?;
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(RecipientReport {
         encoding: list.encoding,

@@ -1,7 +1,11 @@
 import type { CommandError, Result } from "./bindings";
 import { t, type MessageKey } from "./i18n";
+import { problemText } from "./problem";
 
-/** A failed command, carrying the `{code, message}` from Rust. */
+/**
+ * A failed command, carrying the `{code, message, detail}` from Rust. `message` is English for
+ * the log and the CLI and is never shown; `detail` is said in the clerk's language.
+ */
 export class CommandFailure extends Error {
   constructor(readonly error: CommandError) {
     super(error.message);
@@ -21,8 +25,16 @@ export function errorText(error: unknown): string {
   return t("error.internal");
 }
 
-/** The technical detail, for a smaller line under the message. */
+/**
+ * The detail, for a smaller line under the message: core's problem in the clerk's language,
+ * or "" when it gave none. Never core's English message, nor a JavaScript error's.
+ */
 export function errorDetail(error: unknown): string {
-  if (error instanceof CommandFailure) return error.error.message;
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof CommandFailure) return problemText(error.error.detail);
+  return "";
+}
+
+/** The message and its detail in one line: "Malfilen er ikke gyldig. Linje 3: …". */
+export function failureText(error: unknown): string {
+  return [errorText(error), errorDetail(error)].filter((part) => part !== "").join(" ");
 }

@@ -2,10 +2,11 @@
 // template, then the settings, as core's `CaseMetadata::or` does), document types and access
 // restrictions in words, what stops a case from being used, and an archive package's state
 // as the clerk reads it.
-import type { ArchiveNumbers, ArchivePackage, CaseMetadata, ScreenedPart } from "./bindings";
+import type { ArchiveNumbers, ArchivePackage, CaseMetadata, Problem, ScreenedPart } from "./bindings";
 import { t, type MessageKey } from "./i18n";
 import { formatCaseNumber } from "./caseNumber";
 import { dateTime, todayInOslo } from "./norsk";
+import { problemText, withReason } from "./problem";
 
 /** Case metadata with nothing set: every field comes from the template and the settings. */
 export function emptyCase(): CaseMetadata {
@@ -155,10 +156,41 @@ export function packageStateText(pkg: ArchivePackage): string {
       return where ? t("archive.state.archivedWhere", { where }) : t("archive.state.archived");
     }
     case "failed":
-      return t("archive.state.failed", { error: pkg.error?.trim() || t("archive.state.noReason") });
+      return t("archive.state.failed", { error: problemText(pkg.problem) || t("archive.state.noReason") });
     default:
       return String(pkg.state);
   }
+}
+
+/**
+ * An archive entry in a letter's or a signing order's timeline in words, or null when `text`
+ * is not one. The store writes them in bokmål: "Arkivpakke laget; venter på arkivet",
+ * "Arkivpakken kunne ikke lages: …" (core's English: the `problem` is said instead, or
+ * nothing), "Arkivet avviste pakken: …" (the archive's own words, kept) and "Arkivert" with
+ * where ("som journalpost 2026/4567 i sak 2026/418").
+ */
+export function archiveEventText(text: string, problem: Problem | null = null): string | null {
+  const entry = text.trim();
+  if (entry === "Arkivpakke laget; venter på arkivet") return t("archive.event.built");
+  if (/^Arkivpakken kunne ikke lages(:|$)/.test(entry)) {
+    return withReason("archive.event.buildFailed", "archive.event.buildFailedWhy", problem);
+  }
+  const refused = /^Arkivet avviste pakken: ([\s\S]*)$/.exec(entry);
+  if (refused) return t("archive.event.refused", { message: refused[1] });
+  const archived = /^Arkivert(?: som journalpost (.+?))?(?: i sak (.+))?$/.exec(entry);
+  if (archived) {
+    const [, post, inCase] = archived;
+    const where =
+      post && inCase
+        ? t("archive.where.both", { post, case: inCase })
+        : post
+          ? t("archive.where.post", { post })
+          : inCase
+            ? t("archive.where.case", { case: inCase })
+            : "";
+    return where ? t("archive.state.archivedWhere", { where }) : t("archive.state.archived");
+  }
+  return null;
 }
 
 /** Who the package is to: the letter's recipient, or that it is a signing order. */

@@ -963,9 +963,13 @@ title: string;
  */
 state: PackageState; 
 /**
- * Why it could not be built.
+ * Why it could not be built or was refused (English: the log and the CLI).
  */
 error: string | null; 
+/**
+ * The same, for the UI to say in the clerk's language.
+ */
+problem: Problem | null; 
 /**
  * When it was built (RFC 3339).
  */
@@ -1193,9 +1197,13 @@ export type CommandError = {
  */
 code: ErrorCode; 
 /**
- * Detail for the user and the log.
+ * The detail in English, for the log and the CLI; the UI never shows it.
  */
-message: string }
+message: string; 
+/**
+ * The detail for the clerk, said by the UI in the clerk's language.
+ */
+detail: Problem | null }
 /**
  * One step of a connection test.
  */
@@ -1209,9 +1217,13 @@ step: string;
  */
 ok: boolean; 
 /**
- * What happened, or what to fix.
+ * What happened, or what to fix (English: the log).
  */
-message: string }
+message: string; 
+/**
+ * What happened, for the UI to say in the clerk's language.
+ */
+detail: Problem }
 /**
  * Which kind of credential a file is.
  */
@@ -1384,7 +1396,12 @@ saving_per_letter: number;
 /**
  * SvarUt's REST flavour for send and status: `v2` (default) or `v3`.
  */
-svarut_api: SvarUtApi }
+svarut_api: SvarUtApi; 
+/**
+ * The most SvarUt sends the worker has in flight at a time (1–16; a 429 or a failed send
+ * still stops new sends until the next round).
+ */
+svarut_in_flight: number }
 /**
  * An attachment kept with a draft.
  */
@@ -1945,7 +1962,7 @@ svarut_events: TimelineEvent[];
 /**
  * Why SvarUt's events could not be fetched.
  */
-svarut_error: string | null; 
+svarut_error: Problem | null; 
 /**
  * SvarUt's id.
  */
@@ -2090,9 +2107,14 @@ alternative: Route | null;
  */
 spraak: string | null; 
 /**
- * Why the lookup failed for this identifier (its chunk failed); retry it.
+ * Why the lookup failed for this identifier (its chunk failed); retry it. English: the
+ * CLI and the log.
  */
-error: string | null }
+error: string | null; 
+/**
+ * The same, for the UI to say in the clerk's language.
+ */
+error_detail: Problem | null }
 /**
  * A digital mailbox provider.
  */
@@ -2323,9 +2345,13 @@ created_at: string;
  */
 release_at: string; 
 /**
- * The last error, identifiers masked.
+ * The last error, identifiers masked (English: the log; the UI shows `last_problem`).
  */
 last_error: string | null; 
+/**
+ * The last error, for the UI to say in the clerk's language.
+ */
+last_problem: Problem | null; 
 /**
  * Printed at the office instead of through SvarUt.
  */
@@ -2405,9 +2431,13 @@ code: string;
  */
 document: string | null; 
 /**
- * What is wrong and what to do.
+ * What is wrong and what to do (English: the CLI and the log).
  */
 message: string; 
+/**
+ * What is wrong, for the UI to say in the clerk's language.
+ */
+problem: Problem; 
 /**
  * A warning does not stop the letter; an error does.
  */
@@ -2487,6 +2517,778 @@ print_extra_sheet: number;
  * Postage on top of the print price (0 when the print price includes it).
  */
 postage: number }
+/**
+ * A message for the clerk.
+ */
+export type Problem = { 
+/**
+ * Which message.
+ */
+key: ProblemKey; 
+/**
+ * Its values, by name (`{name}` in the texts).
+ */
+params: Partial<{ [key in string]: string }> }
+/**
+ * Every message core can give the clerk. The English beside each is what it means.
+ */
+export type ProblemKey = 
+/**
+ * Something went wrong inside Kommunepost; the log says what.
+ */
+"internal" | 
+/**
+ * No digits were given.
+ */
+"ident_empty" | 
+/**
+ * Character {position} is not a digit.
+ */
+"ident_not_digits" | 
+/**
+ * {found} digits: a fødselsnummer has 11, an organisasjonsnummer 9.
+ */
+"ident_wrong_length" | 
+/**
+ * {found} digits: a fødselsnummer has 11.
+ */
+"fnr_wrong_length" | 
+/**
+ * {found} digits: an organisasjonsnummer has 9.
+ */
+"orgnr_wrong_length" | 
+/**
+ * The first six digits are not a possible date.
+ */
+"ident_impossible_date" | 
+/**
+ * The control digit (digit {position}) does not match: a typing error?
+ */
+"ident_wrong_check_digit" | 
+/**
+ * The birth date is in the future: a typing error?
+ */
+"ident_future_birth_date" | 
+/**
+ * H-, FH- and NAV synthetic numbers are not in KRR or the population register; nothing was sent.
+ */
+"ident_not_in_krr" | 
+/**
+ * A real person's number cannot be used in the test environment; nothing was sent.
+ */
+"ident_real_in_test" | 
+/**
+ * A synthetic test number cannot be used in production; nothing was sent.
+ */
+"ident_synthetic_in_production" | 
+/**
+ * The file is empty.
+ */
+"list_empty" | 
+/**
+ * The file is {size_mb} MB; a recipient list may be at most {max_mb} MB.
+ */
+"list_too_large" | 
+/**
+ * The list has a header but no recipients under it.
+ */
+"list_no_rows" | 
+/**
+ * The column «{column}» appears twice in the header.
+ */
+"list_duplicate_column" | 
+/**
+ * The header lacks the columns {columns}.
+ */
+"list_missing_columns" | 
+/**
+ * Row {row} cannot be read (an unclosed quote?).
+ */
+"list_malformed" | 
+/**
+ * The row has {found} fields, the header {expected}: a separator too many or too few?
+ */
+"row_field_count" | 
+/**
+ * Neither fødselsnummer nor organisasjonsnummer is given.
+ */
+"row_no_identifier" | 
+/**
+ * Both fødselsnummer and organisasjonsnummer are given; give one.
+ */
+"row_both_identifiers" | 
+/**
+ * {value} is an organisasjonsnummer, not a fødselsnummer.
+ */
+"row_organisation_as_person" | 
+/**
+ * {value} is a fødselsnummer, not an organisasjonsnummer.
+ */
+"row_person_as_organisation" | 
+/**
+ * The name is empty.
+ */
+"row_name_empty" | 
+/**
+ * The address is empty (a letter on paper needs it).
+ */
+"row_address_empty" | 
+/**
+ * «{value}» is not a Norwegian postnummer (four digits).
+ */
+"row_postcode_invalid" | 
+/**
+ * The poststed is empty.
+ */
+"row_city_empty" | 
+/**
+ * The file is not a Kommunepost template.
+ */
+"template_not_a_template" | 
+/**
+ * The template was made by a newer Kommunepost (format {found}); update Kommunepost.
+ */
+"template_too_new" | 
+/**
+ * The template's {part} is empty.
+ */
+"template_part_empty" | 
+/**
+ * The letterhead's organisation number is not valid.
+ */
+"template_org_number" | 
+/**
+ * Line {line}: a merge field is not closed with }} or has no name.
+ */
+"markup_field" | 
+/**
+ * Line {line}: the table row has {found} cells, the header {expected}.
+ */
+"markup_table_shape" | 
+/**
+ * Line {line}: «{marker}» is opened but not closed.
+ */
+"markup_unclosed" | 
+/**
+ * Line {line}: emphasis is nested too deep.
+ */
+"markup_too_deep" | 
+/**
+ * The text is {found} bytes; at most {max}.
+ */
+"markup_too_large" | 
+/**
+ * Merge fields without a column or value: {fields}.
+ */
+"merge_unknown" | 
+/**
+ * Merge fields with an empty value: {fields}.
+ */
+"merge_empty" | 
+/**
+ * The recipient list kept with the draft is damaged; import it again.
+ */
+"draft_list_damaged" | 
+/**
+ * Row {row} is not a usable recipient of the list.
+ */
+"draft_no_such_row" | 
+/**
+ * The attachment {name} is damaged in the draft; attach it again.
+ */
+"draft_attachment_damaged" | 
+/**
+ * The letter needs the recipient's fødselsnummer, name and postal address.
+ */
+"letter_no_recipient" | 
+/**
+ * No letter can be made from the draft; see the rows' problems.
+ */
+"nothing_to_send" | 
+/**
+ * The mass mailing cannot be sent: its template or recipient list is damaged.
+ */
+"mailing_broken" | 
+/**
+ * This letter or list was sent on {sent_at} ({letters} letters, «{title}»); say to send it again.
+ */
+"sent_before" | 
+/**
+ * These letters are in the outbox already; nothing was queued again.
+ */
+"already_queued" | 
+/**
+ * The letter was sent on {sent_at} and cannot be changed; make a copy to change it.
+ */
+"draft_sent" | 
+/**
+ * The file is empty.
+ */
+"pdf_empty" | 
+/**
+ * The file is not a PDF.
+ */
+"pdf_not_pdf" | 
+/**
+ * The PDF is damaged and cannot be read.
+ */
+"pdf_damaged" | 
+/**
+ * The PDF is password-protected or encrypted; save it again without protection.
+ */
+"pdf_encrypted" | 
+/**
+ * PDF version {version} is not taken by print and digital mailboxes.
+ */
+"pdf_version" | 
+/**
+ * The PDF is {size} bytes; the limit here is {limit} bytes.
+ */
+"pdf_too_large" | 
+/**
+ * The PDF has no pages.
+ */
+"pdf_no_pages" | 
+/**
+ * The PDF is too complex to check safely.
+ */
+"pdf_too_complex" | 
+/**
+ * The address has {found} lines; the envelope window holds at most {max}.
+ */
+"address_too_long" | 
+/**
+ * The address line «{line}» is wider than the envelope window.
+ */
+"address_too_wide" | 
+/**
+ * The footer needs more than two lines; shorten it.
+ */
+"footer_too_long" | 
+/**
+ * The letterhead reaches down into the envelope window; shorten it.
+ */
+"letterhead_too_tall" | 
+/**
+ * The logo cannot be read (PNG or JPEG).
+ */
+"logo_unreadable" | 
+/**
+ * The logo is a CMYK JPEG; save it as RGB (sRGB).
+ */
+"logo_cmyk" | 
+/**
+ * The logo is {width} × {height} pixels; at most {max} on each side.
+ */
+"logo_too_large" | 
+/**
+ * The letter has characters the typeface cannot print: {characters}.
+ */
+"unsupported_characters" | 
+/**
+ * A fødselsnummer would be printed on page 1, where it could show through the window.
+ */
+"identifier_on_first_page" | 
+/**
+ * The letter has no title.
+ */
+"title_empty" | 
+/**
+ * The title has {found} characters; at most {max}.
+ */
+"title_too_long" | 
+/**
+ * The file name has {found} characters; at most {max}.
+ */
+"name_too_long" | 
+/**
+ * The file name has characters that are not allowed: {characters}.
+ */
+"name_forbidden_chars" | 
+/**
+ * Two documents have this name; only the last would be sent.
+ */
+"name_duplicate" | 
+/**
+ * The file name must end in .pdf.
+ */
+"name_not_pdf" | 
+/**
+ * The letter is {size_mb} MB; the channel takes at most {max_mb} MB.
+ */
+"letter_too_large" | 
+/**
+ * The PDF's fonts are not embedded; print may change how it looks.
+ */
+"fonts_not_embedded" | 
+/**
+ * Page {page}: the content starts {found} mm from the left edge; print needs at least {min} mm.
+ */
+"margin_too_small" | 
+/**
+ * A page is not A4.
+ */
+"not_a4" | 
+/**
+ * {found} documents are marked for signing; mark only one.
+ */
+"signing_count" | 
+/**
+ * {found} documents; at most {max}.
+ */
+"too_many_documents" | 
+/**
+ * A case number needs both the year and the sequence number (e.g. 2026/123).
+ */
+"case_half_number" | 
+/**
+ * The case year {year} is not between 1900 and 2999.
+ */
+"case_year" | 
+/**
+ * The case sequence number must be 1 or more.
+ */
+"case_sequence" | 
+/**
+ * «{text}» is not a case number; write it as year/number, e.g. 2026/123.
+ */
+"case_unreadable" | 
+/**
+ * A screened letter needs its legal basis (hjemmel).
+ */
+"case_no_authority" | 
+/**
+ * Say which parts are screened: the title, the recipient or the documents.
+ */
+"case_no_parts" | 
+/**
+ * A screened title needs a public title without personal data.
+ */
+"case_no_public_title" | 
+/**
+ * The {field} is longer than allowed.
+ */
+"case_too_long" | 
+/**
+ * «{value}» is not an environment (sandbox, test or prod).
+ */
+"unknown_environment" | 
+/**
+ * The settings file cannot be read or written.
+ */
+"settings_file" | 
+/**
+ * The settings file is not valid.
+ */
+"settings_invalid" | 
+/**
+ * The {service} address «{url}» cannot be used.
+ */
+"bad_address" | 
+/**
+ * The sandbox's services have not started.
+ */
+"sandbox_not_running" | 
+/**
+ * No Maskinporten client id is set up for {environment}.
+ */
+"missing_client_id" | 
+/**
+ * No enterprise certificate or registered key is set up for {environment}.
+ */
+"missing_certificate" | 
+/**
+ * No SvarUt account and Fiks integration are set up for {environment}.
+ */
+"missing_svar_ut_account" | 
+/**
+ * The Fiks integration's password is not set up for {environment}.
+ */
+"missing_integration_password" | 
+/**
+ * The signing service needs the enterprise certificate (.p12) for {environment}.
+ */
+"missing_signing_certificate" | 
+/**
+ * The sandbox's addresses are missing.
+ */
+"missing_sandbox_addresses" | 
+/**
+ * The client for the services could not be made.
+ */
+"client_failed" | 
+/**
+ * The file is not a PKCS#12 (.p12/.pfx) certificate.
+ */
+"cert_not_pkcs12" | 
+/**
+ * The certificate password is wrong (or the file uses a cipher that cannot be read).
+ */
+"cert_wrong_password" | 
+/**
+ * The certificate file holds no private key.
+ */
+"cert_no_key" | 
+/**
+ * The certificate file holds no certificate.
+ */
+"cert_no_certificate" | 
+/**
+ * The certificate's key is not an RSA key.
+ */
+"cert_not_rsa" | 
+/**
+ * The key file is not a PEM private key.
+ */
+"key_not_pem" | 
+/**
+ * The store is locked; unlock it first.
+ */
+"store_locked" | 
+/**
+ * There is a store here already; it was left as it is.
+ */
+"store_exists" | 
+/**
+ * The passphrase or recovery key does not open the store.
+ */
+"wrong_key" | 
+/**
+ * The store's key is not in the credential store; unlock with the recovery key.
+ */
+"key_not_in_credential_store" | 
+/**
+ * This store is opened another way (passphrase, recovery key or the credential store).
+ */
+"wrong_unlock_method" | 
+/**
+ * No credential store can be reached (keyring locked or missing).
+ */
+"credential_store_unavailable" | 
+/**
+ * The credential store failed.
+ */
+"credential_store_failed" | 
+/**
+ * The passphrase must have at least {min} characters.
+ */
+"passphrase_too_short" | 
+/**
+ * This is not a recovery key (52 letters and digits in groups of four).
+ */
+"bad_recovery_key" | 
+/**
+ * The store file is damaged or not a Kommunepost store.
+ */
+"store_corrupt" | 
+/**
+ * The store was made by a newer Kommunepost; update Kommunepost.
+ */
+"store_too_new" | 
+/**
+ * It is not in the store (deleted?).
+ */
+"not_found" | 
+/**
+ * Another worker took this letter over.
+ */
+"claim_lost" | 
+/**
+ * The store could not read or write; the log says why.
+ */
+"store_failed" | 
+/**
+ * Another Kommunepost is sending from this store ({holder}).
+ */
+"worker_busy" | 
+/**
+ * Maskinporten refused the token ({error}): {description}.
+ */
+"maskinporten_refused" | 
+/**
+ * The Maskinporten grant could not be signed with the certificate.
+ */
+"maskinporten_grant" | 
+/**
+ * Maskinporten did not answer within {seconds} s.
+ */
+"maskinporten_timeout" | 
+/**
+ * Maskinporten cannot be reached at {url}.
+ */
+"maskinporten_unreachable" | 
+/**
+ * Maskinporten's answer cannot be read.
+ */
+"maskinporten_malformed" | 
+/**
+ * KRR refused the request as invalid.
+ */
+"krr_bad_request" | 
+/**
+ * KRR did not accept the access token.
+ */
+"krr_unauthorized" | 
+/**
+ * KRR refused access: the client lacks KRR's scopes or belongs to another environment.
+ */
+"krr_forbidden" | 
+/**
+ * KRR failed (HTTP {status}).
+ */
+"krr_server" | 
+/**
+ * KRR did not answer within {seconds} s.
+ */
+"krr_timeout" | 
+/**
+ * KRR cannot be reached.
+ */
+"krr_unreachable" | 
+/**
+ * KRR's answer cannot be read.
+ */
+"krr_malformed" | 
+/**
+ * Cancelled.
+ */
+"cancelled" | 
+/**
+ * A lookup of more than ten persons needs a purpose.
+ */
+"purpose_required" | 
+/**
+ * SvarUt did not get a Maskinporten token.
+ */
+"svar_ut_token" | 
+/**
+ * SvarUt did not accept the Maskinporten token.
+ */
+"svar_ut_bad_token" | 
+/**
+ * SvarUt refused the integration; check IntegrasjonId and IntegrasjonPassord.
+ */
+"svar_ut_integration" | 
+/**
+ * The integration has no access to this SvarUt account.
+ */
+"svar_ut_forbidden" | 
+/**
+ * SvarUt rejected the letter: {message}.
+ */
+"svar_ut_rejected" | 
+/**
+ * SvarUt does not know it.
+ */
+"svar_ut_not_found" | 
+/**
+ * SvarUt failed (HTTP {status}).
+ */
+"svar_ut_server" | 
+/**
+ * SvarUt did not answer within {seconds} s.
+ */
+"svar_ut_timeout" | 
+/**
+ * SvarUt cannot be reached.
+ */
+"svar_ut_unreachable" | 
+/**
+ * SvarUt's answer cannot be read.
+ */
+"svar_ut_malformed" | 
+/**
+ * SvarUt's certificate for encrypted sending cannot be used.
+ */
+"svar_ut_public_key" | 
+/**
+ * SvarUt's certificate is not valid now (valid {not_before} to {not_after}).
+ */
+"svar_ut_certificate_expired" | 
+/**
+ * The signing order breaks a rule of the service: {field}.
+ */
+"signing_order_invalid" | 
+/**
+ * The signed documents' bundle cannot be read or does not hold.
+ */
+"signing_bundle" | 
+/**
+ * The signing service settings cannot be used.
+ */
+"signing_config" | 
+/**
+ * The signing service's server certificate is not trusted; nothing was sent.
+ */
+"signing_server_identity" | 
+/**
+ * The signing service did not answer within {seconds} s.
+ */
+"signing_timeout" | 
+/**
+ * The signing service cannot be reached.
+ */
+"signing_unreachable" | 
+/**
+ * The signing service refused (HTTP {status}, {code}): {message}.
+ */
+"signing_refused" | 
+/**
+ * The signing service failed (HTTP {status}).
+ */
+"signing_http" | 
+/**
+ * The signing service's answer cannot be read.
+ */
+"signing_malformed" | 
+/**
+ * Statuses may not be fetched again before {until_at}.
+ */
+"signing_poll_too_early" | 
+/**
+ * Too many calls to the signing service; wait until {until_at}.
+ */
+"signing_rate_limited" | 
+/**
+ * The order is finished and cannot be cancelled.
+ */
+"signing_too_late_to_cancel" | 
+/**
+ * The signing service did not accept the status token.
+ */
+"signing_invalid_token" | 
+/**
+ * Nothing is signed yet.
+ */
+"signing_not_completed" | 
+/**
+ * The signing order cannot do that now.
+ */
+"signing_not_possible" | 
+/**
+ * The program stopped while the order was being sent; its next status shows whether it arrived.
+ */
+"signing_interrupted" | 
+/**
+ * The sandbox was started again and no longer knows the order.
+ */
+"sandbox_restarted" | 
+/**
+ * The receipt is {size} bytes; an archive receipt is at most {max}.
+ */
+"receipt_too_large" | 
+/**
+ * The file is not readable XML.
+ */
+"receipt_not_xml" | 
+/**
+ * The file is nested deeper than an archive receipt is.
+ */
+"receipt_too_deep" | 
+/**
+ * The file is not a Fiks Arkiv receipt (it starts with <{root}>).
+ */
+"receipt_wrong_document" | 
+/**
+ * The receipt names no journal post Kommunepost sent.
+ */
+"receipt_no_key" | 
+/**
+ * The receipt's {field} is not a number.
+ */
+"receipt_not_number" | 
+/**
+ * The receipt is for a journal post Kommunepost does not have ({key}).
+ */
+"archive_unknown_post" | 
+/**
+ * The archive refused the journal post: {reason}.
+ */
+"archive_refused" | 
+/**
+ * Writing the export to {path} failed.
+ */
+"archive_export_failed" | 
+/**
+ * The archive package could not be made; the log says why. Try again from Arkiv.
+ */
+"archive_build_failed" | 
+/**
+ * No archive package is waiting to be exported.
+ */
+"nothing_to_archive" | 
+/**
+ * «{text}» is not a month; write it as YYYY-MM, e.g. 2026-12.
+ */
+"not_a_month" | 
+/**
+ * The file {name} could not be written.
+ */
+"file_write_failed" | 
+/**
+ * «{folder}» is not a full folder path (it starts with / or a drive letter).
+ */
+"folder_not_absolute" | 
+/**
+ * «{title}» is a mass mailing; choose a single letter.
+ */
+"signing_needs_single_letter" | 
+/**
+ * Letters are held at most 24 hours.
+ */
+"hold_too_long" | 
+/**
+ * SvarUt sends at a time: 1 to 16.
+ */
+"in_flight_range" | 
+/**
+ * Prices are amounts of 0 kr or more.
+ */
+"price_negative" | 
+/**
+ * The account id and the integration id are UUIDs, as in the KS Fiks configuration.
+ */
+"svar_ut_ids_not_uuid" | 
+/**
+ * The sandbox has its own SvarUt account.
+ */
+"sandbox_own_account" | 
+/**
+ * A client id is needed, and only for the test and production environments.
+ */
+"client_id_needed" | 
+/**
+ * A registered key needs its kid.
+ */
+"key_needs_kid" | 
+/**
+ * Choose the letters to print.
+ */
+"nothing_chosen" | 
+/**
+ * «{title}» is not waiting for print at the office.
+ */
+"not_waiting_for_print" | 
+/**
+ * Client {client}.
+ */
+"step_credentials_ok" | 
+/**
+ * A token with the scopes {scopes}.
+ */
+"step_token_ok" | 
+/**
+ * KRR at {url} answered.
+ */
+"step_lookup_ok" | 
+/**
+ * SvarUt answered.
+ */
+"step_svar_ut_ok" | 
+/**
+ * The signing service answered.
+ */
+"step_signing_ok"
 /**
  * What queuing did.
  */
@@ -2645,9 +3447,13 @@ export type RowFailure = {
  */
 row: number; 
 /**
- * Why (identifiers masked).
+ * Why (identifiers masked; English: the CLI and the log).
  */
-error: string }
+error: string; 
+/**
+ * Why, for the UI to say in the clerk's language.
+ */
+problem: Problem }
 /**
  * A row that cannot be used, and why.
  */
@@ -2661,9 +3467,13 @@ row: number;
  */
 column: string | null; 
 /**
- * What is wrong (identifiers masked).
+ * What is wrong (identifiers masked; English: the CLI and the log).
  */
-message: string }
+message: string; 
+/**
+ * What is wrong, for the UI to say in the clerk's language.
+ */
+problem: Problem }
 /**
  * Which parts of a journal post the public journal does not show (Noark 5
  * `skjermingMetadata`).
@@ -2935,9 +3745,13 @@ has_pades: boolean;
  */
 copies_sent: boolean; 
 /**
- * The last error.
+ * The last error (English or as the service wrote it: the log and the CLI).
  */
 last_error: string | null; 
+/**
+ * The last error, for the UI to say in the clerk's language.
+ */
+last_problem: Problem | null; 
 /**
  * Created (local).
  */
@@ -3071,7 +3885,7 @@ export type StoreState =
 /**
  * First run and no persistent credential store: the user must choose a passphrase.
  */
-{ state: "needs_new_passphrase"; reason: string } | 
+{ state: "needs_new_passphrase"; reason: string; detail: Problem } | 
 /**
  * A passphrase store: the user must type the passphrase.
  */
@@ -3079,7 +3893,7 @@ export type StoreState =
 /**
  * The key cannot be had from the credential store: the recovery key opens the store.
  */
-{ state: "needs_recovery_key"; reason: string }
+{ state: "needs_recovery_key"; reason: string; detail: Problem }
 /**
  * A document in the summary.
  */
@@ -3218,9 +4032,13 @@ export type TimelineEvent = {
  */
 at: string; 
 /**
- * What happened.
+ * What happened (as the outbox or SvarUt wrote it).
  */
-text: string }
+text: string; 
+/**
+ * For a failure, what went wrong, for the UI to say in the clerk's language.
+ */
+problem: Problem | null }
 /**
  * One event.
  */

@@ -1,6 +1,8 @@
-import type { Advice, LetterKind, MailingProgress, OutboxRow, OutboxState, PreviewRow } from "./bindings";
+import type { Advice, LetterKind, MailingProgress, OutboxRow, OutboxState, PreviewRow, Problem } from "./bindings";
 import { t, type MessageKey } from "./i18n";
 import { amount, dateTime, parseIsoTimestamp, time, todayInOslo } from "./norsk";
+import { withReason } from "./problem";
+import { archiveEventText } from "./archive";
 
 /** An amount in kroner, Norwegian style: "1 234,50 kr". */
 export function kr(value: number): string {
@@ -225,13 +227,39 @@ export function mailingLeft(mailing: MailingProgress): number {
   return mailing.waiting + mailing.sending;
 }
 
+/** Outbox timeline entries core writes without a value, and their keys. */
+const OUTBOX_EVENTS = new Map<string, MessageKey>([
+  ["Lagt i utboksen", "utsending.event.queued"],
+  ["Sendes til SvarUt", "utsending.event.sending"],
+  ["Trukket tilbake", "utsending.event.recalled"],
+  ["Sendes nå (saksbehandleren ventet ikke på holdetiden)", "utsending.event.releasedNow"],
+  ["Til utskrift på kontoret", "utsending.event.officePrint"],
+  ["Skrevet ut på kontoret", "utsending.event.printed"],
+  ["Prøves igjen etter feil", "utsending.event.retryAfterFailure"],
+  ["Gjenopprettet fra sikkerhetskopi: slås opp i SvarUt før noe sendes", "utsending.event.restored"],
+]);
+
 /**
- * An outbox timeline entry in words. The store writes a SvarUt status change as
- * "Status i SvarUt: SENDT_PRINT"; that code is put in words here (and kept for a tooltip).
- * Every other entry is already written for the clerk.
+ * An outbox timeline entry in words. The store writes each entry in bokmål ("Lagt i utboksen",
+ * "Mottatt av SvarUt (forsendelse …)", "Status i SvarUt: SENDT_PRINT", …); each is said here in
+ * the clerk's language, its values (the SvarUt id, the status, the clerk's note, the archive's
+ * words) kept. A SvarUt status code is put in words (and kept for a tooltip). After "Prøves
+ * igjen:" and "Feilet:" core wrote its English error: the entry's `problem` is said instead, or
+ * nothing. An entry this program does not know is shown as written.
  */
-export function outboxEventText(text: string): { text: string; code: string | null } {
-  const m = /^Status i SvarUt: ([A-Z][A-Z_]*)$/.exec(text.trim());
-  if (!m) return { text, code: null };
-  return { text: t("utsending.event.status", { status: statusText(m[1]) }), code: m[1] };
+export function outboxEventText(text: string, problem: Problem | null = null): { text: string; code: string | null } {
+  const entry = text.trim();
+  const status = /^Status i SvarUt: ([A-Z][A-Z_]*)$/.exec(entry);
+  if (status) return { text: t("utsending.event.status", { status: statusText(status[1]) }), code: status[1] };
+  const fixed = OUTBOX_EVENTS.get(entry);
+  if (fixed) return { text: t(fixed), code: null };
+  const received = /^Mottatt av SvarUt \(forsendelse (.+)\)$/.exec(entry);
+  if (received) return { text: t("utsending.event.received", { id: received[1] }), code: null };
+  if (/^Prøves igjen(:|$)/.test(entry)) return { text: withReason("utsending.event.retry", "utsending.event.retryWhy", problem), code: null };
+  if (/^Feilet(:|$)/.test(entry)) return { text: withReason("utsending.event.failed", "utsending.event.failedWhy", problem), code: null };
+  const handled = /^Håndtert: ([\s\S]*)$/.exec(entry);
+  if (handled) return { text: t("utsending.event.handled", { note: handled[1] }), code: null };
+  const archive = archiveEventText(entry, problem);
+  if (archive !== null) return { text: archive, code: null };
+  return { text, code: null };
 }

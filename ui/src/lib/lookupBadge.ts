@@ -1,13 +1,18 @@
 import type { LookupRow } from "./bindings";
 import { t, type MessageKey } from "./i18n";
 import { describeProblem } from "./identResult";
+import { problemText } from "./problem";
 
 export type BadgeTone = "digital" | "paper" | "altinn" | "invalid" | "failed" | "none";
 
 /** The status badge of a lookup row: its text and colour group. */
 export function lookupBadge(row: LookupRow): { text: string; tone: BadgeTone } {
   if (!row.valid) return { text: describeProblem(row.problem), tone: "invalid" };
-  if (row.error) return { text: `${t("badge.failed")}: ${row.error}`, tone: "failed" };
+  // `error` is English (the CLI and the log): it only says the lookup failed; why is `error_detail`.
+  if (row.error) {
+    const why = problemText(row.error_detail);
+    return { text: why ? `${t("badge.failed")}: ${why}` : t("badge.failed"), tone: "failed" };
+  }
   switch (row.reason) {
     case "has_mailbox":
       return {

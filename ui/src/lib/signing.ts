@@ -1,7 +1,9 @@
 // Signering's words: signer and order statuses as a clerk reads them, how a signer is
 // notified, and the form's signer rows (a fødselsnummer, an e-mail or a mobile number).
-import type { OrderState, SignerInput } from "./bindings";
+import type { OrderState, Problem, SignerInput } from "./bindings";
 import { t, type MessageKey } from "./i18n";
+import { withReason } from "./problem";
+import { archiveEventText } from "./archive";
 
 /** Every signer status the service sends (and the fallback for a new one). */
 export const SIGNER_STATUSES = [
@@ -33,14 +35,70 @@ export function jobStatusText(status: string): string {
   return known ? t(`signering.job.${status}` as MessageKey) : t("signering.job.unknown");
 }
 
+/** Signing timeline entries core writes without a value, and their keys. */
+const SIGNING_EVENTS = new Map<string, MessageKey>([
+  ["Signeringsoppdraget er laget", "signering.event.created"],
+  ["Trukket av saksbehandler", "signering.event.cancelled"],
+  ["Sandkassen ble startet på nytt; oppdraget finnes ikke lenger der", "signering.event.sandboxRestarted"],
+  ["Det signerte dokumentet (PAdES) er lagret", "signering.event.padesStored"],
+  ["Alle har signert", "signering.event.allSigned"],
+  ["Oppdraget ble avsluttet uten alle signaturer", "signering.event.endedUnsigned"],
+]);
+
+/** How core ends a signer's entry ("Kari Nordmann har signert"), by signer status. */
+const SIGNER_EVENTS: [string, (typeof SIGNER_STATUSES)[number]][] = [
+  ["venter", "WAITING"],
+  ["har signert", "SIGNED"],
+  ["har avvist", "REJECTED"],
+  ["signerte ikke innen fristen", "EXPIRED"],
+  ["fikk en feil under signeringen", "FAILED"],
+  ["oppdraget ble trukket", "CANCELLED"],
+  ["er reservert mot digital kommunikasjon", "RESERVED"],
+  ["mangler kontaktinformasjon i KRR", "CONTACT_INFORMATION_MISSING"],
+  ["er sperret (feil kode for mange ganger)", "BLOCKED"],
+  ["navnet kunne ikke slås opp", "SIGNERS_NAME_NOT_AVAILABLE"],
+  ["skal ikke lenger signere", "NOT_APPLICABLE"],
+];
+
 /**
- * A timeline entry in words. The store writes a job status change as "Status: IN_PROGRESS";
- * that code is put in words here. Every other entry is already written for the clerk.
+ * A timeline entry in words. The store writes each entry in bokmål ("Signeringsoppdraget er
+ * laget", "Status: IN_PROGRESS", "Kari Nordmann har signert", …); each is said here in the
+ * clerk's language, its values (the job id, the status, the count, the signer's name) kept.
+ * After "Avvist av signeringstjenesten:", "Usikkert om oppdraget kom fram:" and "Kunne ikke
+ * hente de signerte dokumentene ennå:" core wrote its English error: a `problem` is said
+ * instead, or nothing. Archive entries are said as in the letters' timeline. An entry this
+ * program does not know is shown as written.
  */
-export function signingEventText(text: string): { text: string; code: string | null } {
-  const m = /^Status: ([A-Z][A-Z_]*)$/.exec(text.trim());
-  if (!m) return { text, code: null };
-  return { text: t("signering.event.status", { status: jobStatusText(m[1]) }), code: m[1] };
+export function signingEventText(text: string, problem: Problem | null = null): { text: string; code: string | null } {
+  const entry = text.trim();
+  const status = /^Status: ([A-Z][A-Z_]*)$/.exec(entry);
+  if (status) return { text: t("signering.event.status", { status: jobStatusText(status[1]) }), code: status[1] };
+  const fixed = SIGNING_EVENTS.get(entry);
+  if (fixed) return { text: t(fixed), code: null };
+  const sent = /^Sendt til signeringstjenesten \(oppdrag (.+)\)$/.exec(entry);
+  if (sent) return { text: t("signering.event.sent", { id: sent[1] }), code: null };
+  if (/^Avvist av signeringstjenesten(:|$)/.test(entry)) {
+    return { text: withReason("signering.event.refused", "signering.event.refusedWhy", problem), code: null };
+  }
+  if (/^Usikkert om oppdraget kom fram(:|$)/.test(entry)) {
+    return { text: withReason("signering.event.uncertain", "signering.event.uncertainWhy", problem), code: null };
+  }
+  if (/^Kunne ikke hente de signerte dokumentene ennå(:|$)/.test(entry)) {
+    return { text: withReason("signering.event.fetchFailed", "signering.event.fetchFailedWhy", problem), code: null };
+  }
+  const copies = /^Signert kopi lagt i utboksen til (\d+) undertegner\(e\)$/.exec(entry);
+  if (copies) return { text: t("signering.event.copies", { count: Number(copies[1]) }), code: null };
+  const archive = archiveEventText(entry, problem);
+  if (archive !== null) return { text: archive, code: null };
+  const other = /^(.+) har status (\S+)$/.exec(entry);
+  if (other) return { text: t("signering.event.signer", { name: other[1], status: signerStatusText(other[2]) }), code: other[2] };
+  for (const [ending, code] of SIGNER_EVENTS) {
+    if (entry.length > ending.length + 1 && entry.endsWith(` ${ending}`)) {
+      const name = entry.slice(0, -ending.length - 1);
+      return { text: t("signering.event.signer", { name, status: signerStatusText(code) }), code };
+    }
+  }
+  return { text, code: null };
 }
 
 /** The order's state in words. */

@@ -4,6 +4,7 @@
 //! size per channel, PDF version, encryption, fonts embedded, margins, and only one document
 //! marked for signing.
 
+use crate::problem::{Explain, Problem, ProblemKey as K};
 use serde::Serialize;
 
 use super::attachment::{AttachmentError, check_pdf, left_margin_mm};
@@ -91,8 +92,10 @@ pub struct PreflightProblem {
     pub code: String,
     /// The document concerned (its file name), when one is.
     pub document: Option<String>,
-    /// What is wrong and what to do.
+    /// What is wrong and what to do (English: the CLI and the log).
     pub message: String,
+    /// What is wrong, for the UI to say in the clerk's language.
+    pub problem: Problem,
     /// A warning does not stop the letter; an error does.
     pub blocking: bool,
 }
@@ -103,21 +106,52 @@ pub fn preflight(
     documents: &[PackageDocument],
     channel: PreflightChannel,
 ) -> Vec<PreflightProblem> {
+    checks(title, documents, channel, false)
+}
+
+/// [`preflight`] for a letter whose first document is Kommunepost's own rendering, just made
+/// (PDF/A-2b, A4, fonts embedded, margins from the layout): that file is not read back, only
+/// its name and size are checked. Attachments are checked as always.
+pub fn preflight_rendered(
+    title: &str,
+    documents: &[PackageDocument],
+    channel: PreflightChannel,
+) -> Vec<PreflightProblem> {
+    checks(title, documents, channel, true)
+}
+
+fn checks(
+    title: &str,
+    documents: &[PackageDocument],
+    channel: PreflightChannel,
+    first_is_ours: bool,
+) -> Vec<PreflightProblem> {
     let mut problems = Vec::new();
-    let mut problem = |code: &str, document: Option<&str>, message: String, blocking: bool| {
-        problems.push(PreflightProblem {
-            code: code.to_owned(),
-            document: document.map(str::to_owned),
-            message,
-            blocking,
-        });
-    };
+    let mut problem =
+        |code: &str, said: Problem, document: Option<&str>, message: String, blocking: bool| {
+            problems.push(PreflightProblem {
+                code: code.to_owned(),
+                document: document.map(str::to_owned),
+                message,
+                problem: said,
+                blocking,
+            });
+        };
     let title_chars = title.trim().chars().count();
     if title_chars == 0 {
-        problem("title_empty", None, "the letter has no title".into(), true);
+        problem(
+            "title_empty",
+            Problem::new(K::TitleEmpty),
+            None,
+            "the letter has no title".into(),
+            true,
+        );
     } else if title_chars > channel.max_title() {
         problem(
             "title_too_long",
+            Problem::new(K::TitleTooLong)
+                .with("found", title_chars)
+                .with("max", channel.max_title()),
             None,
             format!(
                 "the title has {title_chars} characters; at most {} (shorten it)",
@@ -129,12 +163,15 @@ pub fn preflight(
 
     let mut seen: Vec<String> = Vec::new();
     let mut total: u64 = 0;
-    for document in documents {
+    for (index, document) in documents.iter().enumerate() {
         let name = document.file_name.as_str();
         let name_chars = name.chars().count();
         if name_chars > MAX_FILE_NAME {
             problem(
                 "name_too_long",
+                Problem::new(K::NameTooLong)
+                    .with("found", name_chars)
+                    .with("max", MAX_FILE_NAME),
                 Some(name),
                 format!(
                     "the file name has {name_chars} characters; at most {MAX_FILE_NAME} (longer names leave a DPI letter stuck at \"sendt\")"
@@ -149,6 +186,7 @@ pub fn preflight(
         if !bad.is_empty() {
             problem(
                 "name_forbidden_chars",
+                Problem::new(K::NameForbiddenChars).with("characters", &bad),
                 Some(name),
                 format!("the file name contains characters that are not allowed: {bad:?}"),
                 true,
@@ -157,6 +195,7 @@ pub fn preflight(
         if !name.to_lowercase().ends_with(".pdf") {
             problem(
                 "name_not_pdf",
+                Problem::new(K::NameNotPdf),
                 Some(name),
                 "the file name must end in .pdf".into(),
                 true,
@@ -166,6 +205,7 @@ pub fn preflight(
         if seen.contains(&key) {
             problem(
                 "name_duplicate",
+                Problem::new(K::NameDuplicate),
                 Some(name),
                 "two documents have this name; documents with the same name overwrite each other and only the last is sent".into(),
                 true,
@@ -174,22 +214,41 @@ pub fn preflight(
             seen.push(key);
         }
         total += document.bytes.len() as u64;
+        if first_is_ours && index == 0 {
+            continue;
+        }
         match check_pdf(&document.bytes, u64::MAX) {
-            Err(error) => problem("pdf_unusable", Some(name), describe(&error), true),
+            Err(error) => problem(
+                "pdf_unusable",
+                error.problem(),
+                Some(name),
+                describe(&error),
+                true,
+            ),
             Ok(info) => {
                 for warning in &info.warnings {
-                    let (code, blocking) = if warning.starts_with("fonts not embedded") {
-                        ("fonts_not_embedded", channel == PreflightChannel::Papir)
+                    let (code, key) = if warning.starts_with("fonts not embedded") {
+                        ("fonts_not_embedded", K::FontsNotEmbedded)
                     } else {
-                        ("not_a4", channel == PreflightChannel::Papir)
+                        ("not_a4", K::NotA4)
                     };
-                    problem(code, Some(name), warning.clone(), blocking);
+                    problem(
+                        code,
+                        Problem::new(key),
+                        Some(name),
+                        warning.clone(),
+                        channel == PreflightChannel::Papir,
+                    );
                 }
                 if let Some((page, margin)) = left_margin_mm(&document.bytes)
                     && margin < MIN_PRINT_MARGIN_MM
                 {
                     problem(
                         "margin_too_small",
+                        Problem::new(K::MarginTooSmall)
+                            .with("page", page)
+                            .with("found", format!("{margin:.0}"))
+                            .with("min", format!("{MIN_PRINT_MARGIN_MM:.0}")),
                         Some(name),
                         format!(
                             "page {page}: content starts {margin:.0} mm from the left edge; print needs at least {MIN_PRINT_MARGIN_MM:.0} mm"
@@ -203,6 +262,12 @@ pub fn preflight(
     if total > channel.max_total_bytes() {
         problem(
             "too_large",
+            Problem::new(K::LetterTooLarge)
+                .with("size_mb", format!("{:.1}", total as f64 / 1e6))
+                .with(
+                    "max_mb",
+                    format!("{:.0}", channel.max_total_bytes() as f64 / 1e6),
+                ),
             None,
             format!(
                 "the documents are {:.1} MB together; at most {:.0} MB for this channel",
@@ -216,6 +281,7 @@ pub fn preflight(
     if signing > 1 {
         problem(
             "signing_count",
+            Problem::new(K::SigningCount).with("found", signing),
             None,
             format!("{signing} documents are marked for signing; mark only one"),
             true,
@@ -224,6 +290,9 @@ pub fn preflight(
     if channel == PreflightChannel::Signing && documents.len() > MAX_SIGNING_DOCUMENTS {
         problem(
             "too_many_documents",
+            Problem::new(K::TooManyDocuments)
+                .with("found", documents.len())
+                .with("max", MAX_SIGNING_DOCUMENTS),
             None,
             format!(
                 "{} documents; a signing order takes at most {MAX_SIGNING_DOCUMENTS}",

@@ -37,7 +37,17 @@ fn doc(name: &str, bytes: Vec<u8>, for_signing: bool) -> PackageDocument {
     }
 }
 
+/// The codes; each problem's message for the clerk is checked to say the same thing.
 fn codes(problems: &[PreflightProblem]) -> Vec<&str> {
+    for p in problems {
+        let key = serde_json::to_value(p.problem.key).unwrap();
+        let key = key.as_str().unwrap();
+        match p.code.as_str() {
+            "too_large" => assert_eq!(key, "letter_too_large"),
+            "pdf_unusable" => assert!(key.starts_with("pdf_"), "{key}"),
+            code => assert_eq!(key, code),
+        }
+    }
     problems.iter().map(|p| p.code.as_str()).collect()
 }
 
@@ -80,6 +90,13 @@ fn titles_and_names_are_checked_against_their_limits() {
         ]
     );
     assert!(problems[0].message.contains("101 characters; at most 100"));
+    assert_eq!(
+        (
+            problems[0].problem.params["found"].as_str(),
+            problems[0].problem.params["max"].as_str()
+        ),
+        ("101", "100")
+    );
     assert!(problems[1].message.contains("97 characters; at most 96"));
     // A signing order's title is at most 80.
     let problems = preflight(&"T".repeat(81), &[], PreflightChannel::Signing);

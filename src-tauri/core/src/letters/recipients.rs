@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::merge::{MergeValues, normalise_name};
 use crate::ident::Identifier;
 use crate::mask::{input as mask_raw, text as mask_text};
+use crate::problem::{Explain, Problem, ProblemKey as K};
 
 /// The standard recipient columns.
 pub const STANDARD_COLUMNS: [&str; 9] = [
@@ -94,8 +95,10 @@ pub struct RowProblem {
     pub row: usize,
     /// The column, when one is to blame.
     pub column: Option<String>,
-    /// What is wrong (identifiers masked).
+    /// What is wrong (identifiers masked; English: the CLI and the log).
     pub message: String,
+    /// What is wrong, for the UI to say in the clerk's language.
+    pub problem: Problem,
 }
 
 /// An imported list.
@@ -370,6 +373,7 @@ pub fn read_recipients_mapped(
         data_rows: 0,
     };
     let mut last_row = 1;
+    let mut lines = Lines::new(&text);
     for record in reader.records() {
         let record = record.map_err(|e| CsvError::Malformed {
             row: last_row + 1,
@@ -379,7 +383,7 @@ pub fn read_recipients_mapped(
         // count skips blank lines).
         let row = record
             .position()
-            .map_or(last_row + 1, |p| line_of(&text, p.byte() as usize));
+            .map_or(last_row + 1, |p| lines.line_of(p.byte() as usize));
         last_row = row;
         if record.iter().all(|field| field.trim().is_empty()) {
             continue; // A blank line is not a row.
@@ -389,6 +393,9 @@ pub fn read_recipients_mapped(
             list.problems.push(RowProblem {
                 row,
                 column: None,
+                problem: Problem::new(K::RowFieldCount)
+                    .with("found", record.len())
+                    .with("expected", columns.len()),
                 message: format!(
                     "the row has {} fields, the header has {} (a separator too many or too few?)",
                     record.len(),
@@ -408,15 +415,42 @@ pub fn read_recipients_mapped(
     Ok(list)
 }
 
-/// The 1-based line where a record starts, from the reader's byte offset (which points before
-/// any blank lines the reader skipped).
-fn line_of(text: &str, byte: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut start = byte.min(bytes.len());
-    while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
-        start += 1;
+/// The 1-based line where each record starts, from the reader's byte offsets (which point
+/// before any blank lines the reader skipped). Records come in order, so each call counts only
+/// the newlines since the last: the whole file is scanned once, not once per row.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            bytes: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
     }
-    bytes[..start].iter().filter(|b| **b == b'\n').count() + 1
+
+    fn line_of(&mut self, byte: usize) -> usize {
+        let bytes = self.bytes;
+        let mut start = byte.min(bytes.len());
+        while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
+            start += 1;
+        }
+        if start < self.at {
+            // Not expected (offsets only grow); count from the top.
+            self.at = 0;
+            self.line = 1;
+        }
+        self.line += bytes[self.at..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.at = start;
+        self.line
+    }
 }
 
 fn recipient(
@@ -434,12 +468,13 @@ fn recipient(
             .to_owned()
     };
     let mut problems = Vec::new();
-    let mut problem = |column: &str, message: String| {
+    let mut problem = |column: &str, said: Problem, message: String| {
         problems.push(RowProblem {
             row,
             column: Some(column.to_owned()),
             // A safety net: any eleven digits that slipped into a message are masked.
             message: mask_text(&message),
+            problem: said,
         });
     };
     let (fnr, org) = (get("fodselsnummer"), get("organisasjonsnummer"));
@@ -447,6 +482,7 @@ fn recipient(
         (true, true) => {
             problem(
                 "fodselsnummer",
+                Problem::new(K::RowNoIdentifier),
                 "neither fodselsnummer nor organisasjonsnummer is given".into(),
             );
             None
@@ -454,6 +490,7 @@ fn recipient(
         (false, false) => {
             problem(
                 "organisasjonsnummer",
+                Problem::new(K::RowBothIdentifiers),
                 "both fodselsnummer and organisasjonsnummer are given; give one".into(),
             );
             None
@@ -463,6 +500,7 @@ fn recipient(
             Ok(Identifier::Organisation(_)) => {
                 problem(
                     "fodselsnummer",
+                    Problem::new(K::RowOrganisationAsPerson).with("value", mask_raw(&fnr)),
                     format!(
                         "{} is an organisasjonsnummer, not a fødselsnummer",
                         mask_raw(&fnr)
@@ -471,7 +509,11 @@ fn recipient(
                 None
             }
             Err(e) => {
-                problem("fodselsnummer", format!("{}: {e}", mask_raw(&fnr)));
+                problem(
+                    "fodselsnummer",
+                    e.problem(),
+                    format!("{}: {e}", mask_raw(&fnr)),
+                );
                 None
             }
         },
@@ -480,6 +522,7 @@ fn recipient(
             Ok(Identifier::Person(_)) => {
                 problem(
                     "organisasjonsnummer",
+                    Problem::new(K::RowPersonAsOrganisation).with("value", mask_raw(&org)),
                     format!(
                         "{} is a fødselsnummer, not an organisasjonsnummer",
                         mask_raw(&org)
@@ -488,18 +531,27 @@ fn recipient(
                 None
             }
             Err(e) => {
-                problem("organisasjonsnummer", format!("{}: {e}", mask_raw(&org)));
+                problem(
+                    "organisasjonsnummer",
+                    e.problem(),
+                    format!("{}: {e}", mask_raw(&org)),
+                );
                 None
             }
         },
     };
     let name = get("navn");
     if name.is_empty() {
-        problem("navn", "the name is empty".into());
+        problem(
+            "navn",
+            Problem::new(K::RowNameEmpty),
+            "the name is empty".into(),
+        );
     }
     if get("adresselinje1").is_empty() {
         problem(
             "adresselinje1",
+            Problem::new(K::RowAddressEmpty),
             "the address is empty (a letter on paper needs it)".into(),
         );
     }
@@ -512,6 +564,7 @@ fn recipient(
     if norwegian && !(postcode.len() == 4 && postcode.bytes().all(|b| b.is_ascii_digit())) {
         problem(
             "postnummer",
+            Problem::new(K::RowPostcodeInvalid).with("value", mask_raw(&postcode)),
             format!(
                 "'{}' is not a Norwegian postnummer (four digits)",
                 mask_raw(&postcode)
@@ -519,7 +572,11 @@ fn recipient(
         );
     }
     if city.is_empty() {
-        problem("poststed", "the poststed is empty".into());
+        problem(
+            "poststed",
+            Problem::new(K::RowCityEmpty),
+            "the poststed is empty".into(),
+        );
     }
     let Some(identifier) = identifier.filter(|_| problems.is_empty()) else {
         return Err(problems);

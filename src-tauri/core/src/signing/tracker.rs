@@ -3,6 +3,7 @@
 //! status and the signed results, and only then confirming the status — a status that was
 //! not stored is never confirmed, so the service offers it again after its re-queue time.
 
+use crate::problem::Explain;
 use std::sync::Arc;
 
 use super::client::{Poll, SigningClient};
@@ -145,13 +146,19 @@ impl SigningTracker {
                 Ok(self.store.signing_order(order_id)?)
             }
             Err(error) if error.outcome_unknown() => {
-                self.store
-                    .mark_order_uncertain(order_id, &mask_text(&error.to_string()))?;
+                self.store.mark_order_uncertain(
+                    order_id,
+                    &mask_text(&error.to_string()),
+                    &error.problem(),
+                )?;
                 Err(error.into())
             }
             Err(error) => {
-                self.store
-                    .mark_order_refused(order_id, &mask_text(&error.to_string()))?;
+                self.store.mark_order_refused(
+                    order_id,
+                    &mask_text(&error.to_string()),
+                    &error.problem(),
+                )?;
                 Err(error.into())
             }
         }
@@ -316,7 +323,7 @@ impl SigningTracker {
                     "Kunne ikke hente de signerte dokumentene ennå: {}",
                     mask_text(&error.to_string())
                 );
-                self.store.note_order_error(&id, &text)?;
+                self.store.note_order_error(&id, &text, &error.problem())?;
                 report.problems.push(text);
                 return Ok(());
             }

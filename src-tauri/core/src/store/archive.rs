@@ -129,8 +129,10 @@ pub struct ArchivePackage {
     pub title: String,
     /// Where it is.
     pub state: PackageState,
-    /// Why it could not be built.
+    /// Why it could not be built or was refused (English: the log and the CLI).
     pub error: Option<String>,
+    /// The same, for the UI to say in the clerk's language.
+    pub problem: Option<crate::problem::Problem>,
     /// When it was built (RFC 3339).
     pub built_at: String,
     /// When it was last exported.
@@ -143,7 +145,7 @@ pub struct ArchivePackage {
     pub recipient: String,
 }
 
-const COLUMNS: &str = "p.id, p.letter_id, p.signing_order_id, p.mailing_id, p.environment, p.title, p.state, p.error, p.built_at, p.exported_at, p.archived_at, p.journalaar, p.journalsekvensnummer, p.journalpostnummer, p.saksaar, p.sakssekvensnummer, COALESCE(o.recipient_name, '')";
+const COLUMNS: &str = "p.id, p.letter_id, p.signing_order_id, p.mailing_id, p.environment, p.title, p.state, p.error, p.built_at, p.exported_at, p.archived_at, p.journalaar, p.journalsekvensnummer, p.journalpostnummer, p.saksaar, p.sakssekvensnummer, COALESCE(o.recipient_name, ''), p.problem";
 
 /// The packages joined with their letters (for the recipient's name).
 const FROM: &str = "archive_packages p LEFT JOIN outbox o ON o.id = p.letter_id";
@@ -170,6 +172,10 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<ArchivePackage, StoreError>> {
             sakssekvensnummer: row.get(15)?,
         },
         recipient: row.get(16)?,
+        problem: row
+            .get::<_, Option<String>>(17)?
+            .as_deref()
+            .and_then(crate::problem::Problem::from_json),
     };
     Ok(PackageState::parse(&state).map(|state| ArchivePackage { state, ..package }))
 }
@@ -260,8 +266,8 @@ impl Store {
             Err(error) => (PackageState::Failed, None, Some(error), &[][..]),
         };
         tx.execute(
-            "INSERT INTO archive_packages (id, letter_id, signing_order_id, mailing_id, environment, title, state, xml, error, built_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO archive_packages (id, letter_id, signing_order_id, mailing_id, environment, title, state, xml, error, built_at, problem)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 id,
                 letter_id,
@@ -273,7 +279,11 @@ impl Store {
                 xml,
                 error,
                 now
-            ],
+            ,
+                error.map(|_| {
+                    crate::problem::Problem::new(crate::problem::ProblemKey::ArchiveBuildFailed)
+                        .to_json()
+                })],
         )?;
         for (position, (name, bytes)) in files.iter().enumerate() {
             tx.execute(
@@ -378,7 +388,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "UPDATE archive_packages SET state = 'archived', archived_at = ?2, error = NULL, journalaar = ?3,
+            "UPDATE archive_packages SET state = 'archived', archived_at = ?2, error = NULL, problem = NULL, journalaar = ?3,
                  journalsekvensnummer = ?4, journalpostnummer = ?5, saksaar = ?6, sakssekvensnummer = ?7
              WHERE id = ?1",
             params![
@@ -495,8 +505,14 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let changed = tx.execute(
-            "UPDATE archive_packages SET state = 'failed', error = ?2 WHERE id = ?1 AND state <> 'archived'",
-            params![id, format!("the archive refused it: {message}")],
+            "UPDATE archive_packages SET state = 'failed', error = ?2, problem = ?3 WHERE id = ?1 AND state <> 'archived'",
+            params![
+                id,
+                format!("the archive refused it: {message}"),
+                crate::problem::Problem::new(crate::problem::ProblemKey::ArchiveRefused)
+                    .with("reason", message)
+                    .to_json()
+            ],
         )?;
         if changed == 0 {
             // Archived already: a late refusal changes nothing.

@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "archive",
         sql: include_str!("../../migrations/20261207120000_archive.sql"),
     },
+    Migration {
+        version: 20261208090000,
+        name: "problems",
+        sql: include_str!("../../migrations/20261208090000_problems.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

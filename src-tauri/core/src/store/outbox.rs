@@ -9,6 +9,7 @@
 //!                                        └──▶ failed (permanent error: the exceptions inbox)
 //! ```
 
+use crate::problem::Problem;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
@@ -132,8 +133,10 @@ pub struct OutboxLetter {
     pub status: Option<String>,
     /// When that status was set.
     pub status_at: Option<String>,
-    /// The last error.
+    /// The last error (English: the log and the CLI).
     pub last_error: Option<String>,
+    /// The last error, for the UI to say in the clerk's language.
+    pub last_problem: Option<Problem>,
     /// Queued at.
     pub created_at: DateTime<Utc>,
     /// The channel the send-time KRR lookup gave: `digital_postkasse`, `altinn`, `papir`.
@@ -158,7 +161,7 @@ pub struct OutboxLetter {
 
 const COLUMNS: &str = "id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, \
      next_attempt_at, attempts, svarut_id, krr_evidence, status, status_at, last_error, created_at, \
-     route, kind, pages, local_print, handled_at, handled_note, environment, claimed_by, seen_route";
+     route, kind, pages, local_print, handled_at, handled_note, environment, claimed_by, seen_route, last_problem";
 
 fn time(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
@@ -188,6 +191,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
     let environment: String = row.get(22)?;
     let claimed_by: Option<String> = row.get(23)?;
     let seen_route: Option<String> = row.get(24)?;
+    let last_problem: Option<String> = row.get(25)?;
     let more: (
         Option<String>,
         String,
@@ -255,6 +259,7 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Result<OutboxLetter, StoreError>> {
             environment,
             claimed_by,
             seen_route,
+            last_problem: last_problem.as_deref().and_then(Problem::from_json),
         })
     })())
 }
@@ -269,7 +274,7 @@ fn next_due_query() -> String {
            AND (lease_until IS NULL OR lease_until <= ?1)
            AND (mailing_id IS NULL OR mailing_id NOT IN (SELECT id FROM mailings WHERE paused = 1))
            AND environment = ?2
-         ORDER BY next_attempt_at, created_at, id LIMIT 1"
+         ORDER BY next_attempt_at, created_at, id LIMIT ?3"
     )
 }
 
@@ -473,7 +478,7 @@ impl Store {
     pub fn next_due_letter(&self, environment: &str) -> Result<Option<OutboxLetter>, StoreError> {
         let now = self.clock.now().to_rfc3339();
         self.conn()
-            .query_row(&next_due_query(), [now.as_str(), environment], read)
+            .query_row(&next_due_query(), params![now, environment, 1], read)
             .optional()?
             .transpose()
     }
@@ -496,7 +501,7 @@ impl Store {
         // the same letter between our read and our update.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let found = tx
-            .query_row(&next_due_query(), [now_text.as_str(), environment], read)
+            .query_row(&next_due_query(), params![now_text, environment, 1], read)
             .optional()?
             .transpose()?;
         let Some(mut letter) = found else {
@@ -514,6 +519,58 @@ impl Store {
         tx.commit()?;
         letter.claimed_by = Some(worker.to_owned());
         Ok(Some(letter))
+    }
+
+    /// Claims up to `limit` due letters for `worker` in one transaction (as
+    /// [`Store::claim_next_due_letter`] claims one), oldest due first.
+    pub fn claim_due_letters(
+        &self,
+        environment: &str,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: usize,
+    ) -> Result<Vec<OutboxLetter>, StoreError> {
+        let now = self.clock.now();
+        let now_text = now.to_rfc3339();
+        let until = (now + lease).to_rfc3339();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let found: Vec<OutboxLetter> = {
+            let mut statement = tx.prepare(&next_due_query())?;
+            let rows = statement.query_map(params![now_text, environment, limit], read)?;
+            let mut found = Vec::new();
+            for row in rows {
+                found.push(row??);
+            }
+            found
+        };
+        let mut claimed = Vec::with_capacity(found.len());
+        {
+            let mut update = tx.prepare(
+                "UPDATE outbox SET claimed_by = ?2, lease_until = ?3
+                 WHERE id = ?1 AND (lease_until IS NULL OR lease_until <= ?4)",
+            )?;
+            for mut letter in found {
+                if update.execute(params![letter.id, worker, until, now_text])? == 1 {
+                    letter.claimed_by = Some(worker.to_owned());
+                    claimed.push(letter);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    /// Gives back `worker`'s claim on a letter it did not start on (held, queued, or waiting
+    /// to be looked up), so the next round can take it at once.
+    pub fn release_claim(&self, id: &str, worker: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE outbox SET claimed_by = NULL, lease_until = NULL
+             WHERE id = ?1 AND claimed_by = ?2 AND state IN ('held', 'queued', 'sending')",
+            params![id, worker],
+        )?;
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -549,6 +606,19 @@ impl Store {
         allowed_from: &[OutboxState],
         claim: ClaimRule<'_>,
         event: &str,
+    ) -> Result<(), StoreError> {
+        self.transition_said(id, set, values, allowed_from, claim, (event, None))
+    }
+
+    /// [`Store::transition`] with the clerk's message of the event (a [`Problem`] as JSON).
+    fn transition_said(
+        &self,
+        id: &str,
+        set: &str,
+        values: &[&dyn rusqlite::ToSql],
+        allowed_from: &[OutboxState],
+        claim: ClaimRule<'_>,
+        (event, said): (&str, Option<&String>),
     ) -> Result<(), StoreError> {
         let now = self.clock.now().to_rfc3339();
         let mut conn = self.conn();
@@ -603,8 +673,8 @@ impl Store {
             all.as_slice(),
         )?;
         tx.execute(
-            "INSERT INTO outbox_events (letter_id, at, text) VALUES (?1, ?2, ?3)",
-            params![id, now, event],
+            "INSERT INTO outbox_events (letter_id, at, text, problem) VALUES (?1, ?2, ?3, ?4)",
+            params![id, now, event, said],
         )?;
         tx.commit()?;
         Ok(())
@@ -633,7 +703,7 @@ impl Store {
     pub fn mark_sent(&self, id: &str, worker: &str, svarut_id: &str) -> Result<(), StoreError> {
         self.transition(
             id,
-            "state = 'sent', svarut_id = ?3, last_error = NULL",
+            "state = 'sent', svarut_id = ?3, last_error = NULL, last_problem = NULL",
             &[&svarut_id],
             &[OutboxState::Sending],
             ClaimRule::HolderReleases(worker),
@@ -648,26 +718,34 @@ impl Store {
         id: &str,
         worker: &str,
         retry_at: DateTime<Utc>,
-        error: &str,
+        (error, problem): (&str, &Problem),
         outcome_unknown: bool,
     ) -> Result<(), StoreError> {
         let state = if outcome_unknown { "sending" } else { "queued" };
-        self.transition(
+        let said = problem.to_json();
+        self.transition_said(
             id,
-            &format!("state = '{state}', next_attempt_at = ?3, last_error = ?4"),
-            &[&retry_at.to_rfc3339(), &error],
+            &format!("state = '{state}', next_attempt_at = ?3, last_error = ?4, last_problem = ?5"),
+            &[&retry_at.to_rfc3339(), &error, &said],
             &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
             ClaimRule::HolderReleases(worker),
-            &format!("Prøves igjen: {error}"),
+            (&format!("Prøves igjen: {error}"), Some(&said)),
         )
     }
 
     /// Cannot be sent: to the exceptions inbox (by the worker holding the letter's claim).
-    pub fn mark_failed(&self, id: &str, worker: &str, reason: &str) -> Result<(), StoreError> {
-        self.transition(
+    pub fn mark_failed(
+        &self,
+        id: &str,
+        worker: &str,
+        reason: &str,
+        problem: &Problem,
+    ) -> Result<(), StoreError> {
+        let said = problem.to_json();
+        self.transition_said(
             id,
-            "state = 'failed', last_error = ?3",
-            &[&reason],
+            "state = 'failed', last_error = ?3, last_problem = ?4",
+            &[&reason, &said],
             &[
                 OutboxState::Held,
                 OutboxState::Queued,
@@ -675,7 +753,7 @@ impl Store {
                 OutboxState::Sent,
             ],
             ClaimRule::HolderReleases(worker),
-            &format!("Feilet: {reason}"),
+            (&format!("Feilet: {reason}"), Some(&said)),
         )
     }
 
@@ -747,7 +825,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.transition(
             id,
-            "state = 'sent', local_print = 1, route = 'papir', status = 'TIL_UTSKRIFT', status_at = ?2, krr_evidence = COALESCE(?3, krr_evidence), last_error = NULL",
+            "state = 'sent', local_print = 1, route = 'papir', status = 'TIL_UTSKRIFT', status_at = ?2, krr_evidence = COALESCE(?3, krr_evidence), last_error = NULL, last_problem = NULL",
             &[&krr_evidence],
             &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
             ClaimRule::HolderReleases(worker),
@@ -873,6 +951,27 @@ impl Store {
             &format!("Status i SvarUt: {status}"),
         )?;
         Ok(true)
+    }
+
+    /// A letter's timeline for the UI: (time, what, the clerk's message of a failure), oldest
+    /// first.
+    pub fn letter_timeline(
+        &self,
+        id: &str,
+    ) -> Result<Vec<(String, String, Option<Problem>)>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT at, text, problem FROM outbox_events WHERE letter_id = ?1 ORDER BY at, rowid",
+        )?;
+        let rows = statement.query_map([id], |r| {
+            let problem: Option<String> = r.get(2)?;
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                problem.as_deref().and_then(Problem::from_json),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// A letter's timeline: (time, what), oldest first.

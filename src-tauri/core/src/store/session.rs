@@ -25,15 +25,19 @@ pub enum StoreState {
     },
     /// First run and no persistent credential store: the user must choose a passphrase.
     NeedsNewPassphrase {
-        /// Why the credential store could not be used.
+        /// Why the credential store could not be used (English: the log).
         reason: String,
+        /// The same, for the UI to say in the clerk's language.
+        detail: crate::problem::Problem,
     },
     /// A passphrase store: the user must type the passphrase.
     NeedsPassphrase,
     /// The key cannot be had from the credential store: the recovery key opens the store.
     NeedsRecoveryKey {
-        /// What went wrong with the credential store.
+        /// What went wrong with the credential store (English: the log).
         reason: String,
+        /// The same, for the UI to say in the clerk's language.
+        detail: crate::problem::Problem,
     },
 }
 
@@ -80,6 +84,7 @@ impl StoreSession {
                 tracing::warn!(%error, "store not opened at start");
                 StoreState::NeedsRecoveryKey {
                     reason: error.to_string(),
+                    detail: crate::problem::Explain::problem(&error),
                 }
             }
         };
@@ -94,6 +99,7 @@ impl StoreSession {
                     Err(error) => {
                         return Ok(StoreState::NeedsNewPassphrase {
                             reason: error.to_string(),
+                            detail: crate::problem::Explain::problem(error),
                         });
                     }
                 };
@@ -105,6 +111,7 @@ impl StoreSession {
                     Ok((store, _recovery)) => Ok(self.unlocked(store, KeySource::Keyring)),
                     Err(StoreError::Credentials(error)) => Ok(StoreState::NeedsNewPassphrase {
                         reason: error.to_string(),
+                        detail: crate::problem::Explain::problem(&error),
                     }),
                     Err(error) => Err(error),
                 }

@@ -180,8 +180,10 @@ pub struct SigningOrder {
     pub cancellation_url: Option<String>,
     /// Copies were queued in the outbox.
     pub copies_sent: bool,
-    /// The last error.
+    /// The last error (English or as the service wrote it: the log and the CLI).
     pub last_error: Option<String>,
+    /// The last error, for the UI to say in the clerk's language.
+    pub last_problem: Option<crate::problem::Problem>,
     /// Created (local).
     pub created_at: String,
     /// Last change.
@@ -190,7 +192,7 @@ pub struct SigningOrder {
     pub signers: Vec<OrderSigner>,
 }
 
-const COLUMNS: &str = "id, environment, flow, title, nonsensitive_title, description, sender, level, deadline, reference, service_reference, polling_queue, send_copy, state, job_id, job_status, cancellation_url, pades_url, pades IS NOT NULL, copies_sent, last_error, created_at, updated_at";
+const COLUMNS: &str = "id, environment, flow, title, nonsensitive_title, description, sender, level, deadline, reference, service_reference, polling_queue, send_copy, state, job_id, job_status, cancellation_url, pades_url, pades IS NOT NULL, copies_sent, last_error, created_at, updated_at, last_problem";
 
 fn read_order(row: &Row) -> rusqlite::Result<Result<SigningOrder, StoreError>> {
     let flow: String = row.get(2)?;
@@ -224,6 +226,10 @@ fn read_order(row: &Row) -> rusqlite::Result<Result<SigningOrder, StoreError>> {
             last_error: row.get(20)?,
             created_at: row.get(21)?,
             updated_at: row.get(22)?,
+            last_problem: row
+                .get::<_, Option<String>>(23)?
+                .as_deref()
+                .and_then(crate::problem::Problem::from_json),
             signers: Vec::new(),
         })
     })())
@@ -633,7 +639,7 @@ impl Store {
         let order = self.signing_order(id)?;
         self.update_order(
             id,
-            "state = 'active', job_id = ?3, job_status = 'IN_PROGRESS', cancellation_url = ?4, last_error = NULL",
+            "state = 'active', job_id = ?3, job_status = 'IN_PROGRESS', cancellation_url = ?4, last_error = NULL, last_problem = NULL",
             &[&created.job_id, &created.cancellation_url],
             &format!("Sendt til signeringstjenesten (oppdrag {})", created.job_id),
         )?;
@@ -654,21 +660,31 @@ impl Store {
     }
 
     /// The service refused the order: nothing was created.
-    pub fn mark_order_refused(&self, id: &str, reason: &str) -> Result<(), StoreError> {
+    pub fn mark_order_refused(
+        &self,
+        id: &str,
+        reason: &str,
+        problem: &crate::problem::Problem,
+    ) -> Result<(), StoreError> {
         self.update_order(
             id,
-            "state = 'refused', last_error = ?3",
-            &[&reason],
+            "state = 'refused', last_error = ?3, last_problem = ?4",
+            &[&reason, &problem.to_json()],
             &format!("Avvist av signeringstjenesten: {reason}"),
         )
     }
 
     /// The create request got no answer: the job may or may not exist.
-    pub fn mark_order_uncertain(&self, id: &str, reason: &str) -> Result<(), StoreError> {
+    pub fn mark_order_uncertain(
+        &self,
+        id: &str,
+        reason: &str,
+        problem: &crate::problem::Problem,
+    ) -> Result<(), StoreError> {
         self.update_order(
             id,
-            "state = 'uncertain', last_error = ?3",
-            &[&reason],
+            "state = 'uncertain', last_error = ?3, last_problem = ?4",
+            &[&reason, &problem.to_json()],
             &format!("Usikkert om oppdraget kom fram: {reason}"),
         )
     }
@@ -689,8 +705,14 @@ impl Store {
         let reason = "the program stopped while the order was being sent";
         for id in &ids {
             tx.execute(
-                "UPDATE signing_orders SET state = 'uncertain', last_error = ?3, updated_at = ?2 WHERE id = ?1 AND state = 'sending'",
-                params![id, now, reason],
+                "UPDATE signing_orders SET state = 'uncertain', last_error = ?3, last_problem = ?4, updated_at = ?2 WHERE id = ?1 AND state = 'sending'",
+                params![
+                    id,
+                    now,
+                    reason,
+                    crate::problem::Problem::new(crate::problem::ProblemKey::SigningInterrupted)
+                        .to_json()
+                ],
             )?;
             Self::signing_event(
                 &tx,
@@ -704,8 +726,18 @@ impl Store {
     }
 
     /// Records an error that changes nothing else (e.g. a failed download, retried).
-    pub fn note_order_error(&self, id: &str, reason: &str) -> Result<(), StoreError> {
-        self.update_order(id, "last_error = ?3", &[&reason], reason)
+    pub fn note_order_error(
+        &self,
+        id: &str,
+        reason: &str,
+        problem: &crate::problem::Problem,
+    ) -> Result<(), StoreError> {
+        self.update_order(
+            id,
+            "last_error = ?3, last_problem = ?4",
+            &[&reason, &problem.to_json()],
+            reason,
+        )
     }
 
     /// The order's timeline: (time, what), oldest first.

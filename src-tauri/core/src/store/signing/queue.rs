@@ -76,8 +76,12 @@ impl Store {
         for id in &ids {
             self.update_order(
                 id,
-                "state = 'failed', cancellation_url = NULL, last_error = ?3",
-                &[&"Sandkassen ble startet på nytt og kjenner ikke lenger oppdraget"],
+                "state = 'failed', cancellation_url = NULL, last_error = ?3, last_problem = ?4",
+                &[
+                    &"Sandkassen ble startet på nytt og kjenner ikke lenger oppdraget",
+                    &crate::problem::Problem::new(crate::problem::ProblemKey::SandboxRestarted)
+                        .to_json(),
+                ],
                 "Sandkassen ble startet på nytt; oppdraget finnes ikke lenger der",
             )?;
         }

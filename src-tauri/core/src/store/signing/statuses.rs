@@ -33,7 +33,7 @@ impl Store {
             .optional()?;
         if let Some(id) = &id {
             conn.execute(
-                "UPDATE signing_orders SET job_id = ?2, state = 'active', last_error = NULL WHERE id = ?1",
+                "UPDATE signing_orders SET job_id = ?2, state = 'active', last_error = NULL, last_problem = NULL WHERE id = ?1",
                 params![id, change.job_id],
             )?;
         }
