@@ -72,13 +72,13 @@ impl RoundReport {
 /// The most letters one round sends, so tracking and the screen keep up.
 pub const SEND_LIMIT: usize = 200;
 
-/// Sends due letters (at most `limit`): stops early at the first that must wait, since the
-/// service is then likely to refuse the next one as well.
+/// Sends due letters (at most `limit`; see [`Worker::send_due`]): no new send starts after
+/// the first that must wait, since the service is then likely to refuse the next one as well.
 pub async fn send_due(worker: &Worker, limit: usize) -> Result<RoundReport, StoreError> {
     let mut report = RoundReport::default();
-    for _ in 0..limit {
-        match worker.step().await? {
-            StepOutcome::Idle => break,
+    for outcome in worker.send_due(limit).await? {
+        match outcome {
+            StepOutcome::Idle => {}
             StepOutcome::Sent { .. }
             | StepOutcome::Recovered { .. }
             | StepOutcome::OfficePrint { .. } => report.sent += 1,
@@ -93,7 +93,6 @@ pub async fn send_due(worker: &Worker, limit: usize) -> Result<RoundReport, Stor
                     &mut report,
                     format!("a letter will be tried again: {error}"),
                 );
-                break;
             }
         }
     }

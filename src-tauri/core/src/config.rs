@@ -307,7 +307,13 @@ pub struct DispatchSettings {
     pub saving_per_letter: f64,
     /// SvarUt's REST flavour for send and status: `v2` (default) or `v3`.
     pub svarut_api: crate::svarut::model::SvarUtApi,
+    /// The most SvarUt sends the worker has in flight at a time (1–16; a 429 or a failed send
+    /// still stops new sends until the next round).
+    pub svarut_in_flight: u8,
 }
+
+/// SvarUt sends in flight by default.
+pub const DEFAULT_SVARUT_IN_FLIGHT: usize = 4;
 
 impl Default for DispatchSettings {
     fn default() -> Self {
@@ -317,6 +323,7 @@ impl Default for DispatchSettings {
             prices: PriceTable::default(),
             saving_per_letter: 10.0,
             svarut_api: crate::svarut::model::SvarUtApi::V2,
+            svarut_in_flight: DEFAULT_SVARUT_IN_FLIGHT as u8,
         }
     }
 }

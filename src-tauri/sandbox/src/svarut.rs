@@ -221,6 +221,8 @@ pub struct SvarUtDouble {
     pub(crate) faults: Mutex<SvarUtFaults>,
     pub(crate) sends: AtomicUsize,
     requests: AtomicUsize,
+    waiting: AtomicUsize,
+    most_waiting: AtomicUsize,
     speed: AtomicU32,
     /// The stand-in's own certificate and key for encrypted sending, made when first asked for
     /// (and anew after [`SvarUtDouble::rotate_key`]).
@@ -278,6 +280,8 @@ impl SvarUtDouble {
             faults: Mutex::new(SvarUtFaults::default()),
             sends: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            most_waiting: AtomicUsize::new(0),
             speed: AtomicU32::new(1),
             cms: Mutex::new(None),
         }
@@ -304,9 +308,13 @@ impl SvarUtDouble {
                 builder.set_subject_name(&name)?;
                 builder.set_issuer_name(&name)?;
                 builder.set_pubkey(&key)?;
-                let from = openssl::asn1::Asn1Time::days_from_now(0)?;
+                // Valid from a day before the sandbox's now, as the test CA's are: a client
+                // whose clock was read just before the key was made must not find it "not yet
+                // valid".
+                let now = self.clock.now().timestamp();
+                let from = openssl::asn1::Asn1Time::from_unix(now - 86_400)?;
                 builder.set_not_before(&from)?;
-                let to = openssl::asn1::Asn1Time::days_from_now(365)?;
+                let to = openssl::asn1::Asn1Time::from_unix(now + 365 * 86_400)?;
                 builder.set_not_after(&to)?;
                 builder.sign(&key, openssl::hash::MessageDigest::sha256())?;
                 Ok((builder.build(), key))
@@ -374,6 +382,12 @@ impl SvarUtDouble {
     /// Send requests received so far (accepted, refused or faulted), v2 and v3.
     pub fn send_requests(&self) -> usize {
         self.sends.load(Ordering::SeqCst)
+    }
+
+    /// The most requests that were under way at once (counted while a `latency` fault is set):
+    /// how many a client keeps in flight.
+    pub fn most_in_flight(&self) -> usize {
+        self.most_waiting.load(Ordering::SeqCst)
     }
 
     /// Every forsendelse accepted so far.
@@ -642,7 +656,11 @@ fn validate(forsendelse: &Forsendelse, files: &[Part]) -> Result<(), String> {
 async fn pause(double: &SvarUtDouble) -> Option<Response> {
     let faults = *double.faults.lock().expect("not poisoned");
     if !faults.latency.is_zero() {
+        // Requests waiting here at once: how many a client has in flight.
+        let now_waiting = double.waiting.fetch_add(1, Ordering::SeqCst) + 1;
+        double.most_waiting.fetch_max(now_waiting, Ordering::SeqCst);
         tokio::time::sleep(faults.latency).await;
+        double.waiting.fetch_sub(1, Ordering::SeqCst);
     }
     let n = double.requests.fetch_add(1, Ordering::SeqCst) + 1;
     if faults.rate_limit_every > 0 && n.is_multiple_of(faults.rate_limit_every) {

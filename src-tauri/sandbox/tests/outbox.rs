@@ -516,6 +516,20 @@ async fn exceptions_are_retried_or_marked_handled_and_unread_decisions_are_remin
     let failed = setup.store.enqueue_letter(bad).unwrap();
     worker.step().await.unwrap();
     assert_eq!(setup.store.exceptions("sandbox").unwrap().len(), 1);
+    // SvarUt's refusal is kept for the clerk as a key with SvarUt's own words, in the letter
+    // and in its timeline's event; the English text stays for the log.
+    let refused = setup.store.get_letter(&failed.id).unwrap();
+    let problem = refused.last_problem.clone().expect("the clerk's message");
+    assert_eq!(
+        problem.key,
+        kommunepost_core::problem::ProblemKey::SvarUtRejected
+    );
+    assert!(!problem.params["message"].is_empty());
+    assert!(refused.last_error.is_some());
+    let timeline = setup.store.letter_timeline(&failed.id).unwrap();
+    let (_, text, said) = timeline.last().unwrap();
+    assert!(text.starts_with("Feilet: "), "{text}");
+    assert_eq!(said.as_ref(), Some(&problem));
     assert!(setup.store.mark_handled(&failed.id, "  ").is_err());
     setup.store.retry_failed(&failed.id).unwrap();
     assert!(setup.store.exceptions("sandbox").unwrap().is_empty());
@@ -817,4 +831,112 @@ async fn the_worker_sends_no_number_the_environment_may_not_send() {
         setup.store.list_audit(10).unwrap().is_empty(),
         "no KRR lookup was made"
     );
+}
+
+/// A round's letters go with one KRR request for all their persons (one audit entry for it),
+/// at most the configured number of SvarUt sends at a time, each letter once; after a send
+/// that must wait, no new one starts and the letters not started are free for the next round
+/// at once.
+#[tokio::test]
+async fn a_round_looks_up_its_letters_in_one_krr_request_and_keeps_sends_in_flight_within_the_limit()
+ {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    let worker = worker.with_in_flight(3);
+    let people: Vec<String> = setup
+        .sandbox
+        .population
+        .persons
+        .iter()
+        .take(12)
+        .map(|p| p.fnr.expose().to_owned())
+        .collect();
+    let mut ids = Vec::new();
+    for person in &people {
+        ids.push(
+            setup
+                .store
+                .enqueue_letter(new_letter(Some(person), 0))
+                .unwrap()
+                .id,
+        );
+    }
+    let svarut = &setup.sandbox.server.svarut_double;
+    svarut.set_faults(SvarUtFaults {
+        latency: Duration::from_millis(40),
+        ..SvarUtFaults::default()
+    });
+    let krr_before = setup.sandbox.server.krr_double.requests();
+    let audit_before = setup.store.list_audit(100).unwrap().len();
+    let outcomes = worker.send_due(100).await.unwrap();
+    assert_eq!(outcomes.len(), 12, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, StepOutcome::Sent { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        setup.sandbox.server.krr_double.requests() - krr_before,
+        1,
+        "one KRR request for the round's twelve persons"
+    );
+    let audit = setup.store.list_audit(100).unwrap();
+    assert_eq!(audit.len() - audit_before, 1, "one audit entry for it");
+    assert_eq!(audit[0].count, 12);
+    assert_eq!(
+        svarut.most_in_flight(),
+        3,
+        "never more than three at a time"
+    );
+    for id in &ids {
+        let letter = setup.store.get_letter(id).unwrap();
+        assert_eq!(letter.state, OutboxState::Sent);
+        assert!(
+            letter.krr_evidence.as_deref().unwrap().contains("KRR: "),
+            "each letter keeps its own evidence"
+        );
+    }
+    let accepted = svarut.accepted();
+    let references: HashSet<_> = accepted
+        .iter()
+        .map(|a| a.forsendelse.ekstern_referanse.clone().unwrap())
+        .collect();
+    assert_eq!((accepted.len(), references.len()), (12, 12), "each once");
+
+    // Every send refused for now: the first refusal stops new sends; the letters that were
+    // not started are released (due at once for the next round), none is sent twice.
+    for person in &people[..6] {
+        setup
+            .store
+            .enqueue_letter(new_letter(Some(person), 0))
+            .unwrap();
+    }
+    svarut.set_faults(SvarUtFaults {
+        fail_every: 1,
+        ..SvarUtFaults::default()
+    });
+    let worker = worker.with_in_flight(1);
+    let outcomes = worker.send_due(100).await.unwrap();
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert!(matches!(outcomes[0], StepOutcome::RetryLater { .. }));
+    let waiting: Vec<_> = setup
+        .store
+        .list_outbox(None)
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.state == OutboxState::Queued)
+        .collect();
+    assert_eq!(waiting.len(), 5);
+    assert!(
+        waiting.iter().all(|l| l.claimed_by.is_none()),
+        "released for the next round"
+    );
+    svarut.set_faults(SvarUtFaults::default());
+    let outcomes = worker.send_due(100).await.unwrap();
+    assert_eq!(
+        outcomes.len(),
+        5,
+        "the released ones go at once: {outcomes:?}"
+    );
+    assert_eq!(svarut.accepted().len(), 17);
 }

@@ -206,7 +206,7 @@ pub fn send(args: SendArgs, context: &Context) -> Result<ExitCode, CliError> {
                 clock.clone(),
                 audit_as(context),
             )
-            .print_at_office(settings.dispatch.print_at_office)
+            .with_dispatch(&settings.dispatch)
             .with_lease(kommunepost_core::outbox::lease_for(&settings.timeouts))
             .with_archive(settings.archive.clone());
             let open = |store: &Store| -> Result<usize, StoreError> {
@@ -449,7 +449,7 @@ fn run_outbox(context: &Context, service: &ServiceArgs, json: bool) -> Result<Ex
             clock.clone(),
             audit_as(context),
         )
-        .print_at_office(context.settings.dispatch.print_at_office)
+        .with_dispatch(&context.settings.dispatch)
         .with_lease(kommunepost_core::outbox::lease_for(
             &context.settings.timeouts,
         ))
