@@ -48,6 +48,9 @@ pub enum StepOutcome {
         letter: String,
         /// Why.
         error: String,
+        /// The service asked to slow down (429 Too Many Requests) or could not be reached at
+        /// all: no new send should start this round.
+        slow_down: bool,
     },
     /// Routed to paper and put in the office print batch (not sent to SvarUt).
     OfficePrint {
@@ -245,49 +248,76 @@ impl Worker {
     }
 
     /// Claims up to `limit` due letters at once and sends them: the send-time KRR lookups in
-    /// one request per 1000 persons, then at most [`Worker::in_flight`] SvarUt sends at a time.
-    /// Each letter is claimed before anything is done with it, as in [`Worker::step`]. After a
-    /// send that must be tried again later (the service is then likely to refuse the next one
-    /// too) no new send starts; the letters not started are released for the next round.
+    /// one request per 200 letters, then windows of [`Worker::in_flight`] SvarUt sends, each
+    /// window marked `sending` in one commit before its requests leave together, and its
+    /// accepted letters recorded in one commit.
+    /// Each letter is claimed before anything is done with it, as in [`Worker::step`]. When
+    /// the service is likely to refuse the next send too (a 429, SvarUt or KRR unreachable, or
+    /// as many failed sends in a row as sends in flight, at least 3) no new send starts; the
+    /// letters not started are released for the
+    /// next round. A single failed send only waits its own backoff.
     /// Returns what happened to each letter handled (empty: nothing was due).
     pub async fn send_due(&self, limit: usize) -> Result<Vec<StepOutcome>, StoreError> {
-        use futures_util::StreamExt;
         let letters =
             self.store
                 .claim_due_letters(&self.audit.environment, &self.id, self.lease, limit)?;
-        if letters.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut known = self.krr_evidence_batch(&letters).await;
-        let paired: Vec<(OutboxLetter, Option<Evidence>)> = letters
-            .into_iter()
-            .map(|letter| {
-                let evidence = known.remove(&letter.id);
-                (letter, evidence)
-            })
-            .collect();
         let stop = std::sync::atomic::AtomicBool::new(false);
         let stop = &stop;
-        let results: Vec<Result<Option<StepOutcome>, StoreError>> =
-            futures_util::stream::iter(paired)
-                .map(|(letter, evidence)| async move {
-                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
-                        self.store.release_claim(&letter.id, &self.id)?;
-                        return Ok(None);
+        // Retries in a row with no send accepted between: the service is likely down.
+        let streak = std::sync::atomic::AtomicUsize::new(0);
+        let streak = &streak;
+        let streak_limit = self.in_flight.max(3);
+        let mut outcomes = Vec::with_capacity(letters.len());
+        let mut letters = letters.into_iter().peekable();
+        // Looked up a part at a time, so a round that stops early has not looked up (and
+        // audited) the persons of letters it does not send.
+        while letters.peek().is_some() {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let rest: Vec<String> = letters.by_ref().map(|l| l.id).collect();
+                self.store.release_claims(&rest, &self.id)?;
+                break;
+            }
+            let part: Vec<OutboxLetter> = letters.by_ref().take(LOOKUP_PART).collect();
+            let mut known = self.krr_evidence_batch(&part).await;
+            let mut part = part.into_iter();
+            let mut to_send: Vec<Box<ToSend>> = Vec::new();
+            let row = std::sync::atomic::Ordering::SeqCst;
+            loop {
+                // A window of sends goes together: marked in one commit, sent at once,
+                // recorded in one commit. Filled with letters that are ready to send.
+                while to_send.len() < self.in_flight && !stop.load(row) {
+                    let Some(letter) = part.next() else { break };
+                    let id = letter.id.clone();
+                    let evidence = known.remove(&id);
+                    match self.prepare(letter, evidence).await {
+                        Ok(Ready::Send(send)) => to_send.push(send),
+                        Ok(Ready::Done(outcome)) => {
+                            note_outcome(&outcome, stop, streak, streak_limit);
+                            outcomes.push(outcome);
+                        }
+                        Err(StoreError::ClaimLost(_)) => {
+                            outcomes.push(StepOutcome::ClaimLost { letter: id });
+                        }
+                        Err(error) => return Err(error),
                     }
-                    let outcome = self.handle_claimed(letter, evidence).await?;
-                    if matches!(outcome, StepOutcome::RetryLater { .. }) {
-                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-                    }
-                    Ok(Some(outcome))
-                })
-                .buffer_unordered(self.in_flight)
-                .collect()
-                .await;
-        let mut outcomes = Vec::with_capacity(results.len());
-        for result in results {
-            if let Some(outcome) = result? {
-                outcomes.push(outcome);
+                }
+                if stop.load(row) {
+                    // Nothing more starts this round: the rest is free for the next one.
+                    let ids: Vec<String> = to_send
+                        .drain(..)
+                        .map(|s| s.letter.id)
+                        .chain(part.by_ref().map(|l| l.id))
+                        .collect();
+                    self.store.release_claims(&ids, &self.id)?;
+                    break;
+                }
+                if to_send.is_empty() {
+                    break;
+                }
+                for outcome in self.send_window(std::mem::take(&mut to_send)).await? {
+                    note_outcome(&outcome, stop, streak, streak_limit);
+                    outcomes.push(outcome);
+                }
             }
         }
         Ok(outcomes)
@@ -301,20 +331,97 @@ impl Worker {
         evidence: Option<Evidence>,
     ) -> Result<StepOutcome, StoreError> {
         let id = letter.id.clone();
-        match self.handle(letter, evidence).await {
-            Err(StoreError::ClaimLost(_)) => {
-                tracing::warn!(letter = %id, "the claim on a letter expired; left to the other worker");
-                Ok(StepOutcome::ClaimLost { letter: id })
-            }
-            other => other,
-        }
+        claim_lost_is_an_outcome(&id, self.handle(letter, evidence).await)
     }
 
+    /// One letter, start to end: prepared, marked `sending`, sent, recorded.
     async fn handle(
         &self,
         letter: OutboxLetter,
         known: Option<Evidence>,
     ) -> Result<StepOutcome, StoreError> {
+        let send = match self.prepare(letter, known).await? {
+            Ready::Done(outcome) => return Ok(outcome),
+            Ready::Send(send) => send,
+        };
+        // Stored before the request leaves: a crash from here on is recovered by the lookup.
+        // Only the claim's holder may do this (compare-and-set), so no second worker sends.
+        self.store.mark_sending(
+            &send.letter.id,
+            &self.id,
+            send.retry_at,
+            send.evidence.as_deref(),
+            send.route.as_deref(),
+        )?;
+        self.deliver(&send, None).await
+    }
+
+    /// Sends `window` (letters prepared and claimed) at once: all marked `sending` in one
+    /// commit, the sends together, the accepted ones recorded in one commit.
+    #[allow(clippy::vec_box)] // the boxes come from `Ready::Send`; unboxing would copy them
+    async fn send_window(&self, window: Vec<Box<ToSend>>) -> Result<Vec<StepOutcome>, StoreError> {
+        let marks: Vec<crate::store::SendingMark<'_>> = window
+            .iter()
+            .map(|s| {
+                (
+                    s.letter.id.as_str(),
+                    s.retry_at,
+                    s.evidence.as_deref(),
+                    s.route.as_deref(),
+                )
+            })
+            .collect();
+        let marked = self.store.mark_sending_many(&self.id, &marks)?;
+        let mut outcomes = Vec::new();
+        let mut ready = Vec::new();
+        for (send, mark) in window.iter().zip(marked) {
+            match claim_lost_is_an_outcome(&send.letter.id, mark.map(|()| StepOutcome::Idle)) {
+                Ok(StepOutcome::Idle) => ready.push(send),
+                Ok(outcome) => outcomes.push(outcome),
+                Err(error) => return Err(error),
+            }
+        }
+        let accepted = std::sync::Mutex::new(Vec::new());
+        let sent = futures_util::future::join_all(ready.iter().map(|send| async {
+            claim_lost_is_an_outcome(&send.letter.id, self.deliver(send, Some(&accepted)).await)
+        }))
+        .await;
+        // Recorded before the outcomes are reported: a crash before this commit leaves the
+        // letters `sending`, and the next worker finds them at SvarUt by their reference.
+        let accepted = accepted
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let pairs: Vec<(&str, &str)> = accepted
+            .iter()
+            .map(|(id, svarut_id)| (id.as_str(), svarut_id.as_str()))
+            .collect();
+        let recorded = self.store.mark_sent_many(&self.id, &pairs)?;
+        let lost: Vec<&str> = pairs
+            .iter()
+            .zip(&recorded)
+            .filter(|(_, r)| r.is_err())
+            .map(|((id, _), _)| *id)
+            .collect();
+        for result in sent {
+            match result? {
+                StepOutcome::Sent { letter, .. } if lost.contains(&letter.as_str()) => {
+                    tracing::warn!(letter = %letter, "the claim expired before the send was recorded; the lookup by reference records it");
+                    outcomes.push(StepOutcome::ClaimLost { letter });
+                }
+                outcome => outcomes.push(outcome),
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Everything before a send: the gate, the lookup of a send whose outcome is unknown, the
+    /// send-time KRR evidence (`known`, or looked up now), office print, the documents. The
+    /// letter's outcome when it ends here; otherwise it is ready to be marked and sent.
+    async fn prepare(
+        &self,
+        letter: OutboxLetter,
+        known: Option<Evidence>,
+    ) -> Result<Ready, StoreError> {
         let id = letter.id.clone();
         let worker = self.id.as_str();
         // The one gate: a number the environment may not send never leaves, whatever queued it.
@@ -322,17 +429,17 @@ impl Worker {
             let reason = refused.to_string();
             self.store
                 .mark_failed(&id, worker, &reason, &refused.problem())?;
-            return Ok(StepOutcome::Failed { letter: id, reason });
+            return Ok(Ready::Done(StepOutcome::Failed { letter: id, reason }));
         }
         // A send that may have arrived: look before sending again.
         if letter.attempts > 0 && letter.state == crate::store::OutboxState::Sending {
             match self.svarut.ids_by_ekstern_ref(&id).await {
                 Ok(found) if !found.is_empty() => {
                     self.store.mark_sent(&id, worker, &found[0])?;
-                    return Ok(StepOutcome::Recovered {
+                    return Ok(Ready::Done(StepOutcome::Recovered {
                         letter: id,
                         svarut_id: found[0].clone(),
-                    });
+                    }));
                 }
                 Ok(_) => {}
                 Err(error) => {
@@ -345,7 +452,11 @@ impl Worker {
                         (&error, &problem),
                         true,
                     )?;
-                    return Ok(StepOutcome::RetryLater { letter: id, error });
+                    return Ok(Ready::Done(StepOutcome::RetryLater {
+                        letter: id,
+                        error,
+                        slow_down: true,
+                    }));
                 }
             }
         }
@@ -364,10 +475,11 @@ impl Worker {
                     (&error.message, &error.problem),
                     letter.state == crate::store::OutboxState::Sending,
                 )?;
-                return Ok(StepOutcome::RetryLater {
+                return Ok(Ready::Done(StepOutcome::RetryLater {
                     letter: id,
                     error: error.message,
-                });
+                    slow_down: true,
+                }));
             }
         };
         let route_name = route.map(route_name);
@@ -380,22 +492,42 @@ impl Worker {
         {
             self.store
                 .mark_local_print(&id, worker, evidence.as_deref())?;
-            return Ok(StepOutcome::OfficePrint { letter: id });
+            return Ok(Ready::Done(StepOutcome::OfficePrint { letter: id }));
         }
         let documents = self.store.letter_documents(&id)?;
-        let files: Vec<FilePart<'_>> = documents.iter().map(|b| FilePart { bytes: b }).collect();
-        // Stored before the request leaves: a crash from here on is recovered by the lookup.
-        // Only the claim's holder may do this (compare-and-set), so no second worker sends.
-        self.store.mark_sending(
-            &id,
-            worker,
-            self.retry_at(letter.attempts + 1),
-            evidence.as_deref(),
-            route_name.as_deref(),
-        )?;
+        Ok(Ready::Send(Box::new(ToSend {
+            retry_at: self.retry_at(letter.attempts + 1),
+            letter,
+            documents,
+            evidence,
+            route: route_name,
+        })))
+    }
+
+    /// Sends a letter marked `sending` and records what SvarUt answered; an accepted one is
+    /// recorded here unless `accepted` collects it to be recorded with others.
+    async fn deliver(
+        &self,
+        send: &ToSend,
+        accepted: Option<&std::sync::Mutex<Vec<(String, String)>>>,
+    ) -> Result<StepOutcome, StoreError> {
+        let id = send.letter.id.clone();
+        let worker = self.id.as_str();
+        let letter = &send.letter;
+        let files: Vec<FilePart<'_>> = send
+            .documents
+            .iter()
+            .map(|b| FilePart { bytes: b })
+            .collect();
         match self.svarut.send(&letter.forsendelse, &files).await {
             Ok(svarut_id) => {
-                self.store.mark_sent(&id, worker, &svarut_id)?;
+                match accepted {
+                    Some(list) => list
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push((id.clone(), svarut_id.clone())),
+                    None => self.store.mark_sent(&id, worker, &svarut_id)?,
+                }
                 Ok(StepOutcome::Sent {
                     letter: id,
                     svarut_id,
@@ -421,6 +553,7 @@ impl Worker {
                 Ok(StepOutcome::RetryLater {
                     letter: id,
                     error: text,
+                    slow_down: error.asks_to_slow_down(),
                 })
             }
         }
@@ -661,6 +794,68 @@ pub fn krr_check(evidence: &str) -> Option<KrrCheck> {
 }
 
 /// A route as stored and shown: `digital_postkasse`, `altinn`, `svarinn`, `papir`.
+/// A letter after [`Worker::prepare`].
+enum Ready {
+    /// It ends here (failed at the gate, found at SvarUt, to be tried later, office print).
+    Done(StepOutcome),
+    /// To be marked `sending` and sent.
+    Send(Box<ToSend>),
+}
+
+/// A letter ready to be sent: what [`Store::mark_sending`] records, and the documents.
+struct ToSend {
+    letter: OutboxLetter,
+    documents: Vec<Vec<u8>>,
+    evidence: Option<String>,
+    route: Option<String>,
+    retry_at: DateTime<Utc>,
+}
+
+/// A claim that expired while the worker held the letter is an outcome (the letter is left to
+/// the worker that has it now), not an error.
+fn claim_lost_is_an_outcome(
+    id: &str,
+    result: Result<StepOutcome, StoreError>,
+) -> Result<StepOutcome, StoreError> {
+    match result {
+        Err(StoreError::ClaimLost(_)) => {
+            tracing::warn!(letter = %id, "the claim on a letter expired; left to the other worker");
+            Ok(StepOutcome::ClaimLost {
+                letter: id.to_owned(),
+            })
+        }
+        other => other,
+    }
+}
+
+/// Counts a round's failed sends in a row and says when no new send should start.
+fn note_outcome(
+    outcome: &StepOutcome,
+    stop: &std::sync::atomic::AtomicBool,
+    streak: &std::sync::atomic::AtomicUsize,
+    limit: usize,
+) {
+    let order = std::sync::atomic::Ordering::SeqCst;
+    match outcome {
+        StepOutcome::RetryLater { slow_down, .. } => {
+            let in_a_row = streak.fetch_add(1, order) + 1;
+            if *slow_down || in_a_row >= limit {
+                stop.store(true, order);
+            }
+        }
+        StepOutcome::Sent { .. }
+        | StepOutcome::Recovered { .. }
+        | StepOutcome::OfficePrint { .. } => {
+            streak.store(0, order);
+        }
+        _ => {}
+    }
+}
+
+/// Letters whose persons are looked up in KRR together (one request) before they are sent: a
+/// round that stops early at a refusal has looked up at most this many it did not send.
+const LOOKUP_PART: usize = 200;
+
 /// A letter's send-time KRR lookup, as kept: when, and the routing it gave.
 type Evidence = Result<Option<(String, Route)>, RowError>;
 

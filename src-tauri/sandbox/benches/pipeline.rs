@@ -16,15 +16,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use kommunepost_core::background::{SEND_LIMIT, send_due};
 use kommunepost_core::clock::{Clock, FixedClock};
-use kommunepost_core::config::{Environment, Timeouts};
+use kommunepost_core::config::{DEFAULT_SVARUT_IN_FLIGHT, Environment, Timeouts};
 use kommunepost_core::dispatch::{PriceTable, prepare_letters, preview, route_letters};
 use kommunepost_core::krr::{Cancel, KrrAccess, KrrVersion, connect};
 use kommunepost_core::letters::recipients::{RecipientList, read_recipients};
 use kommunepost_core::letters::template::example;
 use kommunepost_core::lookup::LookupContext;
 use kommunepost_core::maskinporten::ClientCredential;
-use kommunepost_core::outbox::{AuditAs, StepOutcome, Worker};
+use kommunepost_core::outbox::{AuditAs, Worker};
 use kommunepost_core::secret::Secret;
 use kommunepost_core::store::{CreateWith, LetterKind, NewLetter, Store};
 use kommunepost_core::svarut::SvarUtAccount;
@@ -34,8 +35,8 @@ use kommunepost_sandbox::{Population, PopulationConfig, SandboxServer};
 const RECIPIENTS: usize = 10_000;
 /// Letters made, routed and queued at a time, so memory stays bounded.
 const CHUNK: usize = 1_000;
-/// Letters one send round claims (one KRR request for their persons).
-const SEND_BATCH: usize = 1_000;
+/// KRR requests the send floor makes: one per round of [`SEND_LIMIT`] letters.
+const SEND_BATCH: usize = SEND_LIMIT;
 
 fn peak_memory() -> String {
     std::fs::read_to_string("/proc/self/status")
@@ -134,13 +135,14 @@ async fn run(population: Arc<Population>, faults: SvarUtFaults) -> Run {
     .expect("store");
     let store = Arc::new(store);
 
+    // The clerk's file, as it arrives (made before the clock starts).
+    let text = csv(&population);
     let started = Instant::now();
     let mut stages: HashMap<&'static str, Duration> = HashMap::new();
     let mut stage = |name: &'static str, since: Instant| {
         *stages.entry(name).or_default() += since.elapsed();
     };
     let t = Instant::now();
-    let text = csv(&population);
     let list = read_recipients(text.as_bytes()).expect("the list");
     assert_eq!(
         list.recipients.len(),
@@ -203,20 +205,20 @@ async fn run(population: Arc<Population>, faults: SvarUtFaults) -> Run {
         },
     );
     loop {
-        // As the app's rounds send: the due letters' KRR lookups in one request per 1000,
-        // then the default number of SvarUt sends in flight.
-        let outcomes = worker.send_due(SEND_BATCH).await.expect("store");
-        if outcomes.is_empty() {
+        // As the app's rounds send: at most 200 letters a round, their persons' KRR lookup in
+        // one request, the default number of SvarUt sends in flight.
+        let round = send_due(&worker, SEND_LIMIT).await.expect("store");
+        assert_eq!(
+            round.failed, 0,
+            "a letter failed for good: {:?}",
+            round.problems
+        );
+        if round.sent == 0 && round.retries == 0 {
             if store.letters_waiting("sandbox").expect("store") == 0 {
                 break;
             }
             // Retries are due later: move the injected clock past the backoff.
             clock.advance(chrono::Duration::minutes(11));
-        }
-        for outcome in outcomes {
-            if let StepOutcome::Failed { reason, .. } = outcome {
-                panic!("a letter failed for good: {reason}");
-            }
         }
     }
     stage("5 send (KRR at send time + SvarUt)", t);
@@ -319,6 +321,123 @@ fn durability_cost(population: &Population) {
     );
 }
 
+/// The outbox stage's floor: the same 10 000 letters' bytes queued (in transactions of 1000,
+/// as the pipeline queues) into the encrypted store and into plain SQLite with the same schema,
+/// WAL and synchronous=FULL. Prints both and the ratio (target ≤ 1.3×).
+fn outbox_floor(population: &Population) -> (Duration, Duration) {
+    let text = csv(population);
+    let list = read_recipients(text.as_bytes()).expect("the list");
+    let chunk = RecipientList {
+        encoding: list.encoding,
+        separator: list.separator,
+        columns: list.columns.clone(),
+        recipients: list.recipients[..CHUNK].to_vec(),
+        problems: Vec::new(),
+        data_rows: CHUNK,
+    };
+    let date = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+    let (letters, _) = prepare_letters(&example(), &chunk, date);
+    let clock: Arc<dyn Clock> = Arc::new(kommunepost_core::clock::SystemClock);
+    let mut took = Vec::new();
+    for encrypted in [true, false] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = if encrypted {
+            let credentials = kommunepost_core::store::MemoryCredentials::new();
+            Store::create(dir.path(), CreateWith::Keyring(&credentials), clock.clone())
+                .expect("store")
+                .0
+        } else {
+            Store::create_unencrypted_for_benchmarks(dir.path(), clock.clone()).expect("store")
+        };
+        let t = Instant::now();
+        for _ in 0..RECIPIENTS / CHUNK {
+            let new: Vec<NewLetter> = letters.iter().cloned().map(new_letter).collect();
+            store.enqueue_letters(None, new).expect("queued");
+        }
+        took.push(t.elapsed());
+    }
+    (took[0], took[1])
+}
+
+/// The send stage's floor: the same HTTP requests with empty bodies against the stand-ins —
+/// one KRR request per 1000 letters and one SvarUt send per letter, `in_flight` at a time —
+/// answered at once (refused: no token), so only the transport is timed.
+async fn send_floor(population: Arc<Population>, in_flight: usize) -> Duration {
+    use futures_util::StreamExt;
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let server = SandboxServer::start(population, clock, 0)
+        .await
+        .expect("sandbox");
+    let endpoints = server.endpoints();
+    let http = reqwest::Client::new();
+    let svarut = format!(
+        "{}/api/v2/kontoer/{}/forsendelser",
+        endpoints.svarut.trim_end_matches('/'),
+        server.credentials().svarut_konto_id
+    );
+    let krr = endpoints.krr.clone();
+    let t = Instant::now();
+    for _ in 0..RECIPIENTS / SEND_BATCH {
+        let _ = http.post(krr.as_str()).body("").send().await;
+    }
+    futures_util::stream::iter(0..RECIPIENTS)
+        .map(|_| {
+            let http = http.clone();
+            let url = svarut.clone();
+            async move {
+                let _ = http.post(url).body("").send().await;
+            }
+        })
+        .buffer_unordered(in_flight)
+        .collect::<Vec<_>>()
+        .await;
+    let took = t.elapsed();
+    server.stop().await;
+    took
+}
+
+/// Typst typesetting the same 10 000 letters (`../shared/bench/typst/`, two processes, as
+/// its README says), when the `typst` Python package is installed; `None` otherwise.
+fn typst_time() -> Option<Duration> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let typst_dir = std::env::var_os("KOMMUNEPOST_TYPST_BENCH")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/bench/typst"));
+    let script = typst_dir.join("bench2.py");
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import typst"])
+        .status()
+        .ok()?;
+    if !probe.success() || !script.exists() {
+        return None;
+    }
+    let fonts = root.join("src-tauri/core/assets");
+    let out = tempfile::tempdir().ok()?;
+    let half = (RECIPIENTS / 2).to_string();
+    let all = RECIPIENTS.to_string();
+    let t = Instant::now();
+    let children: Vec<_> = [("0", half.as_str()), (half.as_str(), all.as_str())]
+        .into_iter()
+        .map(|(from, to)| {
+            std::process::Command::new("python3")
+                .current_dir(&typst_dir)
+                .arg(&script)
+                .args([from, to])
+                .arg(&fonts)
+                .arg(out.path())
+                .arg("a-2b")
+                .spawn()
+        })
+        .collect::<Result<_, _>>()
+        .ok()?;
+    for mut child in children {
+        if !child.wait().ok()?.success() {
+            return None;
+        }
+    }
+    Some(t.elapsed())
+}
+
 fn report(title: &str, run: &Run) {
     println!("{title}");
     for (name, took) in &run.stages {
@@ -370,6 +489,57 @@ async fn main() {
     .await;
     report("10 000 recipients, ~10 % of SvarUt sends faulty:", &faulty);
     durability_cost(&clean_population);
+    let (encrypted, plain) = outbox_floor(&clean_population);
+    println!("Outbox stage: SQLCipher against plain SQLite (same writes, same schema, FULL):");
+    println!(
+        "  {:<38} {:>8.2} s",
+        "10 000 letters, SQLCipher",
+        encrypted.as_secs_f64()
+    );
+    println!(
+        "  {:<38} {:>8.2} s",
+        "the same, plain SQLite",
+        plain.as_secs_f64()
+    );
+    println!(
+        "  {:<38} {:>8.2}×  (target ≤ 1.3×)",
+        "ratio",
+        encrypted.as_secs_f64() / plain.as_secs_f64().max(1e-9)
+    );
+    let floor = send_floor(clean_population.clone(), DEFAULT_SVARUT_IN_FLIGHT).await;
+    let send = clean
+        .stages
+        .iter()
+        .find(|(name, _)| name.starts_with('5'))
+        .map_or(Duration::ZERO, |(_, took)| *took);
+    println!("Send stage against its floor (the same requests with empty bodies):");
+    println!(
+        "  {:<38} {:>8.2} s",
+        "send stage, no faults",
+        send.as_secs_f64()
+    );
+    println!("  {:<38} {:>8.2} s", "floor", floor.as_secs_f64());
+    println!(
+        "  {:<38} {:>8.2}×",
+        "ratio",
+        send.as_secs_f64() / floor.as_secs_f64().max(1e-9)
+    );
+    match typst_time() {
+        Some(typst) => {
+            println!("Against Typst typesetting the same 10 000 letters (2 processes):");
+            println!("  {:<38} {:>8.1} s", "Typst", typst.as_secs_f64());
+            for (name, run) in [("no faults", &clean), ("~10 % faults", &faulty)] {
+                println!(
+                    "  {:<38} {:>8.2}×  (target ≤ 1.0×)",
+                    format!("pipeline, {name} / Typst"),
+                    run.total.as_secs_f64() / typst.as_secs_f64().max(1e-9)
+                );
+            }
+        }
+        None => println!(
+            "Typst: not measured (pip install typst; ../shared/bench/typst/ or KOMMUNEPOST_TYPST_BENCH)"
+        ),
+    }
     let bad = [&clean, &faulty]
         .iter()
         .any(|r| r.lost > 0 || r.duplicated > 0 || r.letters != RECIPIENTS);

@@ -31,12 +31,8 @@ pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, Str
         .map(|b| b.trim_matches('"').to_owned())
         .ok_or("Content-Type multipart/form-data med boundary mangler")?;
     let delimiter = format!("--{boundary}").into_bytes();
-    let find = |haystack: &[u8], from: usize| {
-        haystack[from..]
-            .windows(delimiter.len())
-            .position(|w| w == delimiter.as_slice())
-            .map(|p| p + from)
-    };
+    let finder = memchr::memmem::Finder::new(&delimiter);
+    let find = |haystack: &[u8], from: usize| finder.find(&haystack[from..]).map(|p| p + from);
     let mut parts = Vec::new();
     let mut at = find(body, 0).ok_or("Ingen deler i multipart")?;
     loop {
@@ -47,10 +43,7 @@ pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, Str
         let start = after + 2; // CRLF
         let next = find(body, start).ok_or("Multipart er ikke avsluttet")?;
         let part = &body[start..next.saturating_sub(2).max(start)];
-        let split = part
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or("En del mangler headere")?;
+        let split = memchr::memmem::find(part, b"\r\n\r\n").ok_or("En del mangler headere")?;
         let head = String::from_utf8_lossy(&part[..split]).into_owned();
         let header = |name: &str| {
             head.lines()

@@ -903,8 +903,9 @@ async fn a_round_looks_up_its_letters_in_one_krr_request_and_keeps_sends_in_flig
         .collect();
     assert_eq!((accepted.len(), references.len()), (12, 12), "each once");
 
-    // Every send refused for now: the first refusal stops new sends; the letters that were
-    // not started are released (due at once for the next round), none is sent twice.
+    // Every send refused for now (503): one refusal only waits its own backoff, but three in
+    // a row stop new sends; the letters not started are released (due at once for the next
+    // round), none is sent twice.
     for person in &people[..6] {
         setup
             .store
@@ -917,26 +918,53 @@ async fn a_round_looks_up_its_letters_in_one_krr_request_and_keeps_sends_in_flig
     });
     let worker = worker.with_in_flight(1);
     let outcomes = worker.send_due(100).await.unwrap();
-    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
-    assert!(matches!(outcomes[0], StepOutcome::RetryLater { .. }));
-    let waiting: Vec<_> = setup
-        .store
-        .list_outbox(None)
-        .unwrap()
-        .into_iter()
-        .filter(|l| l.state == OutboxState::Queued)
-        .collect();
-    assert_eq!(waiting.len(), 5);
+    assert_eq!(outcomes.len(), 3, "{outcomes:?}");
     assert!(
-        waiting.iter().all(|l| l.claimed_by.is_none()),
-        "released for the next round"
+        outcomes.iter().all(|o| matches!(
+            o,
+            StepOutcome::RetryLater {
+                slow_down: false,
+                ..
+            }
+        )),
+        "{outcomes:?}"
     );
+    let released = |setup: &Setup| -> usize {
+        let waiting: Vec<_> = setup
+            .store
+            .list_outbox(None)
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.state == OutboxState::Queued)
+            .collect();
+        assert!(
+            waiting.iter().all(|l| l.claimed_by.is_none()),
+            "released for the next round"
+        );
+        waiting.len()
+    };
+    assert_eq!(released(&setup), 3);
+    // A 429 stops new sends at once.
+    svarut.set_faults(SvarUtFaults {
+        rate_limit_every: 1,
+        ..SvarUtFaults::default()
+    });
+    let outcomes = worker.send_due(100).await.unwrap();
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert!(matches!(
+        outcomes[0],
+        StepOutcome::RetryLater {
+            slow_down: true,
+            ..
+        }
+    ));
+    assert_eq!(released(&setup), 2);
     svarut.set_faults(SvarUtFaults::default());
     let outcomes = worker.send_due(100).await.unwrap();
     assert_eq!(
         outcomes.len(),
-        5,
+        2,
         "the released ones go at once: {outcomes:?}"
     );
-    assert_eq!(svarut.accepted().len(), 17);
+    assert_eq!(svarut.accepted().len(), 14);
 }

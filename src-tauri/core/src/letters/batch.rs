@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::compose::compose_for;
 use super::package::{Attachment, AttachmentMode, package};
 use super::pdf::render;
-use super::preflight::{PreflightChannel, preflight};
+use super::preflight::{PreflightChannel, preflight, preflight_rendered};
 use super::recipients::{RecipientList, RecipientRow};
 use super::template::Template;
 use crate::ident::Identifier;
@@ -169,7 +169,14 @@ where
             false,
         )
         .map_err(|e| format!("attachment: {e}"))?;
-        let problems = preflight(&letter.title, &package.documents, options.channel);
+        // Our own rendering is checked by construction; a letter merged with attachments is a
+        // new file and is read back.
+        let problems = if options.mode == AttachmentMode::Merged && !options.attachments.is_empty()
+        {
+            preflight(&letter.title, &package.documents, options.channel)
+        } else {
+            preflight_rendered(&letter.title, &package.documents, options.channel)
+        };
         let blocking: Vec<String> = problems
             .iter()
             .filter(|p| p.blocking)

@@ -37,7 +37,7 @@ pub use drafts::{Draft, DraftId, DraftInput, DraftKind, DraftSummary, TRASH_DAYS
 pub use key::{KdfParams, KeyError, RecoveryKey, StoreKey};
 pub use mailings::{Mailing, MailingProgress, MailingSource, NewMailing};
 pub use meta::{KeySource, StoreMeta};
-pub use outbox::{LetterKind, NewLetter, OutboxLetter, OutboxState};
+pub use outbox::{LetterKind, NewLetter, OutboxLetter, OutboxState, SendingMark};
 pub use sends::{EarlierSend, NewSend};
 pub use session::{StoreSession, StoreState};
 pub use signing::{NewOrder, OrderSigner, OrderState, SigningOrder, signer_status_text};
@@ -402,6 +402,23 @@ impl Store {
     pub fn relax_durability_for_benchmarks(&self) -> Result<(), StoreError> {
         self.conn().pragma_update(None, "synchronous", "NORMAL")?;
         Ok(())
+    }
+
+    /// A store in `dir` that is NOT encrypted, with the same schema, WAL and
+    /// `synchronous=FULL`: the floor the benchmarks measure SQLCipher against (the same writes
+    /// to plain SQLite). The program never calls this.
+    #[doc(hidden)]
+    pub fn create_unencrypted_for_benchmarks(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StoreError> {
+        sqlite_ready()?;
+        std::fs::create_dir_all(dir)?;
+        let conn = Connection::open(dir.join("plain-benchmark.sqlite"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Self::finish_open(conn, clock, None, None)
     }
 
     /// The recovery key of this store (`None` in memory).

@@ -278,6 +278,79 @@ fn next_due_query() -> String {
     )
 }
 
+/// One transition of one letter in `tx`, at `now` (RFC 3339): checks the state and the claim
+/// rule first and changes nothing when they do not allow it.
+#[allow(clippy::too_many_arguments)]
+fn transition_in(
+    tx: &rusqlite::Transaction<'_>,
+    now: &str,
+    id: &str,
+    set: &str,
+    values: &[&dyn rusqlite::ToSql],
+    allowed_from: &[OutboxState],
+    claim: ClaimRule<'_>,
+    (event, said): (&str, Option<&String>),
+) -> Result<(), StoreError> {
+    let (current, claimed_by, lease_until): (String, Option<String>, Option<String>) = tx
+        .query_row(
+            "SELECT state, claimed_by, lease_until FROM outbox WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("letter {id}")))?;
+    let current = OutboxState::parse(&current)?;
+    if !allowed_from.contains(&current) {
+        return Err(StoreError::Invalid(format!(
+            "the letter is {}, so it cannot change that way",
+            current.as_str()
+        )));
+    }
+    let live_claim = claimed_by.filter(|_| lease_until.as_deref().is_some_and(|until| until > now));
+    let release = match claim {
+        ClaimRule::Any => false,
+        ClaimRule::Holder(worker) | ClaimRule::HolderReleases(worker) => {
+            if live_claim.as_deref() != Some(worker) {
+                return Err(StoreError::ClaimLost(id.to_owned()));
+            }
+            matches!(claim, ClaimRule::HolderReleases(_))
+        }
+        ClaimRule::Unclaimed => {
+            if live_claim.is_some() {
+                return Err(StoreError::Invalid(
+                    "the letter is being sent right now, so it can no longer be recalled".into(),
+                ));
+            }
+            false
+        }
+    };
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id, &now];
+    all.extend_from_slice(values);
+    let released = if release {
+        ", claimed_by = NULL, lease_until = NULL"
+    } else {
+        ""
+    };
+    tx.execute(
+        &format!("UPDATE outbox SET {set}{released}, updated_at = ?2 WHERE id = ?1"),
+        all.as_slice(),
+    )?;
+    tx.execute(
+        "INSERT INTO outbox_events (letter_id, at, text, problem) VALUES (?1, ?2, ?3, ?4)",
+        params![id, now, event, said],
+    )?;
+    Ok(())
+}
+
+/// One letter for [`Store::mark_sending_many`]: its id, when to look again if the send's
+/// outcome stays unknown, the send-time KRR evidence, and the route.
+pub type SendingMark<'a> = (&'a str, DateTime<Utc>, Option<&'a str>, Option<&'a str>);
+
+/// What [`Store::mark_sending`] sets.
+const SENDING: &str = "state = 'sending', attempts = attempts + 1, next_attempt_at = ?3, krr_evidence = COALESCE(?4, krr_evidence), route = COALESCE(?5, route)";
+/// What [`Store::mark_sent`] sets.
+const SENT: &str = "state = 'sent', svarut_id = ?3, last_error = NULL, last_problem = NULL";
+
 /// Who may make a transition, as far as worker claims go.
 #[derive(Debug, Clone, Copy)]
 enum ClaimRule<'a> {
@@ -565,11 +638,26 @@ impl Store {
     /// Gives back `worker`'s claim on a letter it did not start on (held, queued, or waiting
     /// to be looked up), so the next round can take it at once.
     pub fn release_claim(&self, id: &str, worker: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE outbox SET claimed_by = NULL, lease_until = NULL
-             WHERE id = ?1 AND claimed_by = ?2 AND state IN ('held', 'queued', 'sending')",
-            params![id, worker],
-        )?;
+        self.release_claims(&[id.to_owned()], worker)
+    }
+
+    /// [`Store::release_claim`] for many letters, in one transaction.
+    pub fn release_claims(&self, ids: &[String], worker: &str) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut update = tx.prepare(
+                "UPDATE outbox SET claimed_by = NULL, lease_until = NULL
+                 WHERE id = ?1 AND claimed_by = ?2 AND state IN ('held', 'queued', 'sending')",
+            )?;
+            for id in ids {
+                update.execute(params![id, worker])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -623,61 +711,85 @@ impl Store {
         let now = self.clock.now().to_rfc3339();
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let (current, claimed_by, lease_until): (String, Option<String>, Option<String>) = tx
-            .query_row(
-                "SELECT state, claimed_by, lease_until FROM outbox WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("letter {id}")))?;
-        let current = OutboxState::parse(&current)?;
-        if !allowed_from.contains(&current) {
-            return Err(StoreError::Invalid(format!(
-                "the letter is {}, so it cannot change that way",
-                current.as_str()
-            )));
-        }
-        let live_claim = claimed_by.filter(|_| {
-            lease_until
-                .as_deref()
-                .is_some_and(|until| until > now.as_str())
-        });
-        let release = match claim {
-            ClaimRule::Any => false,
-            ClaimRule::Holder(worker) | ClaimRule::HolderReleases(worker) => {
-                if live_claim.as_deref() != Some(worker) {
-                    return Err(StoreError::ClaimLost(id.to_owned()));
-                }
-                matches!(claim, ClaimRule::HolderReleases(_))
-            }
-            ClaimRule::Unclaimed => {
-                if live_claim.is_some() {
-                    return Err(StoreError::Invalid(
-                        "the letter is being sent right now, so it can no longer be recalled"
-                            .into(),
-                    ));
-                }
-                false
-            }
-        };
-        let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id, &now];
-        all.extend_from_slice(values);
-        let released = if release {
-            ", claimed_by = NULL, lease_until = NULL"
-        } else {
-            ""
-        };
-        tx.execute(
-            &format!("UPDATE outbox SET {set}{released}, updated_at = ?2 WHERE id = ?1"),
-            all.as_slice(),
-        )?;
-        tx.execute(
-            "INSERT INTO outbox_events (letter_id, at, text, problem) VALUES (?1, ?2, ?3, ?4)",
-            params![id, now, event, said],
+        transition_in(
+            &tx,
+            &now,
+            id,
+            set,
+            values,
+            allowed_from,
+            claim,
+            (event, said),
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// [`Store::mark_sending`] for several letters in one transaction (one commit): each
+    /// letter's own result, in order. A letter that cannot be marked (its claim lost) is left
+    /// as it was; the others are marked.
+    pub fn mark_sending_many(
+        &self,
+        worker: &str,
+        letters: &[SendingMark<'_>],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let now = self.clock.now().to_rfc3339();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(letters.len());
+        for (id, retry_at, evidence, route) in letters {
+            let result = transition_in(
+                &tx,
+                &now,
+                id,
+                SENDING,
+                &[&retry_at.to_rfc3339(), evidence, route],
+                &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
+                ClaimRule::Holder(worker),
+                ("Sendes til SvarUt", None),
+            );
+            match result {
+                Err(StoreError::Sqlite(e)) => return Err(StoreError::Sqlite(e)),
+                other => results.push(other),
+            }
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    /// [`Store::mark_sent`] for several letters in one transaction (one commit). A crash
+    /// before it commits leaves them `sending`: the next worker looks each up by its
+    /// reference and records it then, never sending it again.
+    pub fn mark_sent_many(
+        &self,
+        worker: &str,
+        letters: &[(&str, &str)],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let now = self.clock.now().to_rfc3339();
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(letters.len());
+        for (id, svarut_id) in letters {
+            let result = transition_in(
+                &tx,
+                &now,
+                id,
+                SENT,
+                &[svarut_id],
+                &[OutboxState::Sending],
+                ClaimRule::HolderReleases(worker),
+                (
+                    &format!("Mottatt av SvarUt (forsendelse {svarut_id})"),
+                    None,
+                ),
+            );
+            match result {
+                Err(StoreError::Sqlite(e)) => return Err(StoreError::Sqlite(e)),
+                other => results.push(other),
+            }
+        }
+        tx.commit()?;
+        Ok(results)
     }
 
     /// A send is about to start: from now on a restart must look the letter up first.
@@ -691,7 +803,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.transition(
             id,
-            "state = 'sending', attempts = attempts + 1, next_attempt_at = ?3, krr_evidence = COALESCE(?4, krr_evidence), route = COALESCE(?5, route)",
+            SENDING,
             &[&retry_at.to_rfc3339(), &krr_evidence, &route],
             &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
             ClaimRule::Holder(worker),
@@ -703,7 +815,7 @@ impl Store {
     pub fn mark_sent(&self, id: &str, worker: &str, svarut_id: &str) -> Result<(), StoreError> {
         self.transition(
             id,
-            "state = 'sent', svarut_id = ?3, last_error = NULL, last_problem = NULL",
+            SENT,
             &[&svarut_id],
             &[OutboxState::Sending],
             ClaimRule::HolderReleases(worker),

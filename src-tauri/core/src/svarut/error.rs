@@ -64,6 +64,15 @@ impl SvarUtError {
         )
     }
 
+    /// SvarUt asked to slow down (429), or no send can succeed now (no token): the worker
+    /// starts no new send this round.
+    pub fn asks_to_slow_down(&self) -> bool {
+        matches!(
+            self,
+            Self::Server { status: 429, .. } | Self::Token(_) | Self::BadToken(_)
+        )
+    }
+
     /// Retrying will not help: the clerk (or IT) must act.
     pub fn is_permanent(&self) -> bool {
         matches!(

@@ -7,10 +7,17 @@ use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use lopdf::{Dictionary, Stream};
 
-fn deflate(bytes: &[u8]) -> Vec<u8> {
+pub(super) fn deflate(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(bytes).expect("writing to memory");
     encoder.finish().expect("writing to memory")
+}
+
+/// A stream of bytes compressed with Flate already (made once, used by many letters).
+pub(super) fn deflated_stream(dict: Dictionary, deflated: Vec<u8>) -> Stream {
+    let mut dict = dict;
+    dict.set("Filter", "FlateDecode");
+    Stream::new(dict, deflated).with_compression(false)
 }
 
 /// A stream compressed with Flate.

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat, dictionary};
 use subsetter::GlyphRemapper;
 
-use super::flate::flate_stream;
+use super::flate::{deflate, deflated_stream, flate_stream};
 use super::fonts::{Style, font};
 use super::geometry::{PAGE_HEIGHT, PAGE_WIDTH, pt};
 use super::layout::{Layout, Line};
@@ -74,17 +74,27 @@ fn digest(parts: &[&[u8]]) -> [u8; 32] {
 
 /// Writes the PDF.
 pub fn write(layout: &Layout, logo: Option<&Logo>, meta: Meta<'_>) -> Vec<u8> {
-    // 1. Glyphs per style, in order of first use.
-    let mut glyphs: [Glyphs; 4] = Default::default();
+    // 1. Glyphs per style, numbered for the subset in the font's own order: letters that use
+    // the same glyphs get the same subset, made once (see `embed_font`).
+    let mut used: [BTreeMap<u16, char>; 4] = Default::default();
     for line in layout.pages.iter().flat_map(|p| &p.lines) {
         for run in &line.runs {
-            let g = &mut glyphs[run.style.index()];
-            let remapper = g.remapper.get_or_insert_with(GlyphRemapper::new);
+            let set = &mut used[run.style.index()];
             for c in run.text.chars() {
                 let (old, shown) = font(run.style).glyph(c);
-                let new = remapper.remap(old.0);
-                g.chars.entry(new).or_insert(shown);
+                set.entry(old.0).or_insert(shown);
             }
+        }
+    }
+    let mut glyphs: [Glyphs; 4] = Default::default();
+    for (g, set) in glyphs.iter_mut().zip(&used) {
+        if set.is_empty() {
+            continue;
+        }
+        let remapper = g.remapper.get_or_insert_with(GlyphRemapper::new);
+        for (old, shown) in set {
+            let new = remapper.remap(*old);
+            g.chars.entry(new).or_insert(*shown);
         }
     }
 
@@ -235,7 +245,7 @@ pub fn write(layout: &Layout, logo: Option<&Logo>, meta: Meta<'_>) -> Vec<u8> {
         dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
         xmp.into_bytes(),
     ));
-    let icc = doc.add_object(flate_stream(dictionary! { "N" => 3 }, SRGB));
+    let icc = doc.add_object(deflated_stream(dictionary! { "N" => 3 }, srgb_deflated()));
     let intent = doc.add_object(dictionary! {
         "Type" => "OutputIntent",
         "S" => "GTS_PDFA1",
@@ -319,10 +329,11 @@ fn embed_font(
     chars: &BTreeMap<u16, char>,
 ) -> ObjectId {
     let f = font(style);
-    let subset = subsetter::subset(style.bytes(), 0, remapper).expect("the shipped font subsets");
+    let gids: Vec<u16> = remapper.remapped_gids().collect();
+    let made = subset_of(style, &gids, remapper, chars);
     // The subset tag: six capitals from a digest of the glyph set (deterministic).
     let mut used: Vec<u8> = Vec::new();
-    for old in remapper.remapped_gids() {
+    for old in &gids {
         used.extend_from_slice(&old.to_be_bytes());
     }
     let tag: String = digest(&[style.postscript_name().as_bytes(), &used])[..6]
@@ -331,9 +342,9 @@ fn embed_font(
         .collect();
     let name = format!("{tag}+{}", style.postscript_name());
 
-    let file = doc.add_object(flate_stream(
-        dictionary! { "Length1" => subset.len() as i64 },
-        &subset,
+    let file = doc.add_object(deflated_stream(
+        dictionary! { "Length1" => made.length as i64 },
+        made.font.as_ref().clone(),
     ));
     let descriptor = doc.add_object(dictionary! {
         "Type" => "FontDescriptor",
@@ -364,9 +375,9 @@ fn embed_font(
         "W" => vec![Object::Integer(0), Object::Array(widths)],
         "CIDToGIDMap" => "Identity",
     });
-    let to_unicode = doc.add_object(flate_stream(
+    let to_unicode = doc.add_object(deflated_stream(
         Dictionary::new(),
-        to_unicode(chars).as_bytes(),
+        made.to_unicode.as_ref().clone(),
     ));
     doc.add_object(dictionary! {
         "Type" => "Font",
@@ -376,6 +387,63 @@ fn embed_font(
         "DescendantFonts" => vec![Object::Reference(cid_font)],
         "ToUnicode" => to_unicode,
     })
+}
+
+/// A font subset for a glyph set, compressed, with its ToUnicode map compressed.
+#[derive(Clone)]
+struct Subset {
+    font: std::sync::Arc<Vec<u8>>,
+    length: usize,
+    to_unicode: std::sync::Arc<Vec<u8>>,
+}
+
+/// Subsets made so far, by style and glyph set: a mass mailing's letters mostly use the same
+/// glyphs, so each set is subset and compressed once. Bounded: emptied when it grows past
+/// [`SUBSETS_KEPT`] sets.
+type SubsetKey = (usize, Vec<u16>, String);
+static SUBSETS: std::sync::Mutex<Option<std::collections::HashMap<SubsetKey, Subset>>> =
+    std::sync::Mutex::new(None);
+const SUBSETS_KEPT: usize = 512;
+
+fn subset_of(
+    style: Style,
+    gids: &[u16],
+    remapper: &GlyphRemapper,
+    chars: &BTreeMap<u16, char>,
+) -> Subset {
+    // The characters too: two characters drawn with one glyph give another ToUnicode map.
+    let key = (
+        style.index(),
+        gids.to_vec(),
+        chars.values().collect::<String>(),
+    );
+    let lock = || {
+        SUBSETS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(found) = lock().as_ref().and_then(|m| m.get(&key)) {
+        return found.clone();
+    }
+    let subset = subsetter::subset(style.bytes(), 0, remapper).expect("the shipped font subsets");
+    let made = Subset {
+        length: subset.len(),
+        font: std::sync::Arc::new(deflate(&subset)),
+        to_unicode: std::sync::Arc::new(deflate(to_unicode(chars).as_bytes())),
+    };
+    let mut cache = lock();
+    let map = cache.get_or_insert_with(std::collections::HashMap::new);
+    if map.len() >= SUBSETS_KEPT {
+        map.clear();
+    }
+    map.insert(key, made.clone());
+    made
+}
+
+/// The sRGB output profile, compressed once.
+fn srgb_deflated() -> Vec<u8> {
+    static ICC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    ICC.get_or_init(|| deflate(SRGB)).clone()
 }
 
 fn to_unicode(chars: &BTreeMap<u16, char>) -> String {
