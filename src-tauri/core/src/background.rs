@@ -86,7 +86,7 @@ pub async fn send_due(worker: &Worker, limit: usize) -> Result<RoundReport, Stor
                 report.failed += 1;
                 note(&mut report, format!("a letter failed: {reason}"));
             }
-            StepOutcome::ClaimLost { .. } => {}
+            StepOutcome::ClaimLost { .. } | StepOutcome::Withheld { .. } => {}
             StepOutcome::RetryLater { error, .. } => {
                 report.retries += 1;
                 note(

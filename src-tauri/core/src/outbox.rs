@@ -64,6 +64,12 @@ pub enum StepOutcome {
         /// Why.
         reason: String,
     },
+    /// Its mailing was paused or cancelled after the worker claimed it: not sent (released,
+    /// or recalled when cancelled).
+    Withheld {
+        /// The letter.
+        letter: String,
+    },
     /// This worker's claim on the letter expired while it worked (another worker may have
     /// it now): the letter was left alone.
     ClaimLost {
@@ -258,6 +264,18 @@ impl Worker {
     /// next round. A single failed send only waits its own backoff.
     /// Returns what happened to each letter handled (empty: nothing was due).
     pub async fn send_due(&self, limit: usize) -> Result<Vec<StepOutcome>, StoreError> {
+        let result = self.send_claimed(limit).await;
+        if result.is_err() {
+            // The round stopped on a store error: the letters it claimed and did not start on
+            // are free for the next round at once (letters marked `sending` keep their lease).
+            if let Err(error) = self.store.release_worker_claims(&self.id) {
+                tracing::warn!(%error, "could not release the round's claims");
+            }
+        }
+        result
+    }
+
+    async fn send_claimed(&self, limit: usize) -> Result<Vec<StepOutcome>, StoreError> {
         let letters =
             self.store
                 .claim_due_letters(&self.audit.environment, &self.id, self.lease, limit)?;
@@ -346,14 +364,18 @@ impl Worker {
         };
         // Stored before the request leaves: a crash from here on is recovered by the lookup.
         // Only the claim's holder may do this (compare-and-set), so no second worker sends.
-        self.store.mark_sending(
+        let marked = self.store.mark_sending(
             &send.letter.id,
             &self.id,
             send.retry_at,
             send.evidence.as_deref(),
             send.route.as_deref(),
-        )?;
-        self.deliver(&send, None).await
+            self.lease,
+        );
+        match withheld_is_an_outcome(&send.letter.id, marked.map(|()| StepOutcome::Idle))? {
+            StepOutcome::Idle => self.deliver(&send, None).await,
+            outcome => Ok(outcome),
+        }
     }
 
     /// Sends `window` (letters prepared and claimed) at once: all marked `sending` in one
@@ -371,13 +393,21 @@ impl Worker {
                 )
             })
             .collect();
-        let marked = self.store.mark_sending_many(&self.id, &marks)?;
+        // The claims are renewed as the letters are marked: the lease covers the sends.
+        let marked = self.store.mark_sending_many(&self.id, self.lease, &marks)?;
         let mut outcomes = Vec::new();
         let mut ready = Vec::new();
         for (send, mark) in window.iter().zip(marked) {
-            match claim_lost_is_an_outcome(&send.letter.id, mark.map(|()| StepOutcome::Idle)) {
+            let mark = withheld_is_an_outcome(&send.letter.id, mark.map(|()| StepOutcome::Idle));
+            match claim_lost_is_an_outcome(&send.letter.id, mark) {
                 Ok(StepOutcome::Idle) => ready.push(send),
                 Ok(outcome) => outcomes.push(outcome),
+                // Changed under the worker (not waiting to leave any more): left alone.
+                Err(StoreError::Invalid(_) | StoreError::NotFound(_)) => {
+                    outcomes.push(StepOutcome::ClaimLost {
+                        letter: send.letter.id.clone(),
+                    });
+                }
                 Err(error) => return Err(error),
             }
         }
@@ -821,6 +851,23 @@ fn claim_lost_is_an_outcome(
         Err(StoreError::ClaimLost(_)) => {
             tracing::warn!(letter = %id, "the claim on a letter expired; left to the other worker");
             Ok(StepOutcome::ClaimLost {
+                letter: id.to_owned(),
+            })
+        }
+        other => other,
+    }
+}
+
+/// A letter whose mailing was paused or cancelled after it was claimed is an outcome (not
+/// sent; released or recalled), not an error.
+fn withheld_is_an_outcome(
+    id: &str,
+    result: Result<StepOutcome, StoreError>,
+) -> Result<StepOutcome, StoreError> {
+    match result {
+        Err(StoreError::Withheld(_)) => {
+            tracing::info!(letter = %id, "its mailing was paused or cancelled; not sent");
+            Ok(StepOutcome::Withheld {
                 letter: id.to_owned(),
             })
         }

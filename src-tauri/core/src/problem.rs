@@ -819,7 +819,7 @@ impl Explain for StoreError {
             Self::TooNew { .. } => Problem::new(K::StoreTooNew),
             Self::NotFound(_) => Problem::new(K::NotFound),
             Self::Template(e) => e.problem(),
-            Self::ClaimLost(_) => Problem::new(K::ClaimLost),
+            Self::ClaimLost(_) | Self::Withheld(_) => Problem::new(K::ClaimLost),
             Self::AlreadyQueued => Problem::new(K::AlreadyQueued),
             Self::DraftSent(at) => Problem::new(K::DraftSent).with("sent_at", at),
             Self::Invalid(_) | Self::Sqlite(_) | Self::Io(_) => Problem::new(K::StoreFailed),

@@ -664,7 +664,14 @@ async fn a_live_claim_keeps_other_workers_and_recalls_off_and_an_expired_one_doe
     // Only the claim's holder may mark it as being sent.
     let lost = setup
         .store
-        .mark_sending(&letter.id, worker.id(), setup.clock.now(), None, None)
+        .mark_sending(
+            &letter.id,
+            worker.id(),
+            setup.clock.now(),
+            None,
+            None,
+            chrono::Duration::minutes(20),
+        )
         .unwrap_err();
     assert!(
         matches!(lost, kommunepost_core::store::StoreError::ClaimLost(_)),
@@ -967,4 +974,74 @@ async fn a_round_looks_up_its_letters_in_one_krr_request_and_keeps_sends_in_flig
         "the released ones go at once: {outcomes:?}"
     );
     assert_eq!(svarut.accepted().len(), 14);
+}
+
+/// A round claims its letters together, so a mailing paused or cancelled while the round runs
+/// must still stop the letters not yet marked `sending`: a paused mailing's claimed letter is
+/// released and not sent, a cancelled one's is recalled. Marking renews the claim for the
+/// send.
+#[tokio::test]
+async fn a_mailing_paused_or_cancelled_after_its_letters_were_claimed_sends_none_of_them() {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    let mailing = setup
+        .store
+        .create_mailing("Skoleskyss", "mal", b"liste")
+        .unwrap();
+    let ids: Vec<String> = (0..3)
+        .map(|_| {
+            let mut letter = new_letter(None, 0);
+            letter.mailing_id = Some(mailing.clone());
+            setup.store.enqueue_letter(letter).unwrap().id
+        })
+        .collect();
+    let lease = chrono::Duration::minutes(20);
+    let claimed = setup
+        .store
+        .claim_due_letters("sandbox", worker.id(), lease, 10)
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    let mark = |id: &str| {
+        setup
+            .store
+            .mark_sending(id, worker.id(), setup.clock.now(), None, None, lease)
+    };
+    setup.store.set_mailing_paused(&mailing, true).unwrap();
+    let withheld = mark(&ids[0]).unwrap_err();
+    assert!(
+        matches!(withheld, kommunepost_core::store::StoreError::Withheld(_)),
+        "{withheld}"
+    );
+    let letter = setup.store.get_letter(&ids[0]).unwrap();
+    assert_eq!(
+        (letter.state, letter.claimed_by),
+        (OutboxState::Queued, None),
+        "released, still waiting"
+    );
+    // Resumed: marking renews the claim for the whole lease from now.
+    setup.store.set_mailing_paused(&mailing, false).unwrap();
+    setup.clock.advance(chrono::Duration::minutes(15));
+    mark(&ids[1]).unwrap();
+    let marked = setup.store.get_letter(&ids[1]).unwrap();
+    assert_eq!(marked.state, OutboxState::Sending);
+    assert!(
+        setup
+            .store
+            .claim_due_letters("sandbox", "another", lease, 10)
+            .unwrap()
+            .iter()
+            .all(|l| l.id != ids[1]),
+        "the renewed claim still holds 15 minutes after the round's claim"
+    );
+    // Cancelled: the claimed letter that had not left is recalled, not sent.
+    setup.store.cancel_mailing(&mailing).unwrap();
+    let withheld = mark(&ids[2]).unwrap_err();
+    assert!(matches!(
+        withheld,
+        kommunepost_core::store::StoreError::Withheld(_)
+    ));
+    assert_eq!(
+        setup.store.get_letter(&ids[2]).unwrap().state,
+        OutboxState::Recalled
+    );
+    assert!(setup.sandbox.server.svarut_double.accepted().is_empty());
 }

@@ -108,6 +108,10 @@ pub enum StoreError {
     /// leaves the letter alone.
     #[error("letter {0} is no longer claimed by this worker; another worker handles it")]
     ClaimLost(String),
+    /// A claimed letter whose mailing was paused or cancelled before it was marked `sending`:
+    /// it was not sent (a paused one was released, a cancelled one recalled).
+    #[error("letter {0} was not sent: its mailing was paused or cancelled after it was claimed")]
+    Withheld(String),
     /// The same send (the same preview) was confirmed twice: its letters are in the outbox
     /// already, and nothing more was queued.
     #[error("these letters are already in the outbox; nothing was queued again")]

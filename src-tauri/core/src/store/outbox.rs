@@ -346,8 +346,50 @@ fn transition_in(
 /// outcome stays unknown, the send-time KRR evidence, and the route.
 pub type SendingMark<'a> = (&'a str, DateTime<Utc>, Option<&'a str>, Option<&'a str>);
 
+/// Whether the letter's mailing was paused or cancelled since the letter was claimed; if so,
+/// in `tx`, a letter waiting to leave is recalled (cancelled) or released (paused).
+fn withheld(
+    tx: &rusqlite::Transaction<'_>,
+    now: &str,
+    id: &str,
+    worker: &str,
+) -> Result<bool, StoreError> {
+    let found: Option<(i64, i64, String)> = tx
+        .query_row(
+            "SELECT m.paused, m.cancelled, o.state FROM outbox o JOIN mailings m ON m.id = o.mailing_id
+             WHERE o.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((paused, cancelled, state)) = found else {
+        return Ok(false);
+    };
+    if paused == 0 && cancelled == 0 {
+        return Ok(false);
+    }
+    if cancelled != 0 && (state == "held" || state == "queued") {
+        transition_in(
+            tx,
+            now,
+            id,
+            "state = 'recalled'",
+            &[],
+            &[OutboxState::Held, OutboxState::Queued],
+            ClaimRule::HolderReleases(worker),
+            ("Trukket tilbake", None),
+        )?;
+    } else {
+        tx.execute(
+            "UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE id = ?1 AND claimed_by = ?2",
+            params![id, worker],
+        )?;
+    }
+    Ok(true)
+}
+
 /// What [`Store::mark_sending`] sets.
-const SENDING: &str = "state = 'sending', attempts = attempts + 1, next_attempt_at = ?3, krr_evidence = COALESCE(?4, krr_evidence), route = COALESCE(?5, route)";
+const SENDING: &str = "state = 'sending', attempts = attempts + 1, next_attempt_at = ?3, krr_evidence = COALESCE(?4, krr_evidence), route = COALESCE(?5, route), lease_until = ?6";
 /// What [`Store::mark_sent`] sets.
 const SENT: &str = "state = 'sent', svarut_id = ?3, last_error = NULL, last_problem = NULL";
 
@@ -641,6 +683,16 @@ impl Store {
         self.release_claims(&[id.to_owned()], worker)
     }
 
+    /// Gives back every claim `worker` holds on letters it has not started on (held or
+    /// queued); letters marked `sending` keep theirs.
+    pub fn release_worker_claims(&self, worker: &str) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE outbox SET claimed_by = NULL, lease_until = NULL
+             WHERE claimed_by = ?1 AND state IN ('held', 'queued')",
+            [worker],
+        )?)
+    }
+
     /// [`Store::release_claim`] for many letters, in one transaction.
     pub fn release_claims(&self, ids: &[String], worker: &str) -> Result<(), StoreError> {
         if ids.is_empty() {
@@ -731,23 +783,30 @@ impl Store {
     pub fn mark_sending_many(
         &self,
         worker: &str,
+        lease: chrono::Duration,
         letters: &[SendingMark<'_>],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let now = self.clock.now().to_rfc3339();
+        let now_time = self.clock.now();
+        let now = now_time.to_rfc3339();
+        let until = (now_time + lease).to_rfc3339();
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(letters.len());
         for (id, retry_at, evidence, route) in letters {
-            let result = transition_in(
-                &tx,
-                &now,
-                id,
-                SENDING,
-                &[&retry_at.to_rfc3339(), evidence, route],
-                &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
-                ClaimRule::Holder(worker),
-                ("Sendes til SvarUt", None),
-            );
+            let result = match withheld(&tx, &now, id, worker) {
+                Err(e) => Err(e),
+                Ok(true) => Err(StoreError::Withheld((*id).to_owned())),
+                Ok(false) => transition_in(
+                    &tx,
+                    &now,
+                    id,
+                    SENDING,
+                    &[&retry_at.to_rfc3339(), evidence, route, &until],
+                    &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
+                    ClaimRule::Holder(worker),
+                    ("Sendes til SvarUt", None),
+                ),
+            };
             match result {
                 Err(StoreError::Sqlite(e)) => return Err(StoreError::Sqlite(e)),
                 other => results.push(other),
@@ -792,7 +851,10 @@ impl Store {
         Ok(results)
     }
 
-    /// A send is about to start: from now on a restart must look the letter up first.
+    /// A send is about to start: from now on a restart must look the letter up first. The
+    /// claim is renewed for `lease` from now, so it covers the send. A letter whose mailing was
+    /// paused or cancelled after it was claimed is not marked ([`StoreError::Withheld`]): a
+    /// paused one is released, a cancelled one recalled.
     pub fn mark_sending(
         &self,
         id: &str,
@@ -800,15 +862,11 @@ impl Store {
         retry_at: DateTime<Utc>,
         krr_evidence: Option<&str>,
         route: Option<&str>,
+        lease: chrono::Duration,
     ) -> Result<(), StoreError> {
-        self.transition(
-            id,
-            SENDING,
-            &[&retry_at.to_rfc3339(), &krr_evidence, &route],
-            &[OutboxState::Held, OutboxState::Queued, OutboxState::Sending],
-            ClaimRule::Holder(worker),
-            "Sendes til SvarUt",
-        )
+        self.mark_sending_many(worker, lease, &[(id, retry_at, krr_evidence, route)])?
+            .pop()
+            .unwrap_or(Ok(()))
     }
 
     /// Accepted by SvarUt (by the worker holding the letter's claim, which is released).
