@@ -32,6 +32,7 @@ pub mod background;
 pub mod clock;
 pub mod config;
 pub mod dispatch;
+pub mod explain;
 pub mod gate;
 pub mod http;
 pub mod ident;
