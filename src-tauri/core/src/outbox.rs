@@ -174,7 +174,8 @@ impl Worker {
     /// The dispatch settings that shape sending: print at the office, sends in flight.
     pub fn with_dispatch(self, settings: &crate::config::DispatchSettings) -> Self {
         self.print_at_office(settings.print_at_office)
-            .with_in_flight(usize::from(settings.svarut_in_flight))
+            // A settings file edited by hand may say anything: 1 to 16, as Innstillinger allows.
+            .with_in_flight(usize::from(settings.svarut_in_flight.clamp(1, 16)))
     }
 
     /// How many SvarUt sends it keeps in flight at most.

@@ -88,6 +88,11 @@ impl MaskinportenClient {
         })
     }
 
+    /// The clock its tokens' lifetimes are read on (the injected one).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// A valid access token: the cached one while it lasts, else a new one.
     pub async fn token(&self) -> Result<AccessToken, MaskinportenError> {
         let mut cached = self.cached.lock().await;

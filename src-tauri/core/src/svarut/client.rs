@@ -61,7 +61,7 @@ pub struct SvarUtClient {
     send_http: reqwest::Client,
     tokens: Arc<MaskinportenClient>,
     /// SvarUt's certificate for encrypted sending, once fetched, and when.
-    public_key: std::sync::Mutex<Option<(SvarUtCertificate, std::time::Instant)>>,
+    public_key: std::sync::Mutex<Option<(SvarUtCertificate, chrono::DateTime<chrono::Utc>)>>,
 }
 
 /// How long SvarUt's certificate is used before it is fetched again (it is also fetched again
@@ -217,20 +217,21 @@ impl SvarUtClient {
 
     /// SvarUt's certificate for encrypted sending: the one fetched before while it is fresh
     /// and valid for another hour, else fetched now (no credentials: the key is public).
-    /// Validity is checked against the machine's real time, as any certificate's is.
+    /// Validity and freshness are read on the injected clock (the one its tokens use).
     pub async fn public_key(&self) -> Result<SvarUtCertificate, SvarUtError> {
         Ok(self.public_key_and_origin().await?.0)
     }
 
     /// The certificate, and whether it came from the cache (not fetched now).
     async fn public_key_and_origin(&self) -> Result<(SvarUtCertificate, bool), SvarUtError> {
-        let now = chrono::Utc::now();
+        let now = self.tokens.clock().now();
+        let ttl = chrono::Duration::from_std(PUBLIC_KEY_TTL).unwrap_or(chrono::Duration::days(1));
         if let Some((cert, fetched)) = self
             .public_key
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
-            && fetched.elapsed() < PUBLIC_KEY_TTL
+            && now - *fetched < ttl
             && cert.not_after > now + chrono::Duration::hours(1)
         {
             return Ok((cert.clone(), true));
@@ -259,8 +260,7 @@ impl SvarUtClient {
         }
         let cert = SvarUtCertificate::read(&bytes, now)
             .map_err(|e| SvarUtError::PublicKey(e.to_string()))?;
-        *self.public_key.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((cert.clone(), std::time::Instant::now()));
+        *self.public_key.lock().unwrap_or_else(|p| p.into_inner()) = Some((cert.clone(), now));
         Ok((cert, false))
     }
 
