@@ -39,10 +39,14 @@ pub mod events {
     /// The background work's state for the banner: a message while something is wrong (a
     /// round failed or panicked, another process is sending), `null` when all is well.
     pub const BACKGROUND_STATUS: &str = "background-status";
+    /// The app's facts changed (the sandbox started or stopped): the new `AppInfo`.
+    pub const APP_INFO_CHANGED: &str = "app-info-changed";
 }
 
 /// The background worker: every 2 seconds it sends what is due in the current environment and
-/// tracks signing orders; every 10 seconds it brings statuses up to date. It runs only while
+/// tracks signing orders; every 10 seconds it brings statuses up to date. Its first round, 2
+/// seconds after the window opened, starts the sandbox services in the Sandbox environment
+/// (unless a command needed them sooner), so they never delay the first screen. It runs only while
 /// this process holds the store's worker lock (one worker per store); each round is
 /// supervised, so an error or a panic is logged and shown in the banner, and the next round
 /// runs. A locked store only waits.
@@ -65,6 +69,10 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             let state = app.state::<state::AppState>();
+            if let Err(error) = state.ensure_sandbox().await {
+                say(&app, Some(error.message));
+                continue;
+            }
             if state.session().store().is_err() {
                 continue; // locked or not created yet: nothing to do until the clerk unlocks
             }
@@ -129,10 +137,13 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             let state = state::AppState::start(paths)?;
-            // Without the sandbox the app still opens (drafts, settings); lookups say why.
-            if let Err(error) = tauri::async_runtime::block_on(state.ensure_sandbox()) {
-                tracing::error!(%error, "the sandbox services did not start");
-            }
+            // The sandbox services start after the first screen (see spawn_background_worker);
+            // the window is told when they run.
+            let handle = app.handle().clone();
+            state.on_app_info_change(move |info| {
+                use tauri::Emitter;
+                let _ = handle.emit(events::APP_INFO_CHANGED, info);
+            });
             app.manage(state);
             spawn_background_worker(app.handle().clone());
             Ok(())

@@ -67,6 +67,18 @@ pub struct AppState {
         tokio::sync::Mutex<Option<(Environment, Arc<kommunepost_core::signing::SigningClient>)>>,
     /// When the running sandbox started (its signing service knows only orders made since).
     sandbox_started: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Told the new [`AppInfo`] when the sandbox starts or stops (the window's pages).
+    app_info_listener: Mutex<Option<AppInfoListener>>,
+}
+
+/// What is told the new [`AppInfo`] when it changes.
+#[derive(Clone)]
+struct AppInfoListener(Arc<dyn Fn(AppInfo) + Send + Sync>);
+
+impl std::fmt::Debug for AppInfoListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppInfoListener")
+    }
 }
 
 impl AppState {
@@ -99,6 +111,7 @@ impl AppState {
             svarut: tokio::sync::Mutex::new(None),
             signing: tokio::sync::Mutex::new(None),
             sandbox_started: Mutex::new(None),
+            app_info_listener: Mutex::new(None),
         })
     }
 
@@ -127,6 +140,26 @@ impl AppState {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
+        }
+    }
+
+    /// Calls `listener` with the new [`AppInfo`] whenever the sandbox starts or stops, so the
+    /// window shows its address once it runs.
+    pub fn on_app_info_change(&self, listener: impl Fn(AppInfo) + Send + Sync + 'static) {
+        *self
+            .app_info_listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(AppInfoListener(Arc::new(listener)));
+    }
+
+    fn app_info_changed(&self) {
+        let listener = self
+            .app_info_listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(AppInfoListener(listener)) = listener {
+            listener(self.app_info());
         }
     }
 
@@ -208,12 +241,17 @@ impl AppState {
 
     /// Builds with core's [`Services`] for `environment`: the running sandbox's access in the
     /// sandbox, else the settings and the OS credential store (the app has no overrides).
+    /// The sandbox is started here when it is needed and not yet running (it starts after the
+    /// window's first screen, see [`AppState::ensure_sandbox`]).
     pub async fn with_services<T>(
         &self,
         environment: Environment,
         build: impl FnOnce(&Services<'_>) -> Result<T, ServiceError>,
     ) -> Result<T, CommandError> {
         let settings = self.settings();
+        if environment == Environment::Sandbox && settings.environment == Environment::Sandbox {
+            self.ensure_sandbox().await?;
+        }
         let sandbox = match environment {
             Environment::Sandbox => Some(
                 self.sandbox
@@ -304,7 +342,10 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs the sandbox services exactly when the environment is Sandbox.
+    /// Runs the sandbox services exactly when the environment is Sandbox. The app does not
+    /// start them before its window: the background worker's first round, or the first command
+    /// that needs them, does (they wait for each other here); the window is told the new
+    /// [`AppInfo`] when they start or stop.
     pub async fn ensure_sandbox(&self) -> Result<(), CommandError> {
         let settings = self.settings();
         let mut sandbox = self.sandbox.lock().await;
@@ -334,12 +375,15 @@ impl AppState {
                 *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) =
                     Some(server.base_url());
                 *sandbox = Some(server);
+                tracing::info!("sandbox services running");
+                self.app_info_changed();
             }
             (Environment::Test | Environment::Production, true) => {
                 if let Some(server) = sandbox.take() {
                     server.stop().await;
                 }
                 *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                self.app_info_changed();
             }
             _ => {}
         }

@@ -53,9 +53,14 @@ impl TauriDriver {
 
     /// A WebDriver session that runs `application`.
     pub async fn session(&self, application: &str) -> Client {
+        self.session_with_args(application, &[]).await
+    }
+
+    /// A WebDriver session that runs `application` with `args`.
+    pub async fn session_with_args(&self, application: &str, args: &[&str]) -> Client {
         let capabilities = json!({
             "browserName": "wry",
-            "tauri:options": { "application": application },
+            "tauri:options": { "application": application, "args": args },
         });
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!()
@@ -79,6 +84,12 @@ impl TauriDriver {
                 Err(e) => panic!("a WebDriver session with the app: {e}"),
             }
         }
+    }
+
+    /// tauri-driver's process id (WebKitWebDriver and the app run below it).
+    #[allow(dead_code)] // used by the start-up bench, which shares this file
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Stops tauri-driver.

@@ -8,6 +8,27 @@ pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 /// The most a document from a service (a signed PDF, a status with its XML) may be.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
+/// A `reqwest` client builder with the process's one TLS configuration. Each client would
+/// otherwise load the system's root certificates into a TLS context of its own (about 0.9 MiB
+/// each, measured here; the app holds six or more clients); a shared context costs that once.
+/// Should the shared context not be made, the builder makes its own, and reports its error as
+/// it does for any client.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    static TLS: std::sync::OnceLock<Option<native_tls::TlsConnector>> = std::sync::OnceLock::new();
+    let shared = TLS.get_or_init(|| match native_tls::TlsConnector::new() {
+        Ok(connector) => Some(connector),
+        Err(error) => {
+            tracing::warn!(%error, "no shared TLS configuration; each client makes its own");
+            None
+        }
+    });
+    let builder = reqwest::Client::builder();
+    match shared {
+        Some(connector) => builder.use_preconfigured_tls(connector.clone()),
+        None => builder,
+    }
+}
+
 /// Why a body was not read.
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {

@@ -9,7 +9,14 @@ export const SIGNING_CHANGED = "signing-changed";
 /** The background work's problem for the banner, or `null` when all is well. */
 export const BACKGROUND_STATUS = "background-status";
 
-export type AppEvent = typeof OUTBOX_CHANGED | typeof SIGNING_CHANGED | typeof BACKGROUND_STATUS;
+/** The app's facts changed (the sandbox services started or stopped): the new `AppInfo`. */
+export const APP_INFO_CHANGED = "app-info-changed";
+
+export type AppEvent =
+  | typeof OUTBOX_CHANGED
+  | typeof SIGNING_CHANGED
+  | typeof BACKGROUND_STATUS
+  | typeof APP_INFO_CHANGED;
 
 /** Calls `handler` with each event's payload until the returned function is called. */
 export function onAppEvent<T = unknown>(name: AppEvent, handler: (payload: T) => void): () => void {

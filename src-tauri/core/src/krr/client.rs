@@ -132,7 +132,7 @@ pub struct KrrClient {
 impl KrrClient {
     /// A client for `config`, authenticated by `tokens`.
     pub fn new(config: KrrConfig, tokens: Arc<MaskinportenClient>) -> Result<Self, KrrError> {
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             // A redirect would re-send the identifiers elsewhere: never follow one.

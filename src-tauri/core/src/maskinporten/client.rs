@@ -69,7 +69,7 @@ impl MaskinportenClient {
         credential: ClientCredential,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, MaskinportenError> {
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             // A redirect would re-send the grant elsewhere: never follow one.

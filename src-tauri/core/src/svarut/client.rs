@@ -69,7 +69,7 @@ pub struct SvarUtClient {
 const PUBLIC_KEY_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 fn client(config: &SvarUtConfig, timeout: Duration) -> Result<reqwest::Client, SvarUtError> {
-    reqwest::Client::builder()
+    crate::http::client_builder()
         .connect_timeout(config.connect_timeout)
         .timeout(timeout)
         // A redirect would re-send letters and credentials elsewhere: never follow one.

@@ -398,6 +398,7 @@ export const en: Record<MessageKey, string> = {
   "settings.identifier": "Program identifier",
   "settings.dataDir": "Data folder",
   "settings.sandboxUrl": "Sandbox services",
+  "settings.sandboxStarting": "Starting …",
   "settings.store": "Storage",
   "settings.store.keyring": "Encrypted, the key is in the operating system's keyring",
   "settings.store.passphrase": "Encrypted, the key is made from your passphrase",

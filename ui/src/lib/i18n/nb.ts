@@ -396,6 +396,7 @@ export const nb = {
   "settings.identifier": "Programidentifikator",
   "settings.dataDir": "Datamappe",
   "settings.sandboxUrl": "Sandkassetjenester",
+  "settings.sandboxStarting": "Starter …",
   "settings.store": "Lagring",
   "settings.store.keyring": "Kryptert, nøkkelen ligger i operativsystemets nøkkelring",
   "settings.store.passphrase": "Kryptert, nøkkelen lages fra passordfrasen din",

@@ -397,6 +397,7 @@ export const nn: Record<MessageKey, string> = {
   "settings.identifier": "Programidentifikator",
   "settings.dataDir": "Datamappe",
   "settings.sandboxUrl": "Sandkassetenester",
+  "settings.sandboxStarting": "Startar …",
   "settings.store": "Lagring",
   "settings.store.keyring": "Kryptert, nøkkelen ligg i nøkkelringen til operativsystemet",
   "settings.store.passphrase": "Kryptert, nøkkelen blir laga frå passordfrasen din",
