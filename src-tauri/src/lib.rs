@@ -44,7 +44,8 @@ pub mod events {
 }
 
 /// The background worker: every 2 seconds it sends what is due in the current environment and
-/// tracks signing orders; every 10 seconds it brings statuses up to date. Its first round, 2
+/// tracks signing orders; every 10 seconds it brings statuses up to date. A round that sent as
+/// many letters as a round may is followed at once by the next. Its first round, 2
 /// seconds after the window opened, starts the sandbox services in the Sandbox environment
 /// (unless a command needed them sooner), so they never delay the first screen. It runs only while
 /// this process holds the store's worker lock (one worker per store); each round is
@@ -54,7 +55,8 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
     use kommunepost_core::background::{RoundReport, supervised};
     use tauri::Emitter;
     tauri::async_runtime::spawn(async move {
-        let mut rounds: u64 = 0;
+        const TRACK_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+        let mut last_track: Option<std::time::Instant> = None;
         let mut lock: Option<kommunepost_core::store::worker_lock::WorkerLock> = None;
         let mut shown: Option<String> = None;
         let mut say = |app: &tauri::AppHandle<R>, problem: Option<String>| {
@@ -66,8 +68,13 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
                 shown = problem;
             }
         };
+        // After a round that sent all it may (more letters due), the next follows at once.
+        let mut rest = true;
         loop {
-            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            if rest {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+            rest = true;
             let state = app.state::<state::AppState>();
             if let Err(error) = state.ensure_sandbox().await {
                 say(&app, Some(error.message));
@@ -85,8 +92,11 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
                     }
                 }
             }
-            let track = rounds.is_multiple_of(5);
-            rounds += 1;
+            // Statuses every 10 seconds (the first round too), however quickly rounds follow.
+            let track = last_track.is_none_or(|at: std::time::Instant| at.elapsed() >= TRACK_EVERY);
+            if track {
+                last_track = Some(std::time::Instant::now());
+            }
             let outcome = supervised(async {
                 let mut report: RoundReport = state.outbox_round(track).await?;
                 report.merge(state.signing_round().await?);
@@ -95,6 +105,7 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
             .await;
             match outcome {
                 Ok(report) => {
+                    rest = !report.more_due;
                     if report.outbox_changed() {
                         tracing::info!(
                             sent = report.sent,

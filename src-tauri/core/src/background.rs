@@ -38,6 +38,10 @@ pub struct RoundReport {
     pub archive_packages: u32,
     /// Problems worth telling (identifiers masked), each once.
     pub problems: Vec<String>,
+    /// The round sent as many letters as it may and nothing asked it to slow down: more are
+    /// likely due, so the next round should follow at once instead of after the usual rest
+    /// (a 10 000-letter mailing is not held to one round's limit every few seconds).
+    pub more_due: bool,
 }
 
 impl RoundReport {
@@ -56,6 +60,7 @@ impl RoundReport {
         self.signing_statuses += other.signing_statuses;
         self.copies += other.copies;
         self.archive_packages += other.archive_packages;
+        self.more_due |= other.more_due;
         for problem in other.problems {
             if !self.problems.contains(&problem) {
                 self.problems.push(problem);
@@ -76,7 +81,11 @@ pub const SEND_LIMIT: usize = 200;
 /// the first that must wait, since the service is then likely to refuse the next one as well.
 pub async fn send_due(worker: &Worker, limit: usize) -> Result<RoundReport, StoreError> {
     let mut report = RoundReport::default();
-    for outcome in worker.send_due(limit).await? {
+    let outcomes = worker.send_due(limit).await?;
+    // A round that stopped early (a 429, the service unreachable) released the letters it did
+    // not start, so it handled fewer than it claimed; one with a send to retry rests anyway.
+    let handled_all = limit > 0 && outcomes.len() >= limit;
+    for outcome in outcomes {
         match outcome {
             StepOutcome::Idle => {}
             StepOutcome::Sent { .. }
@@ -96,6 +105,7 @@ pub async fn send_due(worker: &Worker, limit: usize) -> Result<RoundReport, Stor
             }
         }
     }
+    report.more_due = handled_all && report.retries == 0;
     Ok(report)
 }
 

@@ -976,6 +976,46 @@ async fn a_round_looks_up_its_letters_in_one_krr_request_and_keeps_sends_in_flig
     assert_eq!(svarut.accepted().len(), 14);
 }
 
+/// A round that sent as many letters as it may says more are due, so the app's and the CLI's
+/// workers start the next round at once; the last, smaller round and a round stopped by a 429
+/// do not.
+#[tokio::test]
+async fn a_round_that_sent_its_limit_says_more_are_due_and_a_short_or_stopped_one_does_not() {
+    let (setup, worker) = setup(Duration::from_secs(10)).await;
+    for person in setup.sandbox.population.persons.iter().take(5) {
+        setup
+            .store
+            .enqueue_letter(new_letter(Some(person.fnr.expose()), 0))
+            .unwrap();
+    }
+    let round = |limit| kommunepost_core::background::send_due(&worker, limit);
+    let first = round(2).await.unwrap();
+    assert_eq!((first.sent, first.more_due), (2, true), "{first:?}");
+    let second = round(2).await.unwrap();
+    assert_eq!((second.sent, second.more_due), (2, true), "{second:?}");
+    let last = round(2).await.unwrap();
+    assert_eq!((last.sent, last.more_due), (1, false), "{last:?}");
+    let idle = round(2).await.unwrap();
+    assert!(!idle.more_due && idle.sent == 0, "{idle:?}");
+
+    for person in setup.sandbox.population.persons.iter().skip(5).take(3) {
+        setup
+            .store
+            .enqueue_letter(new_letter(Some(person.fnr.expose()), 0))
+            .unwrap();
+    }
+    setup.sandbox.server.svarut_double.set_faults(SvarUtFaults {
+        rate_limit_every: 1,
+        ..SvarUtFaults::default()
+    });
+    let stopped = round(2).await.unwrap();
+    assert!(stopped.retries >= 1 && stopped.sent == 0, "{stopped:?}");
+    assert!(
+        !stopped.more_due,
+        "a round the service slowed is not hurried: {stopped:?}"
+    );
+}
+
 /// A round claims its letters together, so a mailing paused or cancelled while the round runs
 /// must still stop the letters not yet marked `sending`: a paused mailing's claimed letter is
 /// released and not sent, a cancelled one's is recalled. Marking renews the claim for the

@@ -335,10 +335,13 @@ where
     Fut: std::future::Future<Output = Result<RoundReport, String>>,
 {
     let _lock = take_worker_lock(&context.paths.data_dir, run.program, store, clock.now())?;
+    // A round that sent all it may (more letters due) is followed at once by the next.
+    let more_due = std::sync::atomic::AtomicBool::new(false);
     let failures = run_rounds(
         round,
         |outcome| match outcome {
             Ok(report) => {
+                more_due.store(report.more_due, std::sync::atomic::Ordering::SeqCst);
                 if !run.quiet {
                     for problem in &report.problems {
                         eprintln!("note: {problem}");
@@ -349,11 +352,15 @@ where
                     .unwrap_or_else(|p| p.into_inner())
                     .merge(report.clone());
             }
-            Err(failure) => eprintln!("kommunepost: a worker round failed: {failure}"),
+            Err(failure) => {
+                more_due.store(false, std::sync::atomic::Ordering::SeqCst);
+                eprintln!("kommunepost: a worker round failed: {failure}");
+            }
         },
         |_| async {
             match waiting(store) {
                 Ok(false) => false,
+                Ok(true) if more_due.load(std::sync::atomic::Ordering::SeqCst) => true,
                 Ok(true) => {
                     tokio::select! {
                         _ = tokio::time::sleep(run.rest) => true,
