@@ -71,6 +71,10 @@ impl Style {
 /// A parsed face with the metrics a PDF needs.
 pub struct Font {
     face: Face<'static>,
+    /// Glyph, character drawn and advance of every character below [`TABLED`] (Latin-1 and
+    /// Latin Extended A and B: Norwegian, Sami and most European names), looked up once when
+    /// the font is loaded instead of in the font's cmap for every character of every letter.
+    tabled: Box<[(GlyphId, char, f32)]>,
     /// Units per em.
     pub units_per_em: f32,
     /// Ascender, in 1000-unit glyph space.
@@ -93,13 +97,26 @@ impl std::fmt::Debug for Font {
     }
 }
 
+/// Characters below this are answered from the font's table (see `Font::tabled`).
+const TABLED: u32 = 0x250;
+
 impl Font {
     fn load(style: Style) -> Self {
         let face = Face::parse(style.bytes(), 0).expect("the shipped font parses");
         let units_per_em = f32::from(face.units_per_em());
         let scale = |v: i16| f32::from(v) * 1000.0 / units_per_em;
         let bbox = face.global_bounding_box();
+        let tabled = (0..TABLED)
+            .map(|code| {
+                let c = char::from_u32(code).unwrap_or('?');
+                let (glyph, drawn) = Self::lookup(&face, c);
+                let advance =
+                    f32::from(face.glyph_hor_advance(glyph).unwrap_or(0)) * 1000.0 / units_per_em;
+                (glyph, drawn, advance)
+            })
+            .collect();
         Self {
+            tabled,
             units_per_em,
             ascent: scale(face.ascender()),
             descent: scale(face.descender()),
@@ -118,9 +135,16 @@ impl Font {
     /// The glyph for a character; characters the font lacks are replaced by `?` (which every
     /// font has) so nothing is silently dropped from a letter.
     pub fn glyph(&self, c: char) -> (GlyphId, char) {
-        match self.face.glyph_index(c) {
+        match self.tabled.get(c as usize) {
+            Some(&(glyph, drawn, _)) => (glyph, drawn),
+            None => Self::lookup(&self.face, c),
+        }
+    }
+
+    fn lookup(face: &Face<'_>, c: char) -> (GlyphId, char) {
+        match face.glyph_index(c) {
             Some(g) => (g, c),
-            None => (self.face.glyph_index('?').unwrap_or(GlyphId(0)), '?'),
+            None => (face.glyph_index('?').unwrap_or(GlyphId(0)), '?'),
         }
     }
 
@@ -132,7 +156,10 @@ impl Font {
     /// Width of `text` at `size` points.
     pub fn width(&self, text: &str, size: f32) -> f32 {
         text.chars()
-            .map(|c| self.advance(self.glyph(c).0))
+            .map(|c| match self.tabled.get(c as usize) {
+                Some(&(_, _, advance)) => advance,
+                None => self.advance(self.glyph(c).0),
+            })
             .sum::<f32>()
             * size
             / 1000.0
@@ -140,7 +167,10 @@ impl Font {
 
     /// Whether the font has a glyph for `c`.
     pub fn covers(&self, c: char) -> bool {
-        self.face.glyph_index(c).is_some()
+        match self.tabled.get(c as usize) {
+            Some(&(_, drawn, _)) => drawn == c,
+            None => self.face.glyph_index(c).is_some(),
+        }
     }
 }
 
@@ -175,5 +205,26 @@ mod tests {
     #[test]
     fn a_character_the_font_lacks_becomes_a_question_mark() {
         assert_eq!(font(Style::Regular).glyph('\u{1F600}').1, '?');
+    }
+
+    #[test]
+    fn the_table_answers_as_the_fonts_cmap_does() {
+        for style in Style::ALL {
+            let font = font(style);
+            // Across the table's edge, with characters the fonts lack (controls, IPA) among them.
+            for code in 0..TABLED + 0x100 {
+                let Some(c) = char::from_u32(code) else {
+                    continue;
+                };
+                let from_cmap = Font::lookup(&font.face, c);
+                assert_eq!(font.glyph(c), from_cmap, "{style:?} U+{code:04X}");
+                assert_eq!(font.covers(c), font.face.glyph_index(c).is_some());
+                let width = font.width(&c.to_string(), 1000.0);
+                assert!(
+                    (width - font.advance(from_cmap.0)).abs() < 1e-3,
+                    "{style:?} U+{code:04X}"
+                );
+            }
+        }
     }
 }

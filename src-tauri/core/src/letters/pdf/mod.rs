@@ -12,6 +12,7 @@ pub mod guard;
 pub mod layout;
 pub mod logo;
 pub mod ua;
+mod unhinted;
 mod wrap;
 pub mod writer;
 

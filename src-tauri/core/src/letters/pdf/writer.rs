@@ -426,6 +426,8 @@ fn subset_of(
         return found.clone();
     }
     let subset = subsetter::subset(style.bytes(), 0, remapper).expect("the shipped font subsets");
+    // Hinting is for screens' pixel grids; PDF text is drawn without it.
+    let subset = super::unhinted::without_hinting(&subset);
     let made = Subset {
         length: subset.len(),
         font: std::sync::Arc::new(deflate(&subset)),
