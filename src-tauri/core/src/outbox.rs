@@ -277,6 +277,21 @@ impl Worker {
     }
 
     async fn send_claimed(&self, limit: usize) -> Result<Vec<StepOutcome>, StoreError> {
+        let mut unrecorded = Unrecorded::default();
+        let sent = self.send_windows(limit, &mut unrecorded).await;
+        // The last window's accepted letters are recorded even when the round stopped on an
+        // error (what cannot be recorded stays `sending`, for the lookup by reference).
+        let recorded = self.record(&mut unrecorded);
+        let mut outcomes = sent?;
+        outcomes.extend(recorded?);
+        Ok(outcomes)
+    }
+
+    async fn send_windows(
+        &self,
+        limit: usize,
+        unrecorded: &mut Unrecorded,
+    ) -> Result<Vec<StepOutcome>, StoreError> {
         let letters =
             self.store
                 .claim_due_letters(&self.audit.environment, &self.id, self.lease, limit)?;
@@ -333,7 +348,15 @@ impl Worker {
                 if to_send.is_empty() {
                     break;
                 }
-                for outcome in self.send_window(std::mem::take(&mut to_send)).await? {
+                let settled = self
+                    .send_window(std::mem::take(&mut to_send), unrecorded)
+                    .await?;
+                // A send accepted in this window breaks the run of failures (its outcome is
+                // settled with the next commit); a 429 stops the round all the same.
+                if !unrecorded.accepted.is_empty() {
+                    streak.store(0, row);
+                }
+                for outcome in settled {
                     note_outcome(&outcome, stop, streak, streak_limit);
                     outcomes.push(outcome);
                 }
@@ -380,9 +403,17 @@ impl Worker {
     }
 
     /// Sends `window` (letters prepared and claimed) at once: all marked `sending` in one
-    /// commit, the sends together, the accepted ones recorded in one commit.
+    /// commit, which also records the previous window's accepted letters (`unrecorded`); the
+    /// sends go together, and this window's accepted letters wait in `unrecorded` for the next
+    /// commit ([`Worker::record`] at the end of the round). A window costs one commit. A crash
+    /// before a letter's acceptance is recorded leaves it `sending`, and the next worker finds
+    /// it at SvarUt by its reference: never sent twice. Returns the outcomes settled now.
     #[allow(clippy::vec_box)] // the boxes come from `Ready::Send`; unboxing would copy them
-    async fn send_window(&self, window: Vec<Box<ToSend>>) -> Result<Vec<StepOutcome>, StoreError> {
+    async fn send_window(
+        &self,
+        window: Vec<Box<ToSend>>,
+        unrecorded: &mut Unrecorded,
+    ) -> Result<Vec<StepOutcome>, StoreError> {
         let marks: Vec<crate::store::SendingMark<'_>> = window
             .iter()
             .map(|s| {
@@ -394,9 +425,13 @@ impl Worker {
                 )
             })
             .collect();
+        let previous = std::mem::take(unrecorded);
+        let pairs = previous.pairs();
         // The claims are renewed as the letters are marked: the lease covers the sends.
-        let marked = self.store.mark_sending_many(&self.id, self.lease, &marks)?;
-        let mut outcomes = Vec::new();
+        let (recorded, marked) = self
+            .store
+            .mark_sent_then_sending(&self.id, &pairs, self.lease, &marks)?;
+        let mut outcomes = previous.settle(&recorded);
         let mut ready = Vec::new();
         for (send, mark) in window.iter().zip(marked) {
             let mark = withheld_is_an_outcome(&send.letter.id, mark.map(|()| StepOutcome::Idle));
@@ -417,32 +452,27 @@ impl Worker {
             claim_lost_is_an_outcome(&send.letter.id, self.deliver(send, Some(&accepted)).await)
         }))
         .await;
-        // Recorded before the outcomes are reported: a crash before this commit leaves the
-        // letters `sending`, and the next worker finds them at SvarUt by their reference.
-        let accepted = accepted
+        unrecorded.accepted = accepted
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let pairs: Vec<(&str, &str)> = accepted
-            .iter()
-            .map(|(id, svarut_id)| (id.as_str(), svarut_id.as_str()))
-            .collect();
-        let recorded = self.store.mark_sent_many(&self.id, &pairs)?;
-        let lost: Vec<&str> = pairs
-            .iter()
-            .zip(&recorded)
-            .filter(|(_, r)| r.is_err())
-            .map(|((id, _), _)| *id)
-            .collect();
         for result in sent {
             match result? {
-                StepOutcome::Sent { letter, .. } if lost.contains(&letter.as_str()) => {
-                    tracing::warn!(letter = %letter, "the claim expired before the send was recorded; the lookup by reference records it");
-                    outcomes.push(StepOutcome::ClaimLost { letter });
-                }
+                sent @ StepOutcome::Sent { .. } => unrecorded.outcomes.push(sent),
                 outcome => outcomes.push(outcome),
             }
         }
         Ok(outcomes)
+    }
+
+    /// Records the accepted letters still in `unrecorded` (one commit), and returns their
+    /// outcomes.
+    fn record(&self, unrecorded: &mut Unrecorded) -> Result<Vec<StepOutcome>, StoreError> {
+        let previous = std::mem::take(unrecorded);
+        if previous.accepted.is_empty() {
+            return Ok(previous.outcomes);
+        }
+        let recorded = self.store.mark_sent_many(&self.id, &previous.pairs())?;
+        Ok(previous.settle(&recorded))
     }
 
     /// Everything before a send: the gate, the lookup of a send whose outcome is unknown, the
@@ -897,6 +927,48 @@ fn note_outcome(
             streak.store(0, order);
         }
         _ => {}
+    }
+}
+
+/// Letters SvarUt accepted in a window whose acceptance is not yet recorded (it is recorded
+/// with the next window's marks, in one commit), and their outcomes.
+#[derive(Debug, Default)]
+struct Unrecorded {
+    /// (letter, SvarUt's id).
+    accepted: Vec<(String, String)>,
+    /// The `Sent` outcomes of those letters.
+    outcomes: Vec<StepOutcome>,
+}
+
+impl Unrecorded {
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.accepted
+            .iter()
+            .map(|(id, svarut_id)| (id.as_str(), svarut_id.as_str()))
+            .collect()
+    }
+
+    /// The outcomes once `recorded` (one result per accepted letter, in order) is known: a
+    /// letter whose claim expired before its acceptance was recorded is left to the lookup by
+    /// reference, which records it.
+    fn settle(self, recorded: &[Result<(), StoreError>]) -> Vec<StepOutcome> {
+        let lost: Vec<&str> = self
+            .accepted
+            .iter()
+            .zip(recorded)
+            .filter(|(_, r)| r.is_err())
+            .map(|((id, _), _)| id.as_str())
+            .collect();
+        self.outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                StepOutcome::Sent { letter, .. } if lost.contains(&letter.as_str()) => {
+                    tracing::warn!(letter = %letter, "the claim expired before the send was recorded; the lookup by reference records it");
+                    StepOutcome::ClaimLost { letter }
+                }
+                outcome => outcome,
+            })
+            .collect()
     }
 }
 
