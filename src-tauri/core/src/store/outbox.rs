@@ -278,9 +278,6 @@ fn next_due_query() -> String {
     )
 }
 
-/// One transition of one letter in `tx`, at `now` (RFC 3339): checks the state and the claim
-/// rule first and changes nothing when they do not allow it.
-#[allow(clippy::too_many_arguments)]
 /// Marks `letters` `sending` within `tx` (see [`Store::mark_sending`]): each letter's own
 /// result; a database error ends it.
 fn sending_in(
@@ -347,6 +344,9 @@ fn sent_in(
     Ok(results)
 }
 
+/// One transition of one letter in `tx`, at `now` (RFC 3339): checks the state and the claim
+/// rule first and changes nothing when they do not allow it.
+#[allow(clippy::too_many_arguments)]
 fn transition_in(
     tx: &rusqlite::Transaction<'_>,
     now: &str,
@@ -779,7 +779,6 @@ impl Store {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     /// How many letters of `environment` are still to be sent (held, queued, or with an
     /// unknown outcome): counted by the database, for a worker deciding whether to go on.
     pub fn letters_waiting(&self, environment: &str) -> Result<u32, StoreError> {
