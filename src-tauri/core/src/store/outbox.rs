@@ -357,12 +357,10 @@ fn transition_in(
     claim: ClaimRule<'_>,
     (event, said): (&str, Option<&String>),
 ) -> Result<(), StoreError> {
+    // Statements are prepared once per connection (a worker round makes thousands).
     let (current, claimed_by, lease_until): (String, Option<String>, Option<String>) = tx
-        .query_row(
-            "SELECT state, claimed_by, lease_until FROM outbox WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT state, claimed_by, lease_until FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("letter {id}")))?;
     let current = OutboxState::parse(&current)?;
@@ -397,14 +395,14 @@ fn transition_in(
     } else {
         ""
     };
-    tx.execute(
-        &format!("UPDATE outbox SET {set}{released}, updated_at = ?2 WHERE id = ?1"),
-        all.as_slice(),
-    )?;
-    tx.execute(
+    tx.prepare_cached(&format!(
+        "UPDATE outbox SET {set}{released}, updated_at = ?2 WHERE id = ?1"
+    ))?
+    .execute(all.as_slice())?;
+    tx.prepare_cached(
         "INSERT INTO outbox_events (letter_id, at, text, problem) VALUES (?1, ?2, ?3, ?4)",
-        params![id, now, event, said],
-    )?;
+    )?
+    .execute(params![id, now, event, said])?;
     Ok(())
 }
 
@@ -421,12 +419,11 @@ fn withheld(
     worker: &str,
 ) -> Result<bool, StoreError> {
     let found: Option<(i64, i64, String)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT m.paused, m.cancelled, o.state FROM outbox o JOIN mailings m ON m.id = o.mailing_id
              WHERE o.id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let Some((paused, cancelled, state)) = found else {
         return Ok(false);
@@ -551,8 +548,9 @@ impl Store {
     /// The letter's documents, in order.
     pub fn letter_documents(&self, id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn
-            .prepare("SELECT bytes FROM outbox_documents WHERE letter_id = ?1 ORDER BY position")?;
+        let mut statement = conn.prepare_cached(
+            "SELECT bytes FROM outbox_documents WHERE letter_id = ?1 ORDER BY position",
+        )?;
         let rows = statement.query_map([id], |r| r.get::<_, Vec<u8>>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
