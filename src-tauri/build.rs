@@ -5,6 +5,7 @@
 /// Every `#[tauri::command]` of the app. A command missing here cannot be called at all.
 const COMMANDS: &[&str] = &[
     "app_info",
+    "start_sandbox",
     "check_identifiers",
     "split_identifiers",
     "store_state",

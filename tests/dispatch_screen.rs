@@ -255,6 +255,30 @@ async fn without_a_svarut_setup_the_test_environment_says_so_and_bad_settings_ar
     let dir = tempfile::tempdir().unwrap();
     let state = sandbox_state(dir.path()).await;
     state.set_environment(Environment::Test).await.unwrap();
+    // An idle round needs no services (and builds no clients)…
+    let idle = state.outbox_round(false).await.unwrap();
+    assert!(!idle.outbox_changed(), "{idle:?}");
+    // …a round with a letter to send in Test says what is missing.
+    let store = state.session().store().unwrap();
+    store
+        .enqueue_letter(kommunepost_core::store::NewLetter {
+            mailing_id: None,
+            recipient_name: "Sandkasse kommune".into(),
+            recipient_id: None,
+            forsendelse: kommunepost_core::svarut::model::Forsendelse {
+                tittel: "Brev".into(),
+                ..Default::default()
+            },
+            documents: vec![b"%PDF-1.7\n".to_vec()],
+            hold: chrono::Duration::zero(),
+            kind: LetterKind::Ordinary,
+            pages: 1,
+            environment: "test".into(),
+            case: None,
+            title: None,
+        })
+        .unwrap();
+    drop(store);
     let error = state.outbox_round(false).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::NoCredentials);
 

@@ -361,3 +361,37 @@ async fn the_krr_api_version_in_the_settings_is_used_for_lookups() {
         (1, 1)
     );
 }
+
+/// The sandbox services start when first needed, not with the app: an idle worker round
+/// leaves them stopped, and the first client that needs them starts them (once, however
+/// many ask at the same time) and tells the window their address.
+#[tokio::test]
+async fn the_sandbox_starts_when_first_needed_and_tells_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = Arc::new(state(dir.path()));
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let heard = told.clone();
+    state.on_app_info_change(move |info| heard.lock().unwrap().push(info.sandbox_url));
+    let idle = state.outbox_round(true).await.unwrap();
+    assert!(!idle.outbox_changed(), "{idle:?}");
+    assert_eq!(state.signing_round().await.unwrap().signing_statuses, 0);
+    assert_eq!(
+        state.app_info().sandbox_url,
+        None,
+        "an idle round started the sandbox"
+    );
+    assert!(told.lock().unwrap().is_empty());
+
+    let (a, b) = tokio::join!(state.krr_client(), state.access_for(Environment::Sandbox));
+    a.unwrap();
+    b.unwrap();
+    let url = state
+        .app_info()
+        .sandbox_url
+        .expect("started by the first client");
+    assert_eq!(
+        *told.lock().unwrap(),
+        vec![Some(url)],
+        "started once, and the window told"
+    );
+}

@@ -14,6 +14,7 @@ pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
 pub fn builder<R: Runtime>() -> Builder<R> {
     Builder::<R>::new().commands(collect_commands![
         commands::app::app_info,
+        commands::app::start_sandbox,
         commands::app::set_environment,
         commands::ident::check_identifiers,
         commands::ident::split_identifiers,

@@ -399,9 +399,20 @@ impl AppState {
     /// calls this.
     pub async fn outbox_round(&self, track: bool) -> Result<RoundReport, CommandError> {
         let store = self.store()?;
+        let settings = self.settings();
+        let current = settings.environment.as_str();
+        // Nothing for SvarUt or KRR: no clients are built, and the sandbox is not started for
+        // an idle round (it starts when a page or a letter needs it).
+        if !background::outbox_work(&store, current, track)? {
+            return Ok(background::archive_round(
+                &store,
+                current,
+                &settings.archive,
+                self.clock().now(),
+            )?);
+        }
         let (environment, svarut) = self.svarut_client().await?;
         let (_, krr) = self.krr_client().await?;
-        let settings = self.settings();
         let worker = Worker::new(
             store,
             svarut,

@@ -45,9 +45,9 @@ pub mod events {
 
 /// The background worker: every 2 seconds it sends what is due in the current environment and
 /// tracks signing orders; every 10 seconds it brings statuses up to date. A round that sent as
-/// many letters as a round may is followed at once by the next. Its first round, 2
-/// seconds after the window opened, starts the sandbox services in the Sandbox environment
-/// (unless a command needed them sooner), so they never delay the first screen. It runs only while
+/// many letters as a round may is followed at once by the next. A round with nothing for the
+/// services builds no clients, so in the Sandbox the sandbox services start only when a letter
+/// or a page needs them, never before the first screen. It runs only while
 /// this process holds the store's worker lock (one worker per store); each round is
 /// supervised, so an error or a panic is logged and shown in the banner, and the next round
 /// runs. A locked store only waits.
@@ -76,10 +76,6 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
             }
             rest = true;
             let state = app.state::<state::AppState>();
-            if let Err(error) = state.ensure_sandbox().await {
-                say(&app, Some(error.message));
-                continue;
-            }
             if state.session().store().is_err() {
                 continue; // locked or not created yet: nothing to do until the clerk unlocks
             }
@@ -148,8 +144,8 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             let state = state::AppState::start(paths)?;
-            // The sandbox services start after the first screen (see spawn_background_worker);
-            // the window is told when they run.
+            // The sandbox services start when first needed (AppState::with_services, or
+            // Innstillinger asking for them); the window is told when they run.
             let handle = app.handle().clone();
             state.on_app_info_change(move |info| {
                 use tauri::Emitter;

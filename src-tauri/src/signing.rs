@@ -420,13 +420,19 @@ impl AppState {
     pub async fn signing_round(&self) -> Result<RoundReport, CommandError> {
         let store = self.session().store()?;
         let environment = self.settings().environment;
-        if environment == Environment::Sandbox
-            && let Some(started) = self.sandbox_started().await
-        {
-            store.close_earlier_sandbox_orders(started)?;
-        }
         if !background::signing_work(&store, environment.as_str())? {
             return Ok(RoundReport::default());
+        }
+        if environment == Environment::Sandbox {
+            // The sandbox starts when first needed; orders made in an earlier sandbox cannot
+            // be followed in this one and are closed before it is asked.
+            self.ensure_sandbox().await?;
+            if let Some(started) = self.sandbox_started().await {
+                store.close_earlier_sandbox_orders(started)?;
+            }
+            if !background::signing_work(&store, environment.as_str())? {
+                return Ok(RoundReport::default());
+            }
         }
         drop(store);
         let (environment, client) = self.signing_client().await?;

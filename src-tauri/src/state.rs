@@ -241,8 +241,8 @@ impl AppState {
 
     /// Builds with core's [`Services`] for `environment`: the running sandbox's access in the
     /// sandbox, else the settings and the OS credential store (the app has no overrides).
-    /// The sandbox is started here when it is needed and not yet running (it starts after the
-    /// window's first screen, see [`AppState::ensure_sandbox`]).
+    /// The sandbox is started here when it is needed and not yet running (see
+    /// [`AppState::ensure_sandbox`]).
     pub async fn with_services<T>(
         &self,
         environment: Environment,
@@ -343,9 +343,9 @@ impl AppState {
     }
 
     /// Runs the sandbox services exactly when the environment is Sandbox. The app does not
-    /// start them before its window: the background worker's first round, or the first command
-    /// that needs them, does (they wait for each other here); the window is told the new
-    /// [`AppInfo`] when they start or stop.
+    /// start them before its window, nor for an idle worker round: the first command or round
+    /// that needs them does (callers wait for each other here), and Innstillinger asks for them
+    /// to show their address. The window is told the new [`AppInfo`] when they start or stop.
     pub async fn ensure_sandbox(&self) -> Result<(), CommandError> {
         let settings = self.settings();
         let mut sandbox = self.sandbox.lock().await;

@@ -41,6 +41,8 @@ function backend(steps: unknown[], environment = "sandbox") {
     switch (cmd) {
       case "app_info":
         return { version: "0.1.0", environment: current, identifier: "no.kommunepost.dev", data_dir: "/tmp", sandbox_url: null };
+      case "start_sandbox":
+        return { version: "0.1.0", environment: current, identifier: "no.kommunepost.dev", data_dir: "/tmp", sandbox_url: "http://127.0.0.1:4000" };
       case "store_state":
         return { state: "unlocked", key_source: "keyring" };
       case "test_connection":
@@ -197,5 +199,35 @@ describe("environment readiness", () => {
     expect(t(checkLabel("svarut")!)).toBe("SvarUt");
     expect(t(checkLabel("signing")!)).toBe("Signering");
     expect(checkLabel("something_new")).toBeNull();
+  });
+});
+
+describe("the sandbox services", () => {
+  it("start when Innstillinger needs their address, which shows once they run", async () => {
+    const calls = backend(allOk);
+    await openSettings();
+    expect(await screen.findByTestId("sandbox-url")).toHaveProperty("textContent", "http://127.0.0.1:4000");
+    expect(calls.filter(([cmd]) => cmd === "start_sandbox")).toHaveLength(1);
+  });
+
+  it("say why when they cannot start", async () => {
+    backend(allOk);
+    const answer = invoke.getMockImplementation()!;
+    invoke.mockImplementation(async (cmd: string, args: unknown) => {
+      if (cmd === "start_sandbox") throw { code: "service_unavailable", message: "port in use", detail: null };
+      return answer(cmd, args);
+    });
+    await openSettings();
+    const failed = await screen.findByTestId("sandbox-failed");
+    expect(failed.getAttribute("role")).toBe("alert");
+    expect(failed.textContent).not.toContain("port in use");
+    expect(screen.queryByTestId("sandbox-url")).toBeNull();
+  });
+
+  it("are not asked for outside the Sandbox", async () => {
+    const calls = backend(allOk, "test");
+    await openSettings();
+    expect(screen.queryByTestId("sandbox-starting")).toBeNull();
+    expect(calls.some(([cmd]) => cmd === "start_sandbox")).toBe(false);
   });
 });

@@ -120,6 +120,8 @@ describe("LanguageSettings", () => {
       switch (cmd) {
         case "app_info":
           return info;
+        case "start_sandbox":
+          return { ...info, sandbox_url: "http://127.0.0.1:4000" };
         case "store_state":
           return { state: "unlocked", key_source: "keyring" };
         default:

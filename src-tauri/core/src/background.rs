@@ -129,13 +129,34 @@ pub async fn outbox_round(worker: &Worker, track: bool) -> Result<RoundReport, S
             Err(error) => note(&mut report, format!("SvarUt statuses: {error}")),
         }
     }
-    let built = crate::archive::build_due(
+    report.merge(archive_round(
         worker.store(),
         worker.environment_name(),
         worker.archive_settings(),
         worker.now(),
-        ARCHIVE_LIMIT,
-    )?;
+    )?);
+    Ok(report)
+}
+
+/// Whether an outbox round has anything for SvarUt or KRR in `environment`: letters waiting
+/// to leave (held, queued, or with an unknown outcome), or, with `track`, sent letters whose
+/// status is still followed. A round without such work needs no clients (and, in the
+/// Sandbox, does not start the sandbox services): only [`archive_round`].
+pub fn outbox_work(store: &Store, environment: &str, track: bool) -> Result<bool, StoreError> {
+    Ok(store.letters_waiting(environment)? > 0
+        || (track && !store.letters_to_track(environment)?.is_empty()))
+}
+
+/// The archive part of an outbox round: the packages of letters SvarUt accepted and of
+/// completed signing orders (at most [`ARCHIVE_LIMIT`] of each).
+pub fn archive_round(
+    store: &Store,
+    environment: &str,
+    settings: &crate::config::ArchiveSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<RoundReport, StoreError> {
+    let mut report = RoundReport::default();
+    let built = crate::archive::build_due(store, environment, settings, now, ARCHIVE_LIMIT)?;
     report.archive_packages = u32::try_from(built.waiting + built.failed).unwrap_or(u32::MAX);
     if built.failed > 0 {
         note(

@@ -13,6 +13,18 @@ async appInfo() : Promise<AppInfo> {
     return await TAURI_INVOKE("app_info");
 },
 /**
+ * Starts the sandbox services when the environment is Sandbox and they are not running yet
+ * (they start when first needed); the facts with their address.
+ */
+async startSandbox() : Promise<Result<AppInfo, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("start_sandbox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Switches environment (saved in settings); starts or stops the sandbox to match.
  */
 async setEnvironment(environment: Environment) : Promise<Result<AppInfo, CommandError>> {
