@@ -382,9 +382,23 @@ async fn the_sandbox_starts_when_first_needed_and_tells_the_window() {
     );
     assert!(told.lock().unwrap().is_empty());
 
-    let (a, b) = tokio::join!(state.krr_client(), state.access_for(Environment::Sandbox));
+    // Clients built at once, each first to need the sandbox while holding its own cache:
+    // they wait for one start, and none waits for another's lock (a signing client first used
+    // to deadlock here).
+    let (a, b, c, d) = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        tokio::join!(
+            state.signing_client(),
+            state.krr_client(),
+            state.svarut_client(),
+            state.access_for(Environment::Sandbox)
+        )
+    })
+    .await
+    .expect("the clients were built without waiting on each other");
     a.unwrap();
     b.unwrap();
+    c.unwrap();
+    d.unwrap();
     let url = state
         .app_info()
         .sandbox_url

@@ -371,7 +371,10 @@ impl AppState {
                     .sandbox_started
                     .lock()
                     .unwrap_or_else(|p| p.into_inner()) = Some(self.clock.now());
-                *self.signing.lock().await = None;
+                // No client of an earlier sandbox is cached: the sandbox stops only when the
+                // environment changes, and `set_environment` drops every client first. (The
+                // clients' locks are not taken here: a client being built holds its own lock
+                // and waits here for the sandbox.)
                 *self.sandbox_url.lock().unwrap_or_else(|p| p.into_inner()) =
                     Some(server.base_url());
                 *sandbox = Some(server);

@@ -312,6 +312,9 @@ impl Worker {
                 break;
             }
             let part: Vec<OutboxLetter> = letters.by_ref().take(LOOKUP_PART).collect();
+            // Accepted letters are recorded before a KRR lookup, so their claims (renewed
+            // when they were marked) need not outlast it.
+            outcomes.extend(self.record(unrecorded)?);
             let mut known = self.krr_evidence_batch(&part).await;
             let mut part = part.into_iter();
             let mut to_send: Vec<Box<ToSend>> = Vec::new();
@@ -426,11 +429,18 @@ impl Worker {
             })
             .collect();
         let previous = std::mem::take(unrecorded);
-        let pairs = previous.pairs();
         // The claims are renewed as the letters are marked: the lease covers the sends.
-        let (recorded, marked) = self
-            .store
-            .mark_sent_then_sending(&self.id, &pairs, self.lease, &marks)?;
+        let committed =
+            self.store
+                .mark_sent_then_sending(&self.id, &previous.pairs(), self.lease, &marks);
+        let (recorded, marked) = match committed {
+            Ok(done) => done,
+            Err(error) => {
+                // Nothing was committed: the accepted letters are still to be recorded.
+                *unrecorded = previous;
+                return Err(error);
+            }
+        };
         let mut outcomes = previous.settle(&recorded);
         let mut ready = Vec::new();
         for (send, mark) in window.iter().zip(marked) {
@@ -471,8 +481,15 @@ impl Worker {
         if previous.accepted.is_empty() {
             return Ok(previous.outcomes);
         }
-        let recorded = self.store.mark_sent_many(&self.id, &previous.pairs())?;
-        Ok(previous.settle(&recorded))
+        let committed = self.store.mark_sent_many(&self.id, &previous.pairs());
+        match committed {
+            Ok(recorded) => Ok(previous.settle(&recorded)),
+            Err(error) => {
+                // Nothing was committed: still to be recorded (the round's end tries again).
+                *unrecorded = previous;
+                Err(error)
+            }
+        }
     }
 
     /// Everything before a send: the gate, the lookup of a send whose outcome is unknown, the

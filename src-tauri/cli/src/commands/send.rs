@@ -337,6 +337,13 @@ where
     let _lock = take_worker_lock(&context.paths.data_dir, run.program, store, clock.now())?;
     // A round that sent all it may (more letters due) is followed at once by the next.
     let more_due = std::sync::atomic::AtomicBool::new(false);
+    // Ctrl-C stops the rounds after the one under way, also when rounds follow without a rest.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = stop.send(true);
+        }
+    });
     let failures = run_rounds(
         round,
         |outcome| match outcome {
@@ -357,24 +364,32 @@ where
                 eprintln!("kommunepost: a worker round failed: {failure}");
             }
         },
-        |_| async {
-            match waiting(store) {
-                Ok(false) => false,
-                Ok(true) if more_due.load(std::sync::atomic::Ordering::SeqCst) => true,
-                Ok(true) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep(run.rest) => true,
-                        _ = tokio::signal::ctrl_c() => false,
-                    }
+        |_| {
+            let mut stopped = stopped.clone();
+            let (waiting, more_due, rest) = (&waiting, &more_due, run.rest);
+            async move {
+                if *stopped.borrow() {
+                    return false;
                 }
-                Err(error) => {
-                    eprintln!("kommunepost: the store: {error}");
-                    false
+                match waiting(store) {
+                    Ok(false) => false,
+                    Ok(true) if more_due.load(std::sync::atomic::Ordering::SeqCst) => true,
+                    Ok(true) => {
+                        tokio::select! {
+                            _ = tokio::time::sleep(rest) => true,
+                            _ = stopped.changed() => false,
+                        }
+                    }
+                    Err(error) => {
+                        eprintln!("kommunepost: the store: {error}");
+                        false
+                    }
                 }
             }
         },
     )
     .await;
+    listener.abort();
     Ok(failures)
 }
 

@@ -274,6 +274,41 @@ mod tests {
         }
     }
 
+    /// What the writer embeds: a subset (short `loca` offsets, as small subsets have) of the
+    /// glyphs a letter uses, composites (Å, Ø, é) among them, draws the same without hinting.
+    #[test]
+    fn a_letters_subset_without_hinting_draws_every_glyph_as_before() {
+        for style in Style::ALL {
+            let face = ttf_parser::Face::parse(style.bytes(), 0).unwrap();
+            let mut remapper = subsetter::GlyphRemapper::new();
+            for c in "Åse Ødegård, Vedtak om skoleskyss – § 3-1: 1 250 kr. «Émile» ÆØÅ æøå".chars()
+            {
+                remapper.remap(face.glyph_index(c).unwrap().0);
+            }
+            let subset = subsetter::subset(style.bytes(), 0, &remapper).unwrap();
+            let raw = ttf_parser::RawFace::parse(&subset, 0).unwrap();
+            let head = raw.table(ttf_parser::Tag::from_bytes(b"head")).unwrap();
+            assert_eq!(
+                u16_at(head, 50),
+                Some(0),
+                "{style:?}: short loca offsets, as in letters"
+            );
+            let stripped = without_hinting(&subset);
+            assert!(stripped.len() < subset.len(), "{style:?}");
+            let before = ttf_parser::Face::parse(&subset, 0).unwrap();
+            let after = ttf_parser::Face::parse(&stripped, 0).unwrap();
+            assert_eq!(before.number_of_glyphs(), after.number_of_glyphs());
+            for glyph in 0..before.number_of_glyphs() {
+                assert_eq!(
+                    outline(&before, glyph),
+                    outline(&after, glyph),
+                    "{style:?} glyph {glyph}"
+                );
+            }
+            assert_eq!(checksum(&stripped), 0xB1B0_AFBA);
+        }
+    }
+
     #[test]
     fn what_is_not_a_truetype_font_is_returned_unchanged() {
         for bytes in [&b""[..], b"OTTO\0\0\0\0\0\0\0\0", &[0, 1, 0, 0, 0, 9, 0, 0]] {
