@@ -2,7 +2,8 @@
 //! in-process worker that takes the lock as the app's background worker does, all on one store
 //! with 30 letters queued and one shared SvarUt taking 0.3 s a send. Every letter reaches SvarUt
 //! exactly once; the processes that do not hold the lock say who is sending and exit with code
-//! 3; nothing crashes.
+//! 3; nothing crashes. And Ctrl-C stops a run between rounds, also between rounds that follow
+//! one another without a rest.
 
 mod support;
 
@@ -145,4 +146,70 @@ async fn two_outbox_runs_and_the_app_on_one_store_deliver_each_letter_exactly_on
         assert_eq!(store.get_letter(id).unwrap().state, OutboxState::Sent);
     }
     shared.sandbox.stop().await;
+}
+
+/// Ctrl-C (SIGINT) stops `outbox run` after the round under way, also while rounds follow one
+/// another without a rest (each sent all a round may): the run exits cleanly with what it
+/// sent, the rest stays queued for the next run, and nothing is sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_outbox_run_between_rounds_that_follow_without_a_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = support::store(&data);
+    // Three rounds' worth, each send taking 20 ms: over 2 s of rounds back to back.
+    for n in 0..450 {
+        store.enqueue_letter(letter(n)).unwrap();
+    }
+    let shared = Shared::start(dir.path(), Duration::from_millis(20)).await;
+    let mut run = shared.outbox_run(&data, true);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while shared.sandbox.svarut_double.accepted().len() < 20 {
+        assert!(std::time::Instant::now() < deadline, "nothing was sent");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Ctrl-C did not stop the run"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let output = run.wait_with_output().unwrap();
+    assert!(
+        status.success(),
+        "{status:?} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let received = shared.received();
+    assert!(
+        received.values().all(|n| *n == 1),
+        "sent twice: {received:?}"
+    );
+    assert!(
+        received.len() < 450,
+        "the run went on through every round after Ctrl-C ({} sent)",
+        received.len()
+    );
+    let store = kommunepost_core::store::Store::open(
+        &data,
+        kommunepost_core::store::UnlockWith::Passphrase(Secret::new(support::PASSPHRASE.into())),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let sent = store
+        .list_outbox(None)
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.state == OutboxState::Sent)
+        .count();
+    assert_eq!(sent, received.len(), "what was accepted is recorded");
 }
