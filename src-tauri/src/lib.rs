@@ -55,8 +55,8 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
     use kommunepost_core::background::{RoundReport, supervised};
     use tauri::Emitter;
     tauri::async_runtime::spawn(async move {
-        const TRACK_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-        let mut last_track: Option<std::time::Instant> = None;
+        let track_every = chrono::Duration::seconds(10);
+        let mut last_track: Option<chrono::DateTime<chrono::Utc>> = None;
         let mut lock: Option<kommunepost_core::store::worker_lock::WorkerLock> = None;
         let mut shown: Option<String> = None;
         let mut say = |app: &tauri::AppHandle<R>, problem: Option<String>| {
@@ -88,10 +88,12 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
                     }
                 }
             }
-            // Statuses every 10 seconds (the first round too), however quickly rounds follow.
-            let track = last_track.is_none_or(|at: std::time::Instant| at.elapsed() >= TRACK_EVERY);
+            // Statuses every 10 seconds on the app's clock (the first round too), however
+            // quickly rounds follow.
+            let now = state.clock().now();
+            let track = last_track.is_none_or(|at| now - at >= track_every || now < at);
             if track {
-                last_track = Some(std::time::Instant::now());
+                last_track = Some(now);
             }
             let outcome = supervised(async {
                 let mut report: RoundReport = state.outbox_round(track).await?;

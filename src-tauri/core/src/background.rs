@@ -144,7 +144,7 @@ pub async fn outbox_round(worker: &Worker, track: bool) -> Result<RoundReport, S
 /// Sandbox, does not start the sandbox services): only [`archive_round`].
 pub fn outbox_work(store: &Store, environment: &str, track: bool) -> Result<bool, StoreError> {
     Ok(store.letters_waiting(environment)? > 0
-        || (track && !store.letters_to_track(environment)?.is_empty()))
+        || (track && store.has_letters_to_track(environment)?))
 }
 
 /// The archive part of an outbox round: the packages of letters SvarUt accepted and of

@@ -453,6 +453,11 @@ fn withheld(
 
 /// What [`Store::mark_sending`] sets.
 const SENDING: &str = "state = 'sending', attempts = attempts + 1, next_attempt_at = ?3, krr_evidence = COALESCE(?4, krr_evidence), route = COALESCE(?5, route), lease_until = ?6";
+/// The letters whose SvarUt status is still followed (`?1`: 30 days ago, `?2`: the
+/// environment): sent ones, and delivered digital letters that may still be read.
+const TRACKED: &str = "svarut_id IS NOT NULL AND environment = ?2 AND (state = 'sent'
+    OR (state = 'final' AND status = 'LEVERT_SDP' AND kind != 'ordinary' AND created_at >= ?1))";
+
 /// What [`Store::mark_sent`] sets.
 const SENT: &str = "state = 'sent', svarut_id = ?3, last_error = NULL, last_problem = NULL";
 
@@ -1016,15 +1021,24 @@ impl Store {
     pub fn letters_to_track(&self, environment: &str) -> Result<Vec<(String, String)>, StoreError> {
         let since = (self.clock.now() - chrono::Duration::days(30)).to_rfc3339();
         let conn = self.conn();
-        let mut statement = conn.prepare(
-            "SELECT id, svarut_id FROM outbox WHERE svarut_id IS NOT NULL AND environment = ?2 AND (state = 'sent'
-               OR (state = 'final' AND status = 'LEVERT_SDP' AND kind != 'ordinary' AND created_at >= ?1))
-             ORDER BY created_at, id",
-        )?;
+        let mut statement = conn.prepare(&format!(
+            "SELECT id, svarut_id FROM outbox WHERE {TRACKED} ORDER BY created_at, id"
+        ))?;
         let rows = statement.query_map([since.as_str(), environment], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether any letter of `environment` is still followed ([`Store::letters_to_track`]),
+    /// asked without reading them (an idle worker round asks every 10 seconds).
+    pub fn has_letters_to_track(&self, environment: &str) -> Result<bool, StoreError> {
+        let since = (self.clock.now() - chrono::Duration::days(30)).to_rfc3339();
+        Ok(self.conn().query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM outbox WHERE {TRACKED})"),
+            [since.as_str(), environment],
+            |r| r.get(0),
+        )?)
     }
 
     /// A letter for print at the office instead of through SvarUt: it waits in the print
