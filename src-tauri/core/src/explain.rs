@@ -345,6 +345,7 @@ impl Explain for StoreError {
             Self::Credentials(e) => e.problem(),
             Self::Key(e) => e.problem(),
             Self::Corrupt(_) => Problem::new(K::StoreCorrupt),
+            Self::Documents(_) => Problem::new(K::LetterDocumentsDamaged),
             Self::TooNew { .. } => Problem::new(K::StoreTooNew),
             Self::NotFound(_) => Problem::new(K::NotFound),
             Self::Template(e) => e.problem(),

@@ -572,7 +572,18 @@ impl Worker {
                 .mark_local_print(&id, worker, evidence.as_deref())?;
             return Ok(Ready::Done(StepOutcome::OfficePrint { letter: id }));
         }
-        let documents = self.store.letter_documents(&id)?;
+        let documents = match self.store.letter_documents(&id) {
+            Ok(documents) => documents,
+            // Missing or damaged documents will not mend: the letter fails (the exceptions
+            // inbox says to make it again) and the others go on.
+            Err(error @ StoreError::Documents(_)) => {
+                let reason = error.to_string();
+                self.store
+                    .mark_failed(&id, worker, &reason, &error.problem())?;
+                return Ok(Ready::Done(StepOutcome::Failed { letter: id, reason }));
+            }
+            Err(error) => return Err(error),
+        };
         Ok(Ready::Send(Box::new(ToSend {
             retry_at: self.retry_at(letter.attempts + 1),
             letter,

@@ -307,6 +307,9 @@ pub enum ProblemKey {
     BadRecoveryKey,
     /// The store file is damaged or not a Kommunepost store.
     StoreCorrupt,
+    /// The letter's documents are missing or damaged in the store, so it was not sent; make
+    /// the letter again.
+    LetterDocumentsDamaged,
     /// The store was made by a newer Kommunepost; update Kommunepost.
     StoreTooNew,
     /// It is not in the store (deleted?).

@@ -1085,3 +1085,49 @@ async fn a_mailing_paused_or_cancelled_after_its_letters_were_claimed_sends_none
     );
     assert!(setup.sandbox.server.svarut_double.accepted().is_empty());
 }
+
+#[tokio::test]
+async fn a_letter_whose_documents_are_gone_fails_with_its_own_problem_and_the_others_are_sent() {
+    let (mut setup, _) = setup(Duration::from_secs(10)).await;
+    // A store on disk: its documents are in packs beside the database.
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = kommunepost_core::store::MemoryCredentials::new();
+    setup.store = Arc::new(
+        Store::create(
+            dir.path(),
+            kommunepost_core::store::CreateWith::Keyring(&credentials),
+            setup.clock.clone(),
+        )
+        .unwrap()
+        .0,
+    );
+    let worker = worker_for(&setup, Duration::from_secs(10));
+    let lost = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
+    let packs = dir.path().join("kommunepost.documents");
+    let only: Vec<_> = std::fs::read_dir(&packs).unwrap().collect();
+    assert_eq!(only.len(), 1);
+    std::fs::remove_file(only[0].as_ref().unwrap().path()).unwrap();
+    let kept = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
+
+    let round = kommunepost_core::background::send_due(&worker, 10)
+        .await
+        .unwrap();
+    assert_eq!((round.sent, round.failed), (1, 1), "{round:?}");
+    let lost = setup.store.get_letter(&lost.id).unwrap();
+    assert_eq!(lost.state, OutboxState::Failed);
+    assert_eq!(
+        lost.last_problem.unwrap().key,
+        kommunepost_core::problem::ProblemKey::LetterDocumentsDamaged
+    );
+    assert!(lost.last_error.unwrap().contains("missing"));
+    assert_eq!(
+        setup.store.get_letter(&kept.id).unwrap().state,
+        OutboxState::Sent
+    );
+    let accepted = setup.sandbox.server.svarut_double.accepted();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(
+        accepted[0].forsendelse.ekstern_referanse.as_deref(),
+        Some(kept.id.as_str())
+    );
+}

@@ -2994,6 +2994,11 @@ export type ProblemKey =
  */
 "store_corrupt" | 
 /**
+ * The letter's documents are missing or damaged in the store, so it was not sent; make
+ * the letter again.
+ */
+"letter_documents_damaged" | 
+/**
  * The store was made by a newer Kommunepost; update Kommunepost.
  */
 "store_too_new" | 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::outbox::{NewLetter, OutboxState, insert_letter};
+use super::outbox::{NewLetter, OutboxState};
 use super::{Store, StoreError};
 
 /// A mass mailing to make together with its letters.
@@ -128,6 +128,7 @@ impl Store {
     ) -> Result<(Option<String>, Vec<String>), StoreError> {
         let now = self.clock.now();
         let count = letters.len();
+        let sealed = self.seal_documents(&letters)?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mailing_id = match mailing {
@@ -137,14 +138,16 @@ impl Store {
         if let Some(send) = send {
             super::sends::insert_send(&tx, send, count, mailing_id.as_deref(), &now.to_rfc3339())?;
         }
-        let mut ids = Vec::with_capacity(letters.len());
-        for mut letter in letters {
+        let letters = letters.into_iter().map(|mut letter| {
             if mailing_id.is_some() {
                 letter.mailing_id = mailing_id.clone();
             }
-            ids.push(insert_letter(&tx, letter, now)?);
-        }
-        tx.commit()?;
+            letter
+        });
+        sealed.insert(&tx, letters, now)?;
+        let committed = tx.commit();
+        let ids = sealed.kept();
+        committed?;
         Ok((mailing_id, ids))
     }
 

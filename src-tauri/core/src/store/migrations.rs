@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "problems",
         sql: include_str!("../../migrations/20261208090000_problems.sql"),
     },
+    Migration {
+        version: 20261209090000,
+        name: "document_packs",
+        sql: include_str!("../../migrations/20261209090000_document_packs.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

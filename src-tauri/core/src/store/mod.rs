@@ -1,9 +1,12 @@
-//! The encrypted local store: one SQLCipher file, its key in the OS credential store (or
-//! derived from a passphrase), a recovery key shown once at creation.
+//! The encrypted local store: an SQLCipher file (and the outbox's documents, sealed beside
+//! it), its key in the OS credential store (or derived from a passphrase), a recovery key
+//! shown once at creation.
 //!
 //! Files in the data directory:
 //! * `kommunepost.db` — SQLite, whole-file encrypted with a 256-bit raw key (SQLCipher 4).
 //! * `kommunepost.store.json` — [`StoreMeta`]: where the key comes from; no secret.
+//! * `kommunepost.documents/` — the outbox's documents, in packs sealed with keys the
+//!   database holds (see [`documents`]).
 //!
 //! Losing the key is never silent: if the credential store cannot be reached, or has lost the
 //! entry, opening fails with an error that says so, and the recovery key opens the store.
@@ -11,6 +14,7 @@
 pub mod archive;
 mod audit;
 pub mod credentials;
+mod documents;
 mod drafts;
 pub mod key;
 mod mailings;
@@ -85,6 +89,9 @@ pub enum StoreError {
     /// The file is not a store (or is damaged).
     #[error("the store file is damaged or not a Kommunepost store: {0}")]
     Corrupt(String),
+    /// A letter's documents are missing from their pack, or do not decrypt.
+    #[error("the letter's documents cannot be read: {0}")]
+    Documents(String),
     /// The store was written by a newer Kommunepost.
     #[error(
         "the store has schema version {found}, newer than this program knows ({known}); update Kommunepost"
@@ -160,7 +167,7 @@ pub enum StoreStatus {
         /// Its metadata, `None` when the metadata file is missing (then only the recovery key
         /// opens it).
         meta: Option<StoreMeta>,
-        /// Size of the database file in bytes.
+        /// Size of the database file and of the documents beside it, in bytes.
         size_bytes: u64,
     },
 }
@@ -173,6 +180,8 @@ pub struct Store {
     path: Option<PathBuf>,
     /// The key, so the recovery key can be shown again until the user confirms keeping it.
     key: Option<StoreKey>,
+    /// Where the outbox's documents are kept (`None` in memory: then in the database).
+    documents: Option<documents::DocumentFiles>,
 }
 
 /// Paths of a store's two files.
@@ -187,7 +196,7 @@ pub fn status(dir: &Path) -> Result<StoreStatus, StoreError> {
         Ok(file) => Ok(StoreStatus::Created {
             meta: StoreMeta::read(&meta_path)
                 .map_err(|e| StoreError::Corrupt(format!("{META_FILE}: {e}")))?,
-            size_bytes: file.len(),
+            size_bytes: file.len() + documents::DocumentFiles::beside(&db).size(),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StoreStatus::NotCreated),
         Err(e) => Err(e.into()),
@@ -289,7 +298,9 @@ impl Store {
     ) -> Result<Self, StoreError> {
         let (db, _) = files(dir);
         let conn = open_keyed(&db, key, false)?;
-        Self::finish_open(conn, clock, Some(db), Some(key.clone()))
+        let store = Self::finish_open(conn, clock, Some(db), Some(key.clone()))?;
+        store.sweep_documents();
+        Ok(store)
     }
 
     /// After a recovery-key unlock of a keyring store: puts the key back into the credential
@@ -343,9 +354,17 @@ impl Store {
             });
         }
         migrations::migrate(&mut conn, clock.as_ref())?;
+        // Plans do not depend on the values bound: without this, SQLite re-prepares a
+        // statement whenever a bound value might change its plan, which for the worker's
+        // statements was every time (measured: each of 10 000 document reads re-prepared).
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         Ok(Self {
             conn: Mutex::new(conn),
             clock,
+            documents: path.as_deref().map(documents::DocumentFiles::beside),
             path,
             key,
         })
@@ -384,7 +403,10 @@ impl Store {
                 ),
                 [&path],
             )?;
-            let exported = conn.query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(()));
+            let exported = conn
+                .query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(()))
+                .map_err(StoreError::from)
+                .and_then(|()| self.documents_into_backup(&conn));
             let detached = conn.execute_batch("DETACH DATABASE backup");
             exported?;
             detached?;
@@ -399,6 +421,58 @@ impl Store {
         result
     }
 
+    /// Copies the packed documents into the backup attached as `backup`, so the backup is
+    /// one file that needs no pack: each document's bytes go into its row, and the backup
+    /// keeps no pack key.
+    fn documents_into_backup(&self, conn: &Connection) -> Result<(), StoreError> {
+        let Some(files) = &self.documents else {
+            return Ok(());
+        };
+        type Packed = (i64, String, i64, String, i64, i64, Vec<u8>);
+        let packed: Vec<Packed> = conn
+            .prepare(
+                "SELECT d.rowid, d.letter_id, d.position, d.pack, d.pack_offset, d.pack_length, p.key
+                 FROM backup.outbox_documents d JOIN backup.document_packs p ON p.id = d.pack",
+            )?
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        conn.execute_batch("BEGIN")?;
+        let copied = (|| {
+            let mut update = conn.prepare(
+                "UPDATE backup.outbox_documents
+                 SET bytes = ?2, pack = NULL, pack_offset = NULL, pack_length = NULL WHERE rowid = ?1",
+            )?;
+            for (rowid, letter, position, pack, offset, length, key) in packed {
+                let placed = documents::Placed {
+                    offset: u64::try_from(offset).unwrap_or(0),
+                    length: u64::try_from(length).unwrap_or(0),
+                };
+                let position = usize::try_from(position).unwrap_or(usize::MAX);
+                let bytes = files.open(&pack, &key, placed, &letter, position)?;
+                update.execute(rusqlite::params![rowid, bytes])?;
+            }
+            conn.execute_batch("DELETE FROM backup.document_packs")?;
+            Ok::<_, StoreError>(())
+        })();
+        match copied {
+            Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
     /// For the benchmarks that print what `synchronous=FULL` costs, and nothing else: commits
     /// of this connection return before they reach the disk (`synchronous=NORMAL`), so a power
     /// cut can lose the last of them. The program never calls this.
@@ -408,9 +482,10 @@ impl Store {
         Ok(())
     }
 
-    /// A store in `dir` that is NOT encrypted, with the same schema, WAL and
-    /// `synchronous=FULL`: the floor the benchmarks measure SQLCipher against (the same writes
-    /// to plain SQLite). The program never calls this.
+    /// A store in `dir` whose database is NOT encrypted, with the same schema, WAL and
+    /// `synchronous=FULL`, and the documents in packs as in a real store: the floor the
+    /// benchmarks measure SQLCipher against (the same writes to plain SQLite). The program
+    /// never calls this.
     #[doc(hidden)]
     pub fn create_unencrypted_for_benchmarks(
         dir: &Path,
@@ -418,11 +493,15 @@ impl Store {
     ) -> Result<Self, StoreError> {
         sqlite_ready()?;
         std::fs::create_dir_all(dir)?;
-        let conn = Connection::open(dir.join("plain-benchmark.sqlite"))?;
+        let db = dir.join("plain-benchmark.sqlite");
+        let conn = Connection::open(&db)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        Self::finish_open(conn, clock, None, None)
+        let mut store = Self::finish_open(conn, clock, None, None)?;
+        // The documents go to packs as in a real store (sealed the same way).
+        store.documents = Some(documents::DocumentFiles::beside(&db));
+        Ok(store)
     }
 
     /// The recovery key of this store (`None` in memory).
@@ -483,8 +562,8 @@ fn key_for(meta: Option<StoreMeta>, with: UnlockWith<'_>) -> Result<StoreKey, St
 
 /// Replaces the store in `dir` with the backup `from`, which must open with the key `with`
 /// gives (the store's own credential-store entry or passphrase, or the recovery key). The
-/// store it replaces is kept beside it (`kommunepost.db.before-restore-<time>`). Returns that
-/// file's path.
+/// store it replaces is kept beside it (`kommunepost.db.before-restore-<time>`, its documents
+/// in `kommunepost.documents.before-restore-<time>`). Returns that file's path.
 ///
 /// A restored store never sends a letter twice: the backup cannot know what was sent after it
 /// was taken, so every letter not known to be accepted (held, queued or being sent) is marked
@@ -533,8 +612,29 @@ pub fn restore(
     }
     let stamp = clock.now().format("%Y%m%dT%H%M%SZ");
     let aside = dir.join(format!("{DB_FILE}.before-restore-{stamp}"));
+    // The replaced store's documents go aside with it (the backup holds its own), first: if
+    // that fails, nothing has changed.
+    let documents = dir.join(documents::DOCUMENTS_DIR);
+    let documents_aside = dir.join(format!(
+        "{}.before-restore-{stamp}",
+        documents::DOCUMENTS_DIR
+    ));
+    let moved = match std::fs::rename(&documents, &documents_aside) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(error) => {
+            let _ = std::fs::remove_file(&restoring);
+            return Err(error.into());
+        }
+    };
     if db.exists() {
-        std::fs::rename(&db, &aside)?;
+        if let Err(error) = std::fs::rename(&db, &aside) {
+            if moved {
+                let _ = std::fs::rename(&documents_aside, &documents);
+            }
+            let _ = std::fs::remove_file(&restoring);
+            return Err(error.into());
+        }
         for suffix in ["-wal", "-shm"] {
             let side = dir.join(format!("{DB_FILE}{suffix}"));
             if side.exists() {

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
+use super::documents::{Placed, SealedPack};
 use super::{Store, StoreError};
 use crate::ident::Identifier;
 use crate::svarut::model::Forsendelse;
@@ -474,26 +475,30 @@ enum ClaimRule<'a> {
     Unclaimed,
 }
 
-/// Inserts one letter with its documents and first event in `tx`; returns its id (also its
-/// forsendelse's `eksternReferanse`).
+/// Inserts one letter with id `id` (also its forsendelse's `eksternReferanse`), its documents
+/// and its first event in `tx`. The documents lie where `packed` says, in a pack sealed
+/// before the transaction ([`Store::seal_documents`]); without a pack (a store in memory)
+/// their bytes go into the database.
 pub(super) fn insert_letter(
     tx: &rusqlite::Transaction<'_>,
+    id: &str,
     letter: NewLetter,
+    packed: Option<(&str, &[Placed])>,
     now: DateTime<Utc>,
-) -> Result<String, StoreError> {
-    let id = uuid::Uuid::new_v4().to_string();
+) -> Result<(), StoreError> {
     let mut forsendelse = letter.forsendelse;
-    forsendelse.ekstern_referanse = Some(id.clone());
+    forsendelse.ekstern_referanse = Some(id.to_owned());
     let release = now + letter.hold;
     let state = if letter.hold > chrono::Duration::zero() {
         OutboxState::Held
     } else {
         OutboxState::Queued
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO outbox (id, mailing_id, title, recipient_name, recipient_id, forsendelse, state, release_at, next_attempt_at, created_at, updated_at, kind, pages, environment, archive_case)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?9, ?10, ?11, ?12, ?13)",
-        params![
+    )?
+    .execute(params![
             id,
             letter.mailing_id,
             letter.title.as_deref().unwrap_or(&forsendelse.tittel),
@@ -510,19 +515,130 @@ pub(super) fn insert_letter(
                 .case
                 .as_ref()
                 .map(|c| serde_json::to_string(c).expect("plain data serialises")),
-        ],
+    ])?;
+    let mut document = tx.prepare_cached(
+        "INSERT INTO outbox_documents (letter_id, position, bytes, pack, pack_offset, pack_length, size)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (position, bytes) in letter.documents.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO outbox_documents (letter_id, position, bytes) VALUES (?1, ?2, ?3)",
-            params![id, position as i64, bytes],
-        )?;
+        let size = bytes.len() as i64;
+        match packed {
+            Some((pack, places)) => {
+                let placed = places.get(position).ok_or_else(|| {
+                    StoreError::Invalid(format!("document {position} of {id} was not sealed"))
+                })?;
+                document.execute(params![
+                    id,
+                    position as i64,
+                    &[] as &[u8],
+                    pack,
+                    placed.offset as i64,
+                    placed.length as i64,
+                    size
+                ])?
+            }
+            None => document.execute(params![
+                id,
+                position as i64,
+                bytes,
+                None::<&str>,
+                None::<i64>,
+                None::<i64>,
+                size
+            ])?,
+        };
     }
-    tx.execute(
-        "INSERT INTO outbox_events (letter_id, at, text) VALUES (?1, ?2, ?3)",
-        params![id, now.to_rfc3339(), "Lagt i utboksen"],
-    )?;
-    Ok(id)
+    tx.prepare_cached("INSERT INTO outbox_events (letter_id, at, text) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, now.to_rfc3339(), "Lagt i utboksen"])?;
+    Ok(())
+}
+
+/// Letters about to be inserted: their new ids and, in a store on disk, the pack their
+/// documents were sealed into (see [`super::documents`]).
+pub(super) struct Sealed {
+    /// Each letter's id, in order.
+    pub ids: Vec<String>,
+    /// Their documents' pack; dropped without [`SealedPack::kept`], its file goes.
+    pub pack: Option<SealedPack>,
+}
+
+impl Sealed {
+    /// Records the pack in `tx`, then inserts `letters` (in the order they were sealed).
+    pub fn insert(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        letters: impl IntoIterator<Item = NewLetter>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if let Some(pack) = &self.pack {
+            tx.prepare_cached(
+                "INSERT INTO document_packs (id, key, created_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![pack.id, &pack.key[..], now.to_rfc3339()])?;
+        }
+        for (index, letter) in letters.into_iter().enumerate() {
+            let id = self
+                .ids
+                .get(index)
+                .ok_or_else(|| StoreError::Invalid("more letters than were sealed".into()))?;
+            let packed = self
+                .pack
+                .as_ref()
+                .and_then(|p| Some((p.id.as_str(), p.letters.get(index)?.as_slice())));
+            insert_letter(tx, id, letter, packed, now)?;
+        }
+        Ok(())
+    }
+
+    /// The transaction committed, or its commit failed without saying whether it reached the
+    /// disk: the pack stays (if no letter refers to it, the sweep removes it later).
+    pub fn kept(self) -> Vec<String> {
+        if let Some(pack) = self.pack {
+            pack.kept();
+        }
+        self.ids
+    }
+}
+
+impl Store {
+    /// New ids for `letters` and, in a store on disk, their documents sealed into a new pack,
+    /// written and synced before the transaction that inserts them (so a committed letter
+    /// never lacks its documents). Done without the database's lock.
+    pub(super) fn seal_documents(&self, letters: &[NewLetter]) -> Result<Sealed, StoreError> {
+        // Time-ordered (UUIDv7, ordered within the process), so a chunk's letters go in at
+        // the end of every index keyed by the letter's id, not into pages all over it: each
+        // commit rewrites (and SQLCipher encrypts) a few pages rather than most of them.
+        let ids: Vec<String> = letters
+            .iter()
+            .map(|_| uuid::Uuid::now_v7().to_string())
+            .collect();
+        let pack = match &self.documents {
+            Some(files) => Some(
+                files.seal(
+                    ids.iter()
+                        .map(String::as_str)
+                        .zip(letters.iter().map(|l| l.documents.as_slice())),
+                )?,
+            ),
+            None => None,
+        };
+        Ok(Sealed { ids, pack })
+    }
+
+    /// Removes pack files a crash left without their letters (see
+    /// [`super::documents::DocumentFiles::sweep`]).
+    pub(super) fn sweep_documents(&self) {
+        let Some(files) = &self.documents else {
+            return;
+        };
+        files.sweep(|id| {
+            Ok(self.conn().query_row(
+                "SELECT EXISTS (SELECT 1 FROM document_packs WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?)
+        });
+    }
 }
 
 impl Store {
@@ -530,11 +646,14 @@ impl Store {
     /// becomes the forsendelse's `eksternReferanse`.
     pub fn enqueue_letter(&self, letter: NewLetter) -> Result<OutboxLetter, StoreError> {
         let now = self.clock.now();
+        let sealed = self.seal_documents(std::slice::from_ref(&letter))?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let id = insert_letter(&tx, letter, now)?;
-        tx.commit()?;
+        sealed.insert(&tx, [letter], now)?;
+        let committed = tx.commit();
         drop(conn);
+        let id = sealed.kept().remove(0);
+        committed?;
         self.get_letter(&id)
     }
 
@@ -550,14 +669,49 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("letter {id}")))?
     }
 
-    /// The letter's documents, in order.
+    /// The letter's documents, in order. Packed ones are read after the database's lock is
+    /// let go.
     pub fn letter_documents(&self, id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
-        let conn = self.conn();
-        let mut statement = conn.prepare_cached(
-            "SELECT bytes FROM outbox_documents WHERE letter_id = ?1 ORDER BY position",
-        )?;
-        let rows = statement.query_map([id], |r| r.get::<_, Vec<u8>>(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        type Row = (
+            Vec<u8>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<Vec<u8>>,
+        );
+        let rows: Vec<Row> = {
+            let conn = self.conn();
+            let mut statement = conn.prepare_cached(
+                "SELECT d.bytes, d.pack, d.pack_offset, d.pack_length, p.key
+                 FROM outbox_documents d LEFT JOIN document_packs p ON p.id = d.pack
+                 WHERE d.letter_id = ?1 ORDER BY d.position",
+            )?;
+            let rows = statement.query_map([id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        rows.into_iter()
+            .enumerate()
+            .map(|(position, (bytes, pack, offset, length, key))| {
+                let Some(pack) = pack else {
+                    return Ok(bytes);
+                };
+                let (Some(files), Some(offset), Some(length), Some(key)) =
+                    (&self.documents, offset, length, key)
+                else {
+                    return Err(StoreError::Documents(format!(
+                        "document {} of letter {id}: its pack is not recorded",
+                        position + 1
+                    )));
+                };
+                let placed = Placed {
+                    offset: u64::try_from(offset).unwrap_or(0),
+                    length: u64::try_from(length).unwrap_or(0),
+                };
+                files.open(&pack, &key, placed, id, position)
+            })
+            .collect()
     }
 
     /// Letters matching `clause` (what follows `FROM outbox`) with `values`.
@@ -609,7 +763,7 @@ impl Store {
         let conn = self.conn();
         let mut statement = conn.prepare(
             "SELECT route, status, pages,
-                    (SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM outbox_documents WHERE letter_id = outbox.id)
+                    (SELECT COALESCE(SUM(COALESCE(size, LENGTH(bytes))), 0) FROM outbox_documents WHERE letter_id = outbox.id)
              FROM outbox
              WHERE environment = ?1 AND created_at >= ?2 AND state IN ('sent', 'final')",
         )?;

@@ -31,13 +31,19 @@ fn letter_to(fnr: &str, name: &str) -> DraftInput {
     }
 }
 
-/// Every byte of every file in the directory, to search for plaintext.
+/// Every byte of every file in the directory and below, to search for plaintext.
 fn all_bytes(dir: &Path) -> Vec<u8> {
     let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
         if path.is_file() {
             bytes.extend(std::fs::read(path).unwrap());
+        } else if path.is_dir() {
+            bytes.extend(all_bytes(&path));
         }
     }
     bytes
@@ -422,4 +428,220 @@ fn the_trash_keeps_drafts_for_thirty_days_then_purges_them() {
     );
     store.restore_draft(&copy.id).unwrap();
     assert_eq!(store.list_drafts().unwrap().len(), 1);
+}
+
+/// A letter for the outbox whose one document is `document`.
+fn queued(document: &str) -> NewLetter {
+    NewLetter {
+        mailing_id: None,
+        recipient_name: NAME.into(),
+        recipient_id: Some(crate::ident::Identifier::parse(FNR).unwrap()),
+        forsendelse: crate::svarut::model::Forsendelse {
+            tittel: "Vedtak".into(),
+            ..Default::default()
+        },
+        documents: vec![document.as_bytes().to_vec()],
+        hold: chrono::Duration::zero(),
+        kind: LetterKind::Ordinary,
+        pages: 1,
+        environment: "sandbox".into(),
+        case: None,
+        title: None,
+    }
+}
+
+fn packs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir.join(documents::DOCUMENTS_DIR)) else {
+        return Vec::new();
+    };
+    let mut packs: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    packs.sort();
+    packs
+}
+
+const DOCUMENT: &str = "%PDF-1.7 Vedtak om barnehageplass til Kristiansen";
+
+#[test]
+fn queued_documents_are_sealed_in_a_pack_beside_the_database_and_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = MemoryCredentials::new();
+    let (store, _) = Store::create(dir.path(), CreateWith::Keyring(&credentials), clock()).unwrap();
+    let (_, ids) = store
+        .enqueue_letters(None, vec![queued(DOCUMENT), queued("%PDF-1.7 the second")])
+        .unwrap();
+    let one = store.enqueue_letter(queued("%PDF-1.7 alone")).unwrap();
+    // One pack for each transaction.
+    assert_eq!(packs(dir.path()).len(), 2);
+    assert_eq!(
+        store.letter_documents(&ids[0]).unwrap(),
+        vec![DOCUMENT.as_bytes().to_vec()]
+    );
+    assert_eq!(
+        store.letter_documents(&ids[1]).unwrap(),
+        vec![b"%PDF-1.7 the second".to_vec()]
+    );
+    assert_eq!(
+        store.letter_documents(&one.id).unwrap(),
+        vec![b"%PDF-1.7 alone".to_vec()]
+    );
+    drop(store);
+    let bytes = all_bytes(dir.path());
+    assert!(
+        !contains(&bytes, "barnehageplass"),
+        "a document in plaintext"
+    );
+    assert!(!contains(&bytes, "%PDF"), "a document in plaintext");
+    // Reopened, they still come back.
+    let store = Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock()).unwrap();
+    assert_eq!(
+        store.letter_documents(&ids[0]).unwrap(),
+        vec![DOCUMENT.as_bytes().to_vec()]
+    );
+}
+
+#[test]
+fn a_letter_queued_before_packs_keeps_its_documents_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = MemoryCredentials::new();
+    let (store, _) = Store::create(dir.path(), CreateWith::Keyring(&credentials), clock()).unwrap();
+    let letter = store.enqueue_letter(queued("%PDF-1.7 new")).unwrap();
+    // As an earlier version wrote it: the bytes in the row, no pack.
+    store
+        .conn()
+        .execute(
+            "UPDATE outbox_documents SET bytes = ?2, pack = NULL, pack_offset = NULL,
+             pack_length = NULL, size = NULL WHERE letter_id = ?1",
+            rusqlite::params![letter.id, DOCUMENT.as_bytes()],
+        )
+        .unwrap();
+    assert_eq!(
+        store.letter_documents(&letter.id).unwrap(),
+        vec![DOCUMENT.as_bytes().to_vec()]
+    );
+}
+
+#[test]
+fn a_missing_or_altered_pack_is_an_error_that_names_the_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = MemoryCredentials::new();
+    let (store, _) = Store::create(dir.path(), CreateWith::Keyring(&credentials), clock()).unwrap();
+    let letter = store.enqueue_letter(queued(DOCUMENT)).unwrap();
+    let pack = packs(dir.path()).remove(0);
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::write(&pack, &bytes).unwrap();
+    let error = store.letter_documents(&letter.id).unwrap_err();
+    assert!(matches!(error, StoreError::Documents(_)), "{error:?}");
+    assert!(error.to_string().contains(&letter.id), "{error}");
+    std::fs::remove_file(&pack).unwrap();
+    let error = store.letter_documents(&letter.id).unwrap_err();
+    assert!(error.to_string().contains("missing"), "{error}");
+    assert!(!error.to_string().contains(FNR));
+}
+
+#[test]
+fn a_transaction_that_queues_nothing_leaves_no_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = MemoryCredentials::new();
+    let (store, _) = Store::create(dir.path(), CreateWith::Keyring(&credentials), clock()).unwrap();
+    let send = NewSend {
+        key: "preview-1".into(),
+        fingerprint: "f".into(),
+        list_fingerprint: None,
+        draft_id: None,
+        title: "Vedtak".into(),
+        environment: "sandbox".into(),
+    };
+    store
+        .enqueue_send(Some(&send), None, vec![queued(DOCUMENT)])
+        .unwrap();
+    assert_eq!(packs(dir.path()).len(), 1);
+    // The same preview confirmed again: nothing is queued, and its pack goes.
+    let error = store
+        .enqueue_send(Some(&send), None, vec![queued(DOCUMENT)])
+        .unwrap_err();
+    assert!(matches!(error, StoreError::AlreadyQueued), "{error:?}");
+    assert_eq!(packs(dir.path()).len(), 1);
+}
+
+#[test]
+fn a_pack_a_crash_left_without_letters_is_removed_at_open_once_an_hour_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = MemoryCredentials::new();
+    let (store, _) = Store::create(dir.path(), CreateWith::Keyring(&credentials), clock()).unwrap();
+    let letter = store.enqueue_letter(queued(DOCUMENT)).unwrap();
+    // Written and synced, then the process died before the transaction committed.
+    let sealed = store
+        .seal_documents(&[queued("%PDF-1.7 never queued")])
+        .unwrap();
+    sealed.kept();
+    drop(store);
+    let all = packs(dir.path());
+    assert_eq!(all.len(), 2);
+    let hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    for path in &all {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(hours_ago)
+            .unwrap();
+    }
+    let store = Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock()).unwrap();
+    assert_eq!(
+        packs(dir.path()).len(),
+        1,
+        "the orphan went, the letter's pack stayed"
+    );
+    assert_eq!(
+        store.letter_documents(&letter.id).unwrap(),
+        vec![DOCUMENT.as_bytes().to_vec()]
+    );
+}
+
+#[test]
+fn a_backup_holds_the_documents_and_a_restore_brings_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = MemoryCredentials::new();
+    let (store, _) = Store::create(dir.path(), CreateWith::Keyring(&credentials), clock()).unwrap();
+    let letter = store.enqueue_letter(queued(DOCUMENT)).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let backup = elsewhere.path().join("kopi.db");
+    store.backup_to(&backup).unwrap();
+    // The backup is one file: its documents do not need the packs, and it holds none in
+    // plaintext.
+    assert!(!contains(
+        &std::fs::read(&backup).unwrap(),
+        "barnehageplass"
+    ));
+    drop(store);
+    let aside = restore(
+        dir.path(),
+        &backup,
+        UnlockWith::Keyring(&credentials),
+        clock(),
+    )
+    .unwrap();
+    assert!(aside.exists());
+    assert!(
+        packs(dir.path()).is_empty(),
+        "the replaced store's packs went aside"
+    );
+    let kept_aside = dir.path().join(format!(
+        "{}.before-restore-20261129T120000Z",
+        documents::DOCUMENTS_DIR
+    ));
+    assert_eq!(std::fs::read_dir(kept_aside).unwrap().count(), 1);
+    let store = Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock()).unwrap();
+    assert_eq!(
+        store.letter_documents(&letter.id).unwrap(),
+        vec![DOCUMENT.as_bytes().to_vec()]
+    );
+    // The store goes on packing what is queued after the restore.
+    let after = store.enqueue_letter(queued("%PDF-1.7 after")).unwrap();
+    assert_eq!(
+        store.letter_documents(&after.id).unwrap(),
+        vec![b"%PDF-1.7 after".to_vec()]
+    );
 }

@@ -61,6 +61,8 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let now = self.clock.now();
         let now_text = now.to_rfc3339();
+        // Sealed before the transaction; if the copies were queued already, the pack goes.
+        let sealed = self.seal_documents(&letters)?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let changed = tx.execute(
@@ -71,16 +73,16 @@ impl Store {
             return Ok(0);
         }
         let count = letters.len();
-        for letter in letters {
-            crate::store::outbox::insert_letter(&tx, letter, now)?;
-        }
+        sealed.insert(&tx, letters, now)?;
         Self::signing_event(
             &tx,
             id,
             &now_text,
             &format!("Signert kopi lagt i utboksen til {count} undertegner(e)"),
         )?;
-        tx.commit()?;
+        let committed = tx.commit();
+        sealed.kept();
+        committed?;
         Ok(count)
     }
 

@@ -126,6 +126,7 @@ export const problemsEn: Record<ProblemKey, string> = {
   passphrase_too_short: "The passphrase must have at least {min} characters.",
   bad_recovery_key: "This is not a recovery key (52 letters and digits in groups of four).",
   store_corrupt: "The store file is damaged or not a Kommunepost store.",
+  letter_documents_damaged: "The letter's documents are missing or damaged in the store, so it was not sent. Make the letter again.",
   store_too_new: "The store was made by a newer Kommunepost. Update Kommunepost.",
   not_found: "It is not in the store (deleted?).",
   claim_lost: "Another process took this letter over.",

@@ -126,6 +126,7 @@ export const problemsNb: Record<ProblemKey, string> = {
   passphrase_too_short: "Passordfrasen må ha minst {min} tegn.",
   bad_recovery_key: "Dette er ikke en gjenopprettingsnøkkel (52 bokstaver og tall i grupper på fire).",
   store_corrupt: "Lagringsfilen er skadet eller er ikke en Kommunepost-lagring.",
+  letter_documents_damaged: "Dokumentene til brevet mangler eller er skadet i lagringen, så det ble ikke sendt. Lag brevet på nytt.",
   store_too_new: "Lagringen er laget av en nyere Kommunepost. Oppdater Kommunepost.",
   not_found: "Det finnes ikke i lagringen (er det slettet?).",
   claim_lost: "En annen prosess har tatt over dette brevet.",

@@ -126,6 +126,7 @@ export const problemsNn: Record<ProblemKey, string> = {
   passphrase_too_short: "Passordfrasen må ha minst {min} teikn.",
   bad_recovery_key: "Dette er ikkje ein gjenopprettingsnøkkel (52 bokstavar og tal i grupper på fire).",
   store_corrupt: "Lagringsfila er skadd eller er ikkje ei Kommunepost-lagring.",
+  letter_documents_damaged: "Dokumenta til brevet manglar eller er skadde i lagringa, så det vart ikkje sendt. Lag brevet på nytt.",
   store_too_new: "Lagringa er laga av ein nyare Kommunepost. Oppdater Kommunepost.",
   not_found: "Det finst ikkje i lagringa (er det sletta?).",
   claim_lost: "Ein annan prosess har teke over dette brevet.",

@@ -1,0 +1,488 @@
+//! The outbox's documents, kept beside the database in pack files: one pack for each
+//! transaction that queues letters (a chunk of a mass mailing, or one letter), sealed with
+//! AES-256-GCM under a random key of its own that only the database holds.
+//!
+//! Why not in the database: SQLCipher encrypts and authenticates every 4 KiB page
+//! (AES-256-CBC and HMAC-SHA512), and SQLite writes each page twice (the write-ahead log, then
+//! the checkpoint). A 10 000-letter mailing is 240 MB of PDF: 2.6 s into the store against
+//! 0.2 s as packs (measured by the pipeline bench). The database keeps the letters, the pack
+//! keys and where each document lies; a pack holds nothing readable without them.
+//!
+//! Crash consistency: a pack is written, synced and renamed into place *before* the
+//! transaction that refers to it commits. A crash in between leaves a pack no row knows,
+//! which [`DocumentFiles::sweep`] removes once it is an hour old (another process may be
+//! between the two steps). A pack a committed row refers to is never changed.
+//!
+//! File names are random ids (`<uuid>.kpd`): no name, number or title of a letter.
+//!
+//! Pack layout: [`MAGIC`], then each document sealed in turn (ciphertext, then the 16-byte
+//! tag). A document's nonce is its offset in the pack (unique within the pack, whose key is
+//! used for no other pack); its associated data is its letter's id and position, so a
+//! document can only be opened as the document it was written as.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use openssl::symm::{Cipher, Crypter, Mode, decrypt_aead};
+
+use super::StoreError;
+
+/// The directory beside the database file.
+pub const DOCUMENTS_DIR: &str = "kommunepost.documents";
+/// A pack file's first bytes.
+const MAGIC: &[u8; 8] = b"KPDOCS1\n";
+/// The file name's ending.
+const EXTENSION: &str = "kpd";
+/// GCM's tag.
+const TAG: usize = 16;
+/// The largest document a pack is asked to give back (the outbox takes nothing near it; a
+/// larger length in a row is damage).
+const MAX_DOCUMENT: u64 = 512 * 1024 * 1024;
+/// How old a pack no row refers to must be before [`DocumentFiles::sweep`] removes it.
+const ORPHAN_AGE: Duration = Duration::from_secs(60 * 60);
+
+/// Where a document lies in its pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Placed {
+    /// Offset of its sealed bytes in the pack.
+    pub offset: u64,
+    /// Length of its sealed bytes (the document and the tag).
+    pub length: u64,
+}
+
+/// A pack written and synced, that no committed row refers to yet. Dropped without
+/// [`Self::kept`], its file is removed (the transaction that was to refer to it failed).
+#[derive(Debug)]
+pub(super) struct SealedPack {
+    /// Its id (also its file name).
+    pub id: String,
+    /// Its key, for the database.
+    pub key: [u8; 32],
+    /// For each letter, in order, where each of its documents lies.
+    pub letters: Vec<Vec<Placed>>,
+    path: PathBuf,
+    kept: bool,
+}
+
+impl SealedPack {
+    /// The transaction that refers to it committed: the file stays.
+    pub fn kept(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for SealedPack {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The pack files of one store.
+#[derive(Debug, Clone)]
+pub(super) struct DocumentFiles {
+    dir: PathBuf,
+}
+
+/// The associated data of a letter's document: its letter's id and position.
+fn associated(letter_id: &str, position: usize) -> Vec<u8> {
+    format!("{letter_id}/{position}").into_bytes()
+}
+
+/// Seals `document` (nonce from `offset`, associated data `aad`) into `out`: the ciphertext,
+/// then the tag. `out` is reused from document to document.
+fn seal_one(
+    key: &[u8; 32],
+    offset: u64,
+    aad: &[u8],
+    document: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), StoreError> {
+    let failed = |e: openssl::error::ErrorStack| {
+        StoreError::Invalid(format!("a document could not be sealed: {e}"))
+    };
+    let mut crypter = Crypter::new(
+        Cipher::aes_256_gcm(),
+        Mode::Encrypt,
+        key,
+        Some(&nonce(offset)),
+    )
+    .map_err(failed)?;
+    crypter.aad_update(aad).map_err(failed)?;
+    // GCM is a stream: the ciphertext is as long as the document (plus room openssl asks
+    // for), then the tag.
+    out.clear();
+    out.resize(document.len() + Cipher::aes_256_gcm().block_size(), 0);
+    let mut length = crypter.update(document, out).map_err(failed)?;
+    length += crypter.finalize(&mut out[length..]).map_err(failed)?;
+    out.truncate(length);
+    let mut tag = [0u8; TAG];
+    crypter.get_tag(&mut tag).map_err(failed)?;
+    out.extend_from_slice(&tag);
+    Ok(())
+}
+
+/// A document's nonce: its offset in the pack.
+fn nonce(offset: u64) -> [u8; 12] {
+    let mut nonce = [0u8; 12];
+    nonce[4..].copy_from_slice(&offset.to_be_bytes());
+    nonce
+}
+
+impl DocumentFiles {
+    /// The packs of the store whose database is `db`.
+    pub fn beside(db: &Path) -> Self {
+        let dir = db
+            .parent()
+            .map_or_else(|| PathBuf::from(DOCUMENTS_DIR), |p| p.join(DOCUMENTS_DIR));
+        Self { dir }
+    }
+
+    fn path_of(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.{EXTENSION}"))
+    }
+
+    /// Seals the documents of `letters` (each: its id and its documents, in order) into a new
+    /// pack under a new key, written and synced under its final name before this returns.
+    pub fn seal<'a>(
+        &self,
+        letters: impl IntoIterator<Item = (&'a str, &'a [Vec<u8>])>,
+    ) -> Result<SealedPack, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut key = [0u8; 32];
+        openssl::rand::rand_bytes(&mut key)
+            .map_err(|e| StoreError::Invalid(format!("no random key for a document pack: {e}")))?;
+        std::fs::create_dir_all(&self.dir)?;
+        let path = self.path_of(&id);
+        let partial = path.with_extension("partial");
+        // Written as it is sealed, a document at a time, so no mailing's chunk is held twice.
+        let written = (|| {
+            let mut file =
+                std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(&partial)?);
+            file.write_all(MAGIC)?;
+            let mut offset = MAGIC.len() as u64;
+            let mut sealed = Vec::new();
+            let mut placed = Vec::new();
+            for (letter_id, documents) in letters {
+                let mut places = Vec::with_capacity(documents.len());
+                for (position, document) in documents.iter().enumerate() {
+                    seal_one(
+                        &key,
+                        offset,
+                        &associated(letter_id, position),
+                        document,
+                        &mut sealed,
+                    )?;
+                    file.write_all(&sealed)?;
+                    places.push(Placed {
+                        offset,
+                        length: sealed.len() as u64,
+                    });
+                    offset += sealed.len() as u64;
+                }
+                placed.push(places);
+            }
+            let file = file.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(&partial, &path)?;
+            sync_dir(&self.dir)?;
+            Ok::<_, StoreError>(placed)
+        })();
+        let placed = match written {
+            Ok(placed) => placed,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
+            }
+        };
+        Ok(SealedPack {
+            id,
+            key,
+            letters: placed,
+            path,
+            kept: false,
+        })
+    }
+
+    /// Opens the document of `letter_id` at `position` that lies at `placed` in pack `pack`
+    /// (sealed with `key`). A missing, cut or altered pack is an error that says which.
+    pub fn open(
+        &self,
+        pack: &str,
+        key: &[u8],
+        placed: Placed,
+        letter_id: &str,
+        position: usize,
+    ) -> Result<Vec<u8>, StoreError> {
+        let damaged = |why: &str| {
+            StoreError::Documents(format!(
+                "document {} of letter {letter_id} ({DOCUMENTS_DIR}/{pack}.{EXTENSION}): {why}",
+                position + 1
+            ))
+        };
+        if placed.length < TAG as u64
+            || placed.length > MAX_DOCUMENT
+            || placed.offset < MAGIC.len() as u64
+            || key.len() != 32
+        {
+            return Err(damaged("its place in the pack is not valid"));
+        }
+        let mut file = match std::fs::File::open(self.path_of(pack)) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(damaged("the pack file is missing"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut head = [0u8; 8];
+        file.read_exact(&mut head)
+            .map_err(|_| damaged("the pack file is cut short"))?;
+        if &head != MAGIC {
+            return Err(damaged("the file is not a document pack"));
+        }
+        file.seek(SeekFrom::Start(placed.offset))?;
+        let mut sealed = vec![0u8; placed.length as usize];
+        file.read_exact(&mut sealed)
+            .map_err(|_| damaged("the pack file is cut short"))?;
+        let (ciphertext, tag) = sealed.split_at(sealed.len() - TAG);
+        decrypt_aead(
+            Cipher::aes_256_gcm(),
+            key,
+            Some(&nonce(placed.offset)),
+            &associated(letter_id, position),
+            ciphertext,
+            tag,
+        )
+        .map_err(|_| damaged("it does not decrypt (the pack was altered or damaged)"))
+    }
+
+    /// Removes packs that no row refers to (`known` says which ids rows refer to) once they
+    /// are [`ORPHAN_AGE`] old, and partial files as old: what a crash between writing a pack
+    /// and committing its letters left. Younger ones may belong to a transaction another
+    /// process has not committed yet. File ages are the file system's. Returns how many
+    /// files were removed.
+    pub fn sweep(&self, known: impl Fn(&str) -> Result<bool, StoreError>) -> usize {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        let now = SystemTime::now();
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| now.duration_since(modified).ok())
+                .is_some_and(|age| age >= ORPHAN_AGE);
+            if !old {
+                continue;
+            }
+            let orphan = match path.extension().and_then(|e| e.to_str()) {
+                Some("partial") => true,
+                Some(EXTENSION) => path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .is_some_and(|id| matches!(known(id), Ok(false))),
+                _ => false,
+            };
+            if orphan && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "removed document packs left by an interrupted queueing"
+            );
+        }
+        removed
+    }
+
+    /// Bytes in pack files.
+    pub fn size(&self) -> u64 {
+        std::fs::read_dir(&self.dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+    }
+}
+
+/// Makes a rename in `dir` durable (on Unix; Windows has no directory handle to sync, and
+/// its renames are journalled by NTFS).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> (tempfile::TempDir, DocumentFiles) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = DocumentFiles::beside(&dir.path().join("kommunepost.db"));
+        (dir, files)
+    }
+
+    fn sealed_two(files: &DocumentFiles) -> SealedPack {
+        let a = vec![b"%PDF-1.7 first letter".to_vec()];
+        let b = vec![b"%PDF-1.7 second".to_vec(), b"%PDF-1.7 attachment".to_vec()];
+        files
+            .seal([("letter-a", a.as_slice()), ("letter-b", b.as_slice())])
+            .unwrap()
+    }
+
+    #[test]
+    fn documents_come_back_as_they_were_sealed_and_the_file_shows_none_of_them() {
+        let (_dir, files) = files();
+        let pack = sealed_two(&files);
+        let bytes = std::fs::read(files.path_of(&pack.id)).unwrap();
+        assert!(bytes.starts_with(MAGIC));
+        assert!(
+            !bytes.windows(8).any(|w| w == b"%PDF-1.7"),
+            "plaintext in the pack"
+        );
+        let open = |letter: usize, position: usize, id: &str| {
+            files.open(
+                &pack.id,
+                &pack.key,
+                pack.letters[letter][position],
+                id,
+                position,
+            )
+        };
+        assert_eq!(open(0, 0, "letter-a").unwrap(), b"%PDF-1.7 first letter");
+        assert_eq!(open(1, 0, "letter-b").unwrap(), b"%PDF-1.7 second");
+        assert_eq!(open(1, 1, "letter-b").unwrap(), b"%PDF-1.7 attachment");
+        pack.kept();
+    }
+
+    #[test]
+    fn a_document_opens_only_as_itself_and_damage_is_named() {
+        let (_dir, files) = files();
+        let pack = sealed_two(&files);
+        let first = pack.letters[0][0];
+        // Another letter's id, another position, another key: refused.
+        for (key, id, position) in [
+            (pack.key, "letter-b", 0),
+            (pack.key, "letter-a", 1),
+            ([9u8; 32], "letter-a", 0),
+        ] {
+            let error = files.open(&pack.id, &key, first, id, position).unwrap_err();
+            assert!(error.to_string().contains("does not decrypt"), "{error}");
+        }
+        // A flipped byte.
+        let path = files.path_of(&pack.id);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[first.offset as usize + 3] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let error = files
+            .open(&pack.id, &pack.key, first, "letter-a", 0)
+            .unwrap_err();
+        assert!(error.to_string().contains("does not decrypt"), "{error}");
+        // Cut short.
+        std::fs::write(&path, &bytes[..first.offset as usize + 4]).unwrap();
+        let error = files
+            .open(&pack.id, &pack.key, first, "letter-a", 0)
+            .unwrap_err();
+        assert!(error.to_string().contains("cut short"), "{error}");
+        // Not a pack; a place outside any pack; gone.
+        std::fs::write(&path, b"GIF89a and more bytes than a header").unwrap();
+        let error = files
+            .open(&pack.id, &pack.key, first, "letter-a", 0)
+            .unwrap_err();
+        assert!(error.to_string().contains("not a document pack"), "{error}");
+        let outside = Placed {
+            offset: 0,
+            length: u64::MAX,
+        };
+        let error = files
+            .open(&pack.id, &pack.key, outside, "letter-a", 0)
+            .unwrap_err();
+        assert!(error.to_string().contains("not valid"), "{error}");
+        drop(pack);
+        let error = files
+            .open("no-such-pack", &[0; 32], first, "letter-a", 0)
+            .unwrap_err();
+        assert!(error.to_string().contains("missing"), "{error}");
+        assert!(error.to_string().contains("document 1 of letter letter-a"));
+    }
+
+    #[test]
+    fn a_pack_whose_transaction_failed_is_removed_and_a_kept_one_stays() {
+        let (_dir, files) = files();
+        let dropped = sealed_two(&files);
+        let path = files.path_of(&dropped.id);
+        assert!(path.exists());
+        drop(dropped);
+        assert!(!path.exists());
+        let kept = sealed_two(&files);
+        let path = files.path_of(&kept.id);
+        kept.kept();
+        assert!(path.exists());
+    }
+
+    #[test]
+    fn the_sweep_removes_only_old_packs_no_row_knows_and_old_partial_files() {
+        let (_dir, files) = files();
+        let known = sealed_two(&files);
+        let orphan = sealed_two(&files);
+        let young = sealed_two(&files);
+        let partial = files.dir.join("interrupted.partial");
+        std::fs::write(&partial, b"half").unwrap();
+        let other = files.dir.join("notes.txt");
+        std::fs::write(&other, b"not ours").unwrap();
+        let hours_ago = SystemTime::now() - Duration::from_secs(2 * 60 * 60);
+        for path in [
+            files.path_of(&known.id),
+            files.path_of(&orphan.id),
+            partial.clone(),
+            other.clone(),
+        ] {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(hours_ago)
+                .unwrap();
+        }
+        let (known_id, orphan_id, young_id) =
+            (known.id.clone(), orphan.id.clone(), young.id.clone());
+        for pack in [known, orphan, young] {
+            pack.kept();
+        }
+        let removed = files.sweep(|id| Ok(id == known_id));
+        assert_eq!(removed, 2);
+        assert!(files.path_of(&known_id).exists());
+        assert!(!files.path_of(&orphan_id).exists());
+        assert!(
+            files.path_of(&young_id).exists(),
+            "a young pack may be another process's"
+        );
+        assert!(!partial.exists());
+        assert!(other.exists());
+        // A store that cannot say whether it knows a pack keeps it.
+        std::fs::File::options()
+            .write(true)
+            .open(files.path_of(&young_id))
+            .unwrap()
+            .set_modified(hours_ago)
+            .unwrap();
+        assert_eq!(
+            files.sweep(|_| Err(StoreError::Invalid("locked".into()))),
+            0
+        );
+    }
+}
