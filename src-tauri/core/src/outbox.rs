@@ -582,6 +582,24 @@ impl Worker {
                     .mark_failed(&id, worker, &reason, &error.problem())?;
                 return Ok(Ready::Done(StepOutcome::Failed { letter: id, reason }));
             }
+            // The disk failed reading them (it may pass): this letter waits, the others go on.
+            Err(StoreError::Io(io)) => {
+                let error = StoreError::Io(io);
+                let problem = error.problem();
+                let error = error.to_string();
+                self.store.retry_letter(
+                    &id,
+                    worker,
+                    self.retry_at(letter.attempts),
+                    (&error, &problem),
+                    letter.state == crate::store::OutboxState::Sending,
+                )?;
+                return Ok(Ready::Done(StepOutcome::RetryLater {
+                    letter: id,
+                    error,
+                    slow_down: false,
+                }));
+            }
             Err(error) => return Err(error),
         };
         Ok(Ready::Send(Box::new(ToSend {

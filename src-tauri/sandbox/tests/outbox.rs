@@ -1103,10 +1103,9 @@ async fn a_letter_whose_documents_are_gone_fails_with_its_own_problem_and_the_ot
     );
     let worker = worker_for(&setup, Duration::from_secs(10));
     let lost = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
-    let packs = dir.path().join("kommunepost.documents");
-    let only: Vec<_> = std::fs::read_dir(&packs).unwrap().collect();
+    let only = packs_beside(dir.path());
     assert_eq!(only.len(), 1);
-    std::fs::remove_file(only[0].as_ref().unwrap().path()).unwrap();
+    std::fs::remove_file(&only[0]).unwrap();
     let kept = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
 
     let round = kommunepost_core::background::send_due(&worker, 10)
@@ -1130,4 +1129,68 @@ async fn a_letter_whose_documents_are_gone_fails_with_its_own_problem_and_the_ot
         accepted[0].forsendelse.ekstern_referanse.as_deref(),
         Some(kept.id.as_str())
     );
+}
+
+/// The pack files beside the store in `dir` (every generation).
+fn packs_beside(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir.join("kommunepost.documents"))
+        .unwrap()
+        .flat_map(|g| std::fs::read_dir(g.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pack_the_disk_cannot_read_now_holds_back_only_its_letter_until_it_can() {
+    let (mut setup, _) = setup(Duration::from_secs(10)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = kommunepost_core::store::MemoryCredentials::new();
+    setup.store = Arc::new(
+        Store::create(
+            dir.path(),
+            kommunepost_core::store::CreateWith::Keyring(&credentials),
+            setup.clock.clone(),
+        )
+        .unwrap()
+        .0,
+    );
+    let worker = worker_for(&setup, Duration::from_secs(10));
+    let waiting = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
+    let pack = packs_beside(dir.path()).remove(0);
+    // Unreadable for now (a directory where the file was: not missing, not damaged, and a
+    // read fails as a failing disk's does).
+    let away = dir.path().join("away.kpd");
+    std::fs::rename(&pack, &away).unwrap();
+    std::fs::create_dir(&pack).unwrap();
+    let other = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
+
+    let round = kommunepost_core::background::send_due(&worker, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (round.sent, round.failed, round.retries),
+        (1, 0, 1),
+        "{round:?}"
+    );
+    let held = setup.store.get_letter(&waiting.id).unwrap();
+    assert_eq!(held.state, OutboxState::Queued);
+    assert!(held.last_error.is_some());
+    assert_eq!(
+        setup.store.get_letter(&other.id).unwrap().state,
+        OutboxState::Sent
+    );
+
+    // The disk reads again: the letter leaves at its next attempt, once.
+    std::fs::remove_dir(&pack).unwrap();
+    std::fs::rename(&away, &pack).unwrap();
+    setup.clock.advance(chrono::Duration::hours(2));
+    let round = kommunepost_core::background::send_due(&worker, 10)
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 1, "{round:?}");
+    assert_eq!(
+        setup.store.get_letter(&waiting.id).unwrap().state,
+        OutboxState::Sent
+    );
+    assert_eq!(setup.sandbox.server.svarut_double.accepted().len(), 2);
 }

@@ -8,23 +8,29 @@
 //! 0.2 s as packs (measured by the pipeline bench). The database keeps the letters, the pack
 //! keys and where each document lies; a pack holds nothing readable without them.
 //!
-//! Crash consistency: a pack is written, synced and renamed into place *before* the
-//! transaction that refers to it commits. A crash in between leaves a pack no row knows,
-//! which [`DocumentFiles::sweep`] removes once it is an hour old (another process may be
-//! between the two steps). A pack a committed row refers to is never changed.
+//! Where: `kommunepost.documents/<generation>/<pack id>.kpd`. The generation is the
+//! database's own (table `document_generation`): a store restored from a backup starts a new
+//! one, so the store it replaced, kept aside, keeps its packs. File names are random ids: no
+//! name, number or title of a letter.
 //!
-//! File names are random ids (`<uuid>.kpd`): no name, number or title of a letter.
+//! Crash consistency: a pack is written and synced *before* the transaction that refers to it
+//! commits, and its writer holds a lock on it until then. A crash in between leaves a pack
+//! no row knows, which [`DocumentFiles::sweep`] removes once it is an hour old and nobody
+//! holds its lock (a process that sealed it and slept before committing still holds it). A
+//! pack a committed row refers to is never changed.
 //!
 //! Pack layout: [`MAGIC`], then each document sealed in turn (ciphertext, then the 16-byte
 //! tag). A document's nonce is its offset in the pack (unique within the pack, whose key is
 //! used for no other pack); its associated data is its letter's id and position, so a
 //! document can only be opened as the document it was written as.
 
+use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use openssl::symm::{Cipher, Crypter, Mode, decrypt_aead};
+use zeroize::Zeroize;
 
 use super::StoreError;
 
@@ -36,7 +42,7 @@ const MAGIC: &[u8; 8] = b"KPDOCS1\n";
 const EXTENSION: &str = "kpd";
 /// GCM's tag.
 const TAG: usize = 16;
-/// The largest document a pack is asked to give back (the outbox takes nothing near it; a
+/// The largest document a pack takes or gives back (the outbox takes nothing near it; a
 /// larger length in a row is damage).
 const MAX_DOCUMENT: u64 = 512 * 1024 * 1024;
 /// How old a pack no row refers to must be before [`DocumentFiles::sweep`] removes it.
@@ -51,36 +57,48 @@ pub(super) struct Placed {
     pub length: u64,
 }
 
-/// A pack written and synced, that no committed row refers to yet. Dropped without
-/// [`Self::kept`], its file is removed (the transaction that was to refer to it failed).
-#[derive(Debug)]
+/// A pack written and synced, that no committed row refers to yet; its file is locked until
+/// [`Self::kept`]. Dropped without it, the file is removed (the transaction that was to refer
+/// to it did not commit).
 pub(super) struct SealedPack {
     /// Its id (also its file name).
     pub id: String,
-    /// Its key, for the database.
+    /// Its key, for the database (wiped when dropped).
     pub key: [u8; 32],
     /// For each letter, in order, where each of its documents lies.
     pub letters: Vec<Vec<Placed>>,
     path: PathBuf,
-    kept: bool,
+    /// Open and locked while no committed row refers to the pack.
+    file: Option<std::fs::File>,
+}
+
+impl std::fmt::Debug for SealedPack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedPack")
+            .field("id", &self.id)
+            .field("letters", &self.letters.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SealedPack {
-    /// The transaction that refers to it committed: the file stays.
+    /// The transaction that refers to it committed (or its commit failed without saying
+    /// whether it reached the disk): the file stays, and its lock is let go.
     pub fn kept(mut self) {
-        self.kept = true;
+        self.file = None;
     }
 }
 
 impl Drop for SealedPack {
     fn drop(&mut self) {
-        if !self.kept {
+        self.key.zeroize();
+        if self.file.take().is_some() {
             let _ = std::fs::remove_file(&self.path);
         }
     }
 }
 
-/// The pack files of one store.
+/// The pack files of one store's database.
 #[derive(Debug, Clone)]
 pub(super) struct DocumentFiles {
     dir: PathBuf,
@@ -131,13 +149,17 @@ fn nonce(offset: u64) -> [u8; 12] {
     nonce
 }
 
+/// A new generation: 32 hex digits.
+pub(super) fn new_generation() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
 impl DocumentFiles {
-    /// The packs of the store whose database is `db`.
-    pub fn beside(db: &Path) -> Self {
-        let dir = db
-            .parent()
-            .map_or_else(|| PathBuf::from(DOCUMENTS_DIR), |p| p.join(DOCUMENTS_DIR));
-        Self { dir }
+    /// The packs of generation `generation` of the store whose database is `db`.
+    pub fn beside(db: &Path, generation: &str) -> Self {
+        Self {
+            dir: documents_dir(db).join(generation),
+        }
     }
 
     fn path_of(&self, id: &str) -> PathBuf {
@@ -145,7 +167,8 @@ impl DocumentFiles {
     }
 
     /// Seals the documents of `letters` (each: its id and its documents, in order) into a new
-    /// pack under a new key, written and synced under its final name before this returns.
+    /// pack under a new key, written and synced before this returns, and locked until
+    /// [`SealedPack::kept`].
     pub fn seal<'a>(
         &self,
         letters: impl IntoIterator<Item = (&'a str, &'a [Vec<u8>])>,
@@ -154,62 +177,75 @@ impl DocumentFiles {
         let mut key = [0u8; 32];
         openssl::rand::rand_bytes(&mut key)
             .map_err(|e| StoreError::Invalid(format!("no random key for a document pack: {e}")))?;
-        std::fs::create_dir_all(&self.dir)?;
-        let path = self.path_of(&id);
-        let partial = path.with_extension("partial");
-        // Written as it is sealed, a document at a time, so no mailing's chunk is held twice.
-        let written = (|| {
-            let mut file =
-                std::io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(&partial)?);
-            file.write_all(MAGIC)?;
-            let mut offset = MAGIC.len() as u64;
-            let mut sealed = Vec::new();
-            let mut placed = Vec::new();
-            for (letter_id, documents) in letters {
-                let mut places = Vec::with_capacity(documents.len());
-                for (position, document) in documents.iter().enumerate() {
-                    seal_one(
-                        &key,
-                        offset,
-                        &associated(letter_id, position),
-                        document,
-                        &mut sealed,
-                    )?;
-                    file.write_all(&sealed)?;
-                    places.push(Placed {
-                        offset,
-                        length: sealed.len() as u64,
-                    });
-                    offset += sealed.len() as u64;
+        if !self.dir.exists() {
+            std::fs::create_dir_all(&self.dir)?;
+            // The new directories' entries, durable before any commit refers to them.
+            if let Some(parent) = self.dir.parent() {
+                sync_dir(parent);
+                if let Some(grandparent) = parent.parent() {
+                    sync_dir(grandparent);
                 }
-                placed.push(places);
             }
-            let file = file.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            drop(file);
-            std::fs::rename(&partial, &path)?;
-            sync_dir(&self.dir)?;
-            Ok::<_, StoreError>(placed)
-        })();
-        let placed = match written {
-            Ok(placed) => placed,
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                let _ = std::fs::remove_file(&path);
-                return Err(e);
-            }
-        };
-        Ok(SealedPack {
+        }
+        let path = self.path_of(&id);
+        let file = std::fs::File::create_new(&path)?;
+        // Locked before anything is in it, so no sweep takes it while it is written or while
+        // its transaction has not committed.
+        let mut pack = SealedPack {
             id,
             key,
-            letters: placed,
+            letters: Vec::new(),
             path,
-            kept: false,
-        })
+            file: Some(file),
+        };
+        key.zeroize();
+        if let Some(file) = &pack.file {
+            file.try_lock().map_err(|e| {
+                StoreError::Invalid(format!("a new document pack could not be locked: {e}"))
+            })?;
+        }
+        let file = pack.file.as_ref().expect("set above");
+        // Written as it is sealed, a document at a time, so no mailing's chunk is held twice.
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+        out.write_all(MAGIC)?;
+        let mut offset = MAGIC.len() as u64;
+        let mut sealed = Vec::new();
+        for (letter_id, documents) in letters {
+            let mut places = Vec::with_capacity(documents.len());
+            for (position, document) in documents.iter().enumerate() {
+                if document.len() as u64 > MAX_DOCUMENT {
+                    return Err(StoreError::Invalid(format!(
+                        "document {} of a letter is larger than {} MiB",
+                        position + 1,
+                        MAX_DOCUMENT / 1024 / 1024
+                    )));
+                }
+                seal_one(
+                    &pack.key,
+                    offset,
+                    &associated(letter_id, position),
+                    document,
+                    &mut sealed,
+                )?;
+                out.write_all(&sealed)?;
+                places.push(Placed {
+                    offset,
+                    length: sealed.len() as u64,
+                });
+                offset += sealed.len() as u64;
+            }
+            pack.letters.push(places);
+        }
+        out.flush()?;
+        drop(out);
+        file.sync_all()?;
+        sync_dir(&self.dir);
+        Ok(pack)
     }
 
     /// Opens the document of `letter_id` at `position` that lies at `placed` in pack `pack`
-    /// (sealed with `key`). A missing, cut or altered pack is an error that says which.
+    /// (sealed with `key`). A missing, cut or altered pack is [`StoreError::Documents`], which
+    /// says which; a failing disk is [`StoreError::Io`] (it may pass).
     pub fn open(
         &self,
         pack: &str,
@@ -220,12 +256,19 @@ impl DocumentFiles {
     ) -> Result<Vec<u8>, StoreError> {
         let damaged = |why: &str| {
             StoreError::Documents(format!(
-                "document {} of letter {letter_id} ({DOCUMENTS_DIR}/{pack}.{EXTENSION}): {why}",
-                position + 1
+                "document {} of letter {letter_id} ({DOCUMENTS_DIR}/…/{pack}.{EXTENSION}): {why}",
+                position.saturating_add(1)
             ))
         };
+        let cut = |e: std::io::Error| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                damaged("the pack file is cut short")
+            } else {
+                StoreError::Io(e)
+            }
+        };
         if placed.length < TAG as u64
-            || placed.length > MAX_DOCUMENT
+            || placed.length > MAX_DOCUMENT + TAG as u64
             || placed.offset < MAGIC.len() as u64
             || key.len() != 32
         {
@@ -239,15 +282,13 @@ impl DocumentFiles {
             Err(e) => return Err(e.into()),
         };
         let mut head = [0u8; 8];
-        file.read_exact(&mut head)
-            .map_err(|_| damaged("the pack file is cut short"))?;
+        file.read_exact(&mut head).map_err(cut)?;
         if &head != MAGIC {
             return Err(damaged("the file is not a document pack"));
         }
         file.seek(SeekFrom::Start(placed.offset))?;
         let mut sealed = vec![0u8; placed.length as usize];
-        file.read_exact(&mut sealed)
-            .map_err(|_| damaged("the pack file is cut short"))?;
+        file.read_exact(&mut sealed).map_err(cut)?;
         let (ciphertext, tag) = sealed.split_at(sealed.len() - TAG);
         decrypt_aead(
             Cipher::aes_256_gcm(),
@@ -260,12 +301,15 @@ impl DocumentFiles {
         .map_err(|_| damaged("it does not decrypt (the pack was altered or damaged)"))
     }
 
-    /// Removes packs that no row refers to (`known` says which ids rows refer to) once they
-    /// are [`ORPHAN_AGE`] old, and partial files as old: what a crash between writing a pack
-    /// and committing its letters left. Younger ones may belong to a transaction another
-    /// process has not committed yet. File ages are the file system's. Returns how many
-    /// files were removed.
-    pub fn sweep(&self, known: impl Fn(&str) -> Result<bool, StoreError>) -> usize {
+    /// Removes packs of this generation that no row refers to (`known`: the ids rows refer
+    /// to, or `None` when they could not be read: then nothing goes) once they are
+    /// [`ORPHAN_AGE`] old and nobody holds their lock: what a crash between writing a pack and
+    /// committing its letters left. File ages are the file system's. Returns how many files
+    /// were removed.
+    pub fn sweep(&self, known: Option<&HashSet<String>>) -> usize {
+        let Some(known) = known else {
+            return 0;
+        };
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return 0;
         };
@@ -273,24 +317,23 @@ impl DocumentFiles {
         let mut removed = 0;
         for entry in entries.flatten() {
             let path = entry.path();
+            let orphan = path.extension().and_then(|e| e.to_str()) == Some(EXTENSION)
+                && path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .is_some_and(|id| !known.contains(id));
             let old = entry
                 .metadata()
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|modified| now.duration_since(modified).ok())
                 .is_some_and(|age| age >= ORPHAN_AGE);
-            if !old {
+            if !orphan || !old {
                 continue;
             }
-            let orphan = match path.extension().and_then(|e| e.to_str()) {
-                Some("partial") => true,
-                Some(EXTENSION) => path
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .is_some_and(|id| matches!(known(id), Ok(false))),
-                _ => false,
-            };
-            if orphan && std::fs::remove_file(&path).is_ok() {
+            // A pack whose writer still holds it is left alone, however old.
+            let free = std::fs::File::open(&path).is_ok_and(|file| file.try_lock().is_ok());
+            if free && std::fs::remove_file(&path).is_ok() {
                 removed += 1;
             }
         }
@@ -302,28 +345,39 @@ impl DocumentFiles {
         }
         removed
     }
-
-    /// Bytes in pack files.
-    pub fn size(&self) -> u64 {
-        std::fs::read_dir(&self.dir).map_or(0, |entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-    }
 }
 
-/// Makes a rename in `dir` durable (on Unix; Windows has no directory handle to sync, and
-/// its renames are journalled by NTFS).
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
+/// `kommunepost.documents` beside `db`.
+fn documents_dir(db: &Path) -> PathBuf {
+    db.parent()
+        .map_or_else(|| PathBuf::from(DOCUMENTS_DIR), |p| p.join(DOCUMENTS_DIR))
+}
+
+/// Bytes in the pack files beside `db`, of every generation.
+pub(super) fn size_beside(db: &Path) -> u64 {
+    let Ok(generations) = std::fs::read_dir(documents_dir(db)) else {
+        return 0;
+    };
+    generations
+        .flatten()
+        .filter_map(|generation| std::fs::read_dir(generation.path()).ok())
+        .flat_map(|packs| packs.flatten())
+        .filter_map(|pack| pack.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Makes new entries in `dir` durable (on Unix; Windows has no directory handle to sync, and
+/// NTFS journals its directories). A failure is logged, not fatal, as SQLite treats it:
+/// some file systems cannot sync a directory.
+fn sync_dir(dir: &Path) {
     #[cfg(unix)]
-    std::fs::File::open(dir)?.sync_all()?;
+    if let Err(error) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+        tracing::warn!(%error, "a directory of document packs could not be synced");
+    }
     #[cfg(not(unix))]
     let _ = dir;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -332,7 +386,7 @@ mod tests {
 
     fn files() -> (tempfile::TempDir, DocumentFiles) {
         let dir = tempfile::tempdir().unwrap();
-        let files = DocumentFiles::beside(&dir.path().join("kommunepost.db"));
+        let files = DocumentFiles::beside(&dir.path().join("kommunepost.db"), &new_generation());
         (dir, files)
     }
 
@@ -344,9 +398,19 @@ mod tests {
             .unwrap()
     }
 
+    fn age(path: &Path) {
+        let hours_ago = SystemTime::now() - Duration::from_secs(2 * 60 * 60);
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(hours_ago)
+            .unwrap();
+    }
+
     #[test]
     fn documents_come_back_as_they_were_sealed_and_the_file_shows_none_of_them() {
-        let (_dir, files) = files();
+        let (dir, files) = files();
         let pack = sealed_two(&files);
         let bytes = std::fs::read(files.path_of(&pack.id)).unwrap();
         assert!(bytes.starts_with(MAGIC));
@@ -366,6 +430,14 @@ mod tests {
         assert_eq!(open(0, 0, "letter-a").unwrap(), b"%PDF-1.7 first letter");
         assert_eq!(open(1, 0, "letter-b").unwrap(), b"%PDF-1.7 second");
         assert_eq!(open(1, 1, "letter-b").unwrap(), b"%PDF-1.7 attachment");
+        assert_eq!(
+            size_beside(&dir.path().join("kommunepost.db")),
+            bytes.len() as u64
+        );
+        assert!(
+            !format!("{pack:?}").contains("key"),
+            "the key in a debug print"
+        );
         pack.kept();
     }
 
@@ -397,6 +469,7 @@ mod tests {
         let error = files
             .open(&pack.id, &pack.key, first, "letter-a", 0)
             .unwrap_err();
+        assert!(matches!(error, StoreError::Documents(_)), "{error:?}");
         assert!(error.to_string().contains("cut short"), "{error}");
         // Not a pack; a place outside any pack; gone.
         std::fs::write(&path, b"GIF89a and more bytes than a header").unwrap();
@@ -435,54 +508,45 @@ mod tests {
     }
 
     #[test]
-    fn the_sweep_removes_only_old_packs_no_row_knows_and_old_partial_files() {
+    fn the_sweep_removes_only_old_unlocked_packs_no_row_knows() {
         let (_dir, files) = files();
         let known = sealed_two(&files);
         let orphan = sealed_two(&files);
         let young = sealed_two(&files);
-        let partial = files.dir.join("interrupted.partial");
-        std::fs::write(&partial, b"half").unwrap();
+        // Sealed long ago by a process that has not committed yet (asleep): still locked.
+        let pending = sealed_two(&files);
         let other = files.dir.join("notes.txt");
         std::fs::write(&other, b"not ours").unwrap();
-        let hours_ago = SystemTime::now() - Duration::from_secs(2 * 60 * 60);
         for path in [
             files.path_of(&known.id),
             files.path_of(&orphan.id),
-            partial.clone(),
+            files.path_of(&pending.id),
             other.clone(),
         ] {
-            std::fs::File::options()
-                .write(true)
-                .open(&path)
-                .unwrap()
-                .set_modified(hours_ago)
-                .unwrap();
+            age(&path);
         }
-        let (known_id, orphan_id, young_id) =
-            (known.id.clone(), orphan.id.clone(), young.id.clone());
+        let ids = [&known, &orphan, &young, &pending].map(|p| p.id.clone());
+        let [known_id, orphan_id, young_id, pending_id] = ids;
         for pack in [known, orphan, young] {
             pack.kept();
         }
-        let removed = files.sweep(|id| Ok(id == known_id));
-        assert_eq!(removed, 2);
+        let rows: HashSet<String> = [known_id.clone()].into();
+        // A store that cannot say which packs its rows refer to keeps them all.
+        assert_eq!(files.sweep(None), 0);
+        assert_eq!(files.sweep(Some(&rows)), 1);
         assert!(files.path_of(&known_id).exists());
         assert!(!files.path_of(&orphan_id).exists());
         assert!(
             files.path_of(&young_id).exists(),
             "a young pack may be another process's"
         );
-        assert!(!partial.exists());
-        assert!(other.exists());
-        // A store that cannot say whether it knows a pack keeps it.
-        std::fs::File::options()
-            .write(true)
-            .open(files.path_of(&young_id))
-            .unwrap()
-            .set_modified(hours_ago)
-            .unwrap();
-        assert_eq!(
-            files.sweep(|_| Err(StoreError::Invalid("locked".into()))),
-            0
+        assert!(
+            files.path_of(&pending_id).exists(),
+            "a locked pack is its writer's"
         );
+        assert!(other.exists());
+        // Its writer gone (dropped without commit), it is removed by the writer itself.
+        drop(pending);
+        assert!(!files.path_of(&pending_id).exists());
     }
 }

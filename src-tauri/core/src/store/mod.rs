@@ -5,8 +5,8 @@
 //! Files in the data directory:
 //! * `kommunepost.db` — SQLite, whole-file encrypted with a 256-bit raw key (SQLCipher 4).
 //! * `kommunepost.store.json` — [`StoreMeta`]: where the key comes from; no secret.
-//! * `kommunepost.documents/` — the outbox's documents, in packs sealed with keys the
-//!   database holds (see [`documents`]).
+//! * `kommunepost.documents/<generation>/` — the outbox's documents, in packs sealed with
+//!   keys the database holds (see [`documents`]).
 //!
 //! Losing the key is never silent: if the credential store cannot be reached, or has lost the
 //! entry, opening fails with an error that says so, and the recovery key opens the store.
@@ -196,7 +196,7 @@ pub fn status(dir: &Path) -> Result<StoreStatus, StoreError> {
         Ok(file) => Ok(StoreStatus::Created {
             meta: StoreMeta::read(&meta_path)
                 .map_err(|e| StoreError::Corrupt(format!("{META_FILE}: {e}")))?,
-            size_bytes: file.len() + documents::DocumentFiles::beside(&db).size(),
+            size_bytes: file.len() + documents::size_beside(&db),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StoreStatus::NotCreated),
         Err(e) => Err(e.into()),
@@ -361,10 +361,14 @@ impl Store {
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
             true,
         )?;
+        let documents = match &path {
+            Some(db) => Some(documents::DocumentFiles::beside(db, &generation(&conn)?)),
+            None => None,
+        };
         Ok(Self {
             conn: Mutex::new(conn),
             clock,
-            documents: path.as_deref().map(documents::DocumentFiles::beside),
+            documents,
             path,
             key,
         })
@@ -372,7 +376,8 @@ impl Store {
 
     /// Writes an online backup of the open store to `out`: one SQLCipher file encrypted with
     /// the same key, so it opens with the same credential-store entry, passphrase or recovery
-    /// key. Written under a temporary name and renamed into place when complete.
+    /// key, and holding the outbox's documents itself (it needs no pack file). Written under a
+    /// temporary name and renamed into place when complete.
     pub fn backup_to(&self, out: &Path) -> Result<(), StoreError> {
         let key = self
             .key
@@ -406,10 +411,19 @@ impl Store {
             let exported = conn
                 .query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(()))
                 .map_err(StoreError::from)
-                .and_then(|()| self.documents_into_backup(&conn));
+                .and_then(|()| match &self.documents {
+                    Some(files) => inline_documents(&conn, "backup", files),
+                    None => Ok(0),
+                });
             let detached = conn.execute_batch("DETACH DATABASE backup");
-            exported?;
+            let unreadable = exported?;
             detached?;
+            if unreadable > 0 {
+                tracing::warn!(
+                    unreadable,
+                    "the backup holds letters whose documents could not be read (they fail when sent)"
+                );
+            }
             drop(conn);
             std::fs::File::open(&tmp)?.sync_all()?;
             std::fs::rename(&tmp, out)?;
@@ -419,58 +433,6 @@ impl Store {
             let _ = std::fs::remove_file(&tmp);
         }
         result
-    }
-
-    /// Copies the packed documents into the backup attached as `backup`, so the backup is
-    /// one file that needs no pack: each document's bytes go into its row, and the backup
-    /// keeps no pack key.
-    fn documents_into_backup(&self, conn: &Connection) -> Result<(), StoreError> {
-        let Some(files) = &self.documents else {
-            return Ok(());
-        };
-        type Packed = (i64, String, i64, String, i64, i64, Vec<u8>);
-        let packed: Vec<Packed> = conn
-            .prepare(
-                "SELECT d.rowid, d.letter_id, d.position, d.pack, d.pack_offset, d.pack_length, p.key
-                 FROM backup.outbox_documents d JOIN backup.document_packs p ON p.id = d.pack",
-            )?
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            })?
-            .collect::<Result<_, _>>()?;
-        conn.execute_batch("BEGIN")?;
-        let copied = (|| {
-            let mut update = conn.prepare(
-                "UPDATE backup.outbox_documents
-                 SET bytes = ?2, pack = NULL, pack_offset = NULL, pack_length = NULL WHERE rowid = ?1",
-            )?;
-            for (rowid, letter, position, pack, offset, length, key) in packed {
-                let placed = documents::Placed {
-                    offset: u64::try_from(offset).unwrap_or(0),
-                    length: u64::try_from(length).unwrap_or(0),
-                };
-                let position = usize::try_from(position).unwrap_or(usize::MAX);
-                let bytes = files.open(&pack, &key, placed, &letter, position)?;
-                update.execute(rusqlite::params![rowid, bytes])?;
-            }
-            conn.execute_batch("DELETE FROM backup.document_packs")?;
-            Ok::<_, StoreError>(())
-        })();
-        match copied {
-            Ok(()) => Ok(conn.execute_batch("COMMIT")?),
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
     }
 
     /// For the benchmarks that print what `synchronous=FULL` costs, and nothing else: commits
@@ -500,7 +462,8 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         let mut store = Self::finish_open(conn, clock, None, None)?;
         // The documents go to packs as in a real store (sealed the same way).
-        store.documents = Some(documents::DocumentFiles::beside(&db));
+        let generation = generation(&store.conn())?;
+        store.documents = Some(documents::DocumentFiles::beside(&db, &generation));
         Ok(store)
     }
 
@@ -560,10 +523,80 @@ fn key_for(meta: Option<StoreMeta>, with: UnlockWith<'_>) -> Result<StoreKey, St
     Ok(key)
 }
 
+/// Puts the bytes of every packed document of the database `schema` (on `conn`) into its row,
+/// reading them from `files`, so that database needs no pack file; drops the keys of packs no
+/// row needs any more. A document that cannot be read (its pack missing or altered) keeps its
+/// pack's reference, and fails as it would have when its letter is sent; returns how many.
+/// One transaction; other errors undo it.
+fn inline_documents(
+    conn: &Connection,
+    schema: &str,
+    files: &documents::DocumentFiles,
+) -> Result<usize, StoreError> {
+    type Packed = (i64, String, i64, String, i64, i64, Vec<u8>);
+    let packed: Vec<Packed> = conn
+        .prepare(&format!(
+            "SELECT d.rowid, d.letter_id, d.position, d.pack, d.pack_offset, d.pack_length, p.key
+             FROM {schema}.outbox_documents d JOIN {schema}.document_packs p ON p.id = d.pack"
+        ))?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    conn.execute_batch("BEGIN")?;
+    let copied = (|| {
+        let mut update = conn.prepare(&format!(
+            "UPDATE {schema}.outbox_documents
+             SET bytes = ?2, pack = NULL, pack_offset = NULL, pack_length = NULL WHERE rowid = ?1"
+        ))?;
+        let mut unreadable = 0;
+        for (rowid, letter, position, pack, offset, length, key) in packed {
+            let placed = documents::Placed {
+                offset: u64::try_from(offset).unwrap_or(0),
+                length: u64::try_from(length).unwrap_or(0),
+            };
+            let position = usize::try_from(position).unwrap_or(usize::MAX);
+            match files.open(&pack, &key, placed, &letter, position) {
+                Ok(bytes) => {
+                    update.execute(rusqlite::params![rowid, bytes])?;
+                }
+                Err(StoreError::Documents(_)) => unreadable += 1,
+                Err(error) => return Err(error),
+            }
+        }
+        conn.execute_batch(&format!(
+            "DELETE FROM {schema}.document_packs WHERE id NOT IN
+               (SELECT pack FROM {schema}.outbox_documents WHERE pack IS NOT NULL)"
+        ))?;
+        Ok::<_, StoreError>(unreadable)
+    })();
+    let committed = copied.and_then(|unreadable| {
+        conn.execute_batch("COMMIT")?;
+        Ok(unreadable)
+    });
+    if committed.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    committed
+}
+
+/// The generation of the database on `conn` (see [`documents`]).
+fn generation(conn: &Connection) -> rusqlite::Result<String> {
+    conn.query_row("SELECT id FROM document_generation", [], |r| r.get(0))
+}
+
 /// Replaces the store in `dir` with the backup `from`, which must open with the key `with`
 /// gives (the store's own credential-store entry or passphrase, or the recovery key). The
-/// store it replaces is kept beside it (`kommunepost.db.before-restore-<time>`, its documents
-/// in `kommunepost.documents.before-restore-<time>`). Returns that file's path.
+/// store it replaces is kept beside it (`kommunepost.db.before-restore-<time>`; its documents
+/// stay in their generation under `kommunepost.documents/`). Returns that file's path.
 ///
 /// A restored store never sends a letter twice: the backup cannot know what was sent after it
 /// was taken, so every letter not known to be accepted (held, queued or being sent) is marked
@@ -601,6 +634,24 @@ pub fn restore(
              COMMIT;"
         ))?;
         store.settle_interrupted_signing_orders()?;
+        // Self-contained, in a generation of its own: the documents of a backup are in it
+        // already; a store file that still refers to packs (one kept aside here by an earlier
+        // restore) has them put into it from this directory. The store it replaces keeps its
+        // packs in its own generation, untouched.
+        let conn = store.conn();
+        let files = documents::DocumentFiles::beside(&db, &generation(&conn)?);
+        let unreadable = inline_documents(&conn, "main", &files)?;
+        if unreadable > 0 {
+            tracing::warn!(
+                unreadable,
+                "the restored store holds letters whose documents could not be read (they fail when sent)"
+            );
+        }
+        conn.execute(
+            "UPDATE document_generation SET id = ?1",
+            [documents::new_generation()],
+        )?;
+        drop(conn);
         store
             .conn()
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
@@ -612,29 +663,8 @@ pub fn restore(
     }
     let stamp = clock.now().format("%Y%m%dT%H%M%SZ");
     let aside = dir.join(format!("{DB_FILE}.before-restore-{stamp}"));
-    // The replaced store's documents go aside with it (the backup holds its own), first: if
-    // that fails, nothing has changed.
-    let documents = dir.join(documents::DOCUMENTS_DIR);
-    let documents_aside = dir.join(format!(
-        "{}.before-restore-{stamp}",
-        documents::DOCUMENTS_DIR
-    ));
-    let moved = match std::fs::rename(&documents, &documents_aside) {
-        Ok(()) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(error) => {
-            let _ = std::fs::remove_file(&restoring);
-            return Err(error.into());
-        }
-    };
     if db.exists() {
-        if let Err(error) = std::fs::rename(&db, &aside) {
-            if moved {
-                let _ = std::fs::rename(&documents_aside, &documents);
-            }
-            let _ = std::fs::remove_file(&restoring);
-            return Err(error.into());
-        }
+        std::fs::rename(&db, &aside)?;
         for suffix in ["-wal", "-shm"] {
             let side = dir.join(format!("{DB_FILE}{suffix}"));
             if side.exists() {

@@ -613,14 +613,14 @@ impl Store {
             .map(|_| uuid::Uuid::now_v7().to_string())
             .collect();
         let pack = match &self.documents {
-            Some(files) => Some(
+            Some(files) if letters.iter().any(|l| !l.documents.is_empty()) => Some(
                 files.seal(
                     ids.iter()
                         .map(String::as_str)
                         .zip(letters.iter().map(|l| l.documents.as_slice())),
                 )?,
             ),
-            None => None,
+            _ => None,
         };
         Ok(Sealed { ids, pack })
     }
@@ -631,13 +631,16 @@ impl Store {
         let Some(files) = &self.documents else {
             return;
         };
-        files.sweep(|id| {
-            Ok(self.conn().query_row(
-                "SELECT EXISTS (SELECT 1 FROM document_packs WHERE id = ?1)",
-                [id],
-                |r| r.get(0),
-            )?)
-        });
+        let known = (|| {
+            let conn = self.conn();
+            let mut statement = conn.prepare("SELECT id FROM document_packs")?;
+            let ids = statement.query_map([], |r| r.get::<_, String>(0))?;
+            ids.collect::<rusqlite::Result<std::collections::HashSet<_>>>()
+        })();
+        if let Err(error) = &known {
+            tracing::warn!(%error, "the document packs were not swept");
+        }
+        files.sweep(known.ok().as_ref());
     }
 }
 
@@ -673,6 +676,7 @@ impl Store {
     /// let go.
     pub fn letter_documents(&self, id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
         type Row = (
+            i64,
             Vec<u8>,
             Option<String>,
             Option<i64>,
@@ -682,18 +686,25 @@ impl Store {
         let rows: Vec<Row> = {
             let conn = self.conn();
             let mut statement = conn.prepare_cached(
-                "SELECT d.bytes, d.pack, d.pack_offset, d.pack_length, p.key
+                "SELECT d.position, d.bytes, d.pack, d.pack_offset, d.pack_length, p.key
                  FROM outbox_documents d LEFT JOIN document_packs p ON p.id = d.pack
                  WHERE d.letter_id = ?1 ORDER BY d.position",
             )?;
             let rows = statement.query_map([id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })?;
             rows.collect::<Result<_, _>>()?
         };
         rows.into_iter()
-            .enumerate()
-            .map(|(position, (bytes, pack, offset, length, key))| {
+            .map(|(position, bytes, pack, offset, length, key)| {
+                let position = usize::try_from(position).unwrap_or(usize::MAX);
                 let Some(pack) = pack else {
                     return Ok(bytes);
                 };
@@ -702,7 +713,7 @@ impl Store {
                 else {
                     return Err(StoreError::Documents(format!(
                         "document {} of letter {id}: its pack is not recorded",
-                        position + 1
+                        position.saturating_add(1)
                     )));
                 };
                 let placed = Placed {

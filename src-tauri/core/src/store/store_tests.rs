@@ -450,11 +450,15 @@ fn queued(document: &str) -> NewLetter {
     }
 }
 
+/// The pack files beside the store in `dir`, of every generation.
 fn packs(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir.join(documents::DOCUMENTS_DIR)) else {
+    let Ok(generations) = std::fs::read_dir(dir.join(documents::DOCUMENTS_DIR)) else {
         return Vec::new();
     };
-    let mut packs: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    let mut packs: Vec<_> = generations
+        .flat_map(|g| std::fs::read_dir(g.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect();
     packs.sort();
     packs
 }
@@ -615,6 +619,8 @@ fn a_backup_holds_the_documents_and_a_restore_brings_them_back() {
         &std::fs::read(&backup).unwrap(),
         "barnehageplass"
     ));
+    let before = packs(dir.path());
+    assert_eq!(before.len(), 1);
     drop(store);
     let aside = restore(
         dir.path(),
@@ -624,24 +630,68 @@ fn a_backup_holds_the_documents_and_a_restore_brings_them_back() {
     )
     .unwrap();
     assert!(aside.exists());
-    assert!(
-        packs(dir.path()).is_empty(),
-        "the replaced store's packs went aside"
-    );
-    let kept_aside = dir.path().join(format!(
-        "{}.before-restore-20261129T120000Z",
-        documents::DOCUMENTS_DIR
-    ));
-    assert_eq!(std::fs::read_dir(kept_aside).unwrap().count(), 1);
+    // The replaced store's pack stays where it was, for the store kept aside.
+    assert_eq!(packs(dir.path()), before);
     let store = Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock()).unwrap();
     assert_eq!(
         store.letter_documents(&letter.id).unwrap(),
         vec![DOCUMENT.as_bytes().to_vec()]
     );
-    // The store goes on packing what is queued after the restore.
+    // What is queued after the restore goes to packs of the restored store's own.
     let after = store.enqueue_letter(queued("%PDF-1.7 after")).unwrap();
     assert_eq!(
         store.letter_documents(&after.id).unwrap(),
         vec![b"%PDF-1.7 after".to_vec()]
     );
+    let now = packs(dir.path());
+    assert_eq!(now.len(), 2);
+    assert_ne!(now[0].parent(), now[1].parent(), "two generations");
+    drop(store);
+
+    // The store kept aside, restored in turn, still has its documents (read from its packs
+    // here), and the restored one keeps its own.
+    let elsewhere_copy = elsewhere.path().join("aside.db");
+    std::fs::copy(&aside, &elsewhere_copy).unwrap();
+    restore(
+        dir.path(),
+        &elsewhere_copy,
+        UnlockWith::Keyring(&credentials),
+        clock(),
+    )
+    .unwrap();
+    let store = Store::open(dir.path(), UnlockWith::Keyring(&credentials), clock()).unwrap();
+    assert_eq!(
+        store.letter_documents(&letter.id).unwrap(),
+        vec![DOCUMENT.as_bytes().to_vec()]
+    );
+    assert_eq!(packs(dir.path()).len(), 2);
+}
+
+#[test]
+fn a_damaged_pack_does_not_stop_a_backup_and_its_letter_fails_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = MemoryCredentials::new();
+    let (store, _) = Store::create(dir.path(), CreateWith::Keyring(&credentials), clock()).unwrap();
+    let lost = store.enqueue_letter(queued("%PDF-1.7 lost")).unwrap();
+    std::fs::remove_file(packs(dir.path()).remove(0)).unwrap();
+    let kept = store.enqueue_letter(queued(DOCUMENT)).unwrap();
+    let backup = dir.path().join("kopi.db");
+    store.backup_to(&backup).unwrap();
+    drop(store);
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(dir.path().join(META_FILE), restored.path().join(META_FILE)).unwrap();
+    restore(
+        restored.path(),
+        &backup,
+        UnlockWith::Keyring(&credentials),
+        clock(),
+    )
+    .unwrap();
+    let store = Store::open(restored.path(), UnlockWith::Keyring(&credentials), clock()).unwrap();
+    assert_eq!(
+        store.letter_documents(&kept.id).unwrap(),
+        vec![DOCUMENT.as_bytes().to_vec()]
+    );
+    let error = store.letter_documents(&lost.id).unwrap_err();
+    assert!(matches!(error, StoreError::Documents(_)), "{error:?}");
 }
