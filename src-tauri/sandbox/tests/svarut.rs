@@ -499,3 +499,50 @@ async fn after_svarut_changes_its_key_the_client_fetches_it_again_and_the_letter
     // The refused attempt was counted as a request and accepted nothing.
     assert_eq!(sandbox.server.svarut_double.send_requests(), 3);
 }
+
+#[tokio::test]
+async fn a_token_altered_after_a_good_one_was_accepted_is_still_refused() {
+    let sandbox = sandbox_with_clock(10, fixed_clock()).await;
+    let credentials = sandbox.server.credentials();
+    let token = sandbox
+        .maskinporten_with(
+            sandbox.certificate(),
+            &credentials.client_id.clone(),
+            &["ks:fiks"],
+        )
+        .token()
+        .await
+        .unwrap();
+    let good = token.token.expose().to_owned();
+    let ask = |token: String| {
+        let url = format!(
+            "{}/v2/kontoer/{}/forsendelser/status-sok",
+            sandbox.server.endpoints().svarut,
+            credentials.svarut_konto_id
+        );
+        let credentials = credentials.clone();
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("IntegrasjonId", &credentials.integrasjon_id)
+                .header("IntegrasjonPassord", &credentials.integrasjon_passord)
+                .json(&serde_json::json!({ "forsendelseIder": [] }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_ne!(ask(good.clone()).await, 401, "the good token is accepted");
+    // The same claims with another signature, and other claims under the good signature.
+    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+    let mut forged = parts.clone();
+    let middle = forged[2].remove(10);
+    forged[2].insert(10, if middle == 'A' { 'B' } else { 'A' });
+    assert_eq!(ask(forged.join(".")).await, 401);
+    parts[1].insert(0, 'e');
+    assert_eq!(ask(parts.join(".")).await, 401);
+    assert_ne!(ask(good).await, 401, "and the good one still is");
+}
