@@ -521,20 +521,9 @@ impl Worker {
                 }
                 Ok(_) => {}
                 Err(error) => {
-                    let problem = error.problem();
-                    let error = error.to_string();
-                    self.store.retry_letter(
-                        &id,
-                        worker,
-                        self.retry_at(letter.attempts),
-                        (&error, &problem),
-                        true,
-                    )?;
-                    return Ok(Ready::Done(StepOutcome::RetryLater {
-                        letter: id,
-                        error,
-                        slow_down: true,
-                    }));
+                    let said = (error.to_string(), error.problem());
+                    let waits = self.wait(&letter, letter.attempts, said, true, true)?;
+                    return Ok(Ready::Done(waits));
                 }
             }
         }
@@ -546,18 +535,10 @@ impl Worker {
             Ok(Some((evidence, route))) => (Some(evidence), Some(route)),
             Ok(None) => (None, None),
             Err(error) => {
-                self.store.retry_letter(
-                    &id,
-                    worker,
-                    self.retry_at(letter.attempts),
-                    (&error.message, &error.problem),
-                    letter.state == crate::store::OutboxState::Sending,
-                )?;
-                return Ok(Ready::Done(StepOutcome::RetryLater {
-                    letter: id,
-                    error: error.message,
-                    slow_down: true,
-                }));
+                let unknown = letter.state == crate::store::OutboxState::Sending;
+                let said = (error.message, error.problem);
+                let waits = self.wait(&letter, letter.attempts, said, unknown, true)?;
+                return Ok(Ready::Done(waits));
             }
         };
         let route_name = route.map(route_name);
@@ -583,22 +564,11 @@ impl Worker {
                 return Ok(Ready::Done(StepOutcome::Failed { letter: id, reason }));
             }
             // The disk failed reading them (it may pass): this letter waits, the others go on.
-            Err(StoreError::Io(io)) => {
-                let error = StoreError::Io(io);
-                let problem = error.problem();
-                let error = error.to_string();
-                self.store.retry_letter(
-                    &id,
-                    worker,
-                    self.retry_at(letter.attempts),
-                    (&error, &problem),
-                    letter.state == crate::store::OutboxState::Sending,
-                )?;
-                return Ok(Ready::Done(StepOutcome::RetryLater {
-                    letter: id,
-                    error,
-                    slow_down: false,
-                }));
+            Err(error @ StoreError::Io(_)) => {
+                let unknown = letter.state == crate::store::OutboxState::Sending;
+                let said = (error.to_string(), error.problem());
+                let waits = self.wait(&letter, letter.attempts, said, unknown, false)?;
+                return Ok(Ready::Done(waits));
             }
             Err(error) => return Err(error),
         };
@@ -649,21 +619,41 @@ impl Worker {
             Err(error) => {
                 // Unknown outcome (timeout, 5xx, dropped connection) or a token problem: the
                 // letter stays `sending` and is looked up before any new send.
-                let text = error.to_string();
-                self.store.retry_letter(
-                    &id,
-                    worker,
-                    self.retry_at(letter.attempts + 1),
-                    (&text, &error.problem()),
+                let said = (error.to_string(), error.problem());
+                self.wait(
+                    letter,
+                    letter.attempts + 1,
+                    said,
                     true,
-                )?;
-                Ok(StepOutcome::RetryLater {
-                    letter: id,
-                    error: text,
-                    slow_down: error.asks_to_slow_down(),
-                })
+                    error.asks_to_slow_down(),
+                )
             }
         }
+    }
+
+    /// Not sent this time: the letter waits for the attempt after `attempts` (still
+    /// `sending`, to be looked up first, when its outcome is unknown), and says why.
+    /// `slow_down`: no new send should start this round.
+    fn wait(
+        &self,
+        letter: &OutboxLetter,
+        attempts: i64,
+        (error, problem): (String, crate::problem::Problem),
+        outcome_unknown: bool,
+        slow_down: bool,
+    ) -> Result<StepOutcome, StoreError> {
+        self.store.retry_letter(
+            &letter.id,
+            &self.id,
+            self.retry_at(attempts),
+            (&error, &problem),
+            outcome_unknown,
+        )?;
+        Ok(StepOutcome::RetryLater {
+            letter: letter.id.clone(),
+            error,
+            slow_down,
+        })
     }
 
     /// Whether the gate refuses the letter's numbers (recipient and `digitalId`).

@@ -1088,20 +1088,7 @@ async fn a_mailing_paused_or_cancelled_after_its_letters_were_claimed_sends_none
 
 #[tokio::test]
 async fn a_letter_whose_documents_are_gone_fails_with_its_own_problem_and_the_others_are_sent() {
-    let (mut setup, _) = setup(Duration::from_secs(10)).await;
-    // A store on disk: its documents are in packs beside the database.
-    let dir = tempfile::tempdir().unwrap();
-    let credentials = kommunepost_core::store::MemoryCredentials::new();
-    setup.store = Arc::new(
-        Store::create(
-            dir.path(),
-            kommunepost_core::store::CreateWith::Keyring(&credentials),
-            setup.clock.clone(),
-        )
-        .unwrap()
-        .0,
-    );
-    let worker = worker_for(&setup, Duration::from_secs(10));
+    let (setup, dir, worker) = setup_on_disk().await;
     let lost = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
     let only = packs_beside(dir.path());
     assert_eq!(only.len(), 1);
@@ -1131,17 +1118,9 @@ async fn a_letter_whose_documents_are_gone_fails_with_its_own_problem_and_the_ot
     );
 }
 
-/// The pack files beside the store in `dir` (every generation).
-fn packs_beside(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(dir.join("kommunepost.documents"))
-        .unwrap()
-        .flat_map(|g| std::fs::read_dir(g.unwrap().path()).unwrap())
-        .map(|e| e.unwrap().path())
-        .collect()
-}
-
-#[tokio::test]
-async fn a_pack_the_disk_cannot_read_now_holds_back_only_its_letter_until_it_can() {
+/// A setup whose store is on disk (its documents in packs beside the database, in the
+/// directory returned), and a worker for it.
+async fn setup_on_disk() -> (Setup, tempfile::TempDir, Worker) {
     let (mut setup, _) = setup(Duration::from_secs(10)).await;
     let dir = tempfile::tempdir().unwrap();
     let credentials = kommunepost_core::store::MemoryCredentials::new();
@@ -1155,6 +1134,21 @@ async fn a_pack_the_disk_cannot_read_now_holds_back_only_its_letter_until_it_can
         .0,
     );
     let worker = worker_for(&setup, Duration::from_secs(10));
+    (setup, dir, worker)
+}
+
+/// The pack files beside the store in `dir` (every generation).
+fn packs_beside(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir.join("kommunepost.documents"))
+        .unwrap()
+        .flat_map(|g| std::fs::read_dir(g.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pack_the_disk_cannot_read_now_holds_back_only_its_letter_until_it_can() {
+    let (setup, dir, worker) = setup_on_disk().await;
     let waiting = setup.store.enqueue_letter(new_letter(None, 0)).unwrap();
     let pack = packs_beside(dir.path()).remove(0);
     // Unreadable for now (a directory where the file was: not missing, not damaged, and a

@@ -493,6 +493,33 @@ mod tests {
         assert!(error.to_string().contains("document 1 of letter letter-a"));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Whatever a pack file holds and wherever a row says a document lies, reading gives
+        /// an error that names the letter (or, on a failing disk, an I/O error), never a
+        /// panic, and never someone's document.
+        #[test]
+        fn any_file_and_any_place_give_an_error_not_a_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096),
+            magic in proptest::prelude::any::<bool>(),
+            offset in 0u64..5000,
+            length in 0u64..5000,
+        ) {
+            let (_dir, files) = files();
+            let pack = sealed_two(&files);
+            let path = files.path_of(&pack.id);
+            let mut content = if magic { MAGIC.to_vec() } else { Vec::new() };
+            content.extend_from_slice(&bytes);
+            std::fs::write(&path, &content).unwrap();
+            let placed = Placed { offset, length };
+            match files.open(&pack.id, &pack.key, placed, "letter-a", 0) {
+                Err(StoreError::Documents(why)) => proptest::prop_assert!(why.contains("letter-a")),
+                Err(StoreError::Io(_)) => {}
+                other => proptest::prop_assert!(false, "{other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn a_pack_whose_transaction_failed_is_removed_and_a_kept_one_stays() {
         let (_dir, files) = files();
