@@ -29,10 +29,13 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use chrono::{DateTime, Utc};
 use openssl::symm::{Cipher, Crypter, Mode, decrypt_aead};
+use rusqlite::params;
 use zeroize::Zeroize;
 
-use super::StoreError;
+use super::outbox::{NewLetter, insert_letter};
+use super::{Store, StoreError};
 
 /// The directory beside the database file.
 pub const DOCUMENTS_DIR: &str = "kommunepost.documents";
@@ -378,6 +381,152 @@ fn sync_dir(dir: &Path) {
     }
     #[cfg(not(unix))]
     let _ = dir;
+}
+
+/// Letters about to be inserted: their new ids and, in a store on disk, the pack their
+/// documents were sealed into (see the module's notes).
+pub(super) struct Sealed {
+    /// Each letter's id, in order.
+    pub ids: Vec<String>,
+    /// Their documents' pack; dropped without [`SealedPack::kept`], its file goes.
+    pub pack: Option<SealedPack>,
+}
+
+impl Sealed {
+    /// Records the pack in `tx`, then inserts `letters` (in the order they were sealed).
+    pub fn insert(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        letters: impl IntoIterator<Item = NewLetter>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if let Some(pack) = &self.pack {
+            tx.prepare_cached(
+                "INSERT INTO document_packs (id, key, created_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![pack.id, &pack.key[..], now.to_rfc3339()])?;
+        }
+        for (index, letter) in letters.into_iter().enumerate() {
+            let id = self
+                .ids
+                .get(index)
+                .ok_or_else(|| StoreError::Invalid("more letters than were sealed".into()))?;
+            let packed = self
+                .pack
+                .as_ref()
+                .and_then(|p| Some((p.id.as_str(), p.letters.get(index)?.as_slice())));
+            insert_letter(tx, id, letter, packed, now)?;
+        }
+        Ok(())
+    }
+
+    /// The transaction committed, or its commit failed without saying whether it reached the
+    /// disk: the pack stays (if no letter refers to it, the sweep removes it later).
+    pub fn kept(self) -> Vec<String> {
+        if let Some(pack) = self.pack {
+            pack.kept();
+        }
+        self.ids
+    }
+}
+
+impl Store {
+    /// New ids for `letters` and, in a store on disk, their documents sealed into a new pack,
+    /// written and synced before the transaction that inserts them (so a committed letter
+    /// never lacks its documents). Done without the database's lock.
+    pub(super) fn seal_documents(&self, letters: &[NewLetter]) -> Result<Sealed, StoreError> {
+        // Time-ordered (UUIDv7, ordered within the process), so a chunk's letters go in at
+        // the end of every index keyed by the letter's id, not into pages all over it: each
+        // commit rewrites (and SQLCipher encrypts) a few pages rather than most of them.
+        let ids: Vec<String> = letters
+            .iter()
+            .map(|_| uuid::Uuid::now_v7().to_string())
+            .collect();
+        let pack = match &self.documents {
+            Some(files) if letters.iter().any(|l| !l.documents.is_empty()) => Some(
+                files.seal(
+                    ids.iter()
+                        .map(String::as_str)
+                        .zip(letters.iter().map(|l| l.documents.as_slice())),
+                )?,
+            ),
+            _ => None,
+        };
+        Ok(Sealed { ids, pack })
+    }
+
+    /// Removes pack files a crash left without their letters (see
+    /// [`DocumentFiles::sweep`]).
+    pub(super) fn sweep_documents(&self) {
+        let Some(files) = &self.documents else {
+            return;
+        };
+        let known = (|| {
+            let conn = self.conn();
+            let mut statement = conn.prepare("SELECT id FROM document_packs")?;
+            let ids = statement.query_map([], |r| r.get::<_, String>(0))?;
+            ids.collect::<rusqlite::Result<std::collections::HashSet<_>>>()
+        })();
+        if let Err(error) = &known {
+            tracing::warn!(%error, "the document packs were not swept");
+        }
+        files.sweep(known.ok().as_ref());
+    }
+}
+
+impl Store {
+    /// The letter's documents, in order. Packed ones are read after the database's lock is
+    /// let go.
+    pub fn letter_documents(&self, id: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        type Row = (
+            i64,
+            Vec<u8>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<Vec<u8>>,
+        );
+        let rows: Vec<Row> = {
+            let conn = self.conn();
+            let mut statement = conn.prepare_cached(
+                "SELECT d.position, d.bytes, d.pack, d.pack_offset, d.pack_length, p.key
+                 FROM outbox_documents d LEFT JOIN document_packs p ON p.id = d.pack
+                 WHERE d.letter_id = ?1 ORDER BY d.position",
+            )?;
+            let rows = statement.query_map([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        rows.into_iter()
+            .map(|(position, bytes, pack, offset, length, key)| {
+                let position = usize::try_from(position).unwrap_or(usize::MAX);
+                let Some(pack) = pack else {
+                    return Ok(bytes);
+                };
+                let (Some(files), Some(offset), Some(length), Some(key)) =
+                    (&self.documents, offset, length, key)
+                else {
+                    return Err(StoreError::Documents(format!(
+                        "document {} of letter {id}: its pack is not recorded",
+                        position.saturating_add(1)
+                    )));
+                };
+                let placed = Placed {
+                    offset: u64::try_from(offset).unwrap_or(0),
+                    length: u64::try_from(length).unwrap_or(0),
+                };
+                files.open(&pack, &key, placed, id, position)
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! * `kommunepost.db` — SQLite, whole-file encrypted with a 256-bit raw key (SQLCipher 4).
 //! * `kommunepost.store.json` — [`StoreMeta`]: where the key comes from; no secret.
 //! * `kommunepost.documents/<generation>/` — the outbox's documents, in packs sealed with
-//!   keys the database holds (see [`documents`]).
+//!   keys the database holds (see `documents.rs`).
 //!
 //! Losing the key is never silent: if the credential store cannot be reached, or has lost the
 //! entry, opening fails with an error that says so, and the recovery key opens the store.
@@ -588,7 +588,7 @@ fn inline_documents(
     committed
 }
 
-/// The generation of the database on `conn` (see [`documents`]).
+/// The generation of the database on `conn` (see `documents.rs`).
 fn generation(conn: &Connection) -> rusqlite::Result<String> {
     conn.query_row("SELECT id FROM document_generation", [], |r| r.get(0))
 }
