@@ -442,18 +442,20 @@ impl SvarUtDouble {
 
     /// The claims of `token` if its signature is Maskinporten's (see `verified`).
     fn verified_claims(&self, token: &str) -> Option<serde_json::Value> {
-        let mut verified = self
-            .verified
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((known, claims)) = verified.as_ref()
+        let verified = || {
+            self.verified
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some((known, claims)) = verified().as_ref()
             && known == token
         {
             return Some(claims.clone());
         }
+        // Checked without the lock, so other requests need not wait on it.
         let decoded = jws::decode(token).ok()?;
         decoded.verify(&self.token_key).ok()?;
-        *verified = Some((token.to_owned(), decoded.claims.clone()));
+        *verified() = Some((token.to_owned(), decoded.claims.clone()));
         Some(decoded.claims)
     }
 

@@ -542,7 +542,24 @@ async fn a_token_altered_after_a_good_one_was_accepted_is_still_refused() {
     let middle = forged[2].remove(10);
     forged[2].insert(10, if middle == 'A' { 'B' } else { 'A' });
     assert_eq!(ask(forged.join(".")).await, 401);
-    parts[1].insert(0, 'e');
+    // Another issuer in the payload, under the good token's signature.
+    let payload =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &parts[1])
+            .unwrap();
+    let mut claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    claims["iss"] = serde_json::json!("https://other.example/");
+    parts[1] = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        serde_json::to_vec(&claims).unwrap(),
+    );
+    assert_eq!(ask(parts.join(".")).await, 401);
+    // The good issuer again, but another expiry: the signature no longer fits.
+    claims["iss"] = serde_json::from_slice::<serde_json::Value>(&payload).unwrap()["iss"].clone();
+    claims["exp"] = serde_json::json!(claims["exp"].as_i64().unwrap() + 3600);
+    parts[1] = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        serde_json::to_vec(&claims).unwrap(),
+    );
     assert_eq!(ask(parts.join(".")).await, 401);
     assert_ne!(ask(good).await, 401, "and the good one still is");
 }

@@ -105,6 +105,8 @@ impl Drop for SealedPack {
 #[derive(Debug, Clone)]
 pub(super) struct DocumentFiles {
     dir: PathBuf,
+    /// Set once the directories above the packs are known to be on disk.
+    parents_synced: std::sync::OnceLock<()>,
 }
 
 /// The associated data of a letter's document: its letter's id and position.
@@ -162,6 +164,7 @@ impl DocumentFiles {
     pub fn beside(db: &Path, generation: &str) -> Self {
         Self {
             dir: documents_dir(db).join(generation),
+            parents_synced: std::sync::OnceLock::new(),
         }
     }
 
@@ -180,16 +183,17 @@ impl DocumentFiles {
         let mut key = [0u8; 32];
         openssl::rand::rand_bytes(&mut key)
             .map_err(|e| StoreError::Invalid(format!("no random key for a document pack: {e}")))?;
-        if !self.dir.exists() {
-            std::fs::create_dir_all(&self.dir)?;
-            // The new directories' entries, durable before any commit refers to them.
+        std::fs::create_dir_all(&self.dir)?;
+        // The directories' entries, durable before any commit refers to a pack in them
+        // (whoever made them: another process may have, and not synced them yet).
+        self.parents_synced.get_or_init(|| {
             if let Some(parent) = self.dir.parent() {
                 sync_dir(parent);
                 if let Some(grandparent) = parent.parent() {
                     sync_dir(grandparent);
                 }
             }
-        }
+        });
         let path = self.path_of(&id);
         let file = std::fs::File::create_new(&path)?;
         // Locked before anything is in it, so no sweep takes it while it is written or while
@@ -203,9 +207,19 @@ impl DocumentFiles {
         };
         key.zeroize();
         if let Some(file) = &pack.file {
-            file.try_lock().map_err(|e| {
-                StoreError::Invalid(format!("a new document pack could not be locked: {e}"))
-            })?;
+            match file.try_lock() {
+                Ok(()) => {}
+                // A file system without locks: the pack's age alone protects it (the sweep
+                // cannot lock it either, so it leaves it alone).
+                Err(std::fs::TryLockError::Error(error)) => {
+                    tracing::warn!(%error, "a new document pack could not be locked");
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::Invalid(
+                        "a new document pack was locked by someone else".into(),
+                    ));
+                }
+            }
         }
         let file = pack.file.as_ref().expect("set above");
         // Written as it is sealed, a document at a time, so no mailing's chunk is held twice.
@@ -304,12 +318,17 @@ impl DocumentFiles {
         .map_err(|_| damaged("it does not decrypt (the pack was altered or damaged)"))
     }
 
-    /// Removes packs of this generation that no row refers to (`known`: the ids rows refer
-    /// to, or `None` when they could not be read: then nothing goes) once they are
-    /// [`ORPHAN_AGE`] old and nobody holds their lock: what a crash between writing a pack and
-    /// committing its letters left. File ages are the file system's. Returns how many files
-    /// were removed.
-    pub fn sweep(&self, known: Option<&HashSet<String>>) -> usize {
+    /// Removes packs of this generation that no row refers to once they are [`ORPHAN_AGE`]
+    /// old and nobody holds their lock: what a crash between writing a pack and committing
+    /// its letters left. `known` lists the ids rows refer to (`None` when they could not be
+    /// read: then nothing goes); `still_unknown` asks the database again while the pack's
+    /// lock is held, since its writer lets go only after its commit (the list may be older).
+    /// File ages are the file system's. Returns how many files were removed.
+    pub fn sweep(
+        &self,
+        known: Option<&HashSet<String>>,
+        still_unknown: impl Fn(&str) -> bool,
+    ) -> usize {
         let Some(known) = known else {
             return 0;
         };
@@ -320,23 +339,33 @@ impl DocumentFiles {
         let mut removed = 0;
         for entry in entries.flatten() {
             let path = entry.path();
-            let orphan = path.extension().and_then(|e| e.to_str()) == Some(EXTENSION)
-                && path
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .is_some_and(|id| !known.contains(id));
+            let Some(id) = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .filter(|_| path.extension().and_then(|e| e.to_str()) == Some(EXTENSION))
+                .filter(|id| !known.contains(*id))
+            else {
+                continue;
+            };
             let old = entry
                 .metadata()
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|modified| now.duration_since(modified).ok())
                 .is_some_and(|age| age >= ORPHAN_AGE);
-            if !orphan || !old {
+            if !old {
                 continue;
             }
-            // A pack whose writer still holds it is left alone, however old.
-            let free = std::fs::File::open(&path).is_ok_and(|file| file.try_lock().is_ok());
-            if free && std::fs::remove_file(&path).is_ok() {
+            // A pack whose writer still holds it is left alone, however old; one whose
+            // writer has committed since the list was read is known now.
+            let Ok(file) = std::fs::File::open(&path) else {
+                continue;
+            };
+            if file.try_lock().is_err() || !still_unknown(id) {
+                continue;
+            }
+            drop(file);
+            if std::fs::remove_file(&path).is_ok() {
                 removed += 1;
             }
         }
@@ -465,12 +494,20 @@ impl Store {
             let conn = self.conn();
             let mut statement = conn.prepare("SELECT id FROM document_packs")?;
             let ids = statement.query_map([], |r| r.get::<_, String>(0))?;
-            ids.collect::<rusqlite::Result<std::collections::HashSet<_>>>()
+            ids.collect::<rusqlite::Result<HashSet<_>>>()
         })();
         if let Err(error) = &known {
             tracing::warn!(%error, "the document packs were not swept");
         }
-        files.sweep(known.ok().as_ref());
+        files.sweep(known.ok().as_ref(), |id| {
+            self.conn()
+                .query_row(
+                    "SELECT NOT EXISTS (SELECT 1 FROM document_packs WHERE id = ?1)",
+                    [id],
+                    |r| r.get(0),
+                )
+                .unwrap_or(false)
+        });
     }
 }
 
@@ -484,7 +521,7 @@ impl Store {
             Option<String>,
             Option<i64>,
             Option<i64>,
-            Option<Vec<u8>>,
+            Option<zeroize::Zeroizing<Vec<u8>>>,
         );
         let rows: Vec<Row> = {
             let conn = self.conn();
@@ -500,7 +537,7 @@ impl Store {
                     r.get(2)?,
                     r.get(3)?,
                     r.get(4)?,
-                    r.get(5)?,
+                    r.get::<_, Option<Vec<u8>>>(5)?.map(zeroize::Zeroizing::new),
                 ))
             })?;
             rows.collect::<Result<_, _>>()?
@@ -708,8 +745,11 @@ mod tests {
         }
         let rows: HashSet<String> = [known_id.clone()].into();
         // A store that cannot say which packs its rows refer to keeps them all.
-        assert_eq!(files.sweep(None), 0);
-        assert_eq!(files.sweep(Some(&rows)), 1);
+        assert_eq!(files.sweep(None, |_| true), 0);
+        // One whose writer committed after the list was read is known when asked again.
+        assert_eq!(files.sweep(Some(&HashSet::new()), |_| false), 0);
+        assert!(files.path_of(&orphan_id).exists());
+        assert_eq!(files.sweep(Some(&rows), |id| !rows.contains(id)), 1);
         assert!(files.path_of(&known_id).exists());
         assert!(!files.path_of(&orphan_id).exists());
         assert!(

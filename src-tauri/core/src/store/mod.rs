@@ -533,7 +533,15 @@ fn inline_documents(
     schema: &str,
     files: &documents::DocumentFiles,
 ) -> Result<usize, StoreError> {
-    type Packed = (i64, String, i64, String, i64, i64, Vec<u8>);
+    type Packed = (
+        i64,
+        String,
+        i64,
+        String,
+        i64,
+        i64,
+        zeroize::Zeroizing<Vec<u8>>,
+    );
     let packed: Vec<Packed> = conn
         .prepare(&format!(
             "SELECT d.rowid, d.letter_id, d.position, d.pack, d.pack_offset, d.pack_length, p.key
@@ -547,7 +555,7 @@ fn inline_documents(
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
-                r.get(6)?,
+                zeroize::Zeroizing::new(r.get::<_, Vec<u8>>(6)?),
             ))
         })?
         .collect::<Result<_, _>>()?;

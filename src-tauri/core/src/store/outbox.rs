@@ -563,8 +563,10 @@ impl Store {
         let tx = conn.transaction()?;
         sealed.insert(&tx, [letter], now)?;
         let committed = tx.commit();
-        drop(conn);
+        // Let go of the pack before the database: a worker that claims the letter at once
+        // must be able to read it (Windows' locks keep other handles out).
         let id = sealed.kept().remove(0);
+        drop(conn);
         committed?;
         self.get_letter(&id)
     }
