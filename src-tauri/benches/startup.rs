@@ -6,10 +6,7 @@
 //! session (which launches the program) until the first navigation button is in the page
 //! ("usable": the clerk can act). The empty window is this binary run with `--empty-window`: the
 //! same Tauri runtime and webview showing a static page with one navigation button, no
-//! commands and no state, as Tauri makes it. The app sets its web view up
-//! (`kommunepost_app::configure_webview`: on Linux, no accelerated compositing); the empty
-//! window is measured a second time set up the same way (`--empty-window-as-app`), so both
-//! comparisons are printed.
+//! commands and no state.
 //!
 //! The app starts on a store created beforehand (the daily start: the key comes from the OS
 //! credential store and the navigation shows), in the Sandbox environment, with a fresh data
@@ -43,20 +40,14 @@ use fantoccini::{Client, Locator};
 
 /// The argument that makes this binary the empty window.
 const EMPTY_WINDOW: &str = "--empty-window";
-/// The argument that makes this binary the empty window with the app's web view settings.
-const EMPTY_WINDOW_AS_APP: &str = "--empty-window-as-app";
 /// How long the window is left idle before its memory is read.
 const IDLE: Duration = Duration::from_secs(5);
 /// What "usable" waits for in both windows.
 const USABLE: &str = "nav button";
 
 fn main() {
-    if std::env::args().any(|arg| arg == EMPTY_WINDOW_AS_APP) {
-        empty_window::run(true);
-        return;
-    }
     if std::env::args().any(|arg| arg == EMPTY_WINDOW) {
-        empty_window::run(false);
+        empty_window::run();
         return;
     }
     let runs: usize = std::env::var("KOMMUNEPOST_BENCH_RUNS")
@@ -83,26 +74,20 @@ fn main() {
         // One untimed start of each, so both find WebKit's files in the page cache.
         measure(app, &[], true).await;
         measure(empty, &[EMPTY_WINDOW], false).await;
-        measure(empty, &[EMPTY_WINDOW_AS_APP], false).await;
         let mut app_runs = Vec::new();
         let mut empty_runs = Vec::new();
-        let mut same_runs = Vec::new();
         for run in 1..=runs {
             let a = measure(app, &[], true).await;
             let e = measure(empty, &[EMPTY_WINDOW], false).await;
-            let s = measure(empty, &[EMPTY_WINDOW_AS_APP], false).await;
             println!(
-                "run {run}: app {:>5} ms {:>6.1} MiB | empty window {:>5} ms {:>6.1} MiB | the same, as the app's web view {:>5} ms {:>6.1} MiB",
+                "run {run}: app {:>5} ms {:>6.1} MiB | empty window {:>5} ms {:>6.1} MiB",
                 a.usable.as_millis(),
                 a.pss_kib as f64 / 1024.0,
                 e.usable.as_millis(),
                 e.pss_kib as f64 / 1024.0,
-                s.usable.as_millis(),
-                s.pss_kib as f64 / 1024.0,
             );
             app_runs.push(a);
             empty_runs.push(e);
-            same_runs.push(s);
         }
         let (a_time, e_time) = (
             median(app_runs.iter().map(|r| r.usable.as_secs_f64())),
@@ -111,10 +96,6 @@ fn main() {
         let (a_pss, e_pss) = (
             median(app_runs.iter().map(|r| r.pss_kib as f64 / 1024.0)),
             median(empty_runs.iter().map(|r| r.pss_kib as f64 / 1024.0)),
-        );
-        let (s_time, s_pss) = (
-            median(same_runs.iter().map(|r| r.usable.as_secs_f64())),
-            median(same_runs.iter().map(|r| r.pss_kib as f64 / 1024.0)),
         );
         println!("median over {runs} runs:");
         println!(
@@ -126,11 +107,6 @@ fn main() {
         println!(
             "  idle memory (PSS, all processes): app {a_pss:.0} MiB, empty window {e_pss:.0} MiB (floor) = {:.2}× (target ≤ 1.2×)",
             a_pss / e_pss
-        );
-        println!(
-            "  against the empty window with the app's web view setting: usable {s_time:.2} s = {:.2}×, idle {s_pss:.0} MiB = {:.2}×",
-            a_time / s_time,
-            a_pss / s_pss
         );
     });
 }
@@ -299,7 +275,6 @@ fn machine() -> String {
 /// static page with one navigation button instead of the app's UI, and nothing else.
 mod empty_window {
     use super::*;
-    use tauri::Manager;
     use tauri::utils::assets::{AssetKey, AssetsIter, CspHash};
 
     const PAGE: &[u8] = b"<!doctype html><html lang=\"nb\"><head><meta charset=\"utf-8\"><title>Tomt vindu</title></head>\
@@ -324,20 +299,11 @@ mod empty_window {
         }
     }
 
-    /// `as_app`: with the app's web view settings.
-    pub fn run(as_app: bool) {
+    pub fn run() {
         let mut context = kommunepost_app::context::<tauri::Wry>();
         context.set_assets(Box::new(OnePage));
         context.config_mut().identifier = "no.kommunepost.bench.empty-window".to_owned();
         tauri::Builder::default()
-            .setup(move |app| {
-                if as_app {
-                    for window in app.webview_windows().values() {
-                        kommunepost_app::configure_webview(window);
-                    }
-                }
-                Ok(())
-            })
             .run(context)
             .expect("the empty window");
     }

@@ -129,30 +129,6 @@ fn spawn_background_worker<R: Runtime>(app: tauri::AppHandle<R>) {
     });
 }
 
-/// The web view's settings, for every window. On Linux, WebKitGTK's accelerated compositing
-/// is turned off (unless the user has chosen: `WEBKIT_DISABLE_COMPOSITING_MODE` set, `=0`
-/// for WebKit's own default): forms, lists and a PDF drawn on a canvas do not need it, and
-/// without a GPU (virtual desktops and remote sessions, common in a municipality) WebKit
-/// composites in software with buffers of its own, 60–80 MiB more in the web process at idle
-/// (measured by the start-up bench). Windows and macOS use their own web views, left as
-/// they are.
-pub fn configure_webview<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        let configured = window.with_webview(|webview| {
-            use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-            if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-        if let Err(error) = configured {
-            tracing::warn!(%error, "the web view's settings could not be changed");
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = window;
-}
-
 /// Starts the app.
 pub fn run() {
     let paths = state::resolve_paths();
@@ -168,9 +144,6 @@ pub fn run() {
     let result = tauri::Builder::default()
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
-            for window in app.webview_windows().values() {
-                configure_webview(window);
-            }
             builder.mount_events(app);
             let state = state::AppState::start(paths)?;
             // The sandbox services start when first needed (AppState::with_services, or
