@@ -202,6 +202,17 @@ describe("environment readiness", () => {
   });
 });
 
+/** The list `inside` is in holds only `dt` and `dd` elements, none with a role of its own (a
+ * `dd` with a role is no longer a value to a screen reader; axe: definition-list). */
+function definitionListIntact(inside: Element) {
+  const list = inside.closest("dl")!;
+  expect(list).not.toBeNull();
+  for (const child of Array.from(list.children)) {
+    expect(["DT", "DD"]).toContain(child.tagName);
+    expect(child.getAttribute("role")).toBeNull();
+  }
+}
+
 describe("the sandbox services", () => {
   it("start when Innstillinger needs their address, which shows once they run", async () => {
     const calls = backend(allOk);
@@ -222,6 +233,21 @@ describe("the sandbox services", () => {
     expect(failed.getAttribute("role")).toBe("alert");
     expect(failed.textContent).not.toContain("port in use");
     expect(screen.queryByTestId("sandbox-url")).toBeNull();
+    definitionListIntact(failed);
+  });
+
+  it("say they are starting inside the list, which stays a list of terms and values", async () => {
+    backend(allOk);
+    const answer = invoke.getMockImplementation()!;
+    invoke.mockImplementation(async (cmd: string, args: unknown) => {
+      // Still starting: the answer does not come during the test.
+      if (cmd === "start_sandbox") return new Promise(() => {});
+      return answer(cmd, args);
+    });
+    await openSettings();
+    const starting = await screen.findByTestId("sandbox-starting");
+    expect(starting.getAttribute("role")).toBe("status");
+    definitionListIntact(starting);
   });
 
   it("are not asked for outside the Sandbox", async () => {
