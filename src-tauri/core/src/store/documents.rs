@@ -60,6 +60,17 @@ pub(super) struct Placed {
     pub length: u64,
 }
 
+impl Placed {
+    /// As a row holds it; a negative value (damage) becomes a place [`DocumentFiles::open`]
+    /// refuses.
+    pub fn stored(offset: i64, length: i64) -> Self {
+        Self {
+            offset: u64::try_from(offset).unwrap_or(0),
+            length: u64::try_from(length).unwrap_or(0),
+        }
+    }
+}
+
 /// A pack written and synced, that no committed row refers to yet; its file is locked until
 /// [`Self::kept`]. Dropped without it, the file is removed (the transaction that was to refer
 /// to it did not commit).
@@ -556,10 +567,7 @@ impl Store {
                         position.saturating_add(1)
                     )));
                 };
-                let placed = Placed {
-                    offset: u64::try_from(offset).unwrap_or(0),
-                    length: u64::try_from(length).unwrap_or(0),
-                };
+                let placed = Placed::stored(offset, length);
                 files.open(&pack, &key, placed, id, position)
             })
             .collect()
@@ -669,6 +677,11 @@ mod tests {
         };
         let error = files
             .open(&pack.id, &pack.key, outside, "letter-a", 0)
+            .unwrap_err();
+        assert!(error.to_string().contains("not valid"), "{error}");
+        // A damaged row's negative numbers.
+        let error = files
+            .open(&pack.id, &pack.key, Placed::stored(-5, 40), "letter-a", 0)
             .unwrap_err();
         assert!(error.to_string().contains("not valid"), "{error}");
         drop(pack);

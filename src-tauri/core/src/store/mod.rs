@@ -567,10 +567,7 @@ fn inline_documents(
         ))?;
         let mut unreadable = 0;
         for (rowid, letter, position, pack, offset, length, key) in packed {
-            let placed = documents::Placed {
-                offset: u64::try_from(offset).unwrap_or(0),
-                length: u64::try_from(length).unwrap_or(0),
-            };
+            let placed = documents::Placed::stored(offset, length);
             let position = usize::try_from(position).unwrap_or(usize::MAX);
             match files.open(&pack, &key, placed, &letter, position) {
                 Ok(bytes) => {
