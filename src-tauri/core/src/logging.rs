@@ -15,6 +15,12 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// Log files kept before the oldest is deleted.
 pub const KEPT_LOG_FILES: usize = 7;
 
+/// Lines that may wait for the log file's writer thread. `tracing_appender`'s default is
+/// 128 000, a channel it allocates and touches whole at start: 4 MiB of the app's idle memory
+/// for a log that writes a few lines a round. A burst beyond this is dropped rather than
+/// blocking the thread that logs (the default, kept: a slow disk must not freeze the window).
+const LOG_BUFFER_LINES: usize = 4_096;
+
 /// Keeps the file writer alive; logs are flushed when it is dropped.
 #[derive(Debug)]
 pub struct LogGuard(#[allow(dead_code)] Option<WorkerGuard>);
@@ -39,7 +45,9 @@ pub fn init(log_dir: &Path, file_prefix: &str, stderr: bool) -> LogGuard {
         });
     let (file_layer, guard, file_error) = match appender {
         Ok(appender) => {
-            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .buffered_lines_limit(LOG_BUFFER_LINES)
+                .finish(appender);
             let layer = tracing_subscriber::fmt::layer()
                 .with_ansi(false)
                 .with_writer(Masking(writer));
