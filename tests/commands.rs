@@ -23,7 +23,7 @@ fn app_with(
         AppState::with_credentials(AppPaths::under(dir), Ok(credentials), Arc::new(SystemClock))
             .unwrap();
     let app = mock_builder()
-        .invoke_handler(bindings::builder::<MockRuntime>().invoke_handler())
+        .invoke_handler(bindings::invoke_handler::<MockRuntime>())
         .manage(state)
         // The app's real context: its capabilities decide which commands the window may call.
         .build(kommunepost_app::context::<MockRuntime>())

@@ -3,16 +3,19 @@
 //! cargo test --test bindings` rewrites them.
 
 use tauri::Runtime;
-use tauri_specta::{Builder, collect_commands};
+use tauri_specta::Builder;
 
 use crate::commands;
 
 /// Where the generated bindings live, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
 
-/// The specta builder with every command. Used for the invoke handler and for the bindings.
-pub fn builder<R: Runtime>() -> Builder<R> {
-    Builder::<R>::new().commands(collect_commands![
+/// Every command of the app, listed once: `app_commands!(path::to::macro)` expands to
+/// `path::to::macro![…every command…]`. The builder (bindings, tests) and the app's invoke
+/// handler both expand it, so they cannot list different commands.
+macro_rules! app_commands {
+    ($($list:tt)+) => {
+        $($list)+![
         commands::app::app_info,
         commands::app::start_sandbox,
         commands::app::set_environment,
@@ -93,7 +96,22 @@ pub fn builder<R: Runtime>() -> Builder<R> {
         commands::archive::export_public_journal,
         commands::archive::archive_settings,
         commands::archive::save_archive_settings,
-    ])
+        ]
+    };
+}
+
+/// The specta builder with every command, for the TypeScript bindings. Making it builds every
+/// command's argument and result types.
+pub fn builder<R: Runtime>() -> Builder<R> {
+    Builder::<R>::new().commands(app_commands!(tauri_specta::collect_commands))
+}
+
+/// The app's invoke handler: the same commands as [`builder`], without building their types,
+/// which the running app never needs (at every start they cost the window's start time and
+/// touched code all over the binary: resident memory the idle app kept).
+pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
+    app_commands!(tauri::generate_handler)
 }
 
 /// The bindings as TypeScript source.

@@ -140,11 +140,9 @@ pub fn run() {
         "starting"
     );
 
-    let builder = bindings::builder::<tauri::Wry>();
     let result = tauri::Builder::default()
-        .invoke_handler(builder.invoke_handler())
+        .invoke_handler(bindings::invoke_handler())
         .setup(move |app| {
-            builder.mount_events(app);
             let state = state::AppState::start(paths)?;
             // The sandbox services start when first needed (AppState::with_services, or
             // Innstillinger asking for them); the window is told when they run.
