@@ -22,7 +22,8 @@
 //! ```
 //!
 //! `KOMMUNEPOST_BENCH_RUNS` sets the number of runs; `KOMMUNEPOST_BENCH_TRACE=1` also prints the
-//! page's own timing and each process's PSS, and keeps each run's data directory (the app's log).
+//! page's own timing and size and each process's PSS, and keeps each run's data directory (the
+//! app's log).
 //!
 //! Nothing here is a test: it prints figures and ratios, and fails only when it cannot measure.
 
@@ -133,7 +134,9 @@ async fn measure(application: &str, args: &[&str], with_store: bool) -> Run {
         let page = client
             .execute(
                 "const n = performance.getEntriesByType('navigation')[0]; \
-                 return JSON.stringify({now: performance.now(), domContentLoaded: n && n.domContentLoadedEventEnd, load: n && n.loadEventEnd});",
+                 const d = document.documentElement; \
+                 return JSON.stringify({now: performance.now(), domContentLoaded: n && n.domContentLoadedEventEnd, load: n && n.loadEventEnd, \
+                 viewport: [innerWidth, innerHeight], page: [d.scrollWidth, d.scrollHeight], elements: document.getElementsByTagName('*').length});",
                 vec![],
             )
             .await;
