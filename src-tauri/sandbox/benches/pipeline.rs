@@ -414,7 +414,7 @@ fn outbox_floor(population: &Population) -> (Duration, Duration) {
 }
 
 /// Runs of each side of the outbox floor.
-const FLOOR_RUNS: usize = 3;
+const FLOOR_RUNS: usize = 5;
 
 fn median(mut took: Vec<Duration>) -> Duration {
     took.sort();
