@@ -141,7 +141,7 @@ async fn measure(application: &str, args: &[&str], with_store: bool) -> Run {
             )
             .await;
         eprintln!(
-            "{application}: usable after {usable:?}; page timing (ms): {page:?}; PSS now {} KiB; data in {}",
+            "{application}: usable after {usable:?}; page (timing in ms, sizes in px): {page:?}; PSS now {} KiB; data in {}",
             program_pss_kib(driver.pid()),
             home.keep().display()
         );
