@@ -107,8 +107,7 @@ pub fn builder<R: Runtime>() -> Builder<R> {
 }
 
 /// The app's invoke handler: the same commands as [`builder`], without building their types,
-/// which the running app never needs (at every start they cost the window's start time and
-/// touched code all over the binary: resident memory the idle app kept).
+/// which the running app never needs (it built them at every start, for nothing).
 pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
 {
     app_commands!(tauri::generate_handler)
