@@ -234,22 +234,14 @@ async fn the_multipart_shape_is_checked_by_the_stand_in() {
         "filename=\"annet.pdf\"",
     );
     let credentials = sandbox.server.credentials();
-    let token = sandbox
-        .maskinporten_with(
-            sandbox.certificate(),
-            &credentials.client_id.clone(),
-            &["ks:fiks"],
-        )
-        .token()
-        .await
-        .unwrap();
+    let token = sandbox.svarut_token().await;
     let response = reqwest::Client::new()
         .post(format!(
             "{}/v2/kontoer/{}/forsendelser",
             sandbox.server.endpoints().svarut,
             credentials.svarut_konto_id
         ))
-        .bearer_auth(token.token.expose())
+        .bearer_auth(&token)
         .header("IntegrasjonId", &credentials.integrasjon_id)
         .header("IntegrasjonPassord", &credentials.integrasjon_passord)
         .header("Content-Type", "multipart/form-data; boundary=B")
@@ -376,17 +368,9 @@ async fn level_4_without_encryption_and_a_tampered_file_are_refused() {
     use kommunepost_core::svarut::crypto::SvarUtCertificate;
     let sandbox = sandbox_with_clock(10, fixed_clock()).await;
     let credentials = sandbox.server.credentials();
-    let token = sandbox
-        .maskinporten_with(
-            sandbox.certificate(),
-            &credentials.client_id.clone(),
-            &["ks:fiks"],
-        )
-        .token()
-        .await
-        .unwrap();
+    let token = sandbox.svarut_token().await;
     let post = |body: Vec<u8>| {
-        let token = token.token.expose().to_owned();
+        let token = token.clone();
         let url = format!(
             "{}/v2/kontoer/{}/forsendelser",
             sandbox.server.endpoints().svarut,
@@ -504,16 +488,7 @@ async fn after_svarut_changes_its_key_the_client_fetches_it_again_and_the_letter
 async fn a_token_altered_after_a_good_one_was_accepted_is_still_refused() {
     let sandbox = sandbox_with_clock(10, fixed_clock()).await;
     let credentials = sandbox.server.credentials();
-    let token = sandbox
-        .maskinporten_with(
-            sandbox.certificate(),
-            &credentials.client_id.clone(),
-            &["ks:fiks"],
-        )
-        .token()
-        .await
-        .unwrap();
-    let good = token.token.expose().to_owned();
+    let good = sandbox.svarut_token().await;
     let ask = |token: String| {
         let url = format!(
             "{}/v2/kontoer/{}/forsendelser/status-sok",

@@ -96,6 +96,19 @@ impl Sandbox {
         Arc::new(MaskinportenClient::new(config, credential, self.clock.clone()).expect("client"))
     }
 
+    /// A Maskinporten token for SvarUt (`ks:fiks`) from the sandbox, as the bearer string, for
+    /// tests that send SvarUt requests by hand.
+    pub async fn svarut_token(&self) -> String {
+        let credentials = self.server.credentials();
+        self.maskinporten_with(self.certificate(), &credentials.client_id, &["ks:fiks"])
+            .token()
+            .await
+            .expect("a SvarUt token")
+            .token
+            .expose()
+            .to_owned()
+    }
+
     pub fn krr(&self, tokens: Arc<MaskinportenClient>, timeout: Duration) -> KrrClient {
         KrrClient::new(
             KrrConfig {
